@@ -1,0 +1,63 @@
+using Grpc.Core;
+using Microsoft.AspNetCore.Http;
+using Virt.Rpc.Wire;
+
+namespace Virt.Rpc.Server.Internal;
+
+/// <summary>The request stream of client-streaming and duplex calls.</summary>
+internal sealed class RequestStreamReader<T>(HttpContext http, HttpServerCallContext context, Marshaller<T> marshaller, int maxMessageSize) : IAsyncStreamReader<T>
+    where T : class
+{
+    private T? _current;
+    private bool _ended;
+
+    public T Current => _current ?? throw new InvalidOperationException("MoveNext has not returned true yet.");
+
+    public async Task<bool> MoveNext(CancellationToken cancellationToken)
+    {
+        _current = null;
+        if (_ended)
+        {
+            return false;
+        }
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, context.CancellationToken);
+        var payload = await GrpcFrame.ReadAsync(http.Request.Body, maxMessageSize, linked.Token).ConfigureAwait(false);
+        if (payload is null)
+        {
+            _ended = true;
+            return false;
+        }
+        _current = GrpcFrame.Deserialize(marshaller, payload);
+        return true;
+    }
+}
+
+/// <summary>The response stream of server-streaming and duplex calls; one write at a time, as the API requires.</summary>
+internal sealed class ResponseStreamWriter<T>(HttpServerCallContext context, Marshaller<T> marshaller, int? maxMessageSize) : IServerStreamWriter<T>
+    where T : class
+{
+    private int _writing;
+
+    public WriteOptions? WriteOptions { get; set; }
+
+    public Task WriteAsync(T message) => WriteAsync(message, CancellationToken.None);
+
+    public async Task WriteAsync(T message, CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _writing, 1) == 1)
+        {
+            throw new InvalidOperationException("A previous write is still in progress; await it before writing again.");
+        }
+        try
+        {
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, context.CancellationToken);
+            linked.Token.ThrowIfCancellationRequested();
+            var frame = GrpcFrame.Serialize(marshaller, message, maxMessageSize);
+            await context.WriteFrameAsync(frame, linked.Token).ConfigureAwait(false);
+        }
+        finally
+        {
+            Volatile.Write(ref _writing, 0);
+        }
+    }
+}

@@ -1,0 +1,25 @@
+using Microsoft.Extensions.Logging;
+
+namespace Virt.Rpc.Server;
+
+/// <summary>Settings for an <see cref="RpcServer"/>.</summary>
+public sealed class RpcServerOptions
+{
+    /// <summary>The largest request message accepted, in bytes; larger ones fail with RESOURCE_EXHAUSTED. Default 4 MiB.</summary>
+    public int MaxReceiveMessageSize { get; init; } = 4 * 1024 * 1024;
+
+    /// <summary>The largest response message sent, in bytes, or null for no limit.</summary>
+    public int? MaxSendMessageSize { get; init; }
+
+    /// <summary>When true, an unexpected handler exception's message is sent to the client; otherwise a generic one.</summary>
+    public bool EnableDetailedErrors { get; init; }
+
+    /// <summary>Serve grpc.reflection (v1 and v1alpha) for the services added with a descriptor.</summary>
+    public bool EnableReflection { get; init; } = true;
+
+    /// <summary>How long <see cref="RpcServer.StopAsync"/> waits for calls to end before aborting connections.</summary>
+    public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Where the server logs; null for no logging.</summary>
+    public ILoggerFactory? LoggerFactory { get; init; }
+}

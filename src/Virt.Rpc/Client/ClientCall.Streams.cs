@@ -1,0 +1,99 @@
+using Grpc.Core;
+using Virt.Rpc.Wire;
+
+namespace Virt.Rpc.Client;
+
+internal sealed partial class ClientCall<TRequest, TResponse>
+{
+    private sealed class ResponseStreamReader(ClientCall<TRequest, TResponse> call) : IAsyncStreamReader<TResponse>
+    {
+        private TResponse? _current;
+
+        public TResponse Current => _current ?? throw new InvalidOperationException("MoveNext has not returned true yet.");
+
+        public async Task<bool> MoveNext(CancellationToken cancellationToken)
+        {
+            _current = null;
+            if (await call._responseStarted!.ConfigureAwait(false)
+                && await call.ReadPayloadAsync(cancellationToken).ConfigureAwait(false) is { } payload)
+            {
+                _current = call.DeserializeOrFinish(payload);
+            }
+            if (_current is not null)
+            {
+                return true;
+            }
+            var status = call.GetStatus();
+            return status.StatusCode == StatusCode.OK ? false : throw new RpcException(status, call.GetTrailers());
+        }
+    }
+
+    private sealed class RequestStreamWriter(ClientCall<TRequest, TResponse> call) : IClientStreamWriter<TRequest>
+    {
+        private readonly Lock _lock = new();
+        private bool _writing;
+        private bool _completed;
+
+        public WriteOptions? WriteOptions { get; set; }
+
+        public Task WriteAsync(TRequest message) => WriteAsync(message, CancellationToken.None);
+
+        public async Task WriteAsync(TRequest message, CancellationToken cancellationToken)
+        {
+            ThrowIfCallEnded();
+            lock (_lock)
+            {
+                if (_completed)
+                {
+                    throw new InvalidOperationException("The request stream has already been completed.");
+                }
+                if (_writing)
+                {
+                    throw new InvalidOperationException("A previous write is still in progress; await it before writing again.");
+                }
+                _writing = true;
+            }
+            try
+            {
+                var frame = GrpcFrame.Serialize(call._method.RequestMarshaller, message, call._channel.Options.MaxSendMessageSize);
+                using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, call._callCts.Token);
+                var stream = await call._requestContent!.GetStreamAsync().WaitAsync(linked.Token).ConfigureAwait(false);
+                await stream.WriteAsync(frame, linked.Token).ConfigureAwait(false);
+                await stream.FlushAsync(linked.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not RpcException && call.IsFinished)
+            {
+                ThrowIfCallEnded();
+                throw;
+            }
+            finally
+            {
+                lock (_lock)
+                {
+                    _writing = false;
+                }
+            }
+        }
+
+        public Task CompleteAsync()
+        {
+            lock (_lock)
+            {
+                _completed = true;
+            }
+            call._requestContent!.Complete();
+            return Task.CompletedTask;
+        }
+
+        private void ThrowIfCallEnded()
+        {
+            if (call.IsFinished)
+            {
+                var status = call.GetStatus();
+                throw new RpcException(
+                    status.StatusCode == StatusCode.OK ? new Status(StatusCode.OK, "The call has already finished.") : status,
+                    call.GetTrailers());
+            }
+        }
+    }
+}

@@ -1,0 +1,108 @@
+using System.Net;
+using System.Net.Sockets;
+using Grpc.Core;
+
+namespace Virt.Rpc.Client;
+
+/// <summary>
+/// A gRPC channel over HTTP/2 on <see cref="SocketsHttpHandler"/>: cleartext (prior knowledge) on TCP or on a Unix
+/// socket. One channel multiplexes all its calls over pooled connections; create one per server and share it.
+/// </summary>
+public sealed class RpcChannel : ChannelBase, IDisposable
+{
+    private readonly HttpMessageInvoker _invoker;
+    private readonly bool _disposeHandler;
+
+    private RpcChannel(string target, Uri baseAddress, HttpMessageHandler handler, bool disposeHandler, RpcChannelOptions options)
+        : base(target)
+    {
+        BaseAddress = baseAddress;
+        Options = options;
+        _invoker = new HttpMessageInvoker(handler, disposeHandler: false);
+        _disposeHandler = disposeHandler;
+        Handler = handler;
+    }
+
+    /// <summary>The base URI that method paths are appended to.</summary>
+    public Uri BaseAddress { get; }
+
+    /// <summary>The channel's settings.</summary>
+    public RpcChannelOptions Options { get; }
+
+    internal HttpMessageInvoker Invoker => _invoker;
+
+    private HttpMessageHandler Handler { get; }
+
+    /// <summary>Creates a channel to an <c>http://host:port</c> address.</summary>
+    public static RpcChannel ForAddress(Uri address, RpcChannelOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        if (address.Scheme != Uri.UriSchemeHttp)
+        {
+            throw new ArgumentException($"Address '{address}' must use http:// (cleartext HTTP/2); TLS is configured through RpcChannelOptions.HttpHandler.", nameof(address));
+        }
+        options ??= new RpcChannelOptions();
+        var (handler, owned) = options.HttpHandler is { } custom ? (custom, false) : (CreateHandler(options, null), true);
+        return new RpcChannel(address.ToString(), address, handler, owned, options);
+    }
+
+    /// <summary>Creates a channel to a server listening on a Unix socket.</summary>
+    public static RpcChannel ForUnixSocket(string socketPath, RpcChannelOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(socketPath);
+        options ??= new RpcChannelOptions();
+        var endPoint = new UnixDomainSocketEndPoint(socketPath);
+        var handler = CreateHandler(options, endPoint);
+        // The authority is only a label for a Unix socket; "localhost" is what other gRPC clients send.
+        return new RpcChannel("unix:" + socketPath, new Uri("http://localhost"), handler, true, options);
+    }
+
+    /// <inheritdoc />
+    public override CallInvoker CreateCallInvoker() => new HttpCallInvoker(this);
+
+    /// <summary>Closes pooled connections. Calls still running fail.</summary>
+    public void Dispose()
+    {
+        _invoker.Dispose();
+        if (_disposeHandler)
+        {
+            Handler.Dispose();
+        }
+    }
+
+    private static SocketsHttpHandler CreateHandler(RpcChannelOptions options, EndPoint? unixEndPoint)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            // Calls are long-lived streams as often as not: never let the pool or a proxy interfere.
+            UseProxy = false,
+            AllowAutoRedirect = false,
+            UseCookies = false,
+            AutomaticDecompression = DecompressionMethods.None,
+            EnableMultipleHttp2Connections = true,
+            PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
+            ConnectTimeout = options.ConnectTimeout,
+            KeepAlivePingDelay = TimeSpan.FromSeconds(60),
+            KeepAlivePingTimeout = TimeSpan.FromSeconds(20),
+            KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
+        };
+        if (unixEndPoint is not null)
+        {
+            handler.ConnectCallback = async (_, cancellationToken) =>
+            {
+                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                try
+                {
+                    await socket.ConnectAsync(unixEndPoint, cancellationToken).ConfigureAwait(false);
+                    return new NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            };
+        }
+        return handler;
+    }
+}

@@ -1,0 +1,20 @@
+namespace Virt.Rpc.Client;
+
+/// <summary>Settings for an <see cref="RpcChannel"/>.</summary>
+public sealed class RpcChannelOptions
+{
+    /// <summary>The largest response message accepted, in bytes; larger ones fail with RESOURCE_EXHAUSTED. Default 4 MiB.</summary>
+    public int MaxReceiveMessageSize { get; init; } = Wire.GrpcProtocol.DefaultMaxReceiveMessageSize;
+
+    /// <summary>The largest request message sent, in bytes, or null for no limit.</summary>
+    public int? MaxSendMessageSize { get; init; }
+
+    /// <summary>How long to wait for a connection before failing a call with UNAVAILABLE.</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// An HTTP handler to use instead of the default <see cref="System.Net.Http.SocketsHttpHandler"/>
+    /// (for TLS settings, for instance). The channel does not dispose it.
+    /// </summary>
+    public HttpMessageHandler? HttpHandler { get; init; }
+}

@@ -1,0 +1,4 @@
+using System.Runtime.CompilerServices;
+
+[assembly: InternalsVisibleTo("Virt.Rpc.Server")]
+[assembly: InternalsVisibleTo("Virt.Rpc.Tests")]
