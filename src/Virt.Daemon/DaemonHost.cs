@@ -1,0 +1,106 @@
+using System.Net;
+using System.Reflection;
+using Microsoft.Extensions.Logging;
+using Virt.Rpc.Server;
+
+namespace Virt.Daemon;
+
+/// <summary>
+/// One virtd instance: its directories, the single-instance lock, and the gRPC server on the admin socket
+/// (owner only), the read-only socket (any local user) and optional TCP endpoints.
+/// </summary>
+internal sealed class DaemonHost(DaemonPaths paths, IReadOnlyList<IPEndPoint> tcpEndPoints, ILoggerFactory loggerFactory) : IAsyncDisposable
+{
+    private readonly ILogger _logger = loggerFactory.CreateLogger("virtd");
+    private FileStream? _pidLock;
+    private RpcServer? _server;
+
+    public static string Version { get; } =
+        typeof(DaemonHost).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    public async Task RunAsync(CancellationToken stoppingToken)
+    {
+        DaemonLog.Starting(_logger, Version, paths.StateDir, paths.RunDir);
+        CreateDirectory(paths.StateDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        // World-searchable, so that unprivileged users can reach the read-only socket.
+        CreateDirectory(paths.RunDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+            | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        _pidLock = AcquireSingleInstanceLock();
+
+        _server = new RpcServer(new RpcServerOptions { LoggerFactory = loggerFactory });
+        _server.ListenUnixSocket(paths.AdminSocket, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        _server.ListenUnixSocket(paths.ReadOnlySocket, UnixFileMode.UserRead | UnixFileMode.UserWrite
+            | UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite);
+        foreach (var endPoint in tcpEndPoints)
+        {
+            _server.ListenTcp(endPoint);
+        }
+        DaemonServices.Register(_server);
+        try
+        {
+            await _server.StartAsync(stoppingToken);
+        }
+        catch (IOException ex)
+        {
+            throw new DaemonStartupException($"cannot listen: {ex.Message}", ex);
+        }
+        DaemonLog.Ready(_logger, paths.AdminSocket, paths.ReadOnlySocket);
+
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+            DaemonLog.Stopping(_logger);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+            DaemonLog.Stopped(_logger);
+        }
+        if (_pidLock is not null)
+        {
+            File.Delete(paths.PidFile);
+            await _pidLock.DisposeAsync();
+        }
+    }
+
+    private FileStream AcquireSingleInstanceLock()
+    {
+        FileStream lockStream;
+        try
+        {
+            // FileShare.None takes an exclusive advisory lock (flock) on Linux; it dies with the process, so a
+            // crashed virtd never blocks the next one.
+            lockStream = new FileStream(paths.LockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException ex)
+        {
+            var other = File.Exists(paths.PidFile) ? File.ReadAllText(paths.PidFile).Trim() : null;
+            throw new DaemonStartupException(
+                $"another virtd{(string.IsNullOrEmpty(other) ? "" : $" (pid {other})")} is already using run directory {paths.RunDir}; stop it or pass a different --run-dir.", ex);
+        }
+        File.WriteAllText(paths.PidFile, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n");
+        return lockStream;
+    }
+
+    private static void CreateDirectory(string path, UnixFileMode mode)
+    {
+        try
+        {
+            if (!Directory.Exists(path))
+            {
+                Directory.CreateDirectory(path, mode);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new DaemonStartupException($"cannot create {path}: {ex.Message}", ex);
+        }
+    }
+}

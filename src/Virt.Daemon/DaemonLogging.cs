@@ -1,0 +1,33 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
+
+namespace Virt.Daemon;
+
+/// <summary>Structured logs on stderr: one line per event, as text or JSON.</summary>
+internal static class DaemonLogging
+{
+    public static ILoggerFactory Create(bool json, bool verbose) => LoggerFactory.Create(builder =>
+    {
+        builder.SetMinimumLevel(verbose ? LogLevel.Debug : LogLevel.Information);
+        builder.AddFilter("Microsoft", LogLevel.Warning);
+        builder.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        if (json)
+        {
+            builder.AddJsonConsole(o =>
+            {
+                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+                o.UseUtcTimestamp = true;
+            });
+        }
+        else
+        {
+            builder.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "yyyy-MM-dd HH:mm:ss.fff ";
+                o.UseUtcTimestamp = true;
+                o.ColorBehavior = LoggerColorBehavior.Disabled;
+            });
+        }
+    });
+}

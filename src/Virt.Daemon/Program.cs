@@ -1,0 +1,49 @@
+using System.CommandLine;
+using System.Net;
+using System.Runtime.InteropServices;
+using Virt.Daemon;
+
+var stateDir = new Option<string?>("--state-dir") { Description = "Directory for definitions and persistent state (default: /var/lib/virt as root, $XDG_STATE_HOME/virt otherwise)." };
+var runDir = new Option<string?>("--run-dir") { Description = "Directory for sockets and run state (default: /run/virt as root, STATE-DIR/run otherwise)." };
+var listen = new Option<string[]>("--listen") { Description = "Also serve on TCP, as HOST:PORT (repeatable).", AllowMultipleArgumentsPerToken = false };
+var logFormat = new Option<string>("--log-format") { Description = "Log format: text or json.", DefaultValueFactory = _ => "text" };
+logFormat.AcceptOnlyFromAmong("text", "json");
+var verbose = new Option<bool>("--verbose", "-v") { Description = "Log debug messages too." };
+
+var root = new RootCommand("virtd: the Virt daemon. It owns the definitions and serves the gRPC API on Unix sockets and, optionally, TCP.")
+{
+    stateDir, runDir, listen, logFormat, verbose,
+};
+root.SetAction(async (parse, _) =>
+{
+    var paths = DaemonPaths.Resolve(parse.GetValue(stateDir), parse.GetValue(runDir));
+    var endPoints = new List<IPEndPoint>();
+    foreach (var address in parse.GetValue(listen) ?? [])
+    {
+        if (!IPEndPoint.TryParse(address, out var endPoint) || endPoint.Port == 0 && !address.EndsWith(":0", StringComparison.Ordinal))
+        {
+            Console.Error.WriteLine($"virtd: --listen '{address}' is not HOST:PORT (for example 127.0.0.1:16510 or [::1]:16510).");
+            return 2;
+        }
+        endPoints.Add(endPoint);
+    }
+    using var loggerFactory = DaemonLogging.Create(parse.GetValue(logFormat) == "json", parse.GetValue(verbose));
+
+    // Stop on SIGTERM and SIGINT; cancelling the signal keeps the runtime from exiting before cleanup is done.
+    using var stop = new CancellationTokenSource();
+    using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; stop.Cancel(); });
+    using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; stop.Cancel(); });
+
+    await using var daemon = new DaemonHost(paths, endPoints, loggerFactory);
+    try
+    {
+        await daemon.RunAsync(stop.Token);
+    }
+    catch (DaemonStartupException ex)
+    {
+        Console.Error.WriteLine($"virtd: {ex.Message}");
+        return 1;
+    }
+    return 0;
+});
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
