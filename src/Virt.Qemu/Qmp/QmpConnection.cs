@@ -1,0 +1,234 @@
+using System.Collections.Concurrent;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
+
+namespace Virt.Qemu.Qmp;
+
+/// <summary>
+/// The QMP wire protocol: one JSON object per line. It reads the greeting, negotiates capabilities, tags every
+/// command with an id, matches replies to commands by id, turns <c>error</c> replies into <see cref="QmpException"/>,
+/// and queues events in arrival order. It knows no command semantics; <see cref="QmpMonitor"/> does.
+/// </summary>
+public sealed class QmpConnection : IAsyncDisposable
+{
+    private readonly Stream _input;
+    private readonly Stream _output;
+    private readonly IDisposable? _owner;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly ConcurrentDictionary<long, (string Command, TaskCompletionSource<JsonNode?> Reply)> _pending = new();
+    private readonly Channel<QmpEvent> _events = Channel.CreateUnbounded<QmpEvent>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly CancellationTokenSource _closing = new();
+    private long _nextId;
+    private int _closed;
+    private Task _readLoop = Task.CompletedTask;
+
+    private QmpConnection(Stream input, Stream output, IDisposable? owner)
+    {
+        _input = input;
+        _output = output;
+        _owner = owner;
+    }
+
+    /// <summary>QEMU's version from the greeting.</summary>
+    public QemuVersion Version { get; private set; } = new(0, 0, 0, "");
+
+    /// <summary>Events in arrival order; completes when the connection closes.</summary>
+    public ChannelReader<QmpEvent> Events => _events.Reader;
+
+    /// <summary>Completes when the connection has closed, for any reason.</summary>
+    public Task Completion => _readLoop;
+
+    /// <summary>Connects to a QMP Unix socket and negotiates capabilities.</summary>
+    public static async Task<QmpConnection> ConnectAsync(string socketPath, CancellationToken cancellationToken)
+    {
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+        var stream = new NetworkStream(socket, ownsSocket: true);
+        return await OpenAsync(stream, stream, stream, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Negotiates over an already open pair of streams (a socket, or QEMU's stdio with <c>-qmp stdio</c>).</summary>
+    /// <param name="input">Where QEMU's messages arrive.</param>
+    /// <param name="output">Where commands go.</param>
+    /// <param name="owner">Disposed with the connection, or null.</param>
+    /// <param name="cancellationToken">Cancels the negotiation.</param>
+    public static async Task<QmpConnection> OpenAsync(Stream input, Stream output, IDisposable? owner, CancellationToken cancellationToken)
+    {
+        var connection = new QmpConnection(input, output, owner);
+        try
+        {
+            await connection.NegotiateAsync(cancellationToken).ConfigureAwait(false);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Runs a command and returns its <c>return</c> value.</summary>
+    /// <exception cref="QmpException">QEMU answered with an error.</exception>
+    /// <exception cref="QmpDisconnectedException">The connection closed before the answer.</exception>
+    public async Task<JsonNode?> ExecuteAsync(string command, JsonObject? arguments = null, CancellationToken cancellationToken = default)
+    {
+        var id = Interlocked.Increment(ref _nextId);
+        var reply = new TaskCompletionSource<JsonNode?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _pending[id] = (command, reply);
+        // Pairs with the read loop's exchange: either it sees this command when it fails the pending ones, or we see it closed.
+        if (Interlocked.CompareExchange(ref _closed, 0, 0) == 1)
+        {
+            _pending.TryRemove(id, out _);
+            throw new QmpDisconnectedException($"The QMP connection is closed; '{command}' was not sent.");
+        }
+        try
+        {
+            var message = new JsonObject { ["execute"] = command, ["id"] = id };
+            if (arguments is not null)
+            {
+                message["arguments"] = arguments;
+            }
+            await WriteLineAsync(message, cancellationToken).ConfigureAwait(false);
+            return await reply.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _pending.TryRemove(id, out _);
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await _closing.CancelAsync().ConfigureAwait(false);
+        await _input.DisposeAsync().ConfigureAwait(false);
+        if (!ReferenceEquals(_input, _output))
+        {
+            await _output.DisposeAsync().ConfigureAwait(false);
+        }
+        _owner?.Dispose();
+        try
+        {
+            await _readLoop.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or OperationCanceledException)
+        {
+            // The loop ends with whatever the closed stream threw; the pending commands were already failed.
+        }
+        _writeLock.Dispose();
+        _closing.Dispose();
+    }
+
+    private async Task NegotiateAsync(CancellationToken cancellationToken)
+    {
+        var reader = new StreamReader(_input, new UTF8Encoding(false), detectEncodingFromByteOrderMarks: false, bufferSize: 4096, leaveOpen: true);
+        var greetingLine = await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false)
+            ?? throw new QmpDisconnectedException("QEMU closed the monitor before sending its QMP greeting.");
+        var greeting = ParseObject(greetingLine)["QMP"]?.AsObject()
+            ?? throw new QmpDisconnectedException($"Expected a QMP greeting, got: {Truncate(greetingLine)}");
+        Version = QemuVersion.FromQmp(greeting["version"]);
+        _readLoop = Task.Run(() => ReadLoopAsync(reader), CancellationToken.None);
+        await ExecuteAsync("qmp_capabilities", null, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task ReadLoopAsync(StreamReader reader)
+    {
+        Exception? failure = null;
+        try
+        {
+            while (await reader.ReadLineAsync(_closing.Token).ConfigureAwait(false) is { } line)
+            {
+                if (line.Length > 0)
+                {
+                    Dispatch(ParseObject(line));
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or OperationCanceledException or JsonException)
+        {
+            failure = ex;
+        }
+        finally
+        {
+            reader.Dispose();
+            Interlocked.Exchange(ref _closed, 1);
+            _events.Writer.TryComplete();
+            foreach (var (id, (command, reply)) in _pending)
+            {
+                reply.TrySetException(new QmpDisconnectedException($"The QMP connection closed before QEMU answered '{command}'.", failure));
+                _pending.TryRemove(id, out _);
+            }
+        }
+    }
+
+    private void Dispatch(JsonObject message)
+    {
+        if (message["event"]?.GetValue<string>() is { } eventName)
+        {
+            var data = message["data"] as JsonObject ?? [];
+            message.Remove("data");
+            _events.Writer.TryWrite(new QmpEvent(eventName, data, ReadTimestamp(message["timestamp"])));
+            return;
+        }
+        if (message["id"] is not JsonValue idValue || !idValue.TryGetValue<long>(out var id) || !_pending.TryGetValue(id, out var pending))
+        {
+            // A reply to a command whose caller gave up (cancelled); nothing waits for it.
+            return;
+        }
+        if (message["error"] is JsonObject error)
+        {
+            pending.Reply.TrySetException(new QmpException(
+                pending.Command,
+                error["class"]?.GetValue<string>() ?? "GenericError",
+                error["desc"]?.GetValue<string>() ?? "(no description)"));
+        }
+        else
+        {
+            var result = message["return"];
+            message.Remove("return");
+            pending.Reply.TrySetResult(result);
+        }
+    }
+
+    private async Task WriteLineAsync(JsonObject message, CancellationToken cancellationToken)
+    {
+        var bytes = Encoding.UTF8.GetBytes(message.ToJsonString() + "\n");
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _output.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
+            await _output.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+        {
+            throw new QmpDisconnectedException("The QMP connection is closed.", ex);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private static JsonObject ParseObject(string line) =>
+        JsonNode.Parse(line) as JsonObject ?? throw new JsonException($"QMP sent something other than a JSON object: {Truncate(line)}");
+
+    private static DateTimeOffset ReadTimestamp(JsonNode? timestamp)
+    {
+        var seconds = timestamp?["seconds"]?.GetValue<long>() ?? 0;
+        var microseconds = timestamp?["microseconds"]?.GetValue<long>() ?? 0;
+        return DateTimeOffset.FromUnixTimeSeconds(seconds).AddTicks(microseconds * 10);
+    }
+
+    private static string Truncate(string text) => text.Length <= 200 ? text : text[..200] + "…";
+}
