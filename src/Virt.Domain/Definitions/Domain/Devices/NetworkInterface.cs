@@ -1,0 +1,41 @@
+namespace Virt.Domain;
+
+/// <summary>A guest NIC (<c>&lt;interface&gt;</c>).</summary>
+public sealed record NetworkInterface
+{
+    /// <summary>Connection kind.</summary>
+    public InterfaceType Type { get; init; }
+
+    /// <summary>MAC address, lowercase; generated at parse time when absent.</summary>
+    public required string Mac { get; init; }
+
+    /// <summary>Host-side source.</summary>
+    public InterfaceSource? Source { get; init; }
+
+    /// <summary>Host tap device name.</summary>
+    public string? TargetDev { get; init; }
+
+    /// <summary>Emulated model.</summary>
+    public InterfaceModel? Model { get; init; }
+
+    /// <summary>virtio backend.</summary>
+    public InterfaceDriverName? DriverName { get; init; }
+
+    /// <summary>virtio queues.</summary>
+    public uint? DriverQueues { get; init; }
+
+    /// <summary>Link state (<c>true</c> up).</summary>
+    public bool? LinkUp { get; init; }
+
+    /// <summary>MTU.</summary>
+    public uint? Mtu { get; init; }
+
+    /// <summary>Per-device boot order.</summary>
+    public uint? BootOrder { get; init; }
+
+    /// <summary>Device alias.</summary>
+    public string? Alias { get; init; }
+
+    /// <summary>Guest address.</summary>
+    public DeviceAddress? Address { get; init; }
+}
