@@ -206,6 +206,13 @@ internal sealed class ElementReader
     /// <summary>Refuses any attribute or child element that no parse step asked for.</summary>
     public void Done()
     {
+        DoneAttributes();
+        DoneChildren();
+    }
+
+    /// <summary>Refuses unknown attributes only, for elements whose children are foreign XML kept verbatim.</summary>
+    public void DoneAttributes()
+    {
         foreach (var attribute in _element.Attributes())
         {
             if (attribute.IsNamespaceDeclaration)
@@ -226,6 +233,10 @@ internal sealed class ElementReader
                     column: info.LinePosition);
             }
         }
+    }
+
+    private void DoneChildren()
+    {
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var child in _element.Elements())
         {

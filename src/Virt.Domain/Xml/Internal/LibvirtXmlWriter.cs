@@ -32,7 +32,7 @@ internal static class LibvirtXmlWriter
             sb.Append(">\n");
             foreach (var xml in raw.Elements)
             {
-                WriteRaw(sb, XElement.Parse(xml, LoadOptions.PreserveWhitespace), depth + 1);
+                WriteRaw(sb, XElement.Parse(xml), depth + 1);
                 sb.Append('\n');
             }
             sb.Append(' ', depth * 2).Append("</").Append(element.Name.LocalName).Append(">\n");

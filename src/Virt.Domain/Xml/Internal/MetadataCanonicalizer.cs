@@ -20,7 +20,9 @@ internal static class MetadataCanonicalizer
                 continue;
             }
             var prefix = original.GetPrefixOfNamespace(ns);
-            copy.Add(prefix is null ? new XAttribute("xmlns", ns.NamespaceName) : new XAttribute(XNamespace.Xmlns + prefix, ns.NamespaceName));
+            // libxml2 writes namespace declarations before ordinary attributes.
+            var declaration = prefix is null ? new XAttribute("xmlns", ns.NamespaceName) : new XAttribute(XNamespace.Xmlns + prefix, ns.NamespaceName);
+            copy.ReplaceAttributes(copy.Attributes().Where(a => a.IsNamespaceDeclaration).Append(declaration).Concat(copy.Attributes().Where(a => !a.IsNamespaceDeclaration)).ToList());
         }
         var sb = new StringBuilder();
         LibvirtXmlWriter.WriteRaw(sb, copy, 0);

@@ -10,18 +10,22 @@ internal static class DomainDefaults
     public static DomainDefinition Apply(DomainDefinition definition)
     {
         var devices = definition.Devices;
-        var controllers = AssignControllerIndexes(devices.Controllers);
-        var disks = devices.Disks.Select(AssignDriveAddress).ToList();
+        var controllers = AssignControllerIndexes(InsertControllers(devices.Controllers));
+        var disks = InsertDisks(devices.Disks).Select(AssignDriveAddress).ToList();
         controllers = AddImplicitControllers(controllers, disks, devices);
         var (serials, consoles) = ConsoleCompat(definition.Os.Type, AssignPorts(devices.Serials), devices.Consoles);
         return definition with
         {
             Vcpu = definition.Vcpu.Current == definition.Vcpu.Count ? definition.Vcpu with { Current = null } : definition.Vcpu,
+            Os = DefaultBoot(definition),
+            Cpu = definition.Cpu is { Model: { Fallback: null } model } cpu && cpu.Mode is null or CpuMode.Custom
+                ? cpu with { Model = model with { Fallback = CpuModelFallback.Allow } }
+                : definition.Cpu,
             Devices = devices with
             {
                 Disks = disks.ToValueList(),
                 Controllers = controllers.ToValueList(),
-                Filesystems = devices.Filesystems.Select(f => f.AccessMode is null && f.DriverType != FilesystemDriverType.Virtiofs ? f with { AccessMode = FilesystemAccessMode.Passthrough } : f).ToValueList(),
+                Filesystems = devices.Filesystems.Select(f => f.AccessMode is null ? f with { AccessMode = FilesystemAccessMode.Passthrough } : f).ToValueList(),
                 Serials = serials.ToValueList(),
                 Parallels = AssignPorts(devices.Parallels).ToValueList(),
                 Consoles = consoles.ToValueList(),
@@ -29,6 +33,84 @@ internal static class DomainDefaults
                 Rngs = devices.Rngs.Select(r => r.Backend == RngBackendModel.Random && r.BackendPath is null ? r with { BackendPath = "/dev/random" } : r).ToValueList(),
             },
         };
+    }
+
+    /// <summary>An HVM guest with no boot order at all boots from the first hard disk, as in libvirt.</summary>
+    private static OsSettings DefaultBoot(DomainDefinition definition)
+    {
+        var devices = definition.Devices;
+        var perDevice = devices.Disks.Any(d => d.BootOrder is not null)
+            || devices.Interfaces.Any(n => n.BootOrder is not null)
+            || devices.Hostdevs.Any(h => h.BootOrder is not null);
+        return definition.Os.Type == OsType.Hvm && definition.Os.BootDevices.Count == 0 && !perDevice
+            ? definition.Os with { BootDevices = new ValueList<BootDevice>([BootDevice.Hd]) }
+            : definition.Os;
+    }
+
+    /// <summary>libvirt's virDomainDiskInsert: disks of one bus are kept together, ordered by target index.</summary>
+    private static List<Disk> InsertDisks(IReadOnlyList<Disk> disks)
+    {
+        var result = new List<Disk>();
+        foreach (var disk in disks)
+        {
+            DiskNames.TryIndex(disk.Target.Dev, out var index);
+            var insertAt = -1;
+            for (var i = result.Count - 1; i >= 0; i--)
+            {
+                if (result[i].Target.Bus != disk.Target.Bus)
+                {
+                    continue;
+                }
+                DiskNames.TryIndex(result[i].Target.Dev, out var other);
+                if (other > index)
+                {
+                    insertAt = i;
+                }
+                else if (insertAt == -1)
+                {
+                    insertAt = i + 1;
+                }
+            }
+            result.Insert(insertAt < 0 ? result.Count : insertAt, disk);
+        }
+        return result;
+    }
+
+    /// <summary>libvirt's virDomainControllerInsertPreAlloced, applied as each controller is parsed.</summary>
+    private static List<Controller> InsertControllers(IReadOnlyList<Controller> controllers)
+    {
+        var result = new List<Controller>();
+        foreach (var controller in controllers)
+        {
+            var insertAt = -1;
+            for (var i = result.Count - 1; i >= 0; i--)
+            {
+                var current = result[i];
+                if (current.Type != controller.Type)
+                {
+                    continue;
+                }
+                if (controller.Index == DomainParser.UnassignedIndex)
+                {
+                    insertAt = i + 1;
+                    break;
+                }
+                if (current.Index != DomainParser.UnassignedIndex && current.Index > controller.Index)
+                {
+                    insertAt = i;
+                }
+                else if (controller.MasterStartPort is null && current.MasterStartPort is not null && current.Index == controller.Index)
+                {
+                    insertAt = i;
+                }
+                else if (insertAt == -1)
+                {
+                    insertAt = i + 1;
+                }
+            }
+            result.Insert(insertAt < 0 ? result.Count : insertAt, controller);
+        }
+        return result;
     }
 
     private static List<Controller> AssignControllerIndexes(IReadOnlyList<Controller> controllers)

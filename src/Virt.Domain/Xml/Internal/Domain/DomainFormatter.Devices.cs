@@ -8,6 +8,7 @@ internal static partial class DomainFormatter
     private static XElement Devices(DomainDevices devices)
     {
         var element = new XElement("devices").TextChild("emulator", devices.Emulator);
+        element.AddAnnotation(KeepOpen.Instance);
         element.Add(devices.Disks.Select(Disk));
         element.Add(devices.Controllers.Select(Controller));
         element.Add(devices.Filesystems.Select(Filesystem));
@@ -231,6 +232,10 @@ internal static partial class DomainFormatter
     {
         var element = new XElement("graphics").Attr("type", DomainXmlNames.GraphicsType.ToXml(g.Type));
         var first = g.Listens.Count > 0 ? g.Listens[0] : null;
+        if (g.Type == GraphicsType.Vnc && first?.Type == GraphicsListenType.Socket)
+        {
+            element.Attr("socket", first.Socket);
+        }
         if (first?.Type is GraphicsListenType.Address or GraphicsListenType.Network)
         {
             if (g.Type == GraphicsType.Vnc)

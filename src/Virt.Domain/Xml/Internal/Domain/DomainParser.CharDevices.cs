@@ -61,7 +61,8 @@ internal sealed partial class DomainParser
             };
             s.Done();
         }
-        var needsPath = type is CharDeviceType.Dev or CharDeviceType.File or CharDeviceType.Pipe or CharDeviceType.Unix;
+        // A unix socket may omit its path: the hypervisor driver picks one under its run directory.
+        var needsPath = type is CharDeviceType.Dev or CharDeviceType.File or CharDeviceType.Pipe;
         if (needsPath && source?.Path is null)
         {
             throw (s ?? element).Error(DefinitionErrorReason.MissingRequired, $"A {DomainXmlNames.CharDeviceType.ToXml(type)} character device needs <source path='…'>", null, s is null ? null : "path");
@@ -80,6 +81,11 @@ internal sealed partial class DomainParser
                 protocol = p.RequiredEnum("type", DomainXmlNames.CharProtocol);
                 p.Done();
             }
+        }
+        if (type == CharDeviceType.Unix && source?.Path is null)
+        {
+            // libvirt forgets the mode of a unix source without a path; so do we, or output would not be stable.
+            source = null;
         }
         if (source is not null && type is CharDeviceType.Tcp or CharDeviceType.Unix)
         {

@@ -33,7 +33,19 @@ internal sealed partial class DomainParser
             tlsPort = null;
         }
         var listenAttribute = graphics.NonEmptyAttr("listen");
+        var socketAttribute = type == GraphicsType.Vnc ? graphics.NonEmptyAttr("socket") : null;
         var listens = graphics.Children("listen").Select(Listen).ToList();
+        if (socketAttribute is not null)
+        {
+            if (listens.Count == 0)
+            {
+                listens.Add(new GraphicsListen(GraphicsListenType.Socket, null, null, socketAttribute));
+            }
+            else if (listens[0].Type != GraphicsListenType.Socket || listens[0].Socket != socketAttribute)
+            {
+                throw graphics.Error(DefinitionErrorReason.Conflict, $"The 'socket' attribute '{socketAttribute}' does not match the first <listen> socket", socketAttribute, "socket", "the same path as the first <listen type='socket'>");
+            }
+        }
         if (listens.Count == 0)
         {
             listens.Add(new GraphicsListen(GraphicsListenType.Address, listenAttribute, null, null));

@@ -95,7 +95,7 @@ internal sealed partial class DomainParser
             }
             result.Add(new MetadataElement(element.Name.NamespaceName, MetadataCanonicalizer.Canonicalize(element)));
         }
-        metadata.Done();
+        metadata.DoneAttributes();
         return result.ToValueList();
     }
 
