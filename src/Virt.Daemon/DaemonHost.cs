@@ -35,7 +35,7 @@ internal sealed class DaemonHost(DaemonPaths paths, IReadOnlyList<IPEndPoint> tc
         {
             _server.ListenTcp(endPoint);
         }
-        DaemonServices.Register(_server);
+        DaemonServices.Register(_server, paths);
         try
         {
             await _server.StartAsync(stoppingToken);

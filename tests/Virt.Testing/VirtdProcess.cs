@@ -1,0 +1,139 @@
+using System.Diagnostics;
+
+namespace Virt.Testing;
+
+/// <summary>
+/// A real virtd started from this checkout's build with a temporary state directory. Its log lines are captured;
+/// disposing stops it (SIGTERM, then SIGKILL) and deletes the directory.
+/// </summary>
+public sealed class VirtdProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly Task _pumps;
+    private readonly bool _ownsStateDir;
+
+    private VirtdProcess(Process process, string stateDir, bool ownsStateDir)
+    {
+        _process = process;
+        _ownsStateDir = ownsStateDir;
+        StateDir = stateDir;
+        Log = new ConsoleLines($"virtd {process.Id}");
+        _pumps = Task.WhenAll(PumpAsync(process.StandardOutput), PumpAsync(process.StandardError));
+    }
+
+    /// <summary>The virtd executable built alongside the running tests (same configuration).</summary>
+    public static string Binary
+    {
+        get
+        {
+            var configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
+            var path = Path.Combine(RepoPaths.Root, "src", "Virt.Daemon", "bin", configuration, "net10.0", "virtd");
+            return File.Exists(path) ? path : throw new FileNotFoundException($"virtd is not built at {path}; build Virt.sln first.", path);
+        }
+    }
+
+    public string StateDir { get; }
+
+    public string RunDir => Path.Combine(StateDir, "run");
+
+    public string AdminSocket => Path.Combine(RunDir, "virtd.sock");
+
+    public string ReadOnlySocket => Path.Combine(RunDir, "virtd-ro.sock");
+
+    public int Pid => _process.Id;
+
+    /// <summary>stdout and stderr, merged, line by line.</summary>
+    public ConsoleLines Log { get; }
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>Starts virtd and waits until it logs that it is ready.</summary>
+    /// <param name="stateDir">An existing state directory to reuse (kept on dispose), or null for a new temporary one.</param>
+    /// <param name="extraArguments">More virtd options.</param>
+    public static async Task<VirtdProcess> StartAsync(string? stateDir = null, params string[] extraArguments)
+    {
+        var owns = stateDir is null;
+        stateDir ??= Directory.CreateTempSubdirectory("virt-virtd-").FullName;
+        var virtd = Launch(stateDir, owns, extraArguments);
+        try
+        {
+            await virtd.Log.WaitForTextAsync("virtd ready", TimeSpan.FromSeconds(30), CancellationToken.None);
+            return virtd;
+        }
+        catch
+        {
+            await virtd.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Starts virtd without waiting for readiness (to observe start-up failures).</summary>
+    public static VirtdProcess Launch(string stateDir, bool ownsStateDir, params string[] extraArguments)
+    {
+        var start = new ProcessStartInfo(Binary)
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+        };
+        start.ArgumentList.Add("--state-dir");
+        start.ArgumentList.Add(stateDir);
+        foreach (var argument in extraArguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+        var process = Process.Start(start) ?? throw new InvalidOperationException("virtd did not start");
+        return new VirtdProcess(process, stateDir, ownsStateDir);
+    }
+
+    /// <summary>Sends a signal (SIGTERM by default) and waits for the exit code.</summary>
+    public async Task<int> StopAsync(string signal = "TERM", TimeSpan? timeout = null)
+    {
+        if (!_process.HasExited)
+        {
+            using var kill = Process.Start("kill", ["-" + signal, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
+            await kill.WaitForExitAsync();
+        }
+        await _process.WaitForExitAsync().WaitAsync(timeout ?? TimeSpan.FromSeconds(15));
+        await _pumps;
+        return _process.ExitCode;
+    }
+
+    /// <summary>Waits for virtd to exit by itself.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        await _process.WaitForExitAsync().WaitAsync(timeout);
+        await _pumps;
+        return _process.ExitCode;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            try
+            {
+                await StopAsync(timeout: TimeSpan.FromSeconds(10));
+            }
+            catch (TimeoutException)
+            {
+                _process.Kill(entireProcessTree: true);
+                await _process.WaitForExitAsync();
+            }
+        }
+        _process.Dispose();
+        if (_ownsStateDir && Directory.Exists(StateDir))
+        {
+            Directory.Delete(StateDir, recursive: true);
+        }
+    }
+
+    private async Task PumpAsync(StreamReader reader)
+    {
+        while (await reader.ReadLineAsync() is { } line)
+        {
+            Log.Add(line);
+        }
+    }
+}
