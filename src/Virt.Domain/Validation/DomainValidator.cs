@@ -35,6 +35,15 @@ public static class DomainValidator
         {
             problems.Add(Limit("/domain/memory", $"The guest asks for {definition.MemoryKiB} KiB of memory, over the limit of {maxMemory} KiB", (long)Math.Min(definition.MemoryKiB, long.MaxValue), $"at most {maxMemory} KiB"));
         }
+        foreach (var duplicate in definition.Devices.Controllers.GroupBy(c => (c.Type, c.Index, Companion: c.MasterStartPort is not null)).Where(g => !g.Key.Companion && g.Count() > 1))
+        {
+            problems.Add(new DefinitionException(
+                DefinitionErrorReason.Conflict,
+                "/domain/devices/controller",
+                $"There are {duplicate.Count()} {Xml.DomainXmlNames.ControllerType.ToXml(duplicate.Key.Type)} controllers with index {duplicate.Key.Index}",
+                found: duplicate.Key.Index.ToString(CultureInfo.InvariantCulture),
+                allowed: "one controller per type and index"));
+        }
         CheckDisks(definition.Devices.Disks, limits, problems);
         CheckInterfaces(definition.Devices.Interfaces, limits, problems);
         CheckBootOrder(definition, problems);

@@ -10,8 +10,10 @@ internal static class DomainDefaults
     public static DomainDefinition Apply(DomainDefinition definition)
     {
         var devices = definition.Devices;
-        var controllers = AssignControllerIndexes(InsertControllers(devices.Controllers));
+        // Indexes assigned after insertion can break the per-type order, so insert once more to keep output a fixed point.
+        var controllers = InsertControllers(AssignControllerIndexes(InsertControllers(devices.Controllers)));
         var disks = InsertDisks(devices.Disks).Select(AssignDriveAddress).ToList();
+        CheckDriveControllers(disks);
         controllers = AddImplicitControllers(controllers, disks, devices);
         var (serials, consoles) = ConsoleCompat(definition.Os.Type, AssignPorts(devices.Serials), devices.Consoles);
         return definition with
@@ -170,6 +172,26 @@ internal static class DomainDefaults
         };
         return disk with { Address = address };
     }
+
+    /// <summary>A target name far down the alphabet implies a controller index no machine has; refuse it here.</summary>
+    private static void CheckDriveControllers(List<Disk> disks)
+    {
+        for (var i = 0; i < disks.Count; i++)
+        {
+            if (disks[i].Address is { Type: AddressType.Drive, Controller: > MaxControllerIndex } address)
+            {
+                var path = disks.Count > 1 ? $"/domain/devices/disk[{i + 1}]/target/@dev" : "/domain/devices/disk/target/@dev";
+                throw new DefinitionException(
+                    DefinitionErrorReason.InvalidValue,
+                    path,
+                    $"The disk target '{disks[i].Target.Dev}' would need {DomainXmlNames.DiskBus.ToXml(disks[i].Target.Bus)} controller {address.Controller}",
+                    disks[i].Target.Dev,
+                    $"a target whose controller index is at most {MaxControllerIndex}");
+            }
+        }
+    }
+
+    private const uint MaxControllerIndex = 255;
 
     private static List<Controller> AddImplicitControllers(List<Controller> controllers, List<Disk> disks, DomainDevices devices)
     {

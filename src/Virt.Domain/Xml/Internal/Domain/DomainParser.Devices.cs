@@ -368,7 +368,7 @@ internal sealed partial class DomainParser
             AddressType.Drive => new DeviceAddress
             {
                 Type = type,
-                Controller = address.UInt32("controller") ?? 0,
+                Controller = address.UInt32("controller", 255) ?? 0,
                 Bus = address.UInt32("bus") ?? 0,
                 Target = address.UInt32("target") ?? 0,
                 Unit = address.UInt32("unit") ?? 0,
@@ -376,7 +376,7 @@ internal sealed partial class DomainParser
             AddressType.VirtioSerial => new DeviceAddress
             {
                 Type = type,
-                Controller = address.UInt32("controller") ?? 0,
+                Controller = address.UInt32("controller", 255) ?? 0,
                 Bus = address.UInt32("bus") ?? 0,
                 Port = address.UInt32("port") ?? 0,
             },
