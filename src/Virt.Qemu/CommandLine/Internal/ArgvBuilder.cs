@@ -167,6 +167,11 @@ internal sealed partial class ArgvBuilder
         {
             throw Refuse("/domain/clock/@offset", "only clock offset 'utc' and 'localtime' are supported; 'timezone' and 'variable' need the start time and are not supported yet");
         }
+        for (var i = 0; i < Devices.Disks.Count; i++)
+        {
+            // Before controllers, so that IDE on q35 is reported at the disk that asked for it.
+            ValidateDiskBus(Devices.Disks[i], $"/domain/devices/disk[{i + 1}]");
+        }
         if (_def.MemoryKiB == 0)
         {
             throw Refuse("/domain/memory", "the guest needs memory; give <memory unit='MiB'>N</memory>");
