@@ -49,7 +49,7 @@ public static class BlockdevProps
     /// <param name="driver">The disk's <c>&lt;driver&gt;</c>: cache and discard map here.</param>
     /// <param name="readOnly">Whether the guest may not write (read-only disks, CD-ROMs, backing images).</param>
     /// <param name="backingNode">The format node of the backing image, or null.</param>
-    /// <param name="chainEnds">True when the definition says the chain ends here: <c>"backing": null</c> stops QEMU from opening a backing file named in the image header.</param>
+    /// <param name="chainEnds">True when the definition says the chain ends here: <c>"backing": null</c> stops QEMU from opening a backing file named in the image header (only formats that have backing files take it).</param>
     public static JsonObject Format(string nodeName, string fileNode, ImageFormat format, DiskDriver? driver, bool readOnly, string? backingNode, bool chainEnds)
     {
         var node = new JsonObject
@@ -71,7 +71,7 @@ public static class BlockdevProps
         {
             node["backing"] = backingNode;
         }
-        else if (chainEnds)
+        else if (chainEnds && format is ImageFormat.Qcow2 or ImageFormat.Qcow or ImageFormat.Qed or ImageFormat.Vmdk)
         {
             node["backing"] = null;
         }
