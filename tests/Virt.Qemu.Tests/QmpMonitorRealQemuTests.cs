@@ -30,7 +30,7 @@ public sealed class QmpMonitorRealQemuTests
         using var qemu = Process.Start(start)!;
         try
         {
-            await using var monitor = new QmpMonitor(await ConnectWhenReadyAsync(socket));
+            await using var monitor = new QmpMonitor(await QmpConnection.ConnectWhenReadyAsync(socket, TimeSpan.FromSeconds(10), () => qemu.HasExited, CancellationToken.None));
             var stopped = new TaskCompletionSource();
             var shutdown = new TaskCompletionSource<QmpShutdownEvent>();
             monitor.Stopped += (_, _) => stopped.TrySetResult();
@@ -61,22 +61,6 @@ public sealed class QmpMonitorRealQemuTests
             }
             await qemu.WaitForExitAsync();
             Directory.Delete(directory, recursive: true);
-        }
-    }
-
-    private static async Task<QmpConnection> ConnectWhenReadyAsync(string socket)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (true)
-        {
-            try
-            {
-                return await QmpConnection.ConnectAsync(socket, CancellationToken.None);
-            }
-            catch (System.Net.Sockets.SocketException) when (DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(20);
-            }
         }
     }
 }

@@ -58,6 +58,39 @@ public sealed class QmpConnection : IAsyncDisposable
         return await OpenAsync(stream, stream, stream, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Connects once QEMU has created and opened its monitor socket (QEMU creates it during start-up, so the first
+    /// attempts may find nothing), retrying until <paramref name="timeout"/>.
+    /// </summary>
+    /// <param name="socketPath">The monitor socket.</param>
+    /// <param name="timeout">How long to keep trying.</param>
+    /// <param name="hasExited">Tells whether QEMU is gone, so that a failed start is reported at once; may be null.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <exception cref="QmpDisconnectedException">QEMU exited first, or the socket never accepted a connection.</exception>
+    public static async Task<QmpConnection> ConnectWhenReadyAsync(string socketPath, TimeSpan timeout, Func<bool>? hasExited, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            if (hasExited?.Invoke() == true)
+            {
+                throw new QmpDisconnectedException($"QEMU exited before its monitor socket {socketPath} accepted a connection.");
+            }
+            try
+            {
+                return await ConnectAsync(socketPath, cancellationToken).ConfigureAwait(false);
+            }
+            catch (SocketException ex)
+            {
+                if (DateTime.UtcNow >= deadline)
+                {
+                    throw new QmpDisconnectedException($"QEMU's monitor socket {socketPath} did not accept a connection within {timeout.TotalSeconds:0.#} s.", ex);
+                }
+            }
+            await Task.Delay(20, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Negotiates over an already open pair of streams (a socket, or QEMU's stdio with <c>-qmp stdio</c>).</summary>
     /// <param name="input">Where QEMU's messages arrive.</param>
     /// <param name="output">Where commands go.</param>

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Virt.Domain;
 using Virt.Qemu.Capabilities;
@@ -104,21 +103,14 @@ public sealed class RealQemuArgvTests
 
     private static async Task<QmpConnection> ConnectAsync(string socket, QemuProcess qemu, CancellationToken cancellationToken)
     {
-        var deadline = Stopwatch.StartNew();
-        while (true)
+        try
         {
-            if (qemu.HasExited)
-            {
-                Assert.Fail($"QEMU exited with {qemu.ExitCode} before its monitor appeared:\n{qemu.Stderr.Tail()}");
-            }
-            try
-            {
-                return await QmpConnection.ConnectAsync(socket, cancellationToken);
-            }
-            catch (SocketException) when (deadline.Elapsed < TimeSpan.FromSeconds(30))
-            {
-                await Task.Delay(20, cancellationToken);
-            }
+            return await QmpConnection.ConnectWhenReadyAsync(socket, TimeSpan.FromSeconds(30), () => qemu.HasExited, cancellationToken);
+        }
+        catch (QmpDisconnectedException ex)
+        {
+            Assert.Fail($"{ex.Message}\n{qemu.Stderr.Tail()}");
+            throw;
         }
     }
 
