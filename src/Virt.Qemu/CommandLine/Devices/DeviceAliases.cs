@@ -20,13 +20,13 @@ public static class DeviceAliases
         var address = disk.Address;
         return disk.Target.Bus switch
         {
-            DiskBus.Virtio => Invariant($"virtio-disk{TargetIndex(disk.Target.Dev)}"),
-            DiskBus.Usb => Invariant($"usb-disk{TargetIndex(disk.Target.Dev)}"),
+            DiskBus.Virtio => Invariant($"virtio-disk{disk.Target.Index ?? 0}"),
+            DiskBus.Usb => Invariant($"usb-disk{disk.Target.Index ?? 0}"),
             DiskBus.Ide => Invariant($"ide{address?.Controller ?? 0}-{address?.Bus ?? 0}-{address?.Unit ?? 0}"),
             DiskBus.Sata => Invariant($"sata{address?.Controller ?? 0}-{address?.Bus ?? 0}-{address?.Unit ?? 0}"),
             DiskBus.Fdc => Invariant($"fdc{address?.Controller ?? 0}-{address?.Bus ?? 0}-{address?.Unit ?? 0}"),
             DiskBus.Scsi => Invariant($"scsi{address?.Controller ?? 0}-{address?.Bus ?? 0}-{address?.Target ?? 0}-{address?.Unit ?? 0}"),
-            _ => Invariant($"{disk.Target.Bus.ToString().ToLowerInvariant()}-disk{TargetIndex(disk.Target.Dev)}"),
+            _ => Invariant($"{disk.Target.Bus.ToString().ToLowerInvariant()}-disk{disk.Target.Index ?? 0}"),
         };
     }
 
@@ -52,20 +52,6 @@ public static class DeviceAliases
     /// <summary>An indexed alias (<c>net0</c>, <c>video1</c>, …) unless the device carries a user alias.</summary>
     public static string Indexed(string prefix, int index, string? userAlias = null) =>
         UserAlias(userAlias) ?? Invariant($"{prefix}{index}");
-
-    /// <summary>libvirt's target index: a bus prefix then base-26 letters (<c>vda</c> 0, <c>vdaa</c> 26).</summary>
-    public static int TargetIndex(string dev)
-    {
-        ArgumentNullException.ThrowIfNull(dev);
-        var prefixLength = dev.StartsWith("xvd", StringComparison.Ordinal) ? 3 : 2;
-        var letters = dev.Length > prefixLength ? dev[prefixLength..] : "";
-        var value = 0;
-        foreach (var c in letters)
-        {
-            value = (value * 26) + (c - 'a' + 1);
-        }
-        return Math.Max(value - 1, 0);
-    }
 
     private static string? UserAlias(string? alias) =>
         alias is not null && alias.StartsWith("ua-", StringComparison.Ordinal) ? alias : null;
