@@ -27,7 +27,7 @@ internal sealed class HttpServerCallContext : ServerCallContext, IDisposable
         _http = http;
         _method = method;
         _serverStopping = serverStopping;
-        if (timeout is { } t)
+        if (timeout is { } t && t <= GrpcTimeout.LongestTimer)
         {
             _deadline = DateTime.UtcNow + t;
             _deadlineCts.CancelAfter(t);
@@ -188,9 +188,17 @@ internal sealed class HttpServerCallContext : ServerCallContext, IDisposable
                 }
                 if (Metadata.Entry.IsBinaryKey(name))
                 {
-                    foreach (var bytes in GrpcProtocol.DecodeBinaryHeader(value))
+                    try
                     {
-                        metadata.Add(name, bytes);
+                        foreach (var bytes in GrpcProtocol.DecodeBinaryHeader(value))
+                        {
+                            metadata.Add(name, bytes);
+                        }
+                    }
+                    catch (FormatException)
+                    {
+                        // The client broke the protocol; it is not the handler's fault.
+                        throw new RpcException(new Status(StatusCode.Internal, $"Request metadata '{name}' is not valid base64."));
                     }
                 }
                 else

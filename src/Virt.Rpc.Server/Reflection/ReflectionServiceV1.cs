@@ -10,26 +10,31 @@ internal sealed class ReflectionServiceV1(ReflectionIndex index) : ServerReflect
     {
         while (await requestStream.MoveNext(context.CancellationToken).ConfigureAwait(false))
         {
-            var request = requestStream.Current;
-            var response = new ServerReflectionResponse { ValidHost = request.Host, OriginalRequest = request };
-            switch (request.MessageRequestCase)
-            {
-                case ServerReflectionRequest.MessageRequestOneofCase.ListServices:
-                    response.ListServicesResponse = new ListServiceResponse();
-                    response.ListServicesResponse.Service.AddRange(index.ServiceNames.Select(n => new ServiceResponse { Name = n }));
-                    break;
-                case ServerReflectionRequest.MessageRequestOneofCase.FileByFilename:
-                    SetFiles(response, index.FileByName(request.FileByFilename), $"File '{request.FileByFilename}' is not known.");
-                    break;
-                case ServerReflectionRequest.MessageRequestOneofCase.FileContainingSymbol:
-                    SetFiles(response, index.FileContainingSymbol(request.FileContainingSymbol), $"Symbol '{request.FileContainingSymbol}' is not known.");
-                    break;
-                default:
-                    response.ErrorResponse = new ErrorResponse { ErrorCode = (int)StatusCode.Unimplemented, ErrorMessage = $"{request.MessageRequestCase} is not supported; this server defines no extensions." };
-                    break;
-            }
-            await responseStream.WriteAsync(response, context.CancellationToken).ConfigureAwait(false);
+            await responseStream.WriteAsync(Answer(index, requestStream.Current), context.CancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Answers one request; v1alpha shares it, its messages being wire-identical to v1's.</summary>
+    public static ServerReflectionResponse Answer(ReflectionIndex index, ServerReflectionRequest request)
+    {
+        var response = new ServerReflectionResponse { ValidHost = request.Host, OriginalRequest = request };
+        switch (request.MessageRequestCase)
+        {
+            case ServerReflectionRequest.MessageRequestOneofCase.ListServices:
+                response.ListServicesResponse = new ListServiceResponse();
+                response.ListServicesResponse.Service.AddRange(index.ServiceNames.Select(n => new ServiceResponse { Name = n }));
+                break;
+            case ServerReflectionRequest.MessageRequestOneofCase.FileByFilename:
+                SetFiles(response, index.FileByName(request.FileByFilename), $"File '{request.FileByFilename}' is not known.");
+                break;
+            case ServerReflectionRequest.MessageRequestOneofCase.FileContainingSymbol:
+                SetFiles(response, index.FileContainingSymbol(request.FileContainingSymbol), $"Symbol '{request.FileContainingSymbol}' is not known.");
+                break;
+            default:
+                response.ErrorResponse = new ErrorResponse { ErrorCode = (int)StatusCode.Unimplemented, ErrorMessage = $"{request.MessageRequestCase} is not supported; this server defines no extensions." };
+                break;
+        }
+        return response;
     }
 
     private static void SetFiles(ServerReflectionResponse response, IReadOnlyList<Google.Protobuf.ByteString>? files, string notFound)

@@ -1,45 +1,22 @@
+using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Reflection.V1Alpha;
 
 namespace Virt.Rpc.Server.Reflection;
 
-/// <summary>grpc.reflection.v1alpha (what most tools still ask for) over a <see cref="ReflectionIndex"/>.</summary>
+/// <summary>
+/// grpc.reflection.v1alpha, which most tools still ask for. Its messages are wire-identical to v1's, so each
+/// request is re-read as v1, answered by <see cref="ReflectionServiceV1.Answer"/>, and the answer re-read as v1alpha.
+/// </summary>
 internal sealed class ReflectionServiceV1Alpha(ReflectionIndex index) : ServerReflection.ServerReflectionBase
 {
     public override async Task ServerReflectionInfo(IAsyncStreamReader<ServerReflectionRequest> requestStream, IServerStreamWriter<ServerReflectionResponse> responseStream, ServerCallContext context)
     {
         while (await requestStream.MoveNext(context.CancellationToken).ConfigureAwait(false))
         {
-            var request = requestStream.Current;
-            var response = new ServerReflectionResponse { ValidHost = request.Host, OriginalRequest = request };
-            switch (request.MessageRequestCase)
-            {
-                case ServerReflectionRequest.MessageRequestOneofCase.ListServices:
-                    response.ListServicesResponse = new ListServiceResponse();
-                    response.ListServicesResponse.Service.AddRange(index.ServiceNames.Select(n => new ServiceResponse { Name = n }));
-                    break;
-                case ServerReflectionRequest.MessageRequestOneofCase.FileByFilename:
-                    SetFiles(response, index.FileByName(request.FileByFilename), $"File '{request.FileByFilename}' is not known.");
-                    break;
-                case ServerReflectionRequest.MessageRequestOneofCase.FileContainingSymbol:
-                    SetFiles(response, index.FileContainingSymbol(request.FileContainingSymbol), $"Symbol '{request.FileContainingSymbol}' is not known.");
-                    break;
-                default:
-                    response.ErrorResponse = new ErrorResponse { ErrorCode = (int)StatusCode.Unimplemented, ErrorMessage = $"{request.MessageRequestCase} is not supported; this server defines no extensions." };
-                    break;
-            }
-            await responseStream.WriteAsync(response, context.CancellationToken).ConfigureAwait(false);
+            var request = Grpc.Reflection.V1.ServerReflectionRequest.Parser.ParseFrom(requestStream.Current.ToByteString());
+            var answer = ReflectionServiceV1.Answer(index, request);
+            await responseStream.WriteAsync(ServerReflectionResponse.Parser.ParseFrom(answer.ToByteString()), context.CancellationToken).ConfigureAwait(false);
         }
-    }
-
-    private static void SetFiles(ServerReflectionResponse response, IReadOnlyList<Google.Protobuf.ByteString>? files, string notFound)
-    {
-        if (files is null)
-        {
-            response.ErrorResponse = new ErrorResponse { ErrorCode = (int)StatusCode.NotFound, ErrorMessage = notFound };
-            return;
-        }
-        response.FileDescriptorResponse = new FileDescriptorResponse();
-        response.FileDescriptorResponse.FileDescriptorProto.AddRange(files);
     }
 }

@@ -120,6 +120,11 @@ internal sealed partial class ClientCall<TRequest, TResponse> : IDisposable
                 Finish(new Status(StatusCode.DeadlineExceeded, "Deadline Exceeded"), null);
                 return false;
             }
+            if (remaining > GrpcTimeout.LongestTimer)
+            {
+                // Further away than a timer can count: the server caps it the same way.
+                remaining = Timeout.InfiniteTimeSpan;
+            }
             _deadlineTimer = new Timer(
                 static state => ((ClientCall<TRequest, TResponse>)state!).CancelLocally(new Status(StatusCode.DeadlineExceeded, "Deadline Exceeded")),
                 this,

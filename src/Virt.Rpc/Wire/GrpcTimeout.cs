@@ -7,6 +7,12 @@ internal static class GrpcTimeout
 {
     private const long MaxValue = 99_999_999;
 
+    /// <summary>
+    /// The longest deadline a timer can hold (about 49.7 days). The header allows up to 99,999,999 hours; anything
+    /// past this is as good as no deadline, and is treated as none instead of overflowing a timer.
+    /// </summary>
+    public static readonly TimeSpan LongestTimer = TimeSpan.FromMilliseconds(uint.MaxValue - 1.0);
+
     /// <summary>Formats a remaining time with the finest unit that fits in 8 digits, rounding up.</summary>
     public static string Format(TimeSpan timeout)
     {
