@@ -2,34 +2,42 @@ using System.Text;
 using Google.Protobuf;
 using Grpc.Core;
 using Virt.Rpc.Client;
+using Virt.Rpc.InProcess;
 using Virt.Rpc.Server;
 using Virt.Rpc.Tests.Interop;
 
 namespace Virt.Rpc.Tests;
 
-/// <summary>Our client against our server, over a Unix socket and TCP: every call shape and failure path.</summary>
+/// <summary>
+/// Our client against our server, over a Unix socket and TCP, and the same service in-process: every call shape and
+/// failure path behaves the same on all three.
+/// </summary>
 [TestFixture(Transport.Unix)]
 [TestFixture(Transport.Tcp)]
+[TestFixture(Transport.InProcess)]
 public sealed class TransportTests(Transport transport)
 {
     private TestServer _server = null!;
-    private RpcChannel _channel = null!;
+    private ChannelBase _channel = null!;
     private Interop.Interop.InteropClient _client = null!;
 
     [OneTimeSetUp]
     public async Task StartAsync()
     {
         _server = await TestServer.StartAsync(new RpcServerOptions { MaxReceiveMessageSize = 64 * 1024 });
-        _channel = transport == Transport.Unix
-            ? RpcChannel.ForUnixSocket(_server.SocketPath)
-            : RpcChannel.ForAddress(_server.TcpAddress);
+        _channel = transport switch
+        {
+            Transport.Unix => RpcChannel.ForUnixSocket(_server.SocketPath),
+            Transport.Tcp => RpcChannel.ForAddress(_server.TcpAddress),
+            _ => new InProcessChannel([Interop.Interop.BindService(_server.Service)]),
+        };
         _client = new Interop.Interop.InteropClient(_channel);
     }
 
     [OneTimeTearDown]
     public async Task StopAsync()
     {
-        _channel.Dispose();
+        (_channel as IDisposable)?.Dispose();
         await _server.DisposeAsync();
     }
 
@@ -144,17 +152,29 @@ public sealed class TransportTests(Transport transport)
     }
 
     [Test]
-    public void Oversized_request_is_refused_with_resource_exhausted()
+    public async Task Oversized_request_is_refused_with_resource_exhausted_except_in_process()
     {
-        var ex = Assert.ThrowsAsync<RpcException>(async () =>
-            await _client.EchoAsync(new EchoRequest { Payload = ByteString.CopyFrom(new byte[100 * 1024]) }));
+        var request = new EchoRequest { Payload = ByteString.CopyFrom(new byte[100 * 1024]) };
+        if (transport == Transport.InProcess)
+        {
+            // Size limits protect a server from its network peers; in-process calls have none.
+            Assert.That((await _client.EchoAsync(request)).Payload.Length, Is.EqualTo(100 * 1024));
+            return;
+        }
+
+        var ex = Assert.ThrowsAsync<RpcException>(async () => await _client.EchoAsync(request));
 
         Assert.That(ex!.StatusCode, Is.EqualTo(StatusCode.ResourceExhausted));
     }
 
     [Test]
-    public void Oversized_response_is_refused_by_the_client_limit()
+    public async Task Oversized_response_is_refused_by_the_client_limit_except_in_process()
     {
+        if (transport == Transport.InProcess)
+        {
+            Assert.That((await _client.SizeAsync(new SizeRequest { ResponseBytes = 5000 })).Payload.Length, Is.EqualTo(5000));
+            return;
+        }
         using var small = transport == Transport.Unix
             ? RpcChannel.ForUnixSocket(_server.SocketPath, new RpcChannelOptions { MaxReceiveMessageSize = 1000 })
             : RpcChannel.ForAddress(_server.TcpAddress, new RpcChannelOptions { MaxReceiveMessageSize = 1000 });
@@ -195,4 +215,5 @@ public enum Transport
 {
     Unix,
     Tcp,
+    InProcess,
 }

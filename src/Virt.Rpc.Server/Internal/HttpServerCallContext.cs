@@ -94,31 +94,8 @@ internal sealed class HttpServerCallContext : ServerCallContext, IDisposable
     }
 
     /// <summary>The status for a handler that threw.</summary>
-    public Status StatusForException(Exception exception, bool detailedErrors)
-    {
-        if (exception is RpcException rpc)
-        {
-            foreach (var entry in rpc.Trailers)
-            {
-                ResponseTrailersCore.Add(entry);
-            }
-            return rpc.Status;
-        }
-        if (DeadlineExceeded)
-        {
-            return new Status(StatusCode.DeadlineExceeded, "Deadline Exceeded");
-        }
-        if (exception is OperationCanceledException)
-        {
-            return _serverStopping.IsCancellationRequested
-                ? new Status(StatusCode.Unavailable, "The server is shutting down.")
-                : new Status(StatusCode.Cancelled, "The call was cancelled.");
-        }
-        return new Status(
-            StatusCode.Unknown,
-            detailedErrors ? $"Exception was thrown by handler. {exception.GetType().Name}: {exception.Message}" : "Exception was thrown by handler.",
-            exception);
-    }
+    public Status StatusForException(Exception exception, bool detailedErrors) =>
+        HandlerOutcome.StatusFor(exception, DeadlineExceeded, _serverStopping.IsCancellationRequested, detailedErrors, ResponseTrailersCore);
 
     /// <summary>Ends the call: trailers after a started response, or the status in the headers (Trailers-Only).</summary>
     public void Complete(Status status)

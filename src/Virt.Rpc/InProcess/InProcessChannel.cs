@@ -1,0 +1,59 @@
+using System.Collections.Frozen;
+using Grpc.Core;
+
+namespace Virt.Rpc.InProcess;
+
+/// <summary>
+/// A channel whose calls run the given service implementations in this process, with no HTTP in between. Messages
+/// still cross through their marshallers (so client and service never share an object), and status, trailers,
+/// deadlines and cancellation behave as on the wire. The client library uses it for <c>test:///</c> connections,
+/// which run a driver inside the client as libvirt does.
+/// </summary>
+public sealed class InProcessChannel : ChannelBase
+{
+    private readonly FrozenDictionary<string, Delegate> _handlers;
+
+    /// <summary>Creates a channel serving these services.</summary>
+    public InProcessChannel(IEnumerable<ServerServiceDefinition> services, string target = "in-process")
+        : base(target)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var binder = new Binder();
+        foreach (var service in services)
+        {
+            service.BindService(binder);
+        }
+        _handlers = binder.Handlers.ToFrozenDictionary(StringComparer.Ordinal);
+    }
+
+    /// <inheritdoc />
+    public override CallInvoker CreateCallInvoker() => new InProcessCallInvoker(this);
+
+    internal Delegate? FindHandler(IMethod method) => _handlers.GetValueOrDefault(method.FullName);
+
+    private sealed class Binder : ServiceBinderBase
+    {
+        public Dictionary<string, Delegate> Handlers { get; } = [];
+
+        public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, UnaryServerMethod<TRequest, TResponse>? handler) =>
+            Add(method, handler);
+
+        public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, ClientStreamingServerMethod<TRequest, TResponse>? handler) =>
+            Add(method, handler);
+
+        public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, ServerStreamingServerMethod<TRequest, TResponse>? handler) =>
+            Add(method, handler);
+
+        public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, DuplexStreamingServerMethod<TRequest, TResponse>? handler) =>
+            Add(method, handler);
+
+        private void Add(IMethod method, Delegate? handler)
+        {
+            ArgumentNullException.ThrowIfNull(handler);
+            if (!Handlers.TryAdd(method.FullName, handler))
+            {
+                throw new ArgumentException($"{method.FullName} is already bound.", nameof(method));
+            }
+        }
+    }
+}
