@@ -1,0 +1,51 @@
+namespace Virt.Driver;
+
+/// <summary>
+/// Why an operation failed, machine-readable. Names and numbers are those of <c>virt.v1.ErrorReason</c> (without its
+/// prefix), so the API boundary maps one to the other without a table; a test keeps the two in step.
+/// </summary>
+public enum VirtErrorReason
+{
+    Unspecified = 0,
+    InvalidArgument = 1,
+    UnknownField = 2,
+    InvalidXml = 3,
+    XmlUnsupported = 4,
+    ImageInvalid = 5,
+    OperationInvalid = 10,
+    OperationUnsupported = 11,
+    JobBusy = 12,
+    OperationTimeout = 13,
+    OperationCancelled = 14,
+    ConsoleBusy = 15,
+    ReadOnly = 20,
+    AccessDenied = 21,
+    ResourceLimit = 22,
+    DomainNotFound = 30,
+    DomainExists = 31,
+    DeviceNotFound = 32,
+    MetadataNotFound = 33,
+    NoSaveImage = 34,
+    JobNotFound = 35,
+    MigrationPreflight = 40,
+    MigrationFailed = 41,
+    PeerUnreachable = 42,
+    StoragePoolNotFound = 50,
+    StoragePoolExists = 51,
+    StorageVolumeNotFound = 52,
+    StorageVolumeExists = 53,
+    StorageVolumeInUse = 54,
+    StorageNoSpace = 55,
+    StoragePathNotConfined = 56,
+    StorageBackendFailed = 57,
+    NetworkNotFound = 60,
+    NetworkExists = 61,
+    NetworkInUse = 62,
+    NetworkAddressConflict = 63,
+    NetworkBackendFailed = 64,
+    HypervisorError = 70,
+    VmmUnreachable = 71,
+    AgentUnresponsive = 72,
+    DaemonStopping = 73,
+    Internal = 74,
+}
