@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Virt.Testing;
+
+namespace Virt.Store.Tests;
+
+public sealed partial class DefinitionStoreTests
+{
+    private string _directory = null!;
+
+    [SetUp]
+    public void CreateDirectory() => _directory = Path.Combine(Directory.CreateTempSubdirectory("virt-store-").FullName, "defs");
+
+    [TearDown]
+    public void DeleteDirectory() => Directory.Delete(Path.GetDirectoryName(_directory)!, recursive: true);
+
+    [Test]
+    public async Task Saved_documents_are_replaced_whole_listed_and_deleted()
+    {
+        var store = new DefinitionStore(_directory);
+
+        await store.SaveAsync("web1", "<domain>v1</domain>", CancellationToken.None);
+        await store.SaveAsync("web1", "<domain>v2</domain>", CancellationToken.None);
+        await store.SaveAsync("db1", "<domain>db</domain>", CancellationToken.None);
+        await store.DeleteAsync("nosuch", CancellationToken.None);
+        var all = await store.LoadAllAsync(CancellationToken.None);
+        await store.DeleteAsync("db1", CancellationToken.None);
+
+        Assert.That(all, Is.EqualTo(new[] { ("db1", "<domain>db</domain>"), ("web1", "<domain>v2</domain>") }));
+        Assert.That(await store.TryLoadAsync("db1", CancellationToken.None), Is.Null);
+        Assert.That(File.GetUnixFileMode(Path.Combine(_directory, "web1.xml")), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite));
+        Assert.That(File.GetUnixFileMode(_directory), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute));
+    }
+
+    [TestCase("../escape")]
+    [TestCase("a/b")]
+    [TestCase(".hidden")]
+    [TestCase("nul\0byte")]
+    [TestCase("x.tmp-123")]
+    public void Names_that_could_escape_or_collide_with_temporary_files_are_refused(string name)
+    {
+        var store = new DefinitionStore(_directory);
+
+        var ex = Assert.ThrowsAsync<ArgumentException>(async () => await store.SaveAsync(name, "x", CancellationToken.None));
+
+        Assert.That(ex!.Message, Does.Contain("cannot be stored"));
+        Assert.That(Directory.EnumerateFileSystemEntries(Path.GetDirectoryName(_directory)!, "*", SearchOption.AllDirectories).Where(File.Exists), Is.Empty);
+    }
+
+    [Test]
+    public async Task Leftovers_of_a_killed_save_are_ignored_and_removed()
+    {
+        var store = new DefinitionStore(_directory);
+        await store.SaveAsync("web1", "<domain>whole</domain>", CancellationToken.None);
+        await File.WriteAllTextAsync(Path.Combine(_directory, "web1.xml.tmp-0123456789ab"), "<domain>to");
+
+        var all = await store.LoadAllAsync(CancellationToken.None);
+
+        Assert.That(all, Is.EqualTo(new[] { ("web1", "<domain>whole</domain>") }));
+        Assert.That(Directory.GetFiles(_directory).Select(Path.GetFileName), Is.EqualTo(new[] { "web1.xml" }));
+    }
+
+    [Test]
+    public async Task Concurrent_saves_of_distinct_documents_all_land()
+    {
+        var store = new DefinitionStore(_directory);
+
+        await Task.WhenAll(Enumerable.Range(0, 32).Select(i => store.SaveAsync($"vm{i}", $"<domain>{i}</domain>", CancellationToken.None)));
+
+        Assert.That((await store.LoadAllAsync(CancellationToken.None)).Select(d => d.Name), Is.EquivalentTo(Enumerable.Range(0, 32).Select(i => $"vm{i}")));
+    }
+
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task A_writer_killed_mid_storm_leaves_every_acknowledged_document_whole_and_no_older(CancellationToken cancellationToken)
+    {
+        var writer = Path.Combine(RepoPaths.Root, "tests", "Virt.Store.CrashWriter", "bin",
+            AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug", "net10.0", "Virt.Store.CrashWriter");
+        var acknowledged = new Dictionary<string, int>();
+        for (var round = 0; round < 8; round++)
+        {
+            using var process = Process.Start(new ProcessStartInfo(writer) { ArgumentList = { _directory }, RedirectStandardOutput = true, UseShellExecute = false })!;
+            // Kill the moment a save begins: the most dangerous instant, when a non-atomic save would be half done.
+            var killAtBegin = 5 + (round * 7);
+            var begins = 0;
+            while (await process.StandardOutput.ReadLineAsync(cancellationToken) is { } line)
+            {
+                if (line.StartsWith("BEGIN ", StringComparison.Ordinal))
+                {
+                    if (++begins == killAtBegin)
+                    {
+                        // SIGKILL: no chance to clean up, as when a daemon is killed mid-save.
+                        process.Kill();
+                        break;
+                    }
+                    continue;
+                }
+                var ack = AckPattern().Match(line);
+                acknowledged[ack.Groups[1].Value] = int.Parse(ack.Groups[2].Value, CultureInfo.InvariantCulture);
+            }
+            await process.WaitForExitAsync(cancellationToken);
+
+            var documents = (await new DefinitionStore(_directory).LoadAllAsync(cancellationToken)).ToDictionary(d => d.Name, d => d.Content);
+            Assert.That(acknowledged, Is.Not.Empty, "the writer acknowledged nothing");
+            foreach (var (name, generation) in acknowledged)
+            {
+                Assert.That(documents.ContainsKey(name), Is.True, $"{name} was acknowledged and then lost");
+                var match = DocumentPattern().Match(documents[name]);
+                Assert.That(match.Success && match.Groups[1].Value == match.Groups[2].Value, Is.True, $"{name} is torn:\n{documents[name][..Math.Min(200, documents[name].Length)]}");
+                Assert.That(int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture), Is.GreaterThanOrEqualTo(generation), $"{name} went back to an older generation");
+            }
+        }
+    }
+
+    [GeneratedRegex(@"^ACK (\S+) (\d+)$")]
+    private static partial Regex AckPattern();
+
+    [GeneratedRegex(@"^<domain generation='(\d+)'>\n<pad>x{4194304}</pad>\n</domain>\n(\d+)\n$")]
+    private static partial Regex DocumentPattern();
+}
