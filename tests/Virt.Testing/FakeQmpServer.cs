@@ -78,7 +78,7 @@ public sealed class FakeQmpServer : IAsyncDisposable
         _listener.Dispose();
         if (_accepted.Task.IsCompletedSuccessfully)
         {
-            _accepted.Task.Result.Dispose();
+            (await _accepted.Task).Dispose();
         }
         try
         {
