@@ -63,6 +63,55 @@ public sealed class EventLogTests
     }
 
     [Test]
+    public void Sequences_are_reserved_in_blocks_before_they_are_handed_out_and_a_restart_continues_above_the_reservation()
+    {
+        var reservations = new List<ulong>();
+        ulong persisted = 0;
+        ulong Reserve(ulong first)
+        {
+            reservations.Add(first);
+            persisted = first + 9;
+            return persisted;
+        }
+        var log = new EventLog(epoch: "e1", reserve: Reserve);
+
+        var sequences = Enumerable.Range(0, 25).Select(i => log.Append(Started($"vm{i}")).Sequence).ToList();
+        // A restart (crash or not) resumes from the persisted ceiling: no number is handed out twice.
+        var restarted = new EventLog(lastSequence: persisted, epoch: "e1", reserve: Reserve);
+        var afterRestart = restarted.Append(Started("again")).Sequence;
+
+        Assert.That(sequences, Is.EqualTo(Enumerable.Range(1, 25).Select(i => (ulong)i)));
+        Assert.That(reservations, Is.EqualTo(new ulong[] { 1, 11, 21, 31 }));
+        Assert.That(afterRestart, Is.EqualTo(31UL));
+        Assert.That(restarted.Epoch, Is.EqualTo("e1"));
+    }
+
+    [Test]
+    public void A_failed_reservation_hands_out_nothing()
+    {
+        var log = new EventLog(reserve: _ => throw new IOException("disk full"));
+
+        Assert.Throws<IOException>(() => log.Append(Started("a")));
+
+        Assert.That(log.LatestSequence, Is.Zero);
+    }
+
+    [Test]
+    public void Epochs_are_random_unless_given_and_the_oldest_retained_sequence_follows_the_window()
+    {
+        var log = new EventLog(retention: 2);
+        Assert.That(log.OldestRetainedSequence, Is.EqualTo(1UL));
+        for (var i = 0; i < 5; i++)
+        {
+            log.Append(Started($"vm{i}"));
+        }
+
+        Assert.That(log.OldestRetainedSequence, Is.EqualTo(4UL));
+        Assert.That(log.Epoch, Has.Length.EqualTo(32).And.Not.EqualTo(new EventLog().Epoch));
+        Assert.Throws<ArgumentException>(() => _ = new EventLog(epoch: ""));
+    }
+
+    [Test]
     public void A_cursor_from_the_future_is_refused()
     {
         var log = new EventLog();

@@ -9,6 +9,8 @@ namespace Virt.Driver;
 /// what is retained, the stream opens with a <see cref="EventStreamItem.GapOldestRetained"/> item so the client knows to re-list.
 /// A subscriber that falls more than its window behind is dropped with <see cref="VirtErrorReason.ResourceLimit"/>
 /// rather than slowing everyone down; it resumes from its cursor.
+/// Sequences are unique within an <see cref="Epoch"/>: a daemon that persists both (and reserves numbers through the
+/// <c>reserve</c> hook before handing them out) never repeats a number across restarts.
 /// </summary>
 public sealed class EventLog
 {
@@ -18,20 +20,51 @@ public sealed class EventLog
     private readonly Lock _lock = new();
     private readonly Queue<LoggedEvent> _retained = new();
     private readonly List<Channel<EventStreamItem>> _subscribers = [];
+    private readonly Func<ulong, ulong>? _reserve;
     private ulong _lastSequence;
+    private ulong _reservedThrough;
 
     /// <param name="retention">How many events to keep for resuming subscribers.</param>
     /// <param name="lastSequence">The last sequence handed out before (persisted across daemon restarts), so numbers never repeat.</param>
     /// <param name="subscriberWindow">How many undelivered events a subscriber may have before it is dropped.</param>
     /// <param name="clock">Time source, replaceable in tests.</param>
-    public EventLog(int retention = 10_000, ulong lastSequence = 0, int subscriberWindow = 4_096, TimeProvider? clock = null)
+    /// <param name="epoch">Names this numbering; it changes only when the log is reset (sequences restart). Null: a new random one.</param>
+    /// <param name="reserve">
+    /// Persists sequence numbers before they are handed out, so that a restart never repeats one: called under the
+    /// log's lock with the first sequence beyond the last reservation, it makes a ceiling at least that high durable
+    /// and returns it; numbers up to the ceiling are then handed out without calling it again. The caller restarts the
+    /// log from the persisted ceiling (<paramref name="lastSequence"/>). Null: nothing is persisted.
+    /// </param>
+    public EventLog(int retention = 10_000, ulong lastSequence = 0, int subscriberWindow = 4_096, TimeProvider? clock = null, string? epoch = null, Func<ulong, ulong>? reserve = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(retention, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(subscriberWindow, 1);
+        if (epoch is { Length: 0 })
+        {
+            throw new ArgumentException("An epoch names the numbering; it cannot be empty.", nameof(epoch));
+        }
         _retention = retention;
         _lastSequence = lastSequence;
         _subscriberWindow = subscriberWindow;
         _clock = clock ?? TimeProvider.System;
+        Epoch = epoch ?? Guid.NewGuid().ToString("N");
+        _reserve = reserve;
+        _reservedThrough = reserve is null ? ulong.MaxValue : lastSequence;
+    }
+
+    /// <summary>Names this numbering: sequences are unique and increasing within one epoch.</summary>
+    public string Epoch { get; }
+
+    /// <summary>The sequence of the oldest retained event; <see cref="LatestSequence"/> + 1 when none is retained.</summary>
+    public ulong OldestRetainedSequence
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _retained.Count > 0 ? _retained.Peek().Sequence : _lastSequence + 1;
+            }
+        }
     }
 
     /// <summary>The sequence of the newest event (0 when none ever was).</summary>
@@ -52,7 +85,18 @@ public sealed class EventLog
         ArgumentNullException.ThrowIfNull(virtEvent);
         lock (_lock)
         {
-            var logged = new LoggedEvent(++_lastSequence, _clock.GetUtcNow(), virtEvent);
+            var sequence = _lastSequence + 1;
+            if (sequence > _reservedThrough)
+            {
+                var ceiling = _reserve!(sequence);
+                if (ceiling < sequence)
+                {
+                    throw new InvalidOperationException($"The sequence reservation returned {ceiling}, below the sequence {sequence} it was asked for.");
+                }
+                _reservedThrough = ceiling;
+            }
+            _lastSequence = sequence;
+            var logged = new LoggedEvent(sequence, _clock.GetUtcNow(), virtEvent);
             _retained.Enqueue(logged);
             while (_retained.Count > _retention)
             {
