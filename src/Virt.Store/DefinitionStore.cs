@@ -58,6 +58,37 @@ public sealed class DefinitionStore
         NativeMethods.FsyncDirectory(_directory);
     }
 
+    /// <summary>
+    /// <see cref="SaveAsync"/> for small documents that must be written under a lock, where awaiting is not possible
+    /// (the event log's sequence reservation).
+    /// </summary>
+    public void Save(string name, string content)
+    {
+        var target = PathFor(name);
+        var temp = target + TempMarker + Guid.NewGuid().ToString("N")[..12];
+        try
+        {
+            using (var stream = new FileStream(temp, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                Share = FileShare.None,
+                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            }))
+            {
+                stream.Write(Encoding.UTF8.GetBytes(content));
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temp, target, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
+        NativeMethods.FsyncDirectory(_directory);
+    }
+
     /// <summary>Removes a document durably; removing a missing one is not an error.</summary>
     public Task DeleteAsync(string name, CancellationToken cancellationToken)
     {

@@ -33,6 +33,19 @@ public sealed partial class DefinitionStoreTests
         Assert.That(File.GetUnixFileMode(_directory), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute));
     }
 
+    [Test]
+    public async Task The_synchronous_save_replaces_whole_documents_too()
+    {
+        var store = new DefinitionStore(_directory);
+
+        store.Save("sequence", "1");
+        store.Save("sequence", "2");
+
+        Assert.That(await store.TryLoadAsync("sequence", CancellationToken.None), Is.EqualTo("2"));
+        Assert.That(Directory.GetFiles(_directory).Select(Path.GetFileName), Is.EqualTo(new[] { "sequence.xml" }));
+        Assert.Throws<ArgumentException>(() => store.Save("../escape", "x"));
+    }
+
     [TestCase("../escape")]
     [TestCase("a/b")]
     [TestCase(".hidden")]
