@@ -30,8 +30,8 @@ public sealed class RpcServer : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly MethodRegistry _registry;
     private readonly List<Google.Protobuf.Reflection.FileDescriptor> _reflectedFiles = [];
-    private readonly List<(string Path, UnixFileMode? Mode)> _unixSockets = [];
-    private readonly List<IPEndPoint> _tcpEndPoints = [];
+    private readonly List<(string Path, UnixFileMode? Mode, bool ReadOnly)> _unixSockets = [];
+    private readonly List<(IPEndPoint EndPoint, bool ReadOnly)> _tcpEndPoints = [];
     private FrozenDictionary<string, CallHandler> _handlers = FrozenDictionary<string, CallHandler>.Empty;
     private FrozenSet<string> _serviceNames = FrozenSet<string>.Empty;
     private WebApplication? _app;
@@ -54,17 +54,22 @@ public sealed class RpcServer : IAsyncDisposable
     /// <summary>Listens on a Unix socket. A stale socket file is replaced; a live one is an error.</summary>
     /// <param name="path">The socket path.</param>
     /// <param name="mode">Permissions to set on the socket file, e.g. owner-only for an admin socket.</param>
-    public void ListenUnixSocket(string path, UnixFileMode? mode = null)
+    /// <param name="readOnly">
+    /// Marks calls on this socket read-only in their <see cref="ConnectionInfo"/>; services refuse changes there.
+    /// </param>
+    public void ListenUnixSocket(string path, UnixFileMode? mode = null, bool readOnly = false)
     {
         ThrowIfStarted();
-        _unixSockets.Add((path, mode));
+        _unixSockets.Add((path, mode, readOnly));
     }
 
     /// <summary>Listens on a TCP endpoint (port 0 picks a free port; see <see cref="BoundTcpEndPoints"/>).</summary>
-    public void ListenTcp(IPEndPoint endPoint)
+    /// <param name="endPoint">The address and port.</param>
+    /// <param name="readOnly">Marks calls on this listener read-only in their <see cref="ConnectionInfo"/>.</param>
+    public void ListenTcp(IPEndPoint endPoint, bool readOnly = false)
     {
         ThrowIfStarted();
-        _tcpEndPoints.Add(endPoint);
+        _tcpEndPoints.Add((endPoint, readOnly));
     }
 
     /// <summary>Adds a service; with its descriptor, reflection describes it too.</summary>
@@ -96,7 +101,7 @@ public sealed class RpcServer : IAsyncDisposable
         _handlers = _registry.Freeze();
         _serviceNames = _registry.ServiceNames.ToFrozenSet(StringComparer.Ordinal);
 
-        foreach (var (path, _) in _unixSockets)
+        foreach (var (path, _, _) in _unixSockets)
         {
             await RemoveStaleSocketAsync(path, cancellationToken).ConfigureAwait(false);
         }
@@ -117,14 +122,22 @@ public sealed class RpcServer : IAsyncDisposable
             kestrel.Limits.MinRequestBodyDataRate = null;
             kestrel.Limits.MinResponseDataRate = null;
             kestrel.Limits.Http2.MaxStreamsPerConnection = 1000;
-            foreach (var (path, _) in _unixSockets)
+            foreach (var (path, _, readOnly) in _unixSockets)
             {
                 // HTTP/2 only: with Http1AndHttp2, Kestrel cannot take cleartext prior-knowledge connections.
-                kestrel.ListenUnixSocket(path, listen => listen.Protocols = HttpProtocols.Http2);
+                kestrel.ListenUnixSocket(path, listen =>
+                {
+                    listen.Protocols = HttpProtocols.Http2;
+                    ConnectionIdentity.Attach(listen, "unix:" + path, readOnly, _logger);
+                });
             }
-            foreach (var endPoint in _tcpEndPoints)
+            foreach (var (endPoint, readOnly) in _tcpEndPoints)
             {
-                kestrel.Listen(endPoint, listen => listen.Protocols = HttpProtocols.Http2);
+                kestrel.Listen(endPoint, listen =>
+                {
+                    listen.Protocols = HttpProtocols.Http2;
+                    ConnectionIdentity.Attach(listen, "tcp:" + endPoint, readOnly, _logger);
+                });
             }
         });
         var app = builder.Build();
@@ -132,7 +145,7 @@ public sealed class RpcServer : IAsyncDisposable
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         _app = app;
 
-        foreach (var (path, mode) in _unixSockets)
+        foreach (var (path, mode, _) in _unixSockets)
         {
             if (mode is { } m)
             {
@@ -165,7 +178,7 @@ public sealed class RpcServer : IAsyncDisposable
         Health.SetAllNotServing();
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _app.StopAsync(cancellationToken).ConfigureAwait(false);
-        foreach (var (path, _) in _unixSockets)
+        foreach (var (path, _, _) in _unixSockets)
         {
             File.Delete(path);
         }

@@ -22,4 +22,7 @@ internal static partial class ServerLog
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Information, Message = "Removed stale Unix socket {Path}")]
     public static partial void RemovedStaleSocket(ILogger logger, string path);
+
+    [LoggerMessage(EventId = 7, Level = LogLevel.Warning, Message = "Could not read the peer credentials of a connection on {Listener}: {Error}")]
+    public static partial void PeerCredentialsUnavailable(ILogger logger, string listener, System.Net.Sockets.SocketError error);
 }

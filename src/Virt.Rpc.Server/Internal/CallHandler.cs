@@ -21,6 +21,7 @@ internal abstract class CallHandler(IMethod method, CallRuntime runtime)
     public async Task HandleAsync(HttpContext http, TimeSpan? timeout)
     {
         using var context = new HttpServerCallContext(http, Method, timeout, Runtime.ServerStopping);
+        context.SetConnectionInfo(ConnectionIdentity.Of(http));
         Status status;
         try
         {

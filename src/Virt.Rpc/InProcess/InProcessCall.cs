@@ -29,10 +29,11 @@ internal sealed class InProcessCall<TRequest, TResponse> : ServerCallContext, ID
     private Status? _finalStatus;
     private WriteOptions? _writeOptions;
 
-    public InProcessCall(Method<TRequest, TResponse> method, CallOptions options)
+    public InProcessCall(Method<TRequest, TResponse> method, CallOptions options, ConnectionInfo connection)
     {
         _method = method;
         _options = options;
+        this.SetConnectionInfo(connection);
         if (options.Deadline is { } deadline && deadline != DateTime.MaxValue)
         {
             var remaining = deadline.ToUniversalTime() - DateTime.UtcNow;

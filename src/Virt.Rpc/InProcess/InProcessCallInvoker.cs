@@ -11,28 +11,28 @@ internal sealed class InProcessCallInvoker(InProcessChannel channel) : CallInvok
 
     public override AsyncUnaryCall<TResponse> AsyncUnaryCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options, TRequest request)
     {
-        var call = new InProcessCall<TRequest, TResponse>(method, options);
+        var call = new InProcessCall<TRequest, TResponse>(method, options, channel.Connection);
         var response = call.RunUnaryAsync(channel.FindHandler(method) as UnaryServerMethod<TRequest, TResponse>, request);
         return new AsyncUnaryCall<TResponse>(response, call.ResponseHeadersAsync, call.GetStatus, call.GetTrailers, call.Dispose);
     }
 
     public override AsyncServerStreamingCall<TResponse> AsyncServerStreamingCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options, TRequest request)
     {
-        var call = new InProcessCall<TRequest, TResponse>(method, options);
+        var call = new InProcessCall<TRequest, TResponse>(method, options, channel.Connection);
         call.StartServerStreaming(channel.FindHandler(method) as ServerStreamingServerMethod<TRequest, TResponse>, request);
         return new AsyncServerStreamingCall<TResponse>(call.ResponseStream, call.ResponseHeadersAsync, call.GetStatus, call.GetTrailers, call.Dispose);
     }
 
     public override AsyncClientStreamingCall<TRequest, TResponse> AsyncClientStreamingCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options)
     {
-        var call = new InProcessCall<TRequest, TResponse>(method, options);
+        var call = new InProcessCall<TRequest, TResponse>(method, options, channel.Connection);
         var response = call.RunClientStreamingAsync(channel.FindHandler(method) as ClientStreamingServerMethod<TRequest, TResponse>);
         return new AsyncClientStreamingCall<TRequest, TResponse>(call.RequestStream, response, call.ResponseHeadersAsync, call.GetStatus, call.GetTrailers, call.Dispose);
     }
 
     public override AsyncDuplexStreamingCall<TRequest, TResponse> AsyncDuplexStreamingCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options)
     {
-        var call = new InProcessCall<TRequest, TResponse>(method, options);
+        var call = new InProcessCall<TRequest, TResponse>(method, options, channel.Connection);
         call.StartDuplexStreaming(channel.FindHandler(method) as DuplexStreamingServerMethod<TRequest, TResponse>);
         return new AsyncDuplexStreamingCall<TRequest, TResponse>(call.RequestStream, call.ResponseStream, call.ResponseHeadersAsync, call.GetStatus, call.GetTrailers, call.Dispose);
     }

@@ -7,17 +7,28 @@ namespace Virt.Rpc.InProcess;
 /// A channel whose calls run the given service implementations in this process, with no HTTP in between. Messages
 /// still cross through their marshallers (so client and service never share an object), and status, trailers,
 /// deadlines and cancellation behave as on the wire. The client library uses it for <c>test:///</c> connections,
-/// which run a driver inside the client as libvirt does.
+/// which run a driver inside the client as libvirt does. Every call sees a <see cref="Virt.Rpc.ConnectionInfo"/> with
+/// this process's credentials and the channel's read-only flag, as a call through a Unix socket would.
 /// </summary>
 public sealed class InProcessChannel : ChannelBase
 {
     private readonly FrozenDictionary<string, Delegate> _handlers;
 
     /// <summary>Creates a channel serving these services.</summary>
-    public InProcessChannel(IEnumerable<ServerServiceDefinition> services, string target = "in-process")
+    /// <param name="services">The services to run.</param>
+    /// <param name="target">The channel's name.</param>
+    /// <param name="readOnly">Whether calls arrive as on a read-only listener (services enforce it from <see cref="Virt.Rpc.ConnectionInfo"/>).</param>
+    public InProcessChannel(IEnumerable<ServerServiceDefinition> services, string target = "in-process", bool readOnly = false)
         : base(target)
     {
         ArgumentNullException.ThrowIfNull(services);
+        Connection = new ConnectionInfo
+        {
+            ListenerName = "in-process",
+            IsReadOnly = readOnly,
+            LocalEndPoint = "in-process",
+            Peer = PeerCredentials.Current,
+        };
         var binder = new Binder();
         foreach (var service in services)
         {
@@ -25,6 +36,9 @@ public sealed class InProcessChannel : ChannelBase
         }
         _handlers = binder.Handlers.ToFrozenDictionary(StringComparer.Ordinal);
     }
+
+    /// <summary>What every call on this channel sees as its connection.</summary>
+    public ConnectionInfo Connection { get; }
 
     /// <inheritdoc />
     public override CallInvoker CreateCallInvoker() => new InProcessCallInvoker(this);
