@@ -1,0 +1,154 @@
+using Virt.Domain;
+
+namespace Virt.Driver.Qemu;
+
+/// <summary>Define, undefine, autostart, and the parts of a definition that can be changed in place.</summary>
+public sealed partial class QemuDomainDriver
+{
+    // libvirt's virDomainEventDefinedDetailType / virDomainEventUndefinedDetailType.
+    private const int DefinedAdded = 0;
+    private const int DefinedUpdated = 1;
+    private const int UndefinedRemoved = 0;
+
+    public async Task<DomainSummary> DefineDomainAsync(string xml, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        // Everything that can refuse the document runs before anything is claimed or written.
+        var (document, definition) = QemuDefinitions.Canonical(QemuDefinitions.Parse(xml, _options), _options);
+        using var job = await BeginAsync(definition.Uuid, definition.Name, "define", defining: true, cancellationToken).ConfigureAwait(false);
+        var existing = Volatile.Read(ref _snapshot).ByUuid.GetValueOrDefault(definition.Uuid);
+        await SaveDefinitionAsync(definition, document).ConfigureAwait(false);
+        var summary = existing is null ? new DomainSummary { Definition = definition } : existing with { Definition = definition };
+        Commit(definition.Uuid, definition.Name, summary,
+            new DomainLifecycleEvent(definition.Name, definition.Uuid, DomainEventType.Defined, existing is null ? DefinedAdded : DefinedUpdated));
+        QemuDriverLog.Defined(_logger, definition.Name, definition.Uuid);
+        return summary;
+    }
+
+    public Task<DomainSummary> UndefineDomainAsync(DomainRef domain, CancellationToken cancellationToken) =>
+        ChangeAsync(domain, "undefine", async current =>
+        {
+            try
+            {
+                await _definitions.DeleteAsync(FileName(current.Uuid), CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw StoreFailed(current.Name, "remove the definition of", e);
+            }
+            if (current.Autostart)
+            {
+                try
+                {
+                    await _autostart.DeleteAsync(FileName(current.Uuid), CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    // The domain is gone already; a mark without a definition is removed at the next start.
+                    QemuDriverLog.AutostartNotRemoved(_logger, current.Name, current.Uuid, e);
+                }
+            }
+            Commit(current.Uuid, current.Name, null, new DomainLifecycleEvent(current.Name, current.Uuid, DomainEventType.Undefined, UndefinedRemoved));
+            QemuDriverLog.Undefined(_logger, current.Name, current.Uuid);
+            return current with { Persistent = false, Autostart = false };
+        }, cancellationToken);
+
+    public Task<DomainSummary> SetAutostartAsync(DomainRef domain, bool autostart, CancellationToken cancellationToken) =>
+        ChangeAsync(domain, "set autostart of", async current =>
+        {
+            if (current.Autostart == autostart)
+            {
+                return current;
+            }
+            try
+            {
+                if (autostart)
+                {
+                    await _autostart.SaveAsync(FileName(current.Uuid), current.Name + "\n", CancellationToken.None).ConfigureAwait(false);
+                }
+                else
+                {
+                    await _autostart.DeleteAsync(FileName(current.Uuid), CancellationToken.None).ConfigureAwait(false);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw StoreFailed(current.Name, "change the autostart mark of", e);
+            }
+            var next = current with { Autostart = autostart };
+            Commit(current.Uuid, current.Name, next, null);
+            return next;
+        }, cancellationToken);
+
+    public Task<DomainSummary> SetDescriptionAsync(DomainRef domain, bool title, string? text, DomainModification modification, CancellationToken cancellationToken)
+    {
+        if (title && text is not null && text.Contains('\n', StringComparison.Ordinal))
+        {
+            throw new VirtException(VirtErrorReason.InvalidArgument, "A title is one line: remove the newlines from it.", new Dictionary<string, string> { ["domain"] = domain?.ToString() ?? "" });
+        }
+        // libvirt clears the field when given an empty string, as when given none.
+        var value = string.IsNullOrEmpty(text) ? null : text;
+        var operation = title ? "set the title of" : "set the description of";
+        return ChangeAsync(domain!, operation, current =>
+            EditAsync(current, modification, operation, d => title ? d with { Title = value } : d with { Description = value }), cancellationToken);
+    }
+
+    public Task<DomainSummary> SetMetadataAsync(DomainRef domain, string namespaceUri, string? key, string? xml, DomainModification modification, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(namespaceUri))
+        {
+            throw new VirtException(VirtErrorReason.InvalidArgument, "Metadata is addressed by its namespace URI: give one.");
+        }
+        if (xml is not null && string.IsNullOrEmpty(key))
+        {
+            throw new VirtException(VirtErrorReason.InvalidArgument, "Setting a metadata element needs a key: the namespace prefix to write it with.", new Dictionary<string, string> { ["namespace"] = namespaceUri });
+        }
+        var element = xml is null ? null : QemuDefinitions.MetadataElement(namespaceUri, key!, xml);
+        return ChangeAsync(domain, "set the metadata of", current => EditAsync(current, modification, "set the metadata of", d =>
+        {
+            // Removing an element that is not there succeeds, as in libvirt.
+            IEnumerable<MetadataElement> kept = d.Metadata.Where(m => m.NamespaceUri != namespaceUri);
+            return d with { Metadata = new ValueList<MetadataElement>(element is null ? kept : kept.Append(element)) };
+        }), cancellationToken);
+    }
+
+    /// <summary>
+    /// Applies an edit to the persistent definition with libvirt's virDomainObjGetDefs rules: current means config for
+    /// an inactive domain, and live needs a running one (none runs yet).
+    /// </summary>
+    private async Task<DomainSummary> EditAsync(DomainSummary current, DomainModification modification, string operation, Func<DomainDefinition, DomainDefinition> edit)
+    {
+        if (modification.HasFlag(DomainModification.Live) && !current.IsActive)
+        {
+            throw VirtException.OperationInvalid(current.Name, operation, current.State, "domain is not running");
+        }
+        var (document, definition) = QemuDefinitions.Canonical(edit(current.Definition), _options);
+        if (definition == current.Definition)
+        {
+            return current;
+        }
+        await SaveDefinitionAsync(definition, document).ConfigureAwait(false);
+        var next = current with { Definition = definition };
+        Commit(current.Uuid, current.Name, next, null);
+        return next;
+    }
+
+    /// <summary>
+    /// Writes the file durably. Not cancellable: once the write starts it runs to the commit, so that a call that
+    /// is cancelled cannot leave a file on disk that memory does not know.
+    /// </summary>
+    private async Task SaveDefinitionAsync(DomainDefinition definition, string document)
+    {
+        try
+        {
+            await _definitions.SaveAsync(FileName(definition.Uuid), document, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw StoreFailed(definition.Name, "save the definition of", e);
+        }
+    }
+
+    private static VirtException StoreFailed(string name, string what, Exception e) =>
+        new(VirtErrorReason.Internal, $"Cannot {what} domain '{name}': {e.Message}", new Dictionary<string, string> { ["domain"] = name }, e);
+}

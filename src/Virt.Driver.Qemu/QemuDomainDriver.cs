@@ -1,0 +1,169 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Virt.Domain;
+using Virt.Domain.Xml;
+using Virt.Store;
+
+namespace Virt.Driver.Qemu;
+
+/// <summary>
+/// The QEMU driver's definition side: persistent domains kept as libvirt XML under <c>STATE/qemu/domains</c>, one
+/// file per domain named by its UUID, written atomically (<see cref="DefinitionStore"/>). Running guests need the VMM
+/// worker, which is not here yet: lifecycle calls fail with <see cref="VirtErrorReason.OperationUnsupported"/> (or
+/// <see cref="VirtErrorReason.OperationInvalid"/> where libvirt would refuse them for a shut-off domain anyway).
+/// </summary>
+/// <remarks>
+/// Reads take the last published snapshot without locking. A modifying call parses and validates first (no lock),
+/// then claims the domain's UUID and name under a short index lock (so two calls can never define one name or one UUID
+/// twice), waits for the domain's own gate (per-domain serialisation: calls on different domains write in parallel),
+/// writes the file, and publishes the new snapshot and its event under the index lock, so the event order is the
+/// commit order. Once the write starts it is not cancelled: disk and memory never disagree.
+/// </remarks>
+public sealed partial class QemuDomainDriver : IDomainDriver
+{
+    private readonly QemuDriverOptions _options;
+    private readonly EventLog _events;
+    private readonly ILogger _logger;
+    private readonly DefinitionStore _definitions;
+    private readonly DefinitionStore _autostart;
+    private readonly Lock _indexLock = new();
+
+    // Under _indexLock: the domains with a call in flight, and the names those calls hold.
+    private readonly Dictionary<Guid, DomainGate> _gates = [];
+    private readonly Dictionary<string, Guid> _claimedNames = new(StringComparer.Ordinal);
+    private Snapshot _snapshot = Snapshot.Empty;
+
+    private QemuDomainDriver(QemuDriverOptions options, EventLog events, ILogger logger)
+    {
+        _options = options;
+        _events = events;
+        _logger = logger;
+        _definitions = new DefinitionStore(options.DomainsDirectory);
+        // Autostart marks are plain files named by UUID; the content (the name) is for an operator reading the directory.
+        _autostart = new DefinitionStore(options.AutostartDirectory, extension: "");
+    }
+
+    /// <summary>libvirt's name for this hypervisor, as <c>virsh version</c> prints it.</summary>
+    public string Type => "QEMU";
+
+    /// <summary>
+    /// Opens the driver on <see cref="QemuDriverOptions.StateDirectory"/>, loading every stored definition. A file that
+    /// does not parse (or whose name and content disagree) is moved to <c>STATE/qemu/quarantine</c> and logged, never
+    /// silently dropped; temporary files of a save that was killed are removed.
+    /// </summary>
+    public static async Task<QemuDomainDriver> OpenAsync(QemuDriverOptions options, EventLog events, ILogger logger, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(events);
+        ArgumentNullException.ThrowIfNull(logger);
+        var driver = new QemuDomainDriver(options, events, logger);
+        await driver.LoadAsync(cancellationToken).ConfigureAwait(false);
+        return driver;
+    }
+
+    public Task<IReadOnlyList<DomainSummary>> ListDomainsAsync(DomainListFilter filter, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        cancellationToken.ThrowIfCancellationRequested();
+        // Nothing runs yet, so libvirt's order (active by id, then inactive by name) is the name order.
+        IReadOnlyList<DomainSummary> domains = [.. Volatile.Read(ref _snapshot).ByName.Values.Where(filter.Matches)];
+        return Task.FromResult(domains);
+    }
+
+    public Task<DomainSummary> LookupDomainAsync(DomainRef domain, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(domain);
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(Find(Volatile.Read(ref _snapshot), domain));
+    }
+
+    private static DomainSummary Find(Snapshot snapshot, DomainRef domain)
+    {
+        DomainSummary? found = null;
+        if (domain.Uuid is { } uuid)
+        {
+            snapshot.ByUuid.TryGetValue(uuid, out found);
+        }
+        else if (domain.Name is { } name)
+        {
+            snapshot.ByName.TryGetValue(name, out found);
+        }
+        // By id: only running domains have one, and none runs yet.
+        return found ?? throw VirtException.DomainNotFound(domain);
+    }
+
+    private static string FileName(Guid uuid) => uuid.ToString("D", CultureInfo.InvariantCulture);
+
+    private async Task LoadAsync(CancellationToken cancellationToken)
+    {
+        var byName = ImmutableSortedDictionary.CreateBuilder<string, DomainSummary>(StringComparer.Ordinal);
+        var byUuid = ImmutableDictionary.CreateBuilder<Guid, DomainSummary>();
+        foreach (var (name, content) in await _definitions.LoadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            string? problem = null;
+            DomainDefinition? definition = null;
+            if (!Guid.TryParseExact(name, "D", out var fileUuid) || FileName(fileUuid) != name)
+            {
+                problem = "its name is not a domain UUID in lowercase";
+            }
+            else
+            {
+                try
+                {
+                    definition = DomainXml.Parse(content, _options.ParseOptions);
+                }
+                catch (DefinitionException e)
+                {
+                    problem = e.Message;
+                }
+            }
+            if (definition is not null && definition.Uuid != fileUuid)
+            {
+                problem = $"it defines UUID {definition.Uuid}, not the one in its name";
+            }
+            else if (definition is not null && byName.TryGetValue(definition.Name, out var same))
+            {
+                problem = $"domain '{definition.Name}' is already defined by {FileName(same.Uuid)}.xml";
+            }
+            if (problem is not null || definition is null)
+            {
+                Quarantine(Path.Combine(_definitions.DirectoryPath, name + ".xml"), problem ?? "unreadable");
+                continue;
+            }
+            var summary = new DomainSummary { Definition = definition };
+            byName.Add(definition.Name, summary);
+            byUuid.Add(definition.Uuid, summary);
+        }
+        foreach (var (name, _) in await _autostart.LoadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (Guid.TryParseExact(name, "D", out var uuid) && byUuid.TryGetValue(uuid, out var summary))
+            {
+                var marked = summary with { Autostart = true };
+                byUuid[uuid] = marked;
+                byName[summary.Name] = marked;
+                continue;
+            }
+            // A crash between undefining a domain and removing its mark leaves one behind; it means nothing.
+            QemuDriverLog.StaleAutostart(_logger, Path.Combine(_autostart.DirectoryPath, name));
+            await _autostart.DeleteAsync(name, cancellationToken).ConfigureAwait(false);
+        }
+        Volatile.Write(ref _snapshot, new Snapshot(byName.ToImmutable(), byUuid.ToImmutable()));
+        QemuDriverLog.Loaded(_logger, byUuid.Count, _definitions.DirectoryPath);
+    }
+
+    private void Quarantine(string file, string problem)
+    {
+        Directory.CreateDirectory(_options.QuarantineDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var target = Path.Combine(_options.QuarantineDirectory,
+            $"{Path.GetFileName(file)}.{DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmssfff'Z'", CultureInfo.InvariantCulture)}");
+        File.Move(file, target);
+        QemuDriverLog.Quarantined(_logger, file, problem, target);
+    }
+
+    /// <summary>The committed domains, by name (libvirt's list order) and by UUID; replaced whole on every commit.</summary>
+    private sealed record Snapshot(ImmutableSortedDictionary<string, DomainSummary> ByName, ImmutableDictionary<Guid, DomainSummary> ByUuid)
+    {
+        public static Snapshot Empty { get; } = new(ImmutableSortedDictionary.Create<string, DomainSummary>(StringComparer.Ordinal), ImmutableDictionary<Guid, DomainSummary>.Empty);
+    }
+}
