@@ -258,7 +258,7 @@ def measure(args):
     virt_missing = args.virt_missing
     if not virt_missing:
         sides.append(Virt(work, args.virtd, args.vsh, args.virtd_arg))
-    result = {"machine": {"processors": os.cpu_count()}, "method": {
+    result = {"machine": {"processors": os.cpu_count(), "load_average": os.getloadavg()}, "method": {
         "runs": args.runs, "few": args.few, "count": args.count,
         "clients": "whole processes, run as nobody; list runs alternate between the two sides",
         "define": f"one client process fed {args.count} 'define FILE' lines on standard input (its shell mode), "
@@ -379,6 +379,7 @@ def table(result):
                  f"{theirs['idle_rss_kib'] / 1024:.1f} MiB", "", "", ""))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = [f"{theirs['version']} vs {ours.get('version', 'virt')}; {result['machine']['processors']} CPUs; "
+             f"load {result['machine']['load_average'][0]:.2f}; "
              f"list: median of {method['runs']} whole processes each, alternating; define: one process in shell mode"]
     lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows]
     if not available:
