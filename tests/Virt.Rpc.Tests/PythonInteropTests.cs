@@ -15,9 +15,6 @@ namespace Virt.Rpc.Tests;
 [TestFixture(Transport.Tcp)]
 public sealed class PythonClientInteropTests(Transport transport)
 {
-    // Non-ASCII, a percent sign and a newline: everything grpc-message percent-encoding must get right.
-    internal const string ErrorMessage = "domain 'vm1' not found: 100% ünïcødé\nline2";
-
     private PythonModules _modules = null!;
     private TestServer _server = null!;
 
@@ -69,7 +66,7 @@ public sealed class PythonClientInteropTests(Transport transport)
 
         Assert.That(result.GetProperty("code").GetString(), Is.EqualTo("NOT_FOUND"));
         Assert.That(result.GetProperty("code_value").GetInt32(), Is.EqualTo((int)StatusCode.NotFound));
-        Assert.That(result.GetProperty("details").GetString(), Is.EqualTo(ErrorMessage));
+        Assert.That(result.GetProperty("details").GetString(), Is.EqualTo(ClientContractTests.ErrorMessage));
         var trailers = Pairs(result.GetProperty("trailers"));
         Assert.That(trailers, Does.Contain(("x-detail", "why")));
         Assert.That(trailers, Does.Contain(("x-detail-bin", Convert.ToBase64String("why"u8))));
@@ -176,12 +173,14 @@ public sealed class PythonClientInteropTests(Transport transport)
 /// </summary>
 [TestFixture(Transport.Unix)]
 [TestFixture(Transport.Tcp)]
-public sealed class PythonServerInteropTests(Transport transport)
+public sealed class PythonServerInteropTests(Transport transport) : ClientContractTests
 {
     private PythonModules _modules = null!;
     private PythonProcess _server = null!;
     private RpcChannel _channel = null!;
     private Interop.Interop.InteropClient _client = null!;
+
+    protected override Interop.Interop.InteropClient Client => _client;
 
     [OneTimeSetUp]
     public async Task StartAsync()
@@ -207,17 +206,6 @@ public sealed class PythonServerInteropTests(Transport transport)
     }
 
     [Test]
-    public async Task Unary_call_carries_text_and_binary_metadata()
-    {
-        var headers = new Metadata { { "x-user", "alice" }, { "x-token-bin", new byte[] { 0, 1, 2, 255 } } };
-        var response = await _client.EchoAsync(new EchoRequest { Text = "héllo", Payload = ByteString.CopyFromUtf8("p") }, headers, Deadline());
-
-        Assert.That(response.Text, Is.EqualTo("héllo"));
-        Assert.That(response.Payload.ToStringUtf8(), Is.EqualTo("p"));
-        Assert.That(response.SeenMetadata, Does.Contain("x-user=alice").And.Contain("x-token-bin=<4 bytes>"));
-    }
-
-    [Test]
     public async Task Large_messages_cross_flow_control_windows_both_ways()
     {
         var payload = ByteString.CopyFrom(Enumerable.Range(0, 3 * 1024 * 1024).Select(i => (byte)(i % 251)).ToArray());
@@ -225,83 +213,6 @@ public sealed class PythonServerInteropTests(Transport transport)
         var response = await _client.EchoAsync(new EchoRequest { Payload = payload }, deadline: Deadline());
 
         Assert.That(response.Payload, Is.EqualTo(payload));
-    }
-
-    [Test]
-    public void Error_status_carries_code_non_ascii_message_and_trailers()
-    {
-        var ex = Assert.ThrowsAsync<RpcException>(async () =>
-            await _client.FailAsync(new FailRequest { Code = (int)StatusCode.NotFound, Message = PythonClientInteropTests.ErrorMessage, TrailerValue = "why" }, deadline: Deadline()));
-
-        Assert.That(ex!.StatusCode, Is.EqualTo(StatusCode.NotFound));
-        Assert.That(ex.Status.Detail, Is.EqualTo(PythonClientInteropTests.ErrorMessage));
-        Assert.That(ex.Trailers.GetValue("x-detail"), Is.EqualTo("why"));
-        Assert.That(ex.Trailers.GetValueBytes("x-detail-bin"), Is.EqualTo("why"u8.ToArray()));
-    }
-
-    [Test]
-    public async Task Server_streaming_delivers_every_message_in_order()
-    {
-        using var call = _client.Count(new CountRequest { Count = 50 }, deadline: Deadline());
-        var values = new List<int>();
-        await foreach (var message in call.ResponseStream.ReadAllAsync())
-        {
-            values.Add(message.Value);
-        }
-
-        Assert.That(values, Is.EqualTo(Enumerable.Range(0, 50)));
-        Assert.That(call.GetStatus().StatusCode, Is.EqualTo(StatusCode.OK));
-    }
-
-    [Test]
-    public async Task Server_streaming_error_arrives_after_the_messages_sent_before_it()
-    {
-        using var call = _client.Count(new CountRequest { Count = 10, FailAfter = 3, FailCode = (int)StatusCode.Aborted }, deadline: Deadline());
-        var values = new List<int>();
-
-        var ex = Assert.ThrowsAsync<RpcException>(async () =>
-        {
-            await foreach (var message in call.ResponseStream.ReadAllAsync())
-            {
-                values.Add(message.Value);
-            }
-        });
-
-        Assert.That(values, Is.EqualTo(new[] { 0, 1, 2 }));
-        Assert.That(ex!.StatusCode, Is.EqualTo(StatusCode.Aborted));
-        Assert.That(ex.Status.Detail, Is.EqualTo("failed after 3 messages"));
-        await Task.CompletedTask;
-    }
-
-    [Test]
-    public async Task Client_streaming_sums_every_request()
-    {
-        using var call = _client.Sum(deadline: Deadline());
-        for (var i = 1; i <= 100; i++)
-        {
-            await call.RequestStream.WriteAsync(new SumRequest { Value = i });
-        }
-        await call.RequestStream.CompleteAsync();
-        var response = await call;
-
-        Assert.That(response.Total, Is.EqualTo(5050));
-        Assert.That(response.Messages, Is.EqualTo(100));
-    }
-
-    [Test]
-    public async Task Bidi_streaming_answers_each_request_before_the_next_is_sent()
-    {
-        using var call = _client.Chat(deadline: Deadline());
-        for (var i = 0; i < 20; i++)
-        {
-            await call.RequestStream.WriteAsync(new EchoRequest { Text = $"m{i}" });
-            Assert.That(await call.ResponseStream.MoveNext(CancellationToken.None), Is.True);
-            Assert.That(call.ResponseStream.Current.Text, Is.EqualTo($"m{i}"));
-        }
-        await call.RequestStream.CompleteAsync();
-
-        Assert.That(await call.ResponseStream.MoveNext(CancellationToken.None), Is.False);
-        Assert.That(call.GetStatus().StatusCode, Is.EqualTo(StatusCode.OK));
     }
 
     [Test]
@@ -368,8 +279,6 @@ public sealed class PythonServerInteropTests(Transport transport)
             Assert.That(server.Stdout.Snapshot(), Does.Contain("STOPPED"));
         }
     }
-
-    private static DateTime Deadline() => DateTime.UtcNow.AddSeconds(30);
 
     private async Task<(PythonProcess Server, string Address)> StartServerAsync()
     {

@@ -1,4 +1,3 @@
-using System.Text;
 using Google.Protobuf;
 using Grpc.Core;
 using Virt.Rpc.Client;
@@ -9,17 +8,19 @@ using Virt.Rpc.Tests.Interop;
 namespace Virt.Rpc.Tests;
 
 /// <summary>
-/// Our client against our server, over a Unix socket and TCP, and the same service in-process: every call shape and
-/// failure path behaves the same on all three.
+/// Our client against our server, over a Unix socket and TCP, and the same service in-process: the client contract
+/// (<see cref="ClientContractTests"/>) plus the failure paths only our server can show (handler cancellation, limits).
 /// </summary>
 [TestFixture(Transport.Unix)]
 [TestFixture(Transport.Tcp)]
 [TestFixture(Transport.InProcess)]
-public sealed class TransportTests(Transport transport)
+public sealed class TransportTests(Transport transport) : ClientContractTests
 {
     private TestServer _server = null!;
     private ChannelBase _channel = null!;
     private Interop.Interop.InteropClient _client = null!;
+
+    protected override Interop.Interop.InteropClient Client => _client;
 
     [OneTimeSetUp]
     public async Task StartAsync()
@@ -39,93 +40,6 @@ public sealed class TransportTests(Transport transport)
     {
         (_channel as IDisposable)?.Dispose();
         await _server.DisposeAsync();
-    }
-
-    [Test]
-    public async Task Unary_call_returns_the_response_and_sees_request_metadata()
-    {
-        var headers = new Metadata { { "x-user", "alice" }, { "x-token-bin", new byte[] { 0, 1, 2, 255 } } };
-        var response = await _client.EchoAsync(new EchoRequest { Text = "héllo", Payload = ByteString.CopyFromUtf8("p") }, headers);
-
-        Assert.That(response.Text, Is.EqualTo("héllo"));
-        Assert.That(response.Payload.ToStringUtf8(), Is.EqualTo("p"));
-        Assert.That(response.SeenMetadata, Does.Contain("x-user=alice").And.Contain("x-token-bin=<4 bytes>"));
-    }
-
-    [Test]
-    public void Error_status_carries_code_percent_encoded_message_and_trailers()
-    {
-        var ex = Assert.ThrowsAsync<RpcException>(async () =>
-            await _client.FailAsync(new FailRequest { Code = (int)StatusCode.NotFound, Message = "domain 'vm1' not found: 100% ünïcødé\nline2", TrailerValue = "why" }));
-
-        Assert.That(ex!.StatusCode, Is.EqualTo(StatusCode.NotFound));
-        Assert.That(ex.Status.Detail, Is.EqualTo("domain 'vm1' not found: 100% ünïcødé\nline2"));
-        Assert.That(ex.Trailers.GetValue("x-detail"), Is.EqualTo("why"));
-        Assert.That(ex.Trailers.GetValueBytes("x-detail-bin"), Is.EqualTo(Encoding.UTF8.GetBytes("why")));
-    }
-
-    [Test]
-    public async Task Server_streaming_delivers_every_message_in_order()
-    {
-        using var call = _client.Count(new CountRequest { Count = 50 });
-        var values = new List<int>();
-        await foreach (var message in call.ResponseStream.ReadAllAsync())
-        {
-            values.Add(message.Value);
-        }
-
-        Assert.That(values, Is.EqualTo(Enumerable.Range(0, 50)));
-        Assert.That(call.GetStatus().StatusCode, Is.EqualTo(StatusCode.OK));
-    }
-
-    [Test]
-    public async Task Server_streaming_error_after_messages_surfaces_on_the_reader()
-    {
-        using var call = _client.Count(new CountRequest { Count = 10, FailAfter = 3, FailCode = (int)StatusCode.Aborted });
-        var values = new List<int>();
-        var ex = Assert.ThrowsAsync<RpcException>(async () =>
-        {
-            await foreach (var message in call.ResponseStream.ReadAllAsync())
-            {
-                values.Add(message.Value);
-            }
-        });
-
-        Assert.That(values, Is.EqualTo(new[] { 0, 1, 2 }));
-        Assert.That(ex!.StatusCode, Is.EqualTo(StatusCode.Aborted));
-        Assert.That(ex.Status.Detail, Is.EqualTo("failed after 3 messages"));
-        await Task.CompletedTask;
-    }
-
-    [Test]
-    public async Task Client_streaming_sums_every_request()
-    {
-        using var call = _client.Sum();
-        for (var i = 1; i <= 100; i++)
-        {
-            await call.RequestStream.WriteAsync(new SumRequest { Value = i });
-        }
-        await call.RequestStream.CompleteAsync();
-        var response = await call;
-
-        Assert.That(response.Total, Is.EqualTo(5050));
-        Assert.That(response.Messages, Is.EqualTo(100));
-    }
-
-    [Test]
-    public async Task Duplex_streaming_interleaves_requests_and_responses()
-    {
-        using var call = _client.Chat();
-        for (var i = 0; i < 20; i++)
-        {
-            await call.RequestStream.WriteAsync(new EchoRequest { Text = $"m{i}" });
-            Assert.That(await call.ResponseStream.MoveNext(CancellationToken.None), Is.True);
-            Assert.That(call.ResponseStream.Current.Text, Is.EqualTo($"m{i}"));
-        }
-        await call.RequestStream.CompleteAsync();
-
-        Assert.That(await call.ResponseStream.MoveNext(CancellationToken.None), Is.False);
-        Assert.That(call.GetStatus().StatusCode, Is.EqualTo(StatusCode.OK));
     }
 
     [Test]
