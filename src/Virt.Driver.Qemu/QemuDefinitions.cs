@@ -111,8 +111,14 @@ internal static class QemuDefinitions
         XElement element;
         try
         {
-            // XElement.Parse prohibits DTDs by default; the domain parser below checks again.
-            element = XElement.Parse(xml);
+            // Untrusted: no DTD, so no entity can expand (XElement.Parse alone would expand internal entities).
+            using var reader = XmlReader.Create(new StringReader(xml), new XmlReaderSettings
+            {
+                DtdProcessing = DtdProcessing.Prohibit,
+                XmlResolver = null,
+                MaxCharactersInDocument = DefinitionParseOptions.DefaultMaxDocumentBytes,
+            });
+            element = XElement.Load(reader);
         }
         catch (XmlException e)
         {
