@@ -1,0 +1,163 @@
+using Google.Protobuf.WellKnownTypes;
+using Virt.Domain.Xml;
+using Virt.Driver;
+using Virt.Protocol.V1;
+
+namespace Virt.Api;
+
+/// <summary>Driver records to API messages. Numbers (states, reasons, event types) pass through: both use libvirt's.</summary>
+internal static class ToProto
+{
+    public static string Uuid(Guid uuid) => uuid.ToString("D");
+
+    public static DomainIdentity Identity(Virt.Driver.DomainSummary domain) =>
+        new() { Name = domain.Name, Uuid = Uuid(domain.Uuid), Id = domain.IsActive ? domain.Id : -1 };
+
+    public static DomainStatus Status(Virt.Driver.DomainSummary domain) =>
+        new() { State = (Virt.Protocol.V1.DomainState)(int)domain.State, Reason = domain.Reason };
+
+    public static Virt.Protocol.V1.DomainSummary Summary(Virt.Driver.DomainSummary domain) => new()
+    {
+        Domain = Identity(domain),
+        Status = Status(domain),
+        MaxMemoryKib = domain.Definition.MemoryKiB,
+        MemoryKib = domain.Definition.CurrentMemoryKiB,
+        Vcpus = Vcpus(domain),
+        CpuTimeNs = domain.CpuTimeNs,
+        Persistent = domain.Persistent,
+        Autostart = domain.Autostart,
+        HasManagedSave = domain.HasManagedSave,
+        Title = domain.Definition.Title ?? "",
+    };
+
+    public static GetDomainInfoResponse Info(Virt.Driver.DomainSummary domain, IHostInfo host)
+    {
+        var info = new GetDomainInfoResponse
+        {
+            Domain = Identity(domain),
+            OsType = DomainXmlNames.OsType.ToXml(domain.Definition.Os.Type),
+            Status = Status(domain),
+            Vcpus = Vcpus(domain),
+            CpuTimeNs = domain.CpuTimeNs,
+            MaxMemoryKib = domain.Definition.MemoryKiB,
+            MemoryKib = domain.Definition.CurrentMemoryKiB,
+            Persistent = domain.Persistent,
+            Autostart = domain.Autostart,
+            HasManagedSave = domain.HasManagedSave,
+            Title = domain.Definition.Title ?? "",
+        };
+        info.SecurityLabels.AddRange(host.GetSecurityLabels(domain));
+        return info;
+    }
+
+    public static NetworkIdentity Identity(Virt.Driver.NetworkSummary network) => new() { Name = network.Name, Uuid = Uuid(network.Uuid) };
+
+    public static Virt.Protocol.V1.NetworkSummary Summary(Virt.Driver.NetworkSummary network) => new()
+    {
+        Network = Identity(network),
+        Active = network.Active,
+        Persistent = network.Persistent,
+        Autostart = network.Autostart,
+        Bridge = network.Definition.Bridge?.Name ?? "",
+    };
+
+    public static PoolIdentity Identity(StoragePoolSummary pool) => new() { Name = pool.Name, Uuid = Uuid(pool.Uuid) };
+
+    public static PoolSummary Summary(StoragePoolSummary pool) => new()
+    {
+        Pool = Identity(pool),
+        State = (Virt.Protocol.V1.StoragePoolState)(int)pool.State,
+        Persistent = pool.Persistent,
+        Autostart = pool.Autostart,
+        Type = StorageXmlNames.StoragePoolType.ToXml(pool.Definition.Type),
+        TargetPath = pool.Definition.Target?.Path ?? "",
+        // The proto promises zeros while inactive, whatever the definition last recorded.
+        CapacityBytes = pool.Active ? pool.CapacityBytes : 0,
+        AllocationBytes = pool.Active ? pool.AllocationBytes : 0,
+        AvailableBytes = pool.Active ? pool.AvailableBytes : 0,
+    };
+
+    public static Event Event(LoggedEvent logged)
+    {
+        var message = new Event { Sequence = logged.Sequence, Time = Timestamp.FromDateTimeOffset(logged.Timestamp) };
+        switch (logged.Event)
+        {
+            case Virt.Driver.DomainLifecycleEvent lifecycle:
+                message.DomainLifecycle = new Virt.Protocol.V1.DomainLifecycleEvent
+                {
+                    Domain = new DomainIdentity { Name = lifecycle.Name, Uuid = Uuid(lifecycle.Uuid), Id = -1 },
+                    Type = (Virt.Protocol.V1.DomainEventType)(int)lifecycle.Type,
+                    Detail = lifecycle.Detail,
+                    Status = StatusAfter(lifecycle.Type, lifecycle.Detail),
+                };
+                break;
+            default:
+                // A kind this API does not know yet: sent without payload, which clients skip (events.proto).
+                break;
+        }
+        return message;
+    }
+
+    private static uint Vcpus(Virt.Driver.DomainSummary domain) => domain.Definition.Vcpu.Current ?? domain.Definition.Vcpu.Count;
+
+    /// <summary>
+    /// The state and reason a lifecycle event leaves the domain in, as libvirt pairs them (e.g. STOPPED/DESTROYED →
+    /// SHUTOFF/DESTROYED). The driver's event does not carry the state, and looking it up later would give today's
+    /// state for a replayed event; where the pair is not determined by the event (DEFINED, UNDEFINED, SHUTDOWN), null.
+    /// </summary>
+    private static DomainStatus? StatusAfter(Virt.Driver.DomainEventType type, int detail)
+    {
+        static DomainStatus S(Virt.Protocol.V1.DomainState state, int reason) => new() { State = state, Reason = reason };
+        return type switch
+        {
+            // virDomainEventStartedDetailType → virDomainRunningReason.
+            Virt.Driver.DomainEventType.Started => detail switch
+            {
+                0 => S(Virt.Protocol.V1.DomainState.Running, (int)DomainRunningReason.Booted),
+                1 => S(Virt.Protocol.V1.DomainState.Running, (int)DomainRunningReason.Migrated),
+                2 => S(Virt.Protocol.V1.DomainState.Running, (int)DomainRunningReason.Restored),
+                3 => S(Virt.Protocol.V1.DomainState.Running, (int)DomainRunningReason.FromSnapshot),
+                4 => S(Virt.Protocol.V1.DomainState.Running, (int)DomainRunningReason.Wakeup),
+                _ => S(Virt.Protocol.V1.DomainState.Running, 0),
+            },
+            // virDomainEventSuspendedDetailType → virDomainPausedReason.
+            Virt.Driver.DomainEventType.Suspended => detail switch
+            {
+                0 => S(Virt.Protocol.V1.DomainState.Paused, (int)DomainPausedReason.User),
+                1 => S(Virt.Protocol.V1.DomainState.Paused, (int)DomainPausedReason.Migration),
+                2 => S(Virt.Protocol.V1.DomainState.Paused, (int)DomainPausedReason.Ioerror),
+                3 => S(Virt.Protocol.V1.DomainState.Paused, (int)DomainPausedReason.Watchdog),
+                5 => S(Virt.Protocol.V1.DomainState.Paused, (int)DomainPausedReason.FromSnapshot),
+                6 => S(Virt.Protocol.V1.DomainState.Paused, (int)DomainPausedReason.ApiError),
+                7 => S(Virt.Protocol.V1.DomainState.Paused, (int)DomainPausedReason.Postcopy),
+                8 => S(Virt.Protocol.V1.DomainState.Paused, (int)DomainPausedReason.PostcopyFailed),
+                _ => S(Virt.Protocol.V1.DomainState.Paused, 0),
+            },
+            // virDomainEventResumedDetailType → virDomainRunningReason.
+            Virt.Driver.DomainEventType.Resumed => detail switch
+            {
+                0 => S(Virt.Protocol.V1.DomainState.Running, (int)DomainRunningReason.Unpaused),
+                1 => S(Virt.Protocol.V1.DomainState.Running, (int)DomainRunningReason.Migrated),
+                2 => S(Virt.Protocol.V1.DomainState.Running, (int)DomainRunningReason.FromSnapshot),
+                3 => S(Virt.Protocol.V1.DomainState.Running, (int)DomainRunningReason.Postcopy),
+                4 => S(Virt.Protocol.V1.DomainState.Running, (int)DomainRunningReason.PostcopyFailed),
+                _ => S(Virt.Protocol.V1.DomainState.Running, 0),
+            },
+            // virDomainEventStoppedDetailType → virDomainShutoffReason.
+            Virt.Driver.DomainEventType.Stopped => detail switch
+            {
+                0 => S(Virt.Protocol.V1.DomainState.Shutoff, (int)DomainShutoffReason.Shutdown),
+                1 => S(Virt.Protocol.V1.DomainState.Shutoff, (int)DomainShutoffReason.Destroyed),
+                2 => S(Virt.Protocol.V1.DomainState.Shutoff, (int)DomainShutoffReason.Crashed),
+                3 => S(Virt.Protocol.V1.DomainState.Shutoff, (int)DomainShutoffReason.Migrated),
+                4 => S(Virt.Protocol.V1.DomainState.Shutoff, (int)DomainShutoffReason.Saved),
+                5 => S(Virt.Protocol.V1.DomainState.Shutoff, (int)DomainShutoffReason.Failed),
+                6 => S(Virt.Protocol.V1.DomainState.Shutoff, (int)DomainShutoffReason.FromSnapshot),
+                _ => S(Virt.Protocol.V1.DomainState.Shutoff, 0),
+            },
+            Virt.Driver.DomainEventType.PmSuspended => S(Virt.Protocol.V1.DomainState.Pmsuspended, 0),
+            Virt.Driver.DomainEventType.Crashed => S(Virt.Protocol.V1.DomainState.Crashed, detail == 0 ? (int)DomainCrashedReason.Panicked : 0),
+            _ => null,
+        };
+    }
+}

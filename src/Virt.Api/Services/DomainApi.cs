@@ -1,0 +1,382 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Xml;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Virt.Domain.Xml;
+using Virt.Driver;
+using Virt.Protocol.V1;
+using Virt.Rpc;
+using DriverFilter = Virt.Driver.DomainListFilter;
+using DriverState = Virt.Driver.DomainState;
+
+namespace Virt.Api;
+
+/// <summary>
+/// virt.v1.DomainService over <see cref="IDomainDriver"/>: definition, inspection and life cycle. Each method checks its
+/// request, calls the driver once and converts the result; state rules, locking and events live in the driver, so
+/// every frontend shares them. Methods not overridden answer UNIMPLEMENTED (the generated base).
+/// </summary>
+internal sealed class DomainApi(IDomainDriver driver, EventLog events, IHostInfo host) : DomainService.DomainServiceBase
+{
+    public override async Task<ListDomainsResponse> ListDomains(ListDomainsRequest request, ServerCallContext context)
+    {
+        if (request.PageSize < 0)
+        {
+            throw ApiErrors.InvalidArgument("page_size", "page_size cannot be negative; use 0 for every domain in one response.");
+        }
+        var filterKey = FilterKey(request.Filter);
+        Guid? after = request.PageToken.Length == 0 ? null : PageCursor(request.PageToken, filterKey);
+        // Read the sequence before the snapshot: every event up to it is then reflected in the list, and a subscriber
+        // resuming from it may see a change twice but never misses one.
+        var sequence = events.LatestSequence;
+        var (filter, snapshotFilter) = Filter(request.Filter);
+        var domains = await driver.ListDomainsAsync(filter, context.CancellationToken).ConfigureAwait(false);
+        // Ordered by UUID, so a page boundary stays put while domains come and go.
+        var ordered = domains.Where(snapshotFilter).OrderBy(d => d.Uuid.ToString("D"), StringComparer.Ordinal)
+            .SkipWhile(d => after is { } cursor && string.CompareOrdinal(d.Uuid.ToString("D"), cursor.ToString("D")) <= 0);
+        var page = (request.PageSize > 0 ? ordered.Take(request.PageSize + 1) : ordered).ToList();
+        var response = new ListDomainsResponse { EventSequence = sequence };
+        if (request.PageSize > 0 && page.Count > request.PageSize)
+        {
+            page.RemoveAt(page.Count - 1);
+            response.NextPageToken = page[^1].Uuid.ToString("N") + "." + filterKey;
+        }
+        response.Domains.AddRange(page.Select(ToProto.Summary));
+        return response;
+    }
+
+    public override async Task<LookupDomainResponse> LookupDomain(LookupDomainRequest request, ServerCallContext context) =>
+        new() { Domain = ToProto.Summary(await LookupAsync(request.Domain, context).ConfigureAwait(false)) };
+
+    public override async Task<GetDomainInfoResponse> GetDomainInfo(GetDomainInfoRequest request, ServerCallContext context) =>
+        ToProto.Info(await LookupAsync(request.Domain, context).ConfigureAwait(false), host);
+
+    public override async Task<GetDomainStateResponse> GetDomainState(GetDomainStateRequest request, ServerCallContext context) =>
+        new() { Status = ToProto.Status(await LookupAsync(request.Domain, context).ConfigureAwait(false)) };
+
+    public override async Task<GetDomainXmlResponse> GetDomainXml(GetDomainXmlRequest request, ServerCallContext context)
+    {
+        if (request.SecurityInfo && context.GetConnectionInfo().IsReadOnly)
+        {
+            // libvirt's virDomainGetXMLDesc refuses VIR_DOMAIN_XML_SECURE on a read-only connection the same way.
+            throw new VirtException(VirtErrorReason.ReadOnly, "operation forbidden: virDomainGetXMLDesc with secure flag",
+                new Dictionary<string, string> { ["field"] = "security_info" });
+        }
+        Requests.Unsupported(request.Migratable, "migratable", "XML for migration (--migratable)");
+        Requests.Unsupported(request.UpdateCpu, "update_cpu", "updating the guest CPU from the host (--update-cpu)");
+        var domain = await LookupAsync(request.Domain, context).ConfigureAwait(false);
+        // No secrets are kept in definitions yet, so security_info changes nothing in the output.
+        var definition = request.Inactive ? (domain.InactiveDefinition ?? domain.Definition) with { Id = null } : domain.Definition;
+        return new GetDomainXmlResponse { Xml = DomainXml.Format(definition) };
+    }
+
+    public override async Task<GetDomainMetadataResponse> GetDomainMetadata(GetDomainMetadataRequest request, ServerCallContext context)
+    {
+        var type = MetadataType(request.Type);
+        if (type == DomainMetadataType.Element && request.Uri.Length == 0)
+        {
+            throw ApiErrors.InvalidArgument("uri", "A metadata element is found by its namespace URI: set uri.");
+        }
+        var domain = await LookupAsync(request.Domain, context).ConfigureAwait(false);
+        Virt.Domain.DomainDefinition definition;
+        if (request.Config)
+        {
+            definition = domain.Persistent
+                ? domain.InactiveDefinition ?? domain.Definition
+                : throw VirtException.OperationInvalid(domain.Name, "get the metadata of", domain.State, "transient domains do not have any persistent config");
+        }
+        else
+        {
+            definition = domain.Definition;
+        }
+        var value = type switch
+        {
+            DomainMetadataType.Description => definition.Description,
+            DomainMetadataType.Title => definition.Title,
+            _ => definition.Metadata.FirstOrDefault(m => m.NamespaceUri == request.Uri)?.Xml,
+        };
+        return value is not null
+            ? new GetDomainMetadataResponse { Value = value }
+            : throw new VirtException(VirtErrorReason.MetadataNotFound, "metadata not found: Requested metadata element is not present",
+                new Dictionary<string, string> { ["domain"] = domain.Name, ["uri"] = request.Uri });
+    }
+
+    public override async Task<DefineDomainResponse> DefineDomain(DefineDomainRequest request, ServerCallContext context)
+    {
+        var xml = Requests.Xml(request.Xml);
+        // request.Validate asks for libvirt's RNG check; the parser already refuses anything outside the schema it
+        // implements (and anything unsupported), so there is nothing further to run.
+        var existing = await FindByDocumentNameAsync(xml, context.CancellationToken).ConfigureAwait(false);
+        var defined = await driver.DefineDomainAsync(xml, context.CancellationToken).ConfigureAwait(false);
+        return new DefineDomainResponse
+        {
+            Domain = ToProto.Identity(defined),
+            Replaced = existing is { Persistent: true } && existing.Uuid == defined.Uuid,
+        };
+    }
+
+    public override async Task<UndefineDomainResponse> UndefineDomain(UndefineDomainRequest request, ServerCallContext context)
+    {
+        var reference = Requests.Domain(request.Domain);
+        Requests.Unsupported(request.RemoveStorage.Count > 0, "remove_storage", "removing storage volumes (--storage)");
+        Requests.Unsupported(request.RemoveAllStorage, "remove_all_storage", "removing storage volumes (--remove-all-storage)");
+        Requests.Unsupported(request.DeleteStorageVolumeSnapshots, "delete_storage_volume_snapshots", "removing storage volumes (--delete-storage-volume-snapshots)");
+        Requests.Unsupported(request.WipeStorage, "wipe_storage", "wiping storage volumes (--wipe-storage)");
+        if (request.Nvram && request.KeepNvram)
+        {
+            throw ApiErrors.InvalidArgument("keep_nvram", "nvram and keep_nvram contradict each other; set one.");
+        }
+        if (request.Tpm && request.KeepTpm)
+        {
+            throw ApiErrors.InvalidArgument("keep_tpm", "tpm and keep_tpm contradict each other; set one.");
+        }
+        // No driver keeps snapshots, checkpoints, NVRAM or TPM state yet, so those options have nothing to act on. A
+        // managed save image would be left behind silently, so it is refused as libvirt refuses it.
+        var current = await driver.LookupDomainAsync(reference, context.CancellationToken).ConfigureAwait(false);
+        if (current.HasManagedSave && !request.ManagedSave)
+        {
+            throw VirtException.OperationInvalid(current.Name, "undefine", current.State, "domain has a managed save image; set managed_save to remove it too");
+        }
+        Requests.Unsupported(current.HasManagedSave, "managed_save", "removing a managed save image");
+        await driver.UndefineDomainAsync(reference, context.CancellationToken).ConfigureAwait(false);
+        return new UndefineDomainResponse();
+    }
+
+    public override async Task<CreateDomainResponse> CreateDomain(CreateDomainRequest request, ServerCallContext context)
+    {
+        var xml = Requests.Xml(request.Xml);
+        Requests.Unsupported(request.Autodestroy, "autodestroy", "destroying the domain when the connection closes (--autodestroy)");
+        Requests.Unsupported(request.ResetNvram, "reset_nvram", "re-creating the UEFI variable store (--reset-nvram)");
+        var created = await driver.CreateDomainAsync(xml, request.Paused, context.CancellationToken).ConfigureAwait(false);
+        return new CreateDomainResponse { Domain = ToProto.Identity(created), Status = ToProto.Status(created) };
+    }
+
+    public override async Task<SetDomainAutostartResponse> SetDomainAutostart(SetDomainAutostartRequest request, ServerCallContext context)
+    {
+        await driver.SetAutostartAsync(Requests.Domain(request.Domain), request.Autostart, context.CancellationToken).ConfigureAwait(false);
+        return new SetDomainAutostartResponse();
+    }
+
+    public override async Task<SetDomainMetadataResponse> SetDomainMetadata(SetDomainMetadataRequest request, ServerCallContext context)
+    {
+        var reference = Requests.Domain(request.Domain);
+        var type = MetadataType(request.Type);
+        var modification = Requests.Modification(request.Live, request.Config);
+        // An empty value removes, as libvirt's virDomainSetMetadata with a NULL or empty string.
+        var value = request.Value.Length == 0 ? null : request.Value;
+        if (type == DomainMetadataType.Element)
+        {
+            if (request.Uri.Length == 0)
+            {
+                throw ApiErrors.InvalidArgument("uri", "A metadata element is addressed by its namespace URI: set uri.");
+            }
+            if (value is not null)
+            {
+                Requests.Xml(value, "value");
+                if (request.Key.Length == 0)
+                {
+                    throw ApiErrors.InvalidArgument("key", "Setting a metadata element needs key, the namespace prefix to write it with.");
+                }
+            }
+            await driver.SetMetadataAsync(reference, request.Uri, request.Key.Length == 0 ? null : request.Key, value, modification, context.CancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            if (request.Key.Length > 0 || request.Uri.Length > 0)
+            {
+                throw ApiErrors.InvalidArgument(request.Key.Length > 0 ? "key" : "uri", "key and uri apply to metadata elements only, not to the title or description.");
+            }
+            await driver.SetDescriptionAsync(reference, type == DomainMetadataType.Title, value, modification, context.CancellationToken).ConfigureAwait(false);
+        }
+        return new SetDomainMetadataResponse();
+    }
+
+    public override async Task<StartDomainResponse> StartDomain(StartDomainRequest request, ServerCallContext context)
+    {
+        var reference = Requests.Domain(request.Domain);
+        Requests.Unsupported(request.Autodestroy, "autodestroy", "destroying the domain when the connection closes (--autodestroy)");
+        Requests.Unsupported(request.ResetNvram, "reset_nvram", "re-creating the UEFI variable store (--reset-nvram)");
+        // bypass_cache and force_boot only concern a managed save image, which no driver writes yet: with none to
+        // restore, a normal boot is exactly what they ask for.
+        var started = await driver.StartDomainAsync(reference, request.Paused, context.CancellationToken).ConfigureAwait(false);
+        return new StartDomainResponse { Domain = ToProto.Identity(started), Status = ToProto.Status(started) };
+    }
+
+    public override async Task<Job> ShutdownDomain(ShutdownDomainRequest request, ServerCallContext context)
+    {
+        var reference = Requests.Domain(request.Domain);
+        CheckModes(request.Modes);
+        if (request.Force && request.Timeout is null)
+        {
+            throw ApiErrors.InvalidArgument("force", "force destroys the domain when the timeout passes: set timeout too.");
+        }
+        TimeSpan? timeout = null;
+        if (request.Timeout is { } t)
+        {
+            timeout = t.Seconds >= 0 && t.Nanos >= 0 && t.Seconds <= Duration.MaxSeconds
+                ? t.ToTimeSpan()
+                : throw ApiErrors.InvalidArgument("timeout", "timeout must be a non-negative duration.");
+        }
+        var created = DateTimeOffset.UtcNow;
+        var summary = await driver.ShutdownDomainAsync(reference, timeout, request.Force, context.CancellationToken).ConfigureAwait(false);
+        // Jobs (JobService) arrive with their own issue; until then the shutdown runs within this call and the returned
+        // job has already ended, which every client must handle anyway (wait = true returns the same).
+        var ended = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow);
+        return new Job
+        {
+            Id = "shutdown-" + Guid.NewGuid().ToString("N"),
+            Operation = JobOperation.Shutdown,
+            State = JobState.Succeeded,
+            Domain = ToProto.Identity(summary),
+            Description = "shutdown " + summary.Name,
+            CreateTime = Timestamp.FromDateTimeOffset(created),
+            StartTime = Timestamp.FromDateTimeOffset(created),
+            EndTime = ended,
+            Result = new JobResult
+            {
+                Forced = request.Force && summary.State == DriverState.Shutoff && summary.Reason == (int)DomainShutoffReason.Destroyed,
+            },
+        };
+    }
+
+    public override async Task<RebootDomainResponse> RebootDomain(RebootDomainRequest request, ServerCallContext context)
+    {
+        var reference = Requests.Domain(request.Domain);
+        CheckModes(request.Modes);
+        await driver.RebootDomainAsync(reference, context.CancellationToken).ConfigureAwait(false);
+        return new RebootDomainResponse();
+    }
+
+    public override async Task<ResetDomainResponse> ResetDomain(ResetDomainRequest request, ServerCallContext context)
+    {
+        await driver.ResetDomainAsync(Requests.Domain(request.Domain), context.CancellationToken).ConfigureAwait(false);
+        return new ResetDomainResponse();
+    }
+
+    public override async Task<DestroyDomainResponse> DestroyDomain(DestroyDomainRequest request, ServerCallContext context)
+    {
+        var reference = Requests.Domain(request.Domain);
+        Requests.Unsupported(request.RemoveLogs, "remove_logs", "removing the domain's logs (--remove-logs)");
+        var stopped = await driver.DestroyDomainAsync(reference, request.Graceful, context.CancellationToken).ConfigureAwait(false);
+        // A transient domain is gone once stopped: NOSTATE, as documented on DestroyDomainResponse.
+        var status = stopped.Persistent ? ToProto.Status(stopped) : new DomainStatus { State = Virt.Protocol.V1.DomainState.Nostate };
+        return new DestroyDomainResponse { Status = status };
+    }
+
+    public override async Task<SuspendDomainResponse> SuspendDomain(SuspendDomainRequest request, ServerCallContext context) =>
+        new() { Status = ToProto.Status(await driver.SuspendDomainAsync(Requests.Domain(request.Domain), context.CancellationToken).ConfigureAwait(false)) };
+
+    public override async Task<ResumeDomainResponse> ResumeDomain(ResumeDomainRequest request, ServerCallContext context) =>
+        new() { Status = ToProto.Status(await driver.ResumeDomainAsync(Requests.Domain(request.Domain), context.CancellationToken).ConfigureAwait(false)) };
+
+    private Task<Virt.Driver.DomainSummary> LookupAsync(Virt.Protocol.V1.DomainRef? reference, ServerCallContext context) =>
+        driver.LookupDomainAsync(Requests.Domain(reference), context.CancellationToken);
+
+    private static DomainMetadataType MetadataType(DomainMetadataType type) =>
+        type is DomainMetadataType.Description or DomainMetadataType.Title or DomainMetadataType.Element
+            ? type
+            : throw ApiErrors.InvalidArgument("type", $"Unknown metadata type {((int)type).ToString(CultureInfo.InvariantCulture)}.");
+
+    private static void CheckModes(IEnumerable<ShutdownMode> modes)
+    {
+        // Only the driver's own default is available until the QEMU driver offers a choice (ACPI, agent, ...).
+        foreach (var mode in modes)
+        {
+            Requests.Unsupported(mode != ShutdownMode.Default, "modes", $"shutdown mode {mode}");
+        }
+    }
+
+    /// <summary>The driver filter for the request's, plus a check for what the driver cannot filter (snapshots, checkpoints).</summary>
+    private static (DriverFilter Filter, Func<Virt.Driver.DomainSummary, bool> Extra) Filter(Virt.Protocol.V1.DomainListFilter? filter)
+    {
+        if (filter is null)
+        {
+            return (DriverFilter.All, _ => true);
+        }
+        List<DriverState> states = [];
+        foreach (var group in filter.States)
+        {
+            states.AddRange(group switch
+            {
+                DomainStateFilter.Running => [DriverState.Running],
+                DomainStateFilter.Paused => [DriverState.Paused],
+                DomainStateFilter.Shutoff => [DriverState.Shutoff],
+                DomainStateFilter.Other => [DriverState.NoState, DriverState.Blocked, DriverState.Shutdown, DriverState.Crashed, DriverState.PmSuspended],
+                _ => throw ApiErrors.InvalidArgument("filter.states", "filter.states holds an unspecified state group; use RUNNING, PAUSED, SHUTOFF or OTHER."),
+            });
+        }
+        var driverFilter = new DriverFilter
+        {
+            Active = filter.HasActive ? filter.Active : null,
+            Persistent = filter.HasPersistent ? filter.Persistent : null,
+            Autostart = filter.HasAutostart ? filter.Autostart : null,
+            HasManagedSave = filter.HasHasManagedSave ? filter.HasManagedSave : null,
+            States = states,
+        };
+        // No driver keeps snapshots or checkpoints yet: no domain has any.
+        var withSnapshot = filter.HasHasSnapshot && filter.HasSnapshot;
+        var withCheckpoint = filter.HasHasCheckpoint && filter.HasCheckpoint;
+        return (driverFilter, _ => !withSnapshot && !withCheckpoint);
+    }
+
+    /// <summary>A short digest of the filter, carried in page tokens so a token cannot be used with another filter.</summary>
+    private static string FilterKey(Virt.Protocol.V1.DomainListFilter? filter) =>
+        Convert.ToHexStringLower(SHA256.HashData(filter?.ToByteArray() ?? []).AsSpan(0, 6));
+
+    private static Guid PageCursor(string token, string filterKey)
+    {
+        var dot = token.IndexOf('.', StringComparison.Ordinal);
+        if (dot < 0 || !Guid.TryParseExact(token.AsSpan(0, dot), "N", out var uuid))
+        {
+            throw ApiErrors.InvalidArgument("page_token", "page_token is not one this server handed out; pass next_page_token unchanged.");
+        }
+        return token[(dot + 1)..] == filterKey
+            ? uuid
+            : throw ApiErrors.InvalidArgument("page_token", "page_token belongs to a listing with another filter; keep the filter the same across pages.");
+    }
+
+    /// <summary>
+    /// The domain a document's &lt;name&gt; names, if it exists, so DefineDomain can say whether it replaced a
+    /// definition. A light read of the start of the document only: the driver parses and checks it properly.
+    /// </summary>
+    private async Task<Virt.Driver.DomainSummary?> FindByDocumentNameAsync(string xml, CancellationToken cancellationToken)
+    {
+        string? name = null;
+        try
+        {
+            using var reader = XmlReader.Create(new StringReader(xml), new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null, IgnoreComments = true });
+            if (reader.MoveToContent() == XmlNodeType.Element && reader.Name == "domain" && !reader.IsEmptyElement)
+            {
+                reader.Read();
+                while (reader.MoveToContent() == XmlNodeType.Element || reader.NodeType == XmlNodeType.Whitespace)
+                {
+                    if (reader.Depth == 1 && reader.Name == "name")
+                    {
+                        name = reader.ReadElementContentAsString().Trim();
+                        break;
+                    }
+                    reader.Skip();
+                }
+            }
+        }
+        catch (XmlException)
+        {
+            // Malformed: the driver reports it with its own words.
+            return null;
+        }
+        if (string.IsNullOrEmpty(name))
+        {
+            return null;
+        }
+        try
+        {
+            return await driver.LookupDomainAsync(Virt.Driver.DomainRef.ByName(name), cancellationToken).ConfigureAwait(false);
+        }
+        catch (VirtException e) when (e.Reason == VirtErrorReason.DomainNotFound)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,91 @@
+using Google.Protobuf.Reflection;
+using Grpc.Core;
+using Virt.Driver;
+using Virt.Protocol.V1;
+using Virt.Rpc;
+
+namespace Virt.Api;
+
+/// <summary>
+/// The public API (proto/virt/v1) over the driver contracts, ready to serve: virtd adds the services to its
+/// <c>RpcServer</c>, and the client library runs them in an <c>InProcessChannel</c> for <c>test:///</c> URIs.
+/// </summary>
+public static class VirtApi
+{
+    /// <summary>
+    /// The API services over these drivers, each with its descriptor (for reflection). Every handler is wrapped with the
+    /// access check, unknown-input refusal, error mapping and audit (<see cref="ApiServiceBinder"/>).
+    /// </summary>
+    /// <param name="domains">The domain driver.</param>
+    /// <param name="networks">The network driver.</param>
+    /// <param name="pools">The storage pool driver.</param>
+    /// <param name="events">The event log the drivers append to.</param>
+    /// <param name="host">
+    /// Host facts for HostService and dominfo's security labels; null leaves HostService out, for a host process that
+    /// serves its own (then pass <see cref="WrapService"/> its definition so it is guarded the same way).
+    /// </param>
+    /// <param name="options">Audit and shutdown settings.</param>
+    public static IReadOnlyList<ApiService> CreateServices(
+        IDomainDriver domains,
+        INetworkDriver networks,
+        IStoragePoolDriver pools,
+        EventLog events,
+        IHostInfo? host,
+        VirtApiOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(domains);
+        ArgumentNullException.ThrowIfNull(networks);
+        ArgumentNullException.ThrowIfNull(pools);
+        ArgumentNullException.ThrowIfNull(events);
+        options ??= new VirtApiOptions();
+        var hostInfo = host ?? HostInfo.None;
+        List<ApiService> services =
+        [
+            WrapService(DomainService.BindService(new DomainApi(domains, events, hostInfo)), DomainService.Descriptor, options),
+            WrapService(NetworkService.BindService(new NetworkApi(networks, events)), NetworkService.Descriptor, options),
+            WrapService(StorageService.BindService(new StorageApi(pools, events)), StorageService.Descriptor, options),
+            WrapService(EventService.BindService(new EventApi(events, options)), EventService.Descriptor, options),
+        ];
+        if (host is not null)
+        {
+            services.Add(WrapService(HostService.BindService(new HostApi(host, domains)), HostService.Descriptor, options));
+        }
+        return services;
+    }
+
+    /// <summary>
+    /// Guards a service implemented elsewhere (e.g. virtd's own HostService) exactly as the built-in ones: access from its
+    /// descriptor, unknown input refused, <see cref="VirtException"/> mapped, non-read calls audited.
+    /// </summary>
+    public static ApiService WrapService(ServerServiceDefinition service, ServiceDescriptor descriptor, VirtApiOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        ArgumentNullException.ThrowIfNull(descriptor);
+        return new ApiService(ApiServiceBinder.Wrap(service, descriptor, options ?? new VirtApiOptions()), descriptor);
+    }
+
+    /// <summary>The access level the API enforces for a method, from its <c>(virt.v1.access)</c> option (unannotated: WRITE).</summary>
+    public static MethodAccess AccessOf(MethodDescriptor method) => ApiServiceBinder.AccessOf(method);
+}
+
+/// <summary>One service to serve: its handlers and its descriptor (for RpcServer.AddService and reflection).</summary>
+/// <param name="Definition">The guarded handlers.</param>
+/// <param name="Descriptor">The service's descriptor.</param>
+public sealed record ApiService(ServerServiceDefinition Definition, ServiceDescriptor Descriptor);
+
+/// <summary>Settings of the API services.</summary>
+public sealed record VirtApiOptions
+{
+    /// <summary>Called after every call of a method that is not READ (including refused ones), e.g. to log who changed what.</summary>
+    public Action<ApiCallRecord>? Audit { get; init; }
+
+    /// <summary>Fires when the host process starts stopping; open event streams then end with UNAVAILABLE / DAEMON_STOPPING.</summary>
+    public CancellationToken Stopping { get; init; }
+}
+
+/// <summary>A finished call of a non-read method, for the audit log.</summary>
+/// <param name="Method">The full method name, <c>virt.v1.DomainService/DefineDomain</c>.</param>
+/// <param name="Access">Its declared access level.</param>
+/// <param name="Connection">The connection it came on, with the peer's credentials when known.</param>
+/// <param name="Outcome">The status it ended with.</param>
+public sealed record ApiCallRecord(string Method, MethodAccess Access, ConnectionInfo Connection, StatusCode Outcome);
