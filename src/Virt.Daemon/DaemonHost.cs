@@ -9,7 +9,7 @@ namespace Virt.Daemon;
 /// One virtd instance: its directories, the single-instance lock, and the gRPC server on the admin socket
 /// (owner only), the read-only socket (any local user) and optional TCP endpoints.
 /// </summary>
-internal sealed class DaemonHost(DaemonPaths paths, IReadOnlyList<IPEndPoint> tcpEndPoints, ILoggerFactory loggerFactory) : IAsyncDisposable
+internal sealed class DaemonHost(DaemonPaths paths, IReadOnlyList<IPEndPoint> tcpEndPoints, DriverKind driverKind, ILoggerFactory loggerFactory) : IAsyncDisposable
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger("virtd");
     private FileStream? _pidLock;
@@ -26,16 +26,26 @@ internal sealed class DaemonHost(DaemonPaths paths, IReadOnlyList<IPEndPoint> tc
         CreateDirectory(paths.RunDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
             | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
         _pidLock = AcquireSingleInstanceLock();
+        DaemonDrivers drivers;
+        try
+        {
+            drivers = await DaemonDrivers.OpenAsync(driverKind, paths, loggerFactory, stoppingToken);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new DaemonStartupException($"cannot load the state in {paths.StateDir}: {ex.Message}", ex);
+        }
 
         _server = new RpcServer(new RpcServerOptions { LoggerFactory = loggerFactory });
         _server.ListenUnixSocket(paths.AdminSocket, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        // Any local user may connect here; the read-only flag makes the API refuse every call that changes something.
         _server.ListenUnixSocket(paths.ReadOnlySocket, UnixFileMode.UserRead | UnixFileMode.UserWrite
-            | UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite);
+            | UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite, readOnly: true);
         foreach (var endPoint in tcpEndPoints)
         {
             _server.ListenTcp(endPoint);
         }
-        DaemonServices.Register(_server, paths);
+        DaemonServices.Register(_server, paths, drivers);
         try
         {
             await _server.StartAsync(stoppingToken);

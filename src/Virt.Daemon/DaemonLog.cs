@@ -16,4 +16,13 @@ internal static partial class DaemonLog
 
     [LoggerMessage(EventId = 103, Level = LogLevel.Information, Message = "virtd stopped")]
     public static partial void Stopped(ILogger logger);
+
+    [LoggerMessage(EventId = 104, Level = LogLevel.Warning, Message = "event log: new epoch {Epoch} ({Why}); sequences start again from 1")]
+    public static partial void NewEventEpoch(ILogger logger, string epoch, string why);
+
+    [LoggerMessage(EventId = 105, Level = LogLevel.Error, Message = "event log: the sequence reservation up to {Ceiling} could not be saved; a restart now may repeat sequence numbers")]
+    public static partial void SequenceNotSaved(ILogger logger, ulong ceiling, Exception exception);
+
+    [LoggerMessage(EventId = 106, Level = LogLevel.Information, Message = "virtd driver {Driver}: {Domains} domains, event epoch {Epoch}, next event sequence above {Sequence}")]
+    public static partial void DriverReady(ILogger logger, string driver, int domains, string epoch, ulong sequence);
 }

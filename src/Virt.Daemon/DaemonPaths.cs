@@ -17,7 +17,8 @@ internal sealed record DaemonPaths(string StateDir, string RunDir)
     /// </summary>
     public static DaemonPaths Resolve(string? stateDir, string? runDir)
     {
-        var isRoot = Environment.UserName == "root" || Environment.GetEnvironmentVariable("USER") == "root";
+        // The effective uid, not $USER: sudo and su keep or change the environment in ways that do not say who we are.
+        var isRoot = Virt.Rpc.PeerCredentials.Current.IsRoot;
         var state = stateDir ?? (isRoot ? "/var/lib/virt" : Path.Combine(XdgStateHome(), "virt"));
         var run = runDir ?? (isRoot && stateDir is null ? "/run/virt" : Path.Combine(state, "run"));
         return new DaemonPaths(Path.GetFullPath(state), Path.GetFullPath(run));

@@ -6,7 +6,7 @@ namespace Virt.Daemon;
 /// <summary>The API services virtd serves; each is a thin wrapper over the daemon's own logic.</summary>
 internal static class DaemonServices
 {
-    public static void Register(RpcServer server, DaemonPaths paths)
+    public static void Register(RpcServer server, DaemonPaths paths, DaemonDrivers drivers)
     {
         var capabilities = new QemuCapabilitiesCache(Path.Combine(paths.StateDir, "cache", "qemu"));
         server.AddService(

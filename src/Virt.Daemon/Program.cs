@@ -9,10 +9,12 @@ var listen = new Option<string[]>("--listen") { Description = "Also serve on TCP
 var logFormat = new Option<string>("--log-format") { Description = "Log format: text or json.", DefaultValueFactory = _ => "text" };
 logFormat.AcceptOnlyFromAmong("text", "json");
 var verbose = new Option<bool>("--verbose", "-v") { Description = "Log debug messages too." };
+var driver = new Option<string>("--driver") { Description = "Hypervisor driver: qemu (definitions kept under the state directory) or test (libvirt's test:///default fixture, in memory).", DefaultValueFactory = _ => "qemu" };
+driver.AcceptOnlyFromAmong("qemu", "test");
 
 var root = new RootCommand("virtd: the Virt daemon. It owns the definitions and serves the gRPC API on Unix sockets and, optionally, TCP.")
 {
-    stateDir, runDir, listen, logFormat, verbose,
+    stateDir, runDir, listen, logFormat, verbose, driver,
 };
 root.SetAction(async (parse, _) =>
 {
@@ -34,7 +36,7 @@ root.SetAction(async (parse, _) =>
     using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; stop.Cancel(); });
     using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; stop.Cancel(); });
 
-    await using var daemon = new DaemonHost(paths, endPoints, loggerFactory);
+    await using var daemon = new DaemonHost(paths, endPoints, parse.GetValue(driver) == "test" ? DriverKind.Test : DriverKind.Qemu, loggerFactory);
     try
     {
         await daemon.RunAsync(stop.Token);

@@ -1,0 +1,44 @@
+using Microsoft.Extensions.Logging;
+using Virt.Driver;
+using Virt.Driver.Qemu;
+using Virt.Driver.Test;
+
+namespace Virt.Daemon;
+
+/// <summary>Which driver virtd serves (<c>--driver</c>).</summary>
+internal enum DriverKind
+{
+    /// <summary>The QEMU driver: persistent definitions under the state directory.</summary>
+    Qemu,
+
+    /// <summary>libvirt's test:///default driver in memory, for tests of the wire path; nothing persists but the event numbering.</summary>
+    Test,
+}
+
+/// <summary>The drivers virtd serves and the event log they append to.</summary>
+internal sealed record DaemonDrivers(DriverKind Kind, IDomainDriver Domains, INetworkDriver Networks, IStoragePoolDriver Pools, EventLog Events)
+{
+    public static async Task<DaemonDrivers> OpenAsync(DriverKind kind, DaemonPaths paths, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    {
+        var logger = loggerFactory.CreateLogger("virtd");
+        var events = await EventSequenceFile.OpenLogAsync(paths.StateDir, logger, cancellationToken);
+        DaemonDrivers drivers;
+        if (kind == DriverKind.Test)
+        {
+            var test = TestDriver.CreateDefault(events);
+            drivers = new DaemonDrivers(kind, test, test, test, events);
+        }
+        else
+        {
+            var qemu = await QemuDomainDriver.OpenAsync(
+                new QemuDriverOptions { StateDirectory = paths.StateDir }, events, loggerFactory.CreateLogger("Virt.Driver.Qemu"), cancellationToken);
+            // Networks and pools are the test driver's fixture (network 'default', pool 'default-pool') until their own
+            // drivers land; they are read-only, so nothing about them needs to persist.
+            var fixture = TestDriver.CreateDefault(events);
+            drivers = new DaemonDrivers(kind, qemu, fixture, fixture, events);
+        }
+        var domains = await drivers.Domains.ListDomainsAsync(DomainListFilter.All, cancellationToken);
+        DaemonLog.DriverReady(logger, drivers.Domains.Type, domains.Count, events.Epoch, events.LatestSequence);
+        return drivers;
+    }
+}
