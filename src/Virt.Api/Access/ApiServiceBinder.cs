@@ -158,7 +158,7 @@ internal sealed class ApiServiceBinder(ServiceDescriptor descriptor, VirtApiOpti
     {
         if (access != MethodAccess.Read && context.GetConnectionInfo().IsReadOnly)
         {
-            throw ReadOnly(methodName);
+            throw ApiErrors.ReadOnly(methodName);
         }
         if (request is IMessage message && UnknownInput.Find(message) is { } field)
         {
@@ -167,11 +167,6 @@ internal sealed class ApiServiceBinder(ServiceDescriptor descriptor, VirtApiOpti
                 new Dictionary<string, string> { ["field"] = field });
         }
     }
-
-    /// <summary>PERMISSION_DENIED / READ_ONLY in libvirt's words (VIR_ERR_OPERATION_DENIED on a read-only connection).</summary>
-    public static VirtException ReadOnly(string what) =>
-        new(VirtErrorReason.ReadOnly, $"operation forbidden: read only access prevents {what}",
-            new Dictionary<string, string> { ["method"] = what });
 
     private static Exception Map(Exception e) => e switch
     {

@@ -120,6 +120,14 @@ public static class ApiErrors
     public static VirtException InvalidArgument(string field, string message) =>
         new(VirtErrorReason.InvalidArgument, message, new Dictionary<string, string> { ["field"] = field });
 
+    /// <summary>
+    /// PERMISSION_DENIED / READ_ONLY for a method called on a read-only connection, in libvirt's words for
+    /// VIR_ERR_OPERATION_DENIED ("operation forbidden: read only access prevents virDomainDefineXML").
+    /// </summary>
+    public static VirtException ReadOnly(string method) =>
+        new(VirtErrorReason.ReadOnly, $"operation forbidden: read only access prevents {method}",
+            new Dictionary<string, string> { ["method"] = method });
+
     /// <summary>An option this server cannot honour: UNIMPLEMENTED / OPERATION_UNSUPPORTED naming the field.</summary>
     public static VirtException Unsupported(string field, string message) =>
         new(VirtErrorReason.OperationUnsupported, message, new Dictionary<string, string> { ["field"] = field });

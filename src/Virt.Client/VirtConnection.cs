@@ -1,0 +1,445 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using Grpc.Core;
+using Virt.Api;
+using Virt.Driver;
+using Virt.Driver.Test;
+using Virt.Protocol.V1;
+using Virt.Rpc.Client;
+using Virt.Rpc.InProcess;
+using DomainListFilter = Virt.Protocol.V1.DomainListFilter;
+using DomainSummary = Virt.Protocol.V1.DomainSummary;
+using NetworkSummary = Virt.Protocol.V1.NetworkSummary;
+
+namespace Virt.Client;
+
+/// <summary>
+/// A connection to a Virt host by URI (see README.md for the URI rules): virtd over a Unix socket or TCP, or, for
+/// <c>test:///default</c>, the API over the test driver inside this process with a fresh fixture, as libvirt runs its
+/// test driver in the client. The generated clients are exposed for everything; the wrapped calls cover what virsh's
+/// common commands need, take virsh's object arguments, and throw <see cref="VirtClientException"/>.
+/// </summary>
+/// <remarks>Thread-safe; one connection multiplexes any number of concurrent calls. Dispose it to close the channel.</remarks>
+public sealed class VirtConnection : IAsyncDisposable
+{
+    private readonly IDisposable? _channelLifetime;
+    private string? _hypervisorType;
+
+    private VirtConnection(string uri, bool readOnly, CallInvoker invoker, IDisposable? channelLifetime)
+    {
+        Uri = uri;
+        IsReadOnly = readOnly;
+        _channelLifetime = channelLifetime;
+        Domains = new DomainService.DomainServiceClient(invoker);
+        Networks = new NetworkService.NetworkServiceClient(invoker);
+        Storage = new StorageService.StorageServiceClient(invoker);
+        Events = new EventService.EventServiceClient(invoker);
+        Host = new HostService.HostServiceClient(invoker);
+    }
+
+    /// <summary>The URI as resolved (the default applied), e.g. <c>virt:///session</c>.</summary>
+    public string Uri { get; }
+
+    /// <summary>Whether this connection can only read: the daemon's read-only socket, or the same rule in-process.</summary>
+    public bool IsReadOnly { get; }
+
+    /// <summary>The generated DomainService client; its errors are <see cref="RpcException"/> (see <see cref="VirtClientException.From"/>).</summary>
+    public DomainService.DomainServiceClient Domains { get; }
+
+    /// <summary>The generated NetworkService client.</summary>
+    public NetworkService.NetworkServiceClient Networks { get; }
+
+    /// <summary>The generated StorageService client.</summary>
+    public StorageService.StorageServiceClient Storage { get; }
+
+    /// <summary>The generated EventService client.</summary>
+    public EventService.EventServiceClient Events { get; }
+
+    /// <summary>The generated HostService client.</summary>
+    public HostService.HostServiceClient Host { get; }
+
+    /// <summary>
+    /// Opens a connection. For a daemon, the socket is connected once here so that a daemon that is not running (or a
+    /// socket this user may not open) fails now, as virsh's connect does; calls then share pooled HTTP/2 connections.
+    /// </summary>
+    /// <param name="uri">The URI; null: <c>$VIRT_DEFAULT_URI</c>, else <c>virt:///system</c> as root, <c>virt:///session</c> otherwise.</param>
+    /// <param name="readOnly">Connect read-only (<c>virtd-ro.sock</c>; in-process and over TCP the same rule is applied to the calls).</param>
+    /// <param name="cancellationToken">Cancels the connect.</param>
+    /// <exception cref="VirtClientException">A malformed or unsupported URI (INVALID_ARGUMENT) or an unreachable daemon (UNAVAILABLE).</exception>
+    public static async Task<VirtConnection> OpenAsync(string? uri = null, bool readOnly = false, CancellationToken cancellationToken = default)
+    {
+        var target = VirtUri.Parse(uri, readOnly);
+        switch (target.Transport)
+        {
+            case VirtTransport.InProcessTest:
+            {
+                var events = new EventLog();
+                var driver = TestDriver.CreateDefault(events);
+                var services = VirtApi.CreateServices(driver, driver, driver, events, HostInfo.ForTestDriver(ClientVersion));
+                var channel = new InProcessChannel(services.Select(s => s.Definition), "test:///default", readOnly);
+                return new VirtConnection(target.Text, readOnly, channel.CreateCallInvoker(), null);
+            }
+            case VirtTransport.Unix:
+            {
+                var path = target.SocketPath!;
+                await ProbeAsync(new UnixDomainSocketEndPoint(path), $"Failed to connect socket to '{path}'", target.Text, cancellationToken).ConfigureAwait(false);
+                var channel = RpcChannel.ForUnixSocket(path);
+                return new VirtConnection(target.Text, readOnly, channel.CreateCallInvoker(), channel);
+            }
+            default:
+            {
+                var host = target.Host!;
+                await ProbeAsync(new DnsEndPoint(host, target.Port), $"unable to connect to server at '{host}:{target.Port}'", target.Text, cancellationToken).ConfigureAwait(false);
+                var authority = host.Contains(':', StringComparison.Ordinal) ? $"[{host}]" : host;
+                var channel = RpcChannel.ForAddress(new System.Uri($"http://{authority}:{target.Port}"));
+                // A TCP listener has no read-only twin, so the client applies the rule itself, from the same descriptors.
+                CallInvoker invoker = readOnly ? new ReadOnlyCallInvoker(channel.CreateCallInvoker()) : channel.CreateCallInvoker();
+                return new VirtConnection(target.Text, readOnly, invoker, channel);
+            }
+        }
+    }
+
+    /// <summary>virsh version's "Using API" / "Running hypervisor" type: <c>QEMU</c> or <c>TEST</c>.</summary>
+    public async Task<string> GetHypervisorTypeAsync(CancellationToken ct = default)
+    {
+        if (_hypervisorType is { } known)
+        {
+            return known;
+        }
+        var version = await CallAsync(() => Host.GetVersionAsync(new GetVersionRequest(), cancellationToken: ct)).ConfigureAwait(false);
+        return _hypervisorType = version.HypervisorType;
+    }
+
+    /// <summary>Every domain matching <paramref name="filter"/> (null: all, active and inactive), following every page. Ordered by UUID, as the API returns them.</summary>
+    public async Task<IReadOnlyList<DomainSummary>> ListDomainsAsync(DomainListFilter? filter = null, CancellationToken ct = default)
+    {
+        List<DomainSummary> domains = [];
+        var request = new ListDomainsRequest { Filter = filter };
+        do
+        {
+            var page = await CallAsync(() => Domains.ListDomainsAsync(request, cancellationToken: ct)).ConfigureAwait(false);
+            domains.AddRange(page.Domains);
+            request.PageToken = page.NextPageToken;
+        }
+        while (request.PageToken.Length > 0);
+        return domains;
+    }
+
+    /// <summary>A domain by virsh's rule: a positive number is an id, else a UUID, else a name (falling back to the name when no domain has that id or UUID).</summary>
+    public async Task<DomainSummary> LookupDomainAsync(string domain, CancellationToken ct = default) =>
+        (await ByDomainAsync(domain, r => Domains.LookupDomainAsync(new LookupDomainRequest { Domain = r }, cancellationToken: ct)).ConfigureAwait(false)).Domain;
+
+    /// <summary>virsh dominfo.</summary>
+    public Task<GetDomainInfoResponse> GetDomainInfoAsync(string domain, CancellationToken ct = default) =>
+        ByDomainAsync(domain, r => Domains.GetDomainInfoAsync(new GetDomainInfoRequest { Domain = r }, cancellationToken: ct));
+
+    /// <summary>virsh domstate: the state and its reason.</summary>
+    public async Task<DomainStatus> GetDomainStateAsync(string domain, CancellationToken ct = default) =>
+        (await ByDomainAsync(domain, r => Domains.GetDomainStateAsync(new GetDomainStateRequest { Domain = r }, cancellationToken: ct)).ConfigureAwait(false)).Status;
+
+    /// <summary>virsh dumpxml [--inactive] [--security-info].</summary>
+    public async Task<string> GetDomainXmlAsync(string domain, bool inactive = false, bool securityInfo = false, CancellationToken ct = default) =>
+        (await ByDomainAsync(domain, r => Domains.GetDomainXmlAsync(new GetDomainXmlRequest { Domain = r, Inactive = inactive, SecurityInfo = securityInfo }, cancellationToken: ct)).ConfigureAwait(false)).Xml;
+
+    /// <summary>virsh define: creates or replaces a persistent definition.</summary>
+    public Task<DefineDomainResponse> DefineDomainAsync(string xml, bool validate = false, CancellationToken ct = default) =>
+        CallAsync(() => Domains.DefineDomainAsync(new DefineDomainRequest { Xml = xml ?? "", Validate = validate }, cancellationToken: ct));
+
+    /// <summary>virsh undefine.</summary>
+    public Task UndefineDomainAsync(string domain, CancellationToken ct = default) =>
+        ByDomainAsync(domain, r => Domains.UndefineDomainAsync(new UndefineDomainRequest { Domain = r }, cancellationToken: ct));
+
+    /// <summary>virsh create: starts a transient domain.</summary>
+    public Task<CreateDomainResponse> CreateDomainAsync(string xml, bool paused = false, CancellationToken ct = default) =>
+        CallAsync(() => Domains.CreateDomainAsync(new CreateDomainRequest { Xml = xml ?? "", Paused = paused }, cancellationToken: ct));
+
+    /// <summary>virsh start [--paused].</summary>
+    public Task StartDomainAsync(string domain, bool paused = false, CancellationToken ct = default) =>
+        ByDomainAsync(domain, r => Domains.StartDomainAsync(new StartDomainRequest { Domain = r, Paused = paused }, cancellationToken: ct));
+
+    /// <summary>virsh destroy [--graceful].</summary>
+    public Task DestroyDomainAsync(string domain, bool graceful = false, CancellationToken ct = default) =>
+        ByDomainAsync(domain, r => Domains.DestroyDomainAsync(new DestroyDomainRequest { Domain = r, Graceful = graceful }, cancellationToken: ct));
+
+    /// <summary>virsh shutdown: asks the guest to power off (returns once the request was delivered).</summary>
+    public Task ShutdownDomainAsync(string domain, CancellationToken ct = default) =>
+        ByDomainAsync(domain, r => Domains.ShutdownDomainAsync(new ShutdownDomainRequest { Domain = r, Wait = true }, cancellationToken: ct));
+
+    /// <summary>virsh reboot.</summary>
+    public Task RebootDomainAsync(string domain, CancellationToken ct = default) =>
+        ByDomainAsync(domain, r => Domains.RebootDomainAsync(new RebootDomainRequest { Domain = r }, cancellationToken: ct));
+
+    /// <summary>virsh reset.</summary>
+    public Task ResetDomainAsync(string domain, CancellationToken ct = default) =>
+        ByDomainAsync(domain, r => Domains.ResetDomainAsync(new ResetDomainRequest { Domain = r }, cancellationToken: ct));
+
+    /// <summary>virsh suspend.</summary>
+    public Task SuspendDomainAsync(string domain, CancellationToken ct = default) =>
+        ByDomainAsync(domain, r => Domains.SuspendDomainAsync(new SuspendDomainRequest { Domain = r }, cancellationToken: ct));
+
+    /// <summary>virsh resume.</summary>
+    public Task ResumeDomainAsync(string domain, CancellationToken ct = default) =>
+        ByDomainAsync(domain, r => Domains.ResumeDomainAsync(new ResumeDomainRequest { Domain = r }, cancellationToken: ct));
+
+    /// <summary>virsh autostart [--disable].</summary>
+    public Task SetDomainAutostartAsync(string domain, bool autostart, CancellationToken ct = default) =>
+        ByDomainAsync(domain, r => Domains.SetDomainAutostartAsync(new SetDomainAutostartRequest { Domain = r, Autostart = autostart }, cancellationToken: ct));
+
+    /// <summary>virsh desc / metadata (read): the title, description or the element of namespace <paramref name="uri"/>; null when there is none.</summary>
+    /// <param name="domain">The domain, by virsh's rule.</param>
+    /// <param name="type">Which metadata.</param>
+    /// <param name="uri">For <see cref="DomainMetadataType.Element"/>: the namespace URI.</param>
+    /// <param name="config">Read the persistent definition (virsh --config) rather than the live one.</param>
+    /// <param name="ct">Cancels the call.</param>
+    public async Task<string?> GetDomainMetadataAsync(string domain, DomainMetadataType type, string? uri = null, bool config = false, CancellationToken ct = default)
+    {
+        try
+        {
+            return (await ByDomainAsync(domain, r => Domains.GetDomainMetadataAsync(new GetDomainMetadataRequest { Domain = r, Type = type, Uri = uri ?? "", Config = config }, cancellationToken: ct)).ConfigureAwait(false)).Value;
+        }
+        catch (VirtClientException e) when (e.Reason == ErrorReason.MetadataNotFound)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>virsh desc / metadata (write). A null or empty <paramref name="value"/> removes it; neither live nor config means current.</summary>
+    /// <param name="domain">The domain, by virsh's rule.</param>
+    /// <param name="type">Which metadata.</param>
+    /// <param name="value">The title, the description, or the element's XML.</param>
+    /// <param name="key">For an element: the namespace prefix to write it with (virsh --key).</param>
+    /// <param name="uri">For an element: its namespace URI.</param>
+    /// <param name="live">virsh --live.</param>
+    /// <param name="config">virsh --config.</param>
+    /// <param name="ct">Cancels the call.</param>
+    public Task SetDomainMetadataAsync(string domain, DomainMetadataType type, string? value, string? key = null, string? uri = null, bool live = false, bool config = false, CancellationToken ct = default) =>
+        ByDomainAsync(domain, r => Domains.SetDomainMetadataAsync(new SetDomainMetadataRequest
+        {
+            Domain = r,
+            Type = type,
+            Value = value ?? "",
+            Key = key ?? "",
+            Uri = uri ?? "",
+            Live = live,
+            Config = config,
+        }, cancellationToken: ct));
+
+    /// <summary>virsh net-list --all: every network, ordered by name.</summary>
+    public async Task<IReadOnlyList<NetworkSummary>> ListNetworksAsync(CancellationToken ct = default) =>
+        (await CallAsync(() => Networks.ListNetworksAsync(new ListNetworksRequest(), cancellationToken: ct)).ConfigureAwait(false)).Networks;
+
+    /// <summary>virsh net-info: a network by UUID or name (virsh tries the UUID first).</summary>
+    public Task<GetNetworkInfoResponse> GetNetworkInfoAsync(string network, CancellationToken ct = default) =>
+        ByNetworkAsync(network, r => Networks.GetNetworkInfoAsync(new GetNetworkInfoRequest { Network = r }, cancellationToken: ct));
+
+    /// <summary>virsh net-dumpxml [--inactive].</summary>
+    public async Task<string> GetNetworkXmlAsync(string network, bool inactive = false, CancellationToken ct = default) =>
+        (await ByNetworkAsync(network, r => Networks.GetNetworkXmlAsync(new GetNetworkXmlRequest { Network = r, Inactive = inactive }, cancellationToken: ct)).ConfigureAwait(false)).Xml;
+
+    /// <summary>virsh pool-list --all: every pool, ordered by name.</summary>
+    public async Task<IReadOnlyList<PoolSummary>> ListPoolsAsync(CancellationToken ct = default) =>
+        (await CallAsync(() => Storage.ListPoolsAsync(new ListPoolsRequest(), cancellationToken: ct)).ConfigureAwait(false)).Pools;
+
+    /// <summary>virsh pool-info: a pool by UUID or name (virsh tries the UUID first).</summary>
+    public async Task<PoolSummary> LookupPoolAsync(string pool, CancellationToken ct = default) =>
+        (await ByPoolAsync(pool, r => Storage.LookupPoolAsync(new LookupPoolRequest { Pool = r }, cancellationToken: ct)).ConfigureAwait(false)).Pool;
+
+    /// <summary>virsh pool-dumpxml [--inactive].</summary>
+    public async Task<string> GetPoolXmlAsync(string pool, bool inactive = false, CancellationToken ct = default) =>
+        (await ByPoolAsync(pool, r => Storage.GetPoolXmlAsync(new GetPoolXmlRequest { Pool = r, Inactive = inactive }, cancellationToken: ct)).ConfigureAwait(false)).Xml;
+
+    /// <summary>
+    /// The event feed (gap, replay, caught-up, live), surviving broken streams: when the stream ends with UNAVAILABLE or
+    /// RESOURCE_EXHAUSTED, it resubscribes after the last sequence it delivered (in the same epoch), so the caller misses
+    /// nothing the daemon still retains; the new stream's gap (if any) and caught-up are delivered too. It gives up with
+    /// a <see cref="VirtClientException"/> after several reconnects in a row that deliver nothing.
+    /// </summary>
+    public async IAsyncEnumerable<SubscribeResponse> SubscribeEventsAsync(SubscribeRequest request, [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var next = request.Clone();
+        var failures = 0;
+        while (true)
+        {
+            ct.ThrowIfCancellationRequested();
+            var call = Events.Subscribe(next, cancellationToken: ct);
+            var stream = call.ResponseStream;
+            try
+            {
+                while (true)
+                {
+                    SubscribeResponse item;
+                    try
+                    {
+                        if (!await stream.MoveNext(ct).ConfigureAwait(false))
+                        {
+                            yield break;
+                        }
+                        item = stream.Current;
+                    }
+                    catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.ResourceExhausted && !ct.IsCancellationRequested)
+                    {
+                        if (++failures > MaxResubscribeAttempts)
+                        {
+                            throw VirtClientException.From(e);
+                        }
+                        break;
+                    }
+                    catch (RpcException e) when (!(e.StatusCode == StatusCode.Cancelled && ct.IsCancellationRequested))
+                    {
+                        throw VirtClientException.From(e);
+                    }
+                    failures = 0;
+                    // Resume after what was delivered; the epoch makes a restarted log show up as a gap, not as silence.
+                    switch (item.KindCase)
+                    {
+                        case SubscribeResponse.KindOneofCase.Event:
+                            next.AfterSequence = Math.Max(next.AfterSequence, item.Event.Sequence);
+                            next.FromOldestRetained = false;
+                            break;
+                        case SubscribeResponse.KindOneofCase.CaughtUp:
+                            next.AfterSequence = Math.Max(next.AfterSequence, item.CaughtUp.LatestSequence);
+                            next.FromOldestRetained = false;
+                            next.Epoch = item.CaughtUp.Epoch;
+                            break;
+                        case SubscribeResponse.KindOneofCase.Gap:
+                            next.Epoch = item.Gap.Epoch;
+                            if (item.Gap.Reason == StreamGapReason.EpochChanged)
+                            {
+                                // A new numbering: the old cursor is meaningless there.
+                                next.AfterSequence = 0;
+                                next.FromOldestRetained = true;
+                            }
+                            break;
+                    }
+                    yield return item;
+                }
+            }
+            finally
+            {
+                call.Dispose();
+            }
+            await Task.Delay(ResubscribeDelay(failures), ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync()
+    {
+        _channelLifetime?.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private const int MaxResubscribeAttempts = 8;
+
+    private static TimeSpan ResubscribeDelay(int failures) => TimeSpan.FromMilliseconds(Math.Min(2000, 50 * (1 << Math.Min(failures, 6))));
+
+    private static string ClientVersion =>
+        typeof(VirtConnection).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion is { } v
+            ? v.Split('+')[0]
+            : "0.0.0";
+
+    private static async Task<T> CallAsync<T>(Func<AsyncUnaryCall<T>> call)
+    {
+        try
+        {
+            using var pending = call();
+            return await pending.ResponseAsync.ConfigureAwait(false);
+        }
+        catch (RpcException e)
+        {
+            throw VirtClientException.From(e);
+        }
+    }
+
+    /// <summary>
+    /// A call on a domain named virsh's way (virshLookupDomainBy): by id if the text is a positive number, else by UUID if
+    /// it is one, else by name; when the id or UUID matches nothing, the name is tried too, as virsh does.
+    /// </summary>
+    private static async Task<T> ByDomainAsync<T>(string domain, Func<Virt.Protocol.V1.DomainRef, AsyncUnaryCall<T>> call)
+    {
+        Virt.Driver.DomainRef parsed;
+        try
+        {
+            parsed = Virt.Driver.DomainRef.Parse(domain);
+        }
+        catch (ArgumentException e)
+        {
+            throw VirtClientException.Local(StatusCode.InvalidArgument, ErrorReason.InvalidArgument, "A domain is named by a non-empty name, UUID or id.", e);
+        }
+        var reference = parsed.Id is { } id ? new Virt.Protocol.V1.DomainRef { Id = id }
+            : parsed.Uuid is { } uuid ? new Virt.Protocol.V1.DomainRef { Uuid = uuid.ToString("D") }
+            : new Virt.Protocol.V1.DomainRef { Name = domain };
+        try
+        {
+            return await CallAsync(() => call(reference)).ConfigureAwait(false);
+        }
+        catch (VirtClientException e) when (e.Reason == ErrorReason.DomainNotFound && parsed.Name is null)
+        {
+            return await CallAsync(() => call(new Virt.Protocol.V1.DomainRef { Name = domain })).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A call on a network named virsh's way: by UUID if the text is one (then by name if none has it), else by name.</summary>
+    private static async Task<T> ByNetworkAsync<T>(string network, Func<NetworkRef, AsyncUnaryCall<T>> call)
+    {
+        RequireName(network, "network");
+        if (Guid.TryParse(network, out var uuid))
+        {
+            try
+            {
+                return await CallAsync(() => call(new NetworkRef { Uuid = uuid.ToString("D") })).ConfigureAwait(false);
+            }
+            catch (VirtClientException e) when (e.Reason == ErrorReason.NetworkNotFound)
+            {
+                // Fall through to the name, as virsh does.
+            }
+        }
+        return await CallAsync(() => call(new NetworkRef { Name = network })).ConfigureAwait(false);
+    }
+
+    /// <summary>A call on a pool named virsh's way: by UUID if the text is one (then by name if none has it), else by name.</summary>
+    private static async Task<T> ByPoolAsync<T>(string pool, Func<PoolRef, AsyncUnaryCall<T>> call)
+    {
+        RequireName(pool, "pool");
+        if (Guid.TryParse(pool, out var uuid))
+        {
+            try
+            {
+                return await CallAsync(() => call(new PoolRef { Uuid = uuid.ToString("D") })).ConfigureAwait(false);
+            }
+            catch (VirtClientException e) when (e.Reason == ErrorReason.StoragePoolNotFound)
+            {
+                // Fall through to the name, as virsh does.
+            }
+        }
+        return await CallAsync(() => call(new PoolRef { Name = pool })).ConfigureAwait(false);
+    }
+
+    private static void RequireName(string? text, string kind)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            throw VirtClientException.Local(StatusCode.InvalidArgument, ErrorReason.InvalidArgument, $"A {kind} is named by a non-empty name or UUID.");
+        }
+    }
+
+    /// <summary>Connects and disconnects once, so an absent daemon fails at open with the system's reason, as in libvirt.</summary>
+    private static async Task ProbeAsync(EndPoint endPoint, string what, string uri, CancellationToken cancellationToken)
+    {
+        using var socket = endPoint is UnixDomainSocketEndPoint
+            ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
+            : new Socket(SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            await socket.ConnectAsync(endPoint, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SocketException e)
+        {
+            throw VirtClientException.Local(StatusCode.Unavailable, ErrorReason.Unspecified, $"{what}: {e.Message}", e,
+                new Dictionary<string, string> { ["uri"] = uri });
+        }
+    }
+}
