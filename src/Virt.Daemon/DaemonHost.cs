@@ -45,7 +45,7 @@ internal sealed class DaemonHost(DaemonPaths paths, IReadOnlyList<IPEndPoint> tc
         {
             _server.ListenTcp(endPoint);
         }
-        DaemonServices.Register(_server, paths, drivers);
+        DaemonServices.Register(_server, paths, drivers, _logger, stoppingToken);
         try
         {
             await _server.StartAsync(stoppingToken);

@@ -25,4 +25,7 @@ internal static partial class DaemonLog
 
     [LoggerMessage(EventId = 106, Level = LogLevel.Information, Message = "virtd driver {Driver}: {Domains} domains, event epoch {Epoch}, next event sequence above {Sequence}")]
     public static partial void DriverReady(ILogger logger, string driver, int domains, string epoch, ulong sequence);
+
+    [LoggerMessage(EventId = 110, Level = LogLevel.Information, Message = "call {Method} {Outcome} via {Listener} by pid={Pid} uid={Uid} gid={Gid}")]
+    public static partial void Call(ILogger logger, string method, Grpc.Core.StatusCode outcome, string listener, int pid, uint uid, uint gid);
 }

@@ -1,16 +1,28 @@
+using Microsoft.Extensions.Logging;
+using Virt.Api;
 using Virt.Qemu.Capabilities;
 using Virt.Rpc.Server;
 
 namespace Virt.Daemon;
 
-/// <summary>The API services virtd serves; each is a thin wrapper over the daemon's own logic.</summary>
+/// <summary>The API services virtd serves: Virt.Api over its drivers, with every non-read call logged with the caller's credentials.</summary>
 internal static class DaemonServices
 {
-    public static void Register(RpcServer server, DaemonPaths paths, DaemonDrivers drivers)
+    public static void Register(RpcServer server, DaemonPaths paths, DaemonDrivers drivers, ILogger logger, CancellationToken stopping)
     {
-        var capabilities = new QemuCapabilitiesCache(Path.Combine(paths.StateDir, "cache", "qemu"));
-        server.AddService(
-            Protocol.V1.HostService.BindService(new Services.HostService(capabilities, "qemu-system-x86_64")),
-            Protocol.V1.HostService.Descriptor);
+        IHostInfo host = drivers.Kind == DriverKind.Test
+            ? HostInfo.ForTestDriver(DaemonHost.Version)
+            : new QemuHostInfo(new QemuCapabilitiesCache(Path.Combine(paths.StateDir, "cache", "qemu")), "qemu-system-x86_64");
+        var options = new VirtApiOptions
+        {
+            // One line per call that may change something, refused ones included: who (from SO_PEERCRED), what, how it ended.
+            Audit = call => DaemonLog.Call(logger, call.Method, call.Outcome, call.Connection.ListenerName,
+                call.Connection.Peer?.Pid ?? -1, call.Connection.Peer?.Uid ?? uint.MaxValue, call.Connection.Peer?.Gid ?? uint.MaxValue),
+            Stopping = stopping,
+        };
+        foreach (var service in VirtApi.CreateServices(drivers.Domains, drivers.Networks, drivers.Pools, drivers.Events, host, options))
+        {
+            server.AddService(service.Definition, service.Descriptor);
+        }
     }
 }
