@@ -231,6 +231,38 @@ def expect_domains(side, expected):
         raise BenchError(f"{side.cli} list --all --name shows {len(names)} domains, expected {len(expected)}")
 
 
+def save_floor(directory, saves=200):
+    """What one durable save costs on this file system, the way each daemon saves a definition (seen with strace):
+    libvirtd writes NAME.xml.new, fsyncs it and renames it; virtd also fsyncs the directory after the rename. A
+    sequential define can be no faster than its save, so this bounds the define ratio."""
+    os.makedirs(directory)
+    body = DOMAIN_XML.format(name="floor").encode() * 2  # about the size of a definition with its defaults
+
+    def save(path, sync_directory):
+        fd = os.open(path + ".new", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.write(fd, body)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.rename(path + ".new", path)
+        if sync_directory:
+            fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
+    figures = {}
+    for name, sync_directory in (("file_fsync", False), ("file_and_directory_fsync", True)):
+        started = time.perf_counter()
+        for i in range(saves):
+            save(os.path.join(directory, f"{name}-{i}.xml"), sync_directory)
+        figures[f"{name}_ms"] = round((time.perf_counter() - started) * 1000 / saves, 3)
+    shutil.rmtree(directory)
+    return figures
+
+
 def time_lists(sides, runs, warmup=2):
     """`list --all` as whole processes, alternating between the sides run by run, so that load from elsewhere on the
     machine falls on both alike. The first `warmup` runs of each side are not counted."""
@@ -304,6 +336,7 @@ def measure(args):
             expect_domains(side, many_names)
             result[side.name]["define_many"] = {"seconds": round(elapsed, 3),
                                                 "per_domain_ms": round(elapsed * 1000 / args.count, 3)}
+        result["machine"]["save_floor"] = save_floor(os.path.join(work, "floor"))
         log(f"list --all with {args.count} defined, {args.runs} runs each...")
         for name, figures in time_lists(live, args.runs).items():
             result[name]["list_many"] = figures
@@ -382,6 +415,9 @@ def table(result):
              f"load {result['machine']['load_average'][0]:.2f}; "
              f"list: median of {method['runs']} whole processes each, alternating; define: one process in shell mode"]
     lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows]
+    floor = result["machine"]["save_floor"]
+    lines.append(f"one durable save on this disk: {floor['file_fsync_ms']:.2f} ms with libvirt's one fsync, "
+                 f"{floor['file_and_directory_fsync_ms']:.2f} ms with virtd's fsync of the file and the directory")
     if not available:
         lines.append(f"virt: {ours['reason']}")
     return "\n".join(lines)
