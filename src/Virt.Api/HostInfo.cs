@@ -21,6 +21,12 @@ public interface IHostInfo
     /// drivers' model and DOI with an empty label, because virsh prints the model and DOI for them too.
     /// </summary>
     IReadOnlyList<SecurityLabel> GetSecurityLabels(DomainSummary domain);
+
+    /// <summary>
+    /// virsh dominfo's "OS Type" (virDomainGetOSType): the definition's <c>&lt;os&gt;&lt;type&gt;</c> unless the driver says
+    /// otherwise (libvirt's test driver answers <c>linux</c> for every domain).
+    /// </summary>
+    string GetOsType(DomainSummary domain) => Virt.Domain.Xml.DomainXmlNames.OsType.ToXml(domain.Definition.Os.Type);
 }
 
 /// <summary>Fixed host facts, and those of libvirt's test driver.</summary>
@@ -58,7 +64,8 @@ public sealed class HostInfo : IHostInfo
 
     /// <summary>
     /// libvirt's test driver: "Running hypervisor: TEST 0.0.2", security model <c>testSecurity</c> with label
-    /// <c>libvirt-test</c> (enforcing) on active domains, and this machine's hostname (testConnectGetHostname).
+    /// <c>libvirt-test</c> (enforcing) on active domains, OS type <c>linux</c> for every domain (testDomainGetOSType), and
+    /// this machine's hostname (testConnectGetHostname).
     /// </summary>
     public static HostInfo ForTestDriver(string daemonVersion) => new(
         new GetVersionResponse
@@ -73,13 +80,26 @@ public sealed class HostInfo : IHostInfo
         hostname: null,
         securityModel: "testSecurity",
         securityDoi: "",
-        label: "libvirt-test");
+        label: "libvirt-test")
+    {
+        OsType = "linux",
+    };
 
     /// <inheritdoc />
     public Task<GetVersionResponse> GetVersionAsync(CancellationToken cancellationToken) => Task.FromResult(_version.Clone());
 
     /// <inheritdoc />
     public Task<string> GetHostnameAsync(CancellationToken cancellationToken) => Task.FromResult(_hostname ?? System.Net.Dns.GetHostName());
+
+    /// <summary>What <see cref="GetOsType"/> answers for every domain; null: the definition's OS type.</summary>
+    public string? OsType { get; init; }
+
+    /// <inheritdoc />
+    public string GetOsType(DomainSummary domain)
+    {
+        ArgumentNullException.ThrowIfNull(domain);
+        return OsType ?? Virt.Domain.Xml.DomainXmlNames.OsType.ToXml(domain.Definition.Os.Type);
+    }
 
     /// <inheritdoc />
     public IReadOnlyList<SecurityLabel> GetSecurityLabels(DomainSummary domain)

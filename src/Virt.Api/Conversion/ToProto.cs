@@ -35,7 +35,7 @@ internal static class ToProto
         var info = new GetDomainInfoResponse
         {
             Domain = Identity(domain),
-            OsType = DomainXmlNames.OsType.ToXml(domain.Definition.Os.Type),
+            OsType = host.GetOsType(domain),
             Status = Status(domain),
             Vcpus = Vcpus(domain),
             CpuTimeNs = domain.CpuTimeNs,
