@@ -1,7 +1,113 @@
+using Virt.Cli.Commands;
+using Virt.Cli.Runtime;
+using Virt.Cli.Shell;
+
 namespace Virt.Cli;
 
+/// <summary>vsh: virsh's commands, options, exit codes and text over Virt.Client (README.md has the design).</summary>
 internal static class Program
 {
-    // Replaced by the command tree (see README.md once it lands); exits like virsh given no usable command.
-    public static int Main() => 1;
+    public static async Task<int> Main(string[] args)
+    {
+        var terminal = Terminal.FromConsole();
+        try
+        {
+            return await RunAsync(args, terminal);
+        }
+        finally
+        {
+            terminal.Out.Flush();
+            terminal.Err.Flush();
+        }
+    }
+
+    private static async Task<int> RunAsync(string[] args, Terminal terminal)
+    {
+        GlobalOptions options;
+        try
+        {
+            options = GlobalOptions.Parse(args);
+        }
+        catch (VshError e)
+        {
+            terminal.Error(e.Messages);
+            return 1;
+        }
+
+        CommandTable? table = null;
+        table = new CommandTable(Commands(() => table!));
+        if (options.Help)
+        {
+            terminal.Out.Write(HelpText.Usage(table));
+            return 0;
+        }
+
+        switch (options.Version)
+        {
+            case VersionRequest.Short:
+                terminal.Out.Write(HostCommands.Version + "\n");
+                return 0;
+            case VersionRequest.Long:
+                terminal.Out.Write($"vsh command line tool of Virt {HostCommands.Version}\n\nCompiled with support for:\n Hypervisors: QEMU Test\n Interfaces: virt+unix virt+tcp test\n");
+                return 0;
+            default:
+                break;
+        }
+
+        await using var session = new Session(
+            new SessionSettings(options.Uri, options.ReadOnly, options.Quiet, options.Json, options.DebugLevel), terminal);
+        var runner = new Runner(table, session);
+
+        // virsh parses the whole command line first: a syntax error anywhere runs nothing.
+        IReadOnlyList<ParsedCommand>? commands = null;
+        if (options.Command.Count > 0)
+        {
+            try
+            {
+                commands = runner.Parse(options.Command.Count == 1
+                    ? CommandLineSplitter.Split(options.Command[0])
+                    : [options.Command]);
+            }
+            catch (VshError e)
+            {
+                terminal.Error(e.Messages);
+                return 1;
+            }
+        }
+
+        // An explicit -c must connect at start (virshInit); the default URI waits for the first command that needs it.
+        if (options.Uri is not null)
+        {
+            try
+            {
+                await session.ConnectionAsync(CancellationToken.None);
+            }
+            catch (VshError e)
+            {
+                terminal.Error(e.Messages);
+                return 1;
+            }
+        }
+
+        if (commands is null)
+        {
+            return await InteractiveShell.RunAsync(runner, session, CancellationToken.None);
+        }
+
+        return await runner.RunAsync(commands, CancellationToken.None) ? 0 : 1;
+    }
+
+    /// <summary>The command table: one list per area (STYLE.md item 15).</summary>
+    private static IEnumerable<CommandDef> Commands(Func<CommandTable> table) =>
+    [
+        .. DomainCommands.All(),
+        .. DomainLifecycleCommands.All(),
+        .. DomainMetadataCommands.All(),
+        EditCommand.Definition(),
+        EventCommand.Definition(),
+        .. NetworkCommands.All(),
+        .. PoolCommands.All(),
+        .. HostCommands.All(),
+        .. ShellCommands.All(table),
+    ];
 }

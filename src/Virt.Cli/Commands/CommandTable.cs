@@ -1,0 +1,80 @@
+using System.CommandLine;
+using Virt.Cli.Runtime;
+
+namespace Virt.Cli.Commands;
+
+/// <summary>
+/// Every vsh command, by name, as a System.CommandLine tree: one <see cref="Command"/> per <see cref="CommandDef"/>,
+/// one typed <see cref="Option"/> per option. <see cref="ArgumentBinder"/> first turns virsh's grammar into canonical
+/// tokens; System.CommandLine then binds them, and the handler reads typed values through <see cref="CommandArgs"/>.
+/// </summary>
+internal sealed class CommandTable
+{
+    // No response files (@file is a legal virsh argument) and no directives ([x] is a legal domain name).
+    private static readonly ParserConfiguration _parser = new() { ResponseFileTokenReplacer = null };
+
+    private readonly Dictionary<string, CommandDef> _byName;
+    private readonly Lazy<(RootCommand Root, Dictionary<string, Dictionary<string, Option>> Options)> _tree;
+
+    public CommandTable(IEnumerable<CommandDef> commands)
+    {
+        All = commands.ToList();
+        _byName = All.ToDictionary(c => c.Name, StringComparer.Ordinal);
+        _tree = new(Build);
+    }
+
+    public IReadOnlyList<CommandDef> All { get; }
+
+    public CommandDef? Find(string name) => _byName.GetValueOrDefault(name);
+
+    /// <summary>Parses one command's words (virsh grammar, then System.CommandLine).</summary>
+    /// <returns>The bound arguments, or null when the words ask for the command's help.</returns>
+    /// <exception cref="VshError">A syntax error.</exception>
+    public CommandArgs? Bind(CommandDef command, IReadOnlyList<string> arguments)
+    {
+        var tokens = ArgumentBinder.Bind(command, arguments);
+        if (tokens is null)
+        {
+            return null;
+        }
+
+        var (root, options) = _tree.Value;
+        var result = root.Parse(tokens, _parser);
+        if (result.Errors.Count > 0)
+        {
+            // The binder only emits well-formed tokens, so this is a table bug; say what System.CommandLine said.
+            throw VshError.Syntax(result.Errors[0].Message);
+        }
+
+        return new CommandArgs(command, result, options[command.Name]);
+    }
+
+    private (RootCommand, Dictionary<string, Dictionary<string, Option>>) Build()
+    {
+        var root = new RootCommand("vsh: the virtualization shell");
+        root.Options.Clear();
+        root.Directives.Clear();
+        var all = new Dictionary<string, Dictionary<string, Option>>(StringComparer.Ordinal);
+        foreach (var def in All)
+        {
+            var command = new Command(def.Name, def.Help);
+            var options = new Dictionary<string, Option>(StringComparer.Ordinal);
+            foreach (var o in def.Options)
+            {
+                Option option = o.Kind switch
+                {
+                    OptionKind.Bool => new Option<bool>("--" + o.Name) { Description = o.Help },
+                    OptionKind.Argv => new Option<string[]>("--" + o.Name) { Description = o.Help, Arity = ArgumentArity.ZeroOrMore },
+                    _ => new Option<string?>("--" + o.Name) { Description = o.Help, Arity = ArgumentArity.ZeroOrOne },
+                };
+                command.Add(option);
+                options[o.Name] = option;
+            }
+
+            root.Add(command);
+            all[def.Name] = options;
+        }
+
+        return (root, all);
+    }
+}

@@ -1,0 +1,206 @@
+using Virt.Cli.Runtime;
+using Virt.Client;
+using Proto = Virt.Protocol.V1;
+
+namespace Virt.Cli.Commands;
+
+/// <summary>Defining and running domains: define, undefine, create, start, destroy, shutdown, reboot, reset,
+/// suspend, resume, autostart (virsh-domain.c). Messages name the domain as virsh does: by the argument given for
+/// most actions, by the real name for start, create and define.</summary>
+internal static class DomainLifecycleCommands
+{
+    public static IEnumerable<CommandDef> All() =>
+    [
+        new("define", CommandGroup.Domain, "define (but don't start) a domain from an XML file", "Define a domain.",
+            [Opt.File("file containing an XML domain description"), Opt.Flag("validate", "validate the XML against the schema")], DefineAsync),
+        new("undefine", CommandGroup.Domain, "undefine a domain", "Undefine an inactive domain, or convert persistent to transient.",
+            [Opt.Domain("domain name or uuid")], UndefineAsync),
+        new("create", CommandGroup.Domain, "create a domain from an XML file", "Create a domain.",
+        [
+            Opt.File("file containing an XML domain description"),
+            Opt.Flag("paused", "leave the guest paused after creation"),
+            Opt.Flag("validate", "validate the XML against the schema"),
+        ], CreateAsync),
+        new("start", CommandGroup.Domain, "start a (previously defined) inactive domain", "Start a domain, either from the last managedsave state, or via a fresh boot if no managedsave state is present.",
+            [Opt.Domain("name of the inactive domain"), Opt.Flag("paused", "leave the guest paused after start")], StartAsync),
+        new("destroy", CommandGroup.Domain, "destroy (stop) a domain", "Forcefully stop a given domain, but leave its resources intact.",
+            [Opt.Domain(), Opt.Flag("graceful", "terminate gracefully")],
+            (c, ct) => ActAsync(c, "destroy", "destroyed", (v, u) => v.DestroyDomainAsync(u, c.Args.Bool("graceful"), ct), ct)),
+        new("shutdown", CommandGroup.Domain, "gracefully shutdown a domain", "Run shutdown in the target domain.",
+            [Opt.Domain()], (c, ct) => ActAsync(c, "shutdown", "is being shutdown", (v, u) => v.ShutdownDomainAsync(u, ct), ct)),
+        new("reboot", CommandGroup.Domain, "reboot a domain", "Run a reboot command in the target domain.",
+            [Opt.Domain()], (c, ct) => ActAsync(c, "reboot", "is being rebooted", (v, u) => v.RebootDomainAsync(u, ct), ct)),
+        new("reset", CommandGroup.Domain, "reset a domain", "Reset the target domain as if by power button",
+            [Opt.Domain()], (c, ct) => ActAsync(c, "reset", "was reset", (v, u) => v.ResetDomainAsync(u, ct), ct)),
+        new("suspend", CommandGroup.Domain, "suspend a domain", "Suspend a running domain.",
+            [Opt.Domain()], (c, ct) => ActAsync(c, "suspend", "suspended", (v, u) => v.SuspendDomainAsync(u, ct), ct)),
+        new("resume", CommandGroup.Domain, "resume a domain", "Resume a previously suspended domain.",
+            [Opt.Domain()], (c, ct) => ActAsync(c, "resume", "resumed", (v, u) => v.ResumeDomainAsync(u, ct), ct)),
+        new("autostart", CommandGroup.Domain, "autostart a domain", "Configure a domain to be automatically started at boot.",
+            [Opt.Domain(), Opt.Flag("disable", "disable autostarting")], AutostartAsync),
+    ];
+
+    private static async Task<bool> DefineAsync(CommandContext c, CancellationToken ct)
+    {
+        var file = c.Args.Required("file");
+        var xml = await XmlFiles.ReadAsync(file, ct);
+        var connection = await c.ConnectionAsync(ct);
+        Proto.DefineDomainResponse reply;
+        try
+        {
+            reply = await connection.DefineDomainAsync(xml, c.Args.Bool("validate"), ct);
+        }
+        catch (VirtClientException e)
+        {
+            throw VshError.FromClient(e, $"Failed to define domain from {file}");
+        }
+
+        Report(c, reply.Domain, "defined", $"Domain '{reply.Domain.Name}' defined from {file}\n", w => w.WriteBoolean("replaced", reply.Replaced));
+        return true;
+    }
+
+    private static async Task<bool> CreateAsync(CommandContext c, CancellationToken ct)
+    {
+        var file = c.Args.Required("file");
+        var xml = await XmlFiles.ReadAsync(file, ct);
+        var connection = await c.ConnectionAsync(ct);
+        Proto.CreateDomainResponse reply;
+        try
+        {
+            reply = await connection.CreateDomainAsync(xml, c.Args.Bool("paused"), ct);
+        }
+        catch (VirtClientException e)
+        {
+            throw VshError.FromClient(e, $"Failed to create domain from {file}");
+        }
+
+        Report(c, reply.Domain, "created", $"Domain '{reply.Domain.Name}' created from {file}\n", w => w.WriteState(reply.Status));
+        return true;
+    }
+
+    private static async Task<bool> UndefineAsync(CommandContext c, CancellationToken ct)
+    {
+        var argument = c.Args.Required("domain");
+        var domain = await Lookup.DomainAsync(c, ct);
+        var connection = await c.ConnectionAsync(ct);
+        try
+        {
+            await connection.UndefineDomainAsync(domain.Domain.Uuid, ct);
+        }
+        catch (VirtClientException e)
+        {
+            throw VshError.FromClient(e, $"Failed to undefine domain '{argument}'");
+        }
+
+        Report(c, domain.Domain, "undefined", $"Domain '{argument}' has been undefined\n");
+        return true;
+    }
+
+    private static async Task<bool> StartAsync(CommandContext c, CancellationToken ct)
+    {
+        var domain = await Lookup.DomainAsync(c, ct, DomainBy.Name | DomainBy.Uuid);
+        if (domain.Domain.Id > 0)
+        {
+            throw VshError.Of("Domain is already active");
+        }
+
+        var connection = await c.ConnectionAsync(ct);
+        try
+        {
+            await connection.StartDomainAsync(domain.Domain.Uuid, c.Args.Bool("paused"), ct);
+        }
+        catch (VirtClientException e)
+        {
+            throw VshError.FromClient(e, $"Failed to start domain '{domain.Domain.Name}'");
+        }
+
+        Report(c, await AfterAsync(c, connection, domain.Domain, ct), "started", $"Domain '{domain.Domain.Name}' started\n");
+        return true;
+    }
+
+    private static async Task<bool> AutostartAsync(CommandContext c, CancellationToken ct)
+    {
+        var argument = c.Args.Required("domain");
+        var domain = await Lookup.DomainAsync(c, ct);
+        var enable = !c.Args.Bool("disable");
+        var connection = await c.ConnectionAsync(ct);
+        try
+        {
+            await connection.SetDomainAutostartAsync(domain.Domain.Uuid, enable, ct);
+        }
+        catch (VirtClientException e)
+        {
+            throw VshError.FromClient(e, enable
+                ? $"Failed to mark domain '{argument}' as autostarted"
+                : $"Failed to unmark domain '{argument}' as autostarted");
+        }
+
+        Report(c, domain.Domain, enable ? "autostart-enabled" : "autostart-disabled",
+            enable ? $"Domain '{argument}' marked as autostarted\n" : $"Domain '{argument}' unmarked as autostarted\n");
+        return true;
+    }
+
+    // destroy, shutdown, reboot, reset, suspend, resume: look up, act by UUID, report with the argument's text.
+    private static async Task<bool> ActAsync(
+        CommandContext c, string verb, string done, Func<VirtConnection, string, Task> act, CancellationToken ct)
+    {
+        var argument = c.Args.Required("domain");
+        var domain = await Lookup.DomainAsync(c, ct);
+        var connection = await c.ConnectionAsync(ct);
+        try
+        {
+            await act(connection, domain.Domain.Uuid);
+        }
+        catch (VirtClientException e)
+        {
+            throw VshError.FromClient(e, $"Failed to {verb} domain '{argument}'");
+        }
+
+        Report(c, await AfterAsync(c, connection, domain.Domain, ct), verb switch
+        {
+            "destroy" => "destroyed",
+            "shutdown" => "shutting-down",
+            "reboot" => "rebooting",
+            "reset" => "reset",
+            "suspend" => "suspended",
+            _ => "resumed",
+        }, $"Domain '{argument}' {done}\n");
+        return true;
+    }
+
+    // For --json, the domain as it is after the action (its new id); the text needs no second call.
+    private static async Task<Proto.DomainIdentity> AfterAsync(CommandContext c, VirtConnection connection, Proto.DomainIdentity before, CancellationToken ct)
+    {
+        if (!c.Json)
+        {
+            return before;
+        }
+
+        try
+        {
+            return (await connection.LookupDomainAsync(before.Uuid, ct)).Domain;
+        }
+        catch (VirtClientException)
+        {
+            // A transient domain is gone once stopped: report it as it was.
+            return before;
+        }
+    }
+
+    private static void Report(CommandContext c, Proto.DomainIdentity domain, string result, string text, Action<System.Text.Json.Utf8JsonWriter>? more = null)
+    {
+        if (c.Json)
+        {
+            c.WriteJson(w =>
+            {
+                w.WriteDomain("domain", domain);
+                w.WriteString("result", result);
+                more?.Invoke(w);
+            });
+        }
+        else
+        {
+            c.PrintExtra(text);
+        }
+    }
+}

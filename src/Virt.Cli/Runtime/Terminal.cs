@@ -1,0 +1,40 @@
+using System.Text;
+using Virt.Cli.Output;
+
+namespace Virt.Cli.Runtime;
+
+/// <summary>
+/// stdin, stdout and stderr as virsh uses them: UTF-8 without a BOM, <c>\n</c> line ends, stdout flushed before
+/// anything goes to stderr (vshError does the same, so <c>2&gt;&amp;1</c> interleaves in order).
+/// </summary>
+internal sealed class Terminal(TextReader input, TextWriter output, TextWriter error, bool inputIsTerminal)
+{
+    public TextReader In { get; } = input;
+
+    public TextWriter Out { get; } = output;
+
+    public TextWriter Err { get; } = error;
+
+    /// <summary>stdin is a terminal (virsh's isatty(STDIN_FILENO)): decides prompting and echo.</summary>
+    public bool InputIsTerminal { get; } = inputIsTerminal;
+
+    /// <summary>The process's own streams.</summary>
+    public static Terminal FromConsole()
+    {
+        var utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
+        var output = new StreamWriter(Console.OpenStandardOutput(), utf8, 16384) { AutoFlush = false, NewLine = "\n" };
+        var error = new StreamWriter(Console.OpenStandardError(), utf8, 1024) { AutoFlush = false, NewLine = "\n" };
+        var input = new StreamReader(Console.OpenStandardInput(), utf8, detectEncodingFromByteOrderMarks: false);
+        return new Terminal(input, output, error, !Console.IsInputRedirected);
+    }
+
+    /// <summary>Writes <c>error: MESSAGE</c> lines.</summary>
+    public void Error(IEnumerable<string> messages)
+    {
+        Out.Flush();
+        Err.Write(VirshErrors.Format([.. messages]));
+        Err.Flush();
+    }
+
+    public void Error(string message) => Error([message]);
+}

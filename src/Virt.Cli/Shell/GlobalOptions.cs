@@ -1,0 +1,183 @@
+using System.CommandLine;
+using System.Globalization;
+using Virt.Cli.Runtime;
+
+namespace Virt.Cli.Shell;
+
+/// <summary>What <c>-v</c>, <c>-V</c> and <c>--version[=short|long]</c> asked for.</summary>
+internal enum VersionRequest
+{
+    None,
+    Short,
+    Long,
+}
+
+/// <summary>
+/// virsh's global options (virshParseArgv: getopt_long with <c>+</c>, so option scanning stops at the first word that
+/// is not an option, which starts the command). <c>--json</c> is ours. The scan follows getopt (clusters like
+/// <c>-rq</c>, <c>-cURI</c>, <c>--connect=URI</c>, unambiguous long prefixes, <c>--</c>) and produces canonical
+/// tokens that a System.CommandLine root binds.
+/// </summary>
+internal sealed record GlobalOptions(
+    string? Uri,
+    bool ReadOnly,
+    bool Quiet,
+    bool Json,
+    bool Help,
+    VersionRequest Version,
+    int DebugLevel,
+    IReadOnlyList<string> Command)
+{
+    private sealed record Spec(char? Short, string Long, bool TakesValue, bool OptionalValue = false);
+
+    private static readonly Spec[] _specs =
+    [
+        new('c', "connect", TakesValue: true),
+        new('d', "debug", TakesValue: true),
+        new('h', "help", TakesValue: false),
+        new(null, "json", TakesValue: false),
+        new('q', "quiet", TakesValue: false),
+        new('r', "readonly", TakesValue: false),
+        new('v', "short-version", TakesValue: false),
+        new('V', "long-version", TakesValue: false),
+        new(null, "version", TakesValue: true, OptionalValue: true),
+    ];
+
+    /// <summary>Parses the process arguments.</summary>
+    /// <exception cref="VshError">An unknown option or a missing value, with virsh's words.</exception>
+    public static GlobalOptions Parse(IReadOnlyList<string> args)
+    {
+        var tokens = new List<string>();
+        var i = 0;
+        for (; i < args.Count; i++)
+        {
+            var arg = args[i];
+            if (arg == "--")
+            {
+                i++;
+                break;
+            }
+
+            if (arg.StartsWith("--", StringComparison.Ordinal))
+            {
+                var body = arg[2..];
+                var eq = body.IndexOf('=', StringComparison.Ordinal);
+                var name = eq < 0 ? body : body[..eq];
+                var spec = FindLong(name) ?? throw VshError.Syntax($"unsupported option '{arg}'. See --help.");
+                if (!spec.TakesValue)
+                {
+                    if (eq >= 0)
+                    {
+                        throw VshError.Syntax($"unsupported option '{arg}'. See --help.");
+                    }
+
+                    tokens.Add("--" + spec.Long);
+                    continue;
+                }
+
+                string? value = eq >= 0 ? body[(eq + 1)..] : null;
+                if (value is null && !spec.OptionalValue)
+                {
+                    value = i + 1 < args.Count ? args[++i] : throw MissingValue(spec);
+                }
+
+                tokens.Add(value is null ? "--" + spec.Long : $"--{spec.Long}={value}");
+                continue;
+            }
+
+            if (arg.Length > 1 && arg[0] == '-')
+            {
+                for (var k = 1; k < arg.Length; k++)
+                {
+                    var spec = _specs.FirstOrDefault(s => s.Short == arg[k])
+                        ?? throw VshError.Syntax($"unsupported option '-{arg[k]}'. See --help.");
+                    if (!spec.TakesValue)
+                    {
+                        tokens.Add("--" + spec.Long);
+                        continue;
+                    }
+
+                    var value = k + 1 < arg.Length ? arg[(k + 1)..] : i + 1 < args.Count ? args[++i] : throw MissingValue(spec);
+                    tokens.Add($"--{spec.Long}={value}");
+                    break;
+                }
+
+                continue;
+            }
+
+            break;
+        }
+
+        return Bind(tokens, args.Skip(i).ToList());
+    }
+
+    private static GlobalOptions Bind(List<string> tokens, IReadOnlyList<string> command)
+    {
+        var connect = new Option<string?>("--connect") { Description = "hypervisor connection URI" };
+        var debug = new Option<string?>("--debug") { Description = "debug level [0-4]" };
+        var help = new Option<bool>("--help") { Description = "this help" };
+        var json = new Option<bool>("--json") { Description = "print one JSON document per command instead of text" };
+        var quiet = new Option<bool>("--quiet") { Description = "quiet mode" };
+        var readOnly = new Option<bool>("--readonly") { Description = "connect readonly" };
+        var shortVersion = new Option<bool>("--short-version") { Description = "short version" };
+        var longVersion = new Option<bool>("--long-version") { Description = "long version" };
+        var version = new Option<string?>("--version") { Description = "version, TYPE is short or long (default short)", Arity = ArgumentArity.ZeroOrOne };
+        var root = new RootCommand("vsh");
+        // System.CommandLine's own --help and --version give way to virsh's; no directives ([x] is a legal word).
+        root.Options.Clear();
+        root.Directives.Clear();
+        foreach (var option in new Option[] { connect, debug, help, json, quiet, readOnly, shortVersion, longVersion, version })
+        {
+            root.Add(option);
+        }
+
+        var result = root.Parse(tokens, new ParserConfiguration { ResponseFileTokenReplacer = null });
+        if (result.Errors.Count > 0)
+        {
+            throw VshError.Syntax(result.Errors[0].Message);
+        }
+
+        var level = Session.DefaultDebugLevel;
+        if (result.GetValue(debug) is { } debugText
+            && (!int.TryParse(debugText, NumberStyles.None, CultureInfo.InvariantCulture, out level) || level > 4))
+        {
+            throw VshError.Syntax($"option -d takes a numeric argument between 0 and 4, not '{debugText}'");
+        }
+
+        var versionRequest = result.GetValue(longVersion) ? VersionRequest.Long
+            : result.GetValue(shortVersion) ? VersionRequest.Short
+            : result.GetResult(version) is null ? VersionRequest.None
+            : result.GetValue(version) == "long" ? VersionRequest.Long
+            : VersionRequest.Short;
+
+        return new GlobalOptions(
+            result.GetValue(connect),
+            result.GetValue(readOnly),
+            result.GetValue(quiet),
+            result.GetValue(json),
+            result.GetValue(help),
+            versionRequest,
+            level,
+            command);
+    }
+
+    // getopt_long accepts any unambiguous prefix of a long option.
+    private static Spec? FindLong(string name)
+    {
+        var exact = _specs.FirstOrDefault(s => s.Long == name && !IsInternal(s));
+        if (exact is not null)
+        {
+            return exact;
+        }
+
+        var prefixed = _specs.Where(s => !IsInternal(s) && name.Length > 0 && s.Long.StartsWith(name, StringComparison.Ordinal)).ToList();
+        return prefixed.Count == 1 ? prefixed[0] : null;
+    }
+
+    // -v and -V have no long names in virsh; their canonical tokens are ours.
+    private static bool IsInternal(Spec spec) => spec.Long is "short-version" or "long-version";
+
+    private static VshError MissingValue(Spec spec) => VshError.Syntax(spec.Short is { } s
+        ? $"option '-{s}'/'--{spec.Long}' requires an argument"
+        : $"option '--{spec.Long}' requires an argument");
+}
