@@ -16,8 +16,13 @@ internal static class DaemonServices
         var options = new VirtApiOptions
         {
             // One line per call that may change something, refused ones included: who (from SO_PEERCRED), what, how it ended.
-            Audit = call => DaemonLog.Call(logger, call.Method, call.Outcome, call.Connection.ListenerName,
-                call.Connection.Peer?.Pid ?? -1, call.Connection.Peer?.Uid ?? uint.MaxValue, call.Connection.Peer?.Gid ?? uint.MaxValue),
+            Audit = call =>
+            {
+                // The transport's path form (/virt.v1.DomainService/DefineDomain) without its leading slash.
+                var method = call.Method.TrimStart('/');
+                var peer = call.Connection.Peer;
+                DaemonLog.Call(logger, method, call.Outcome, call.Connection.ListenerName, peer?.Pid ?? -1, peer?.Uid ?? uint.MaxValue, peer?.Gid ?? uint.MaxValue);
+            },
             Stopping = stopping,
         };
         foreach (var service in VirtApi.CreateServices(drivers.Domains, drivers.Networks, drivers.Pools, drivers.Events, host, options))

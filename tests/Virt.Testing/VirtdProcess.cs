@@ -40,6 +40,12 @@ public sealed class VirtdProcess : IAsyncDisposable
 
     public string ReadOnlySocket => Path.Combine(RunDir, "virtd-ro.sock");
 
+    /// <summary>The admin socket as a client URI.</summary>
+    public string AdminUri => "virt+unix://" + AdminSocket;
+
+    /// <summary>The read-only socket as a client URI.</summary>
+    public string ReadOnlyUri => "virt+unix://" + ReadOnlySocket;
+
     public int Pid => _process.Id;
 
     /// <summary>stdout and stderr, merged, line by line.</summary>
@@ -106,6 +112,28 @@ public sealed class VirtdProcess : IAsyncDisposable
         await _process.WaitForExitAsync().WaitAsync(timeout);
         await _pumps;
         return _process.ExitCode;
+    }
+
+    /// <summary>
+    /// Every directory and file under the state directory (except the run directory, which holds sockets and the pid
+    /// file) with its mode and a SHA-256 of its content, for "nothing on disk changed" checks.
+    /// </summary>
+    public string StateFingerprint()
+    {
+        var lines = new List<string>();
+        var run = RunDir + Path.DirectorySeparatorChar;
+        foreach (var entry in Directory.EnumerateFileSystemEntries(StateDir, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        {
+            if (entry == RunDir || entry.StartsWith(run, StringComparison.Ordinal))
+            {
+                continue;
+            }
+            var relative = Path.GetRelativePath(StateDir, entry);
+            lines.Add(Directory.Exists(entry)
+                ? $"{relative}/ {File.GetUnixFileMode(entry)}"
+                : $"{relative} {File.GetUnixFileMode(entry)} {Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(entry)))}");
+        }
+        return string.Join('\n', lines);
     }
 
     public async ValueTask DisposeAsync()
