@@ -31,6 +31,11 @@ internal sealed class ReadOnlyCallInvoker(CallInvoker inner) : CallInvoker
     public override AsyncUnaryCall<TResponse> AsyncUnaryCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options, TRequest request)
     {
         Check(method);
+        if (request is GetDomainXmlRequest { SecurityInfo: true })
+        {
+            // The one admin-only request field (common.proto, METHOD_ACCESS_READ).
+            throw ApiErrors.ToRpcException(ApiErrors.SecurityInfoReadOnly());
+        }
         return inner.AsyncUnaryCall(method, host, options, request);
     }
 

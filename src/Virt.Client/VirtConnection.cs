@@ -438,8 +438,17 @@ public sealed class VirtConnection : IAsyncDisposable
         }
         catch (SocketException e)
         {
-            throw VirtClientException.Local(StatusCode.Unavailable, ErrorReason.Unspecified, $"{what}: {e.Message}", e,
+            throw VirtClientException.Local(StatusCode.Unavailable, ErrorReason.Unspecified, $"{what}: {Reason(e, endPoint)}", e,
                 new Dictionary<string, string> { ["uri"] = uri });
         }
     }
+
+    /// <summary>strerror's words, as libvirt prints them; .NET folds ENOENT on a Unix socket into "address not available".</summary>
+    private static string Reason(SocketException e, EndPoint endPoint) => e.SocketErrorCode switch
+    {
+        SocketError.AddressNotAvailable when endPoint is UnixDomainSocketEndPoint unix && !File.Exists(unix.ToString()) => "No such file or directory",
+        SocketError.ConnectionRefused => "Connection refused",
+        SocketError.AccessDenied => "Permission denied",
+        _ => e.Message,
+    };
 }

@@ -128,6 +128,11 @@ public static class ApiErrors
         new(VirtErrorReason.ReadOnly, $"operation forbidden: read only access prevents {method}",
             new Dictionary<string, string> { ["method"] = method });
 
+    /// <summary>PERMISSION_DENIED / READ_ONLY for GetDomainXml's security_info on a read-only connection, as libvirt words it.</summary>
+    public static VirtException SecurityInfoReadOnly() =>
+        new(VirtErrorReason.ReadOnly, "operation forbidden: virDomainGetXMLDesc with secure flag",
+            new Dictionary<string, string> { ["field"] = "security_info" });
+
     /// <summary>An option this server cannot honour: UNIMPLEMENTED / OPERATION_UNSUPPORTED naming the field.</summary>
     public static VirtException Unsupported(string field, string message) =>
         new(VirtErrorReason.OperationUnsupported, message, new Dictionary<string, string> { ["field"] = field });

@@ -61,8 +61,7 @@ internal sealed class DomainApi(IDomainDriver driver, EventLog events, IHostInfo
         if (request.SecurityInfo && context.GetConnectionInfo().IsReadOnly)
         {
             // libvirt's virDomainGetXMLDesc refuses VIR_DOMAIN_XML_SECURE on a read-only connection the same way.
-            throw new VirtException(VirtErrorReason.ReadOnly, "operation forbidden: virDomainGetXMLDesc with secure flag",
-                new Dictionary<string, string> { ["field"] = "security_info" });
+            throw ApiErrors.SecurityInfoReadOnly();
         }
         Requests.Unsupported(request.Migratable, "migratable", "XML for migration (--migratable)");
         Requests.Unsupported(request.UpdateCpu, "update_cpu", "updating the guest CPU from the host (--update-cpu)");
