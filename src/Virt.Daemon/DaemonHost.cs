@@ -43,7 +43,9 @@ internal sealed class DaemonHost(DaemonPaths paths, IReadOnlyList<IPEndPoint> tc
             | UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite, readOnly: true);
         foreach (var endPoint in tcpEndPoints)
         {
-            _server.ListenTcp(endPoint);
+            // TCP has no peer credentials and no TLS yet, so anyone who can reach the port would be admin: until mutual
+            // TLS lands, TCP endpoints are read-only like virtd-ro.sock.
+            _server.ListenTcp(endPoint, readOnly: true);
         }
         DaemonServices.Register(_server, paths, drivers, _logger, stoppingToken);
         try

@@ -5,7 +5,7 @@ using Virt.Daemon;
 
 var stateDir = new Option<string?>("--state-dir") { Description = "Directory for definitions and persistent state (default: /var/lib/virt as root, $XDG_STATE_HOME/virt otherwise)." };
 var runDir = new Option<string?>("--run-dir") { Description = "Directory for sockets and run state (default: /run/virt as root, STATE-DIR/run otherwise)." };
-var listen = new Option<string[]>("--listen") { Description = "Also serve on TCP, as HOST:PORT (repeatable).", AllowMultipleArgumentsPerToken = false };
+var listen = new Option<string[]>("--listen") { Description = "Also serve on TCP, as HOST:PORT (repeatable); read-only until TLS client authentication lands.", AllowMultipleArgumentsPerToken = false };
 var logFormat = new Option<string>("--log-format") { Description = "Log format: text or json.", DefaultValueFactory = _ => "text" };
 logFormat.AcceptOnlyFromAmong("text", "json");
 var verbose = new Option<bool>("--verbose", "-v") { Description = "Log debug messages too." };
