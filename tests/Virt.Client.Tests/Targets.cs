@@ -9,15 +9,16 @@ using Virt.Rpc.Server;
 namespace Virt.Client.Tests;
 
 /// <summary>
-/// Where a client test connects: <c>test:///default</c> in-process, or a server over the test driver reached through a
-/// real socket (an RpcServer hosting Virt.Api in this test process, on an admin and a read-only Unix socket and TCP).
-/// Every target starts from libvirt's fixture.
+/// Where a client test connects: <c>test:///default</c> in-process, a server over the test driver reached through a
+/// real socket (an RpcServer hosting Virt.Api in this test process, on an admin and a read-only Unix socket and TCP), or
+/// a real virtd process (<c>--driver test</c>) on its admin and read-only sockets. Every target starts from libvirt's
+/// fixture.
 /// </summary>
 public sealed class Target : IAsyncDisposable
 {
-    private readonly HostedServer? _server;
+    private readonly IAsyncDisposable? _server;
 
-    private Target(string name, string uri, string readOnlyUri, HostedServer? server)
+    private Target(string name, string uri, string readOnlyUri, IAsyncDisposable? server)
     {
         Name = name;
         Uri = uri;
@@ -32,7 +33,7 @@ public sealed class Target : IAsyncDisposable
     /// <summary>The URI to open with readOnly: true (the read-only socket's own path for virt+unix).</summary>
     public string ReadOnlyUri { get; }
 
-    public static IEnumerable<string> Names => ["test:///default", "virt+unix", "virt+tcp"];
+    public static IEnumerable<string> Names => ["test:///default", "virt+unix", "virt+tcp", "virtd"];
 
     public static async Task<Target> StartAsync(string name)
     {
@@ -40,6 +41,11 @@ public sealed class Target : IAsyncDisposable
         {
             case "test:///default":
                 return new Target(name, "test:///default", "test:///default", null);
+            case "virtd":
+            {
+                var virtd = await Virt.Testing.VirtdProcess.StartAsync(null, "--driver", "test");
+                return new Target(name, "virt+unix://" + virtd.AdminSocket, "virt+unix://" + virtd.ReadOnlySocket, virtd);
+            }
             case "virt+unix":
             {
                 var server = await HostedServer.StartAsync();
