@@ -11,6 +11,7 @@ client process runs as nobody too. `run` builds virtd and vsh and calls this; DI
 import argparse
 import json
 import os
+import resource
 import shutil
 import signal
 import statistics
@@ -132,16 +133,24 @@ class Side:
             raise BenchError(f"{' '.join(argv)} exited {result.returncode}: {result.stderr.strip()[-1500:]}")
         return elapsed, result
 
+    def daemon_cpu_seconds(self):
+        """User + system CPU time the daemon has used so far (/proc/PID/stat, in clock ticks)."""
+        with open(f"/proc/{self.process.pid}/stat") as stat:
+            fields = stat.read().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def timed_quiet(self, args):
-        """Times one whole client process with its output thrown away (so no reader in this script slows it)."""
+        """Times one whole client process with its output thrown away (so no reader in this script slows it).
+        Returns (wall seconds, the client's CPU seconds)."""
         argv = self.client_argv(args)
+        before = children_cpu_seconds()
         started = time.perf_counter()
         code = subprocess.run(argv, env=self.env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL, **AS_NOBODY).returncode
         elapsed = time.perf_counter() - started
         if code != 0:
             raise BenchError(f"{' '.join(argv)} exited {code}")
-        return elapsed
+        return elapsed, children_cpu_seconds() - before
 
     def shell(self, commands):
         """One client process, fed the commands on standard input (virsh's and vsh's shell mode)."""
@@ -206,6 +215,13 @@ class Virt(Side):
         return f"virtd + vsh (NativeAOT) at {commit or 'unknown commit'}"
 
 
+def children_cpu_seconds():
+    """CPU time of every child process waited for so far; the clients run one at a time, so a difference is one
+    client's. CPU time hardly changes with load from elsewhere on the machine, unlike wall time."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def median_ms(samples):
     return round(statistics.median(samples) * 1000, 2)
 
@@ -267,12 +283,19 @@ def time_lists(sides, runs, warmup=2):
     """`list --all` as whole processes, alternating between the sides run by run, so that load from elsewhere on the
     machine falls on both alike. The first `warmup` runs of each side are not counted."""
     samples = {side.name: [] for side in sides}
+    client_cpu = {side.name: [] for side in sides}
+    daemon_cpu = {side.name: 0.0 for side in sides}
     for run in range(warmup + runs):
         for side in (sides if run % 2 == 0 else list(reversed(sides))):
-            elapsed = side.timed_quiet(["list", "--all"])
+            daemon_before = side.daemon_cpu_seconds()
+            elapsed, cpu = side.timed_quiet(["list", "--all"])
             if run >= warmup:
                 samples[side.name].append(elapsed)
-    return {name: summary(values) for name, values in samples.items()}
+                client_cpu[side.name].append(cpu)
+                daemon_cpu[side.name] += side.daemon_cpu_seconds() - daemon_before
+    return {name: {**summary(values), "client_cpu_median_ms": median_ms(client_cpu[name]),
+                   "daemon_cpu_mean_ms": round(daemon_cpu[name] * 1000 / runs, 2)}
+            for name, values in samples.items()}
 
 
 def measure(args):
@@ -332,10 +355,15 @@ def measure(args):
 
         for side in live:
             log(f"{side.cli}: defining {args.count} domains in one process...")
+            client_before, daemon_before = children_cpu_seconds(), side.daemon_cpu_seconds()
             elapsed, _ = side.shell([f"define {path}" for path in many])
+            client_cpu = children_cpu_seconds() - client_before
+            daemon_cpu = side.daemon_cpu_seconds() - daemon_before
             expect_domains(side, many_names)
             result[side.name]["define_many"] = {"seconds": round(elapsed, 3),
-                                                "per_domain_ms": round(elapsed * 1000 / args.count, 3)}
+                                                "per_domain_ms": round(elapsed * 1000 / args.count, 3),
+                                                "client_cpu_seconds": round(client_cpu, 3),
+                                                "daemon_cpu_seconds": round(daemon_cpu, 3)}
         result["machine"]["save_floor"] = save_floor(os.path.join(work, "floor"))
         log(f"list --all with {args.count} defined, {args.runs} runs each...")
         for name, figures in time_lists(live, args.runs).items():
@@ -395,15 +423,28 @@ def table(result):
                  ms(theirs["list_few"]),
                  f"{ratios['list_few_ours_over_theirs']:.2f}x virsh's time" if available else "",
                  f"<= {TARGET_LIST_RATIO_MAX}x", verdict[met["list_few"]] if available else ""))
+    def cpu(figures):
+        return f"{figures['client_cpu_median_ms']:.1f} + {figures['daemon_cpu_mean_ms']:.1f} ms"
+
+    rows.append(("  CPU per run, client + daemon", cell(ours, "list_few", cpu) if available else "",
+                 cpu(theirs["list_few"]), "", "", ""))
     rows.append((f"define {method['count']:,}, one process", f"{ours['define_many']['seconds']:.2f} s" if available
                  else missing, f"{theirs['define_many']['seconds']:.2f} s",
                  f"{ratios['define_theirs_over_ours']:.2f}x faster" if available else "",
                  f">= {TARGET_DEFINE_SPEEDUP_MIN:.0f}x", verdict[met["define"]] if available else ""))
+
+    def define_cpu(figures):
+        return f"{figures['client_cpu_seconds']:.2f} + {figures['daemon_cpu_seconds']:.2f} s"
+
+    rows.append(("  CPU, client + daemon", cell(ours, "define_many", define_cpu) if available else "",
+                 define_cpu(theirs["define_many"]), "", "", ""))
     rows.append((f"list --all, {method['count']:,} defined", cell(ours, "list_many", ms) if available else missing,
                  ms(theirs["list_many"]),
                  f"{ratios['list_many_ours_over_theirs']:.2f}x virsh's time" if available else "",
                  f"< 1x; <= {TARGET_LIST_RATIO_MAX}x",
                  f"{verdict[met['list_many_faster']]}; {verdict[met['list_many_half']]}" if available else ""))
+    rows.append(("  CPU per run, client + daemon", cell(ours, "list_many", cpu) if available else "",
+                 cpu(theirs["list_many"]), "", "", ""))
     rows.append((f"daemon RSS, {method['count']:,} defined", f"{ours['rss_kib'] / 1024:.1f} MiB" if available
                  else missing, f"{theirs['rss_kib'] / 1024:.1f} MiB",
                  f"{ratios['rss_ours_over_theirs']:.2f}x" if available else "",
