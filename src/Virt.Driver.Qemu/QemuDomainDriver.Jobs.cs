@@ -35,7 +35,9 @@ public sealed partial class QemuDomainDriver
             {
                 gate = new DomainGate(name);
                 _gates.Add(uuid, gate);
-                _claimedNames[name] = uuid;
+                // Never take a name from another domain's call: a call on a domain that was undefined meanwhile may
+                // arrive while a new domain of the same name is being defined; it will find its domain gone.
+                _claimedNames.TryAdd(name, uuid);
             }
             gate.Users++;
         }

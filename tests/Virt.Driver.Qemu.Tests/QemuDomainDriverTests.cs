@@ -376,6 +376,40 @@ public sealed class QemuDomainDriverTests
 
     [Test]
     [CancelAfter(120_000)]
+    public async Task Churn_of_one_name_under_new_uuids_never_leaves_two_files_for_it(CancellationToken cancellationToken)
+    {
+        var driver = await OpenAsync();
+
+        await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => Task.Run(async () =>
+        {
+            for (var i = 0; i < 20; i++)
+            {
+                try
+                {
+                    await driver.DefineDomainAsync(DomainXml("shared", Guid.NewGuid()), cancellationToken);
+                }
+                catch (VirtException e) when (e.Reason == VirtErrorReason.DomainExists)
+                {
+                }
+                try
+                {
+                    await driver.UndefineDomainAsync(DomainRef.ByName("shared"), cancellationToken);
+                }
+                catch (VirtException e) when (e.Reason == VirtErrorReason.DomainNotFound)
+                {
+                }
+            }
+        }, cancellationToken)));
+        var inMemory = await driver.ListDomainsAsync(DomainListFilter.All, cancellationToken);
+        var reloaded = await (await OpenAsync(new EventLog())).ListDomainsAsync(DomainListFilter.All, cancellationToken);
+
+        Assert.That(Directory.GetFiles(DomainsDir), Has.Length.EqualTo(inMemory.Count));
+        Assert.That(reloaded.Select(d => d.Uuid), Is.EqualTo(inMemory.Select(d => d.Uuid)));
+        Assert.That(Directory.Exists(Path.Combine(_state, "qemu", "quarantine")), Is.False);
+    }
+
+    [Test]
+    [CancelAfter(120_000)]
     public async Task Concurrent_redefines_of_one_domain_are_serialised_and_the_last_commit_is_on_disk(CancellationToken cancellationToken)
     {
         var driver = await OpenAsync();
