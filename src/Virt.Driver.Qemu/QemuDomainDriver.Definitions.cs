@@ -103,7 +103,7 @@ public sealed partial class QemuDomainDriver
         {
             throw new VirtException(VirtErrorReason.InvalidArgument, "Setting a metadata element needs a key: the namespace prefix to write it with.", new Dictionary<string, string> { ["namespace"] = namespaceUri });
         }
-        var element = xml is null ? null : QemuDefinitions.MetadataElement(namespaceUri, key!, xml);
+        var element = xml is null ? null : MetadataElements.Parse(namespaceUri, key!, xml);
         return ChangeAsync(domain, "set the metadata of", current => EditAsync(current, modification, "set the metadata of", d =>
         {
             // Removing an element that is not there succeeds, as in libvirt.

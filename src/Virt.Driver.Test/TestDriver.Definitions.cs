@@ -78,7 +78,7 @@ public sealed partial class TestDriver
         {
             throw new VirtException(VirtErrorReason.InvalidArgument, "Setting a metadata element needs a key: the namespace prefix to write it with.", new Dictionary<string, string> { ["namespace"] = namespaceUri });
         }
-        var element = xml is null ? null : TestDefinitions.MetadataElement(namespaceUri, key!, xml);
+        var element = xml is null ? null : MetadataElements.Parse(namespaceUri, key!, xml);
         return Task.FromResult(Change(domain, entry =>
             ChangeOutcome.Kept(Edit(entry, modification, "set the metadata of", d =>
             {

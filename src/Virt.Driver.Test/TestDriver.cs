@@ -57,7 +57,8 @@ public sealed partial class TestDriver : IDomainDriver, INetworkDriver, IStorage
     {
         ArgumentNullException.ThrowIfNull(filter);
         cancellationToken.ThrowIfCancellationRequested();
-        var domains = Volatile.Read(ref _domains).Values.Select(e => e.Summary).Where(filter.Matches);
+        var cpuTime = WallClockCpuTime();
+        var domains = Volatile.Read(ref _domains).Values.Select(e => e.Summary with { CpuTimeNs = cpuTime }).Where(filter.Matches);
         IReadOnlyList<DomainSummary> ordered =
         [
             .. domains.Where(d => d.IsActive).OrderBy(d => d.Id),
@@ -70,8 +71,14 @@ public sealed partial class TestDriver : IDomainDriver, INetworkDriver, IStorage
     {
         ArgumentNullException.ThrowIfNull(domain);
         cancellationToken.ThrowIfCancellationRequested();
-        return Task.FromResult(Find(Volatile.Read(ref _domains), domain).Summary);
+        return Task.FromResult(Find(Volatile.Read(ref _domains), domain).Summary with { CpuTimeNs = WallClockCpuTime() });
     }
+
+    /// <summary>
+    /// libvirt's test driver reports the wall clock as every domain's CPU time (testDomainGetInfo), so virsh's dominfo
+    /// prints a "CPU time" line even for a shut-off domain; reporting 0 would leave the line out.
+    /// </summary>
+    private static ulong WallClockCpuTime() => (ulong)(DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks * 100;
 
     public Task<IReadOnlyList<NetworkSummary>> ListNetworksAsync(CancellationToken cancellationToken)
     {

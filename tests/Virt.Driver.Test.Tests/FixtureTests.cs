@@ -32,6 +32,8 @@ public sealed class FixtureTests
             Assert.That(domain.Persistent ? "yes" : "no", Is.EqualTo(info["Persistent"]));
             Assert.That(domain.Autostart ? "enable" : "disable", Is.EqualTo(info["Autostart"]));
             Assert.That(domain.HasManagedSave ? "yes" : "no", Is.EqualTo(info["Managed save"]));
+            // Both report the wall clock as CPU time (testDomainGetInfo); the two reads are moments apart.
+            Assert.That(domain.CpuTimeNs / 1e9, Is.EqualTo(double.Parse(info["CPU time"].TrimEnd('s'), CultureInfo.InvariantCulture)).Within(60));
             Assert.That($"{domain.State.ToDisplayString()} ({ReasonNames.Of(domain.State, domain.Reason)})", Is.EqualTo(reason.Trim()));
         });
         Assert.That((await Virsh.RunAsync("domid", "test")).Trim(), Is.EqualTo("1"));
