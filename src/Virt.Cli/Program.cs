@@ -34,6 +34,11 @@ internal static class Program
             return 1;
         }
 
+        if (options.Warnings.Count > 0)
+        {
+            terminal.Error(options.Warnings);
+        }
+
         CommandTable? table = null;
         table = new CommandTable(Commands(() => table!));
         if (options.Help)

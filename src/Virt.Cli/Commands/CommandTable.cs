@@ -4,8 +4,8 @@ using Virt.Cli.Runtime;
 namespace Virt.Cli.Commands;
 
 /// <summary>
-/// Every vsh command, by name, as a System.CommandLine tree: one <see cref="Command"/> per <see cref="CommandDef"/>,
-/// one typed <see cref="Option"/> per option. <see cref="ArgumentBinder"/> first turns virsh's grammar into canonical
+/// Every vsh command, by name, each as a System.CommandLine <see cref="Command"/> (under a root, built on first use)
+/// with one typed <see cref="Option"/> per option. <see cref="ArgumentBinder"/> first turns virsh's grammar into canonical
 /// tokens; System.CommandLine then binds them, and the handler reads typed values through <see cref="CommandArgs"/>.
 /// </summary>
 internal sealed class CommandTable
@@ -14,13 +14,12 @@ internal sealed class CommandTable
     private static readonly ParserConfiguration _parser = new() { ResponseFileTokenReplacer = null };
 
     private readonly Dictionary<string, CommandDef> _byName;
-    private readonly Lazy<(RootCommand Root, Dictionary<string, Dictionary<string, Option>> Options)> _tree;
+    private readonly Dictionary<string, (RootCommand Root, Dictionary<string, Option> Options)> _parsers = new(StringComparer.Ordinal);
 
     public CommandTable(IEnumerable<CommandDef> commands)
     {
         All = commands.ToList();
         _byName = All.ToDictionary(c => c.Name, StringComparer.Ordinal);
-        _tree = new(Build);
     }
 
     public IReadOnlyList<CommandDef> All { get; }
@@ -38,7 +37,7 @@ internal sealed class CommandTable
             return null;
         }
 
-        var (root, options) = _tree.Value;
+        var (root, options) = ParserFor(command);
         var result = root.Parse(tokens, _parser);
         if (result.Errors.Count > 0)
         {
@@ -46,35 +45,36 @@ internal sealed class CommandTable
             throw VshError.Syntax(result.Errors[0].Message);
         }
 
-        return new CommandArgs(command, result, options[command.Name]);
+        return new CommandArgs(command, result, options);
     }
 
-    private (RootCommand, Dictionary<string, Dictionary<string, Option>>) Build()
+    // A command's System.CommandLine tree, built when it is first used: a vsh process usually runs one command, and
+    // building all of them would be start-up time spent on nothing.
+    private (RootCommand Root, Dictionary<string, Option> Options) ParserFor(CommandDef def)
     {
+        if (_parsers.TryGetValue(def.Name, out var built))
+        {
+            return built;
+        }
+
         var root = new RootCommand("vsh: the virtualization shell");
         root.Options.Clear();
         root.Directives.Clear();
-        var all = new Dictionary<string, Dictionary<string, Option>>(StringComparer.Ordinal);
-        foreach (var def in All)
+        var command = new Command(def.Name, def.Help);
+        var options = new Dictionary<string, Option>(StringComparer.Ordinal);
+        foreach (var o in def.Options)
         {
-            var command = new Command(def.Name, def.Help);
-            var options = new Dictionary<string, Option>(StringComparer.Ordinal);
-            foreach (var o in def.Options)
+            Option option = o.Kind switch
             {
-                Option option = o.Kind switch
-                {
-                    OptionKind.Bool => new Option<bool>("--" + o.Name) { Description = o.Help },
-                    OptionKind.Argv => new Option<string[]>("--" + o.Name) { Description = o.Help, Arity = ArgumentArity.ZeroOrMore },
-                    _ => new Option<string?>("--" + o.Name) { Description = o.Help, Arity = ArgumentArity.ZeroOrOne },
-                };
-                command.Add(option);
-                options[o.Name] = option;
-            }
-
-            root.Add(command);
-            all[def.Name] = options;
+                OptionKind.Bool => new Option<bool>("--" + o.Name) { Description = o.Help },
+                OptionKind.Argv => new Option<string[]>("--" + o.Name) { Description = o.Help, Arity = ArgumentArity.ZeroOrMore },
+                _ => new Option<string?>("--" + o.Name) { Description = o.Help, Arity = ArgumentArity.ZeroOrOne },
+            };
+            command.Add(option);
+            options[o.Name] = option;
         }
 
-        return (root, all);
+        root.Add(command);
+        return _parsers[def.Name] = (root, options);
     }
 }

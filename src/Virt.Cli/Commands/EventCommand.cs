@@ -172,13 +172,10 @@ internal static class EventCommand
                 }
             }
         }
-        catch (Exception e) when (e is OperationCanceledException || (e is VirtClientException { Code: Grpc.Core.StatusCode.Cancelled } && wait.IsCancellationRequested))
+        catch (Exception e) when (wait.IsCancellationRequested && !ct.IsCancellationRequested
+            && e is OperationCanceledException or Grpc.Core.RpcException or VirtClientException)
         {
-            if (ct.IsCancellationRequested && !interrupted)
-            {
-                throw;
-            }
-
+            // Our own timeout or Ctrl-C ended the stream, however the transport words the cancellation.
             ending = interrupted ? Ending.Interrupt : Ending.Timeout;
         }
         finally

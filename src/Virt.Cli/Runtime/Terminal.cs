@@ -21,12 +21,17 @@ internal sealed class Terminal(TextReader input, TextWriter output, TextWriter e
     /// <summary>The process's own streams.</summary>
     public static Terminal FromConsole()
     {
+        // Plain streams on fds 0-2, not System.Console's: on a terminal, Console initialises it and writes the
+        // keypad escape (ESC [?1h ESC =) before the first byte, which virsh never prints.
         var utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
-        var output = new StreamWriter(Console.OpenStandardOutput(), utf8, 16384) { AutoFlush = false, NewLine = "\n" };
-        var error = new StreamWriter(Console.OpenStandardError(), utf8, 1024) { AutoFlush = false, NewLine = "\n" };
-        var input = new StreamReader(Console.OpenStandardInput(), utf8, detectEncodingFromByteOrderMarks: false);
+        var output = new StreamWriter(Fd(1, FileAccess.Write), utf8, 16384) { AutoFlush = false, NewLine = "\n" };
+        var error = new StreamWriter(Fd(2, FileAccess.Write), utf8, 1024) { AutoFlush = false, NewLine = "\n" };
+        var input = new StreamReader(Fd(0, FileAccess.Read), utf8, detectEncodingFromByteOrderMarks: false);
         return new Terminal(input, output, error, !Console.IsInputRedirected);
     }
+
+    private static FileStream Fd(int fd, FileAccess access) =>
+        new(new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: false), access, bufferSize: 0);
 
     /// <summary>Writes <c>error: MESSAGE</c> lines.</summary>
     public void Error(IEnumerable<string> messages)

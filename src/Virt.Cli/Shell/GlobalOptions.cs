@@ -28,6 +28,9 @@ internal sealed record GlobalOptions(
     int DebugLevel,
     IReadOnlyList<string> Command)
 {
+    /// <summary>Problems virsh reports as errors but goes on after (an out-of-range <c>-d</c>).</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+
     private sealed record Spec(char? Short, string Long, bool TakesValue, bool OptionalValue = false);
 
     private static readonly Spec[] _specs =
@@ -138,10 +141,23 @@ internal sealed record GlobalOptions(
         }
 
         var level = Session.DefaultDebugLevel;
-        if (result.GetValue(debug) is { } debugText
-            && (!int.TryParse(debugText, NumberStyles.None, CultureInfo.InvariantCulture, out level) || level > 4))
+        var warnings = new List<string>();
+        if (result.GetValue(debug) is { } debugText)
         {
-            throw VshError.Syntax($"option -d takes a numeric argument between 0 and 4, not '{debugText}'");
+            if (!int.TryParse(debugText, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var requested))
+            {
+                throw VshError.Syntax("option -d takes a numeric argument");
+            }
+
+            if (requested is < 0 or > 4)
+            {
+                // virsh says so and goes on at its default level.
+                warnings.Add(string.Create(CultureInfo.InvariantCulture, $"ignoring debug level {requested} out of range [0-4]"));
+            }
+            else
+            {
+                level = requested;
+            }
         }
 
         var versionRequest = result.GetValue(longVersion) ? VersionRequest.Long
@@ -158,7 +174,10 @@ internal sealed record GlobalOptions(
             result.GetValue(help),
             versionRequest,
             level,
-            command);
+            command)
+        {
+            Warnings = warnings,
+        };
     }
 
     // getopt_long accepts any unambiguous prefix of a long option.

@@ -1,0 +1,172 @@
+using static Virt.Cli.Tests.Processes;
+
+namespace Virt.Cli.Tests;
+
+/// <summary>
+/// <c>vsh -c test:///default CMD</c> against <c>virsh -c test:///default CMD</c>: stdout, stderr and the exit code
+/// must be the same bytes. Each process starts from a fresh fixture, so a scenario is one command line; chains use
+/// virsh's one-argument form (<c>"a; b; c"</c>), which both parse the same way.
+/// </summary>
+[TestFixture]
+[Parallelizable(ParallelScope.All)]
+public sealed class ParityTests
+{
+    [TestCase("list --all")]
+    [TestCase("dominfo test")]
+    [TestCase("domstate test --reason")]
+    [TestCase("net-list --all")]
+    [TestCase("pool-list --all")]
+    [TestCase("domuuid test")]
+    [TestCase("domid test")]
+    public async Task Issue_commands_are_byte_identical(string command) => await AssertSameAsync(command.Split(' '));
+
+    [TestCase("list")]
+    [TestCase("list --name")]
+    [TestCase("list --uuid --all")]
+    [TestCase("list --title --all")]
+    [TestCase("list --name --uuid --all")]
+    [TestCase("list --inactive")]
+    [TestCase("list --state-running --state-paused --inactive")]
+    [TestCase("domstate test")]
+    [TestCase("domname 1")]
+    [TestCase("domuuid 1")]
+    [TestCase("domid 6695eb01-f6a4-8304-79aa-97f2502e193f")]
+    [TestCase("dumpxml test")]
+    [TestCase("dumpxml --inactive test")]
+    [TestCase("net-list")]
+    [TestCase("net-list --name")]
+    [TestCase("net-info default")]
+    [TestCase("net-dumpxml default")]
+    [TestCase("pool-list")]
+    [TestCase("pool-list --all --details")]
+    [TestCase("pool-list --name")]
+    [TestCase("pool-info default-pool")]
+    [TestCase("pool-dumpxml default-pool")]
+    [TestCase("hostname")]
+    [TestCase("uri")]
+    [TestCase("desc test")]
+    [TestCase("desc test --title")]
+    [TestCase("help dominfo")]
+    [TestCase("dominfo test --help")]
+    [TestCase("help net-list")]
+    public async Task Other_commands_are_byte_identical(string command) => await AssertSameAsync(command.Split(' '));
+
+    [TestCase("dominfo nope")]
+    [TestCase("domid nope")]
+    [TestCase("domstate nope --reason")]
+    [TestCase("dumpxml nope")]
+    [TestCase("undefine nope")]
+    [TestCase("start nope")]
+    [TestCase("destroy 42")]
+    [TestCase("domname test")]
+    [TestCase("domuuid 6695eb01-f6a4-8304-79aa-97f2502e193f")]
+    [TestCase("domid 1")]
+    [TestCase("net-info nope")]
+    [TestCase("net-dumpxml nope")]
+    [TestCase("pool-info nope")]
+    [TestCase("start test")]
+    [TestCase("metadata test http://example.org/none")]
+    [TestCase("define /nonexistent/domain.xml")]
+    [TestCase("list --table --name")]
+    [TestCase("event --loop --timeout 1")]
+    [TestCase("event --all --event lifecycle --timeout 1")]
+    [TestCase("event --all --timeout 0")]
+    [TestCase("event --all --timeout x")]
+    public async Task Errors_are_byte_identical(string command) => await AssertSameAsync(command.Split(' '));
+
+    [TestCase("bogus")]
+    [TestCase("list --bogus")]
+    [TestCase("list test")]
+    [TestCase("list --all --all")]
+    [TestCase("list --all=yes")]
+    [TestCase("dominfo")]
+    [TestCase("dominfo --domain")]
+    [TestCase("dominfo --domain=")]
+    [TestCase("dominfo test extra")]
+    [TestCase("dominfo --domain a --domain b")]
+    [TestCase("dominfo -- --x")]
+    [TestCase("event --timeout")]
+    [TestCase("metadata test")]
+    public async Task Syntax_errors_are_byte_identical(string command) => await AssertSameAsync(command.Split(' '));
+
+    [TestCase("-x list")]
+    [TestCase("--bogus list")]
+    [TestCase("-c")]
+    [TestCase("-q -c test:///default list --all")]
+    [TestCase("-rq -c test:///default list")]
+    [TestCase("--connect=test:///default list")]
+    [TestCase("-ctest:///default list")]
+    [TestCase("--conn test:///default -- list")]
+    [TestCase("-q -c test:///default dominfo nope")]
+    [TestCase("-q -c test:///default suspend test")]
+    public async Task Global_options_are_byte_identical(string arguments) => await AssertSameRawAsync(arguments.Split(' '));
+
+    [TestCase("suspend test; list --all; resume test; list")]
+    [TestCase("suspend 1; resume 6695eb01-f6a4-8304-79aa-97f2502e193f; autostart 1; autostart 1 --disable; reboot 1; reset 1; shutdown 1; start test; destroy 1; undefine test; list --all")]
+    [TestCase("destroy test --graceful; domstate test --reason; dominfo test; list --all")]
+    [TestCase("desc test --title --new-desc hello; desc test --title; list --title; desc test a b; desc test --live --config")]
+    [TestCase("dominfo nope; list")]
+    [TestCase("list; dominfo nope")]
+    [TestCase("list; bogus")]
+    [TestCase("domid 'test'; domid \"te\"st; domid te\\st")]
+    [TestCase("domid \"test")]
+    [TestCase("domid test\\")]
+    [TestCase("  ;  ; domid test ;")]
+    [TestCase("list --all # a comment; domid test")]
+    [TestCase("domid test; quit; domid test")]
+    [TestCase("echo a; echo b c; uri")]
+    [TestCase("destroy test; connect; list --all")]
+    [TestCase("event --all --loop --timeout 1")]
+    public async Task Chains_in_one_argument_are_byte_identical(string chain) => await AssertSameAsync(chain);
+
+    [Test]
+    public async Task Define_start_list_in_one_process_is_byte_identical()
+    {
+        var file = WriteFile("parity-x.xml", DomainXml("x"));
+        await AssertSameAsync($"define {file}; start x; list --all; domstate x --reason; suspend x; list --all; resume x; destroy x; undefine x; list --all");
+    }
+
+    [Test]
+    public async Task Create_destroy_of_a_transient_domain_is_byte_identical()
+    {
+        var file = WriteFile("parity-t.xml", DomainXml("t"));
+        await AssertSameAsync($"create {file}; list --all; domstate t --reason; domid t; destroy t; list --all");
+    }
+
+    [TestCase("list\ndominfo nope\nquit\n", "-c", TestUri)]
+    [TestCase("domid test\n# comment\ndomid test #c\n\n   \n", "-c", TestUri)]
+    [TestCase("bogus\nlist --bogus\ndestroy test; list --all\nexit\n", "-c", TestUri)]
+    [TestCase("domid test\n", "-q", "-c", TestUri)]
+    [TestCase("list\n", "-r", "-c", TestUri)]
+    [TestCase("", "-c", TestUri)]
+    public async Task Interactive_shell_transcript_matches_virsh_with_its_name(string input, params string[] arguments)
+    {
+        var virsh = await RunAsync(Virsh, arguments, input);
+        var vsh = await RunAsync(Vsh, arguments, input);
+        // The banner and prompt carry the program's name: "Welcome to virsh" / "virsh # ".
+        var expected = virsh with { Stdout = virsh.Stdout.Replace("virsh", "vsh", StringComparison.Ordinal) };
+        Assert.That(vsh, Is.EqualTo(expected), $"virsh:\n{virsh}\nvsh:\n{vsh}");
+    }
+
+    [Test]
+    public async Task Dominfo_of_an_inactive_domain_is_byte_identical() => await AssertSameAsync("destroy test; dominfo test");
+
+    private static Task AssertSameAsync(string chain) => AssertSameRawAsync(["-c", TestUri, chain]);
+
+    private static Task AssertSameAsync(string[] command) => AssertSameRawAsync(["-c", TestUri, .. command]);
+
+    private static async Task AssertSameRawAsync(string[] arguments)
+    {
+        var virshTask = VirshAsync(arguments);
+        var vshTask = VshAsync(arguments);
+        var (virsh, vsh) = (await virshTask, await vshTask);
+        Assert.That(WithoutCpuTime(vsh), Is.EqualTo(WithoutCpuTime(virsh)), $"virsh:\n{virsh}\nvsh:\n{vsh}");
+    }
+
+    // The test driver reports the wall clock as a running domain's CPU time (libvirt's testDomainGetInfo does), which
+    // no two processes share to the tenth of a second: compare that line's shape, not its number.
+    private static ProcessResult WithoutCpuTime(ProcessResult result) => result with
+    {
+        Stdout = System.Text.RegularExpressions.Regex.Replace(result.Stdout, @"(?m)^CPU time:( +)\d+\.\ds$", "CPU time:$1N.Ns"),
+    };
+}
