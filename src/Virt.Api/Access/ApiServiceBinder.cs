@@ -35,122 +35,67 @@ internal sealed class ApiServiceBinder(ServiceDescriptor descriptor, VirtApiOpti
     {
         ArgumentNullException.ThrowIfNull(handler);
         var access = AccessOf(descriptor.FindMethodByName(method.Name));
-        _builder.AddMethod(method, (UnaryServerMethod<TRequest, TResponse>)(async (request, context) =>
-        {
-            var outcome = StatusCode.Unknown;
-            try
-            {
-                Admit(context, access, method.Name, request);
-                var response = await handler(request, context).ConfigureAwait(false);
-                outcome = context.Status.StatusCode;
-                return response;
-            }
-            catch (Exception e)
-            {
-                var mapped = Map(e);
-                outcome = (mapped as RpcException)?.StatusCode ?? StatusCode.Unknown;
-                if (ReferenceEquals(mapped, e))
-                {
-                    throw;
-                }
-                throw mapped;
-            }
-            finally
-            {
-                Audit(context, access, method, outcome);
-            }
-        }));
+        _builder.AddMethod(method, (UnaryServerMethod<TRequest, TResponse>)((request, context) =>
+            GuardAsync(context, access, method, request, () => handler(request, context))));
     }
 
     public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, ServerStreamingServerMethod<TRequest, TResponse>? handler)
     {
         ArgumentNullException.ThrowIfNull(handler);
         var access = AccessOf(descriptor.FindMethodByName(method.Name));
-        _builder.AddMethod(method, (ServerStreamingServerMethod<TRequest, TResponse>)(async (request, responses, context) =>
-        {
-            var outcome = StatusCode.Unknown;
-            try
+        _builder.AddMethod(method, (ServerStreamingServerMethod<TRequest, TResponse>)((request, responses, context) =>
+            GuardAsync(context, access, method, request, async () =>
             {
-                Admit(context, access, method.Name, request);
                 await handler(request, responses, context).ConfigureAwait(false);
-                outcome = context.Status.StatusCode;
-            }
-            catch (Exception e)
-            {
-                var mapped = Map(e);
-                outcome = (mapped as RpcException)?.StatusCode ?? StatusCode.Unknown;
-                if (ReferenceEquals(mapped, e))
-                {
-                    throw;
-                }
-                throw mapped;
-            }
-            finally
-            {
-                Audit(context, access, method, outcome);
-            }
-        }));
+                return true;
+            })));
     }
 
     public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, ClientStreamingServerMethod<TRequest, TResponse>? handler)
     {
         ArgumentNullException.ThrowIfNull(handler);
         var access = AccessOf(descriptor.FindMethodByName(method.Name));
-        _builder.AddMethod(method, (ClientStreamingServerMethod<TRequest, TResponse>)(async (requests, context) =>
-        {
-            var outcome = StatusCode.Unknown;
-            try
-            {
-                Admit(context, access, method.Name, request: null);
-                var response = await handler(requests, context).ConfigureAwait(false);
-                outcome = context.Status.StatusCode;
-                return response;
-            }
-            catch (Exception e)
-            {
-                var mapped = Map(e);
-                outcome = (mapped as RpcException)?.StatusCode ?? StatusCode.Unknown;
-                if (ReferenceEquals(mapped, e))
-                {
-                    throw;
-                }
-                throw mapped;
-            }
-            finally
-            {
-                Audit(context, access, method, outcome);
-            }
-        }));
+        _builder.AddMethod(method, (ClientStreamingServerMethod<TRequest, TResponse>)((requests, context) =>
+            GuardAsync(context, access, method, request: null, () => handler(requests, context))));
     }
 
     public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, DuplexStreamingServerMethod<TRequest, TResponse>? handler)
     {
         ArgumentNullException.ThrowIfNull(handler);
         var access = AccessOf(descriptor.FindMethodByName(method.Name));
-        _builder.AddMethod(method, (DuplexStreamingServerMethod<TRequest, TResponse>)(async (requests, responses, context) =>
-        {
-            var outcome = StatusCode.Unknown;
-            try
+        _builder.AddMethod(method, (DuplexStreamingServerMethod<TRequest, TResponse>)((requests, responses, context) =>
+            GuardAsync(context, access, method, request: null, async () =>
             {
-                Admit(context, access, method.Name, request: null);
                 await handler(requests, responses, context).ConfigureAwait(false);
-                outcome = context.Status.StatusCode;
-            }
-            catch (Exception e)
+                return true;
+            })));
+    }
+
+    /// <summary>Runs one call's handler between the admission check and the audit record, with errors mapped.</summary>
+    private async Task<T> GuardAsync<T>(ServerCallContext context, MethodAccess access, IMethod method, object? request, Func<Task<T>> handler)
+    {
+        var outcome = StatusCode.Unknown;
+        try
+        {
+            Admit(context, access, method.Name, request);
+            var result = await handler().ConfigureAwait(false);
+            outcome = context.Status.StatusCode;
+            return result;
+        }
+        catch (Exception e)
+        {
+            var mapped = Map(e);
+            outcome = (mapped as RpcException)?.StatusCode ?? StatusCode.Unknown;
+            if (ReferenceEquals(mapped, e))
             {
-                var mapped = Map(e);
-                outcome = (mapped as RpcException)?.StatusCode ?? StatusCode.Unknown;
-                if (ReferenceEquals(mapped, e))
-                {
-                    throw;
-                }
-                throw mapped;
+                throw;
             }
-            finally
-            {
-                Audit(context, access, method, outcome);
-            }
-        }));
+            throw mapped;
+        }
+        finally
+        {
+            Audit(context, access, method.FullName, outcome);
+        }
     }
 
     /// <summary>Refuses the call before its handler runs: a non-read method on a read-only connection, or unknown input.</summary>
@@ -174,13 +119,11 @@ internal sealed class ApiServiceBinder(ServiceDescriptor descriptor, VirtApiOpti
         _ => e,
     };
 
-    private void Audit<TRequest, TResponse>(ServerCallContext context, MethodAccess access, Method<TRequest, TResponse> method, StatusCode outcome)
-        where TRequest : class
-        where TResponse : class
+    private void Audit(ServerCallContext context, MethodAccess access, string fullName, StatusCode outcome)
     {
         if (access != MethodAccess.Read && options.Audit is { } audit)
         {
-            audit(new ApiCallRecord(method.FullName, access, context.GetConnectionInfo(), outcome));
+            audit(new ApiCallRecord(fullName, access, context.GetConnectionInfo(), outcome));
         }
     }
 }
