@@ -75,7 +75,7 @@ internal static class Program
             }
             catch (VshError e)
             {
-                terminal.Error(e.Messages);
+                runner.ReportNotRun(e);
                 return 1;
             }
         }
@@ -89,7 +89,7 @@ internal static class Program
             }
             catch (VshError e)
             {
-                terminal.Error(e.Messages);
+                runner.ReportNotRun(e);
                 return 1;
             }
         }

@@ -99,6 +99,16 @@ public sealed class JsonTests
         });
     }
 
+    [TestCase("bogus", "unknown command: 'bogus'")]
+    [TestCase("list --bogus", "command 'list' doesn't support option --bogus")]
+    public async Task A_syntax_error_is_an_error_document_too(string command, string message)
+    {
+        var json = await VshAsync("--json", "-c", TestUri, command);
+        Assert.That(json.ExitCode, Is.EqualTo(1));
+        Assert.That(json.Stderr, Is.EqualTo($"error: {message}\n"));
+        Assert.That(Parse(json.Stdout).GetProperty("error").GetProperty("message").GetString(), Is.EqualTo(message));
+    }
+
     [Test]
     public async Task A_chain_prints_one_document_per_command()
     {

@@ -47,7 +47,7 @@ internal static class InteractiveShell
             }
             catch (VshError e)
             {
-                terminal.Error(e.Messages);
+                runner.ReportNotRun(e);
                 continue;
             }
 

@@ -93,6 +93,11 @@ internal sealed class Runner(CommandTable table, Session session)
         {
             error = VshError.Of(e.Message);
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A bug of ours must still end like any failed command: one error line, the next command runs.
+            error = VshError.Of($"internal error: {e.Message}");
+        }
 
         if (error is not null)
         {
@@ -122,6 +127,18 @@ internal sealed class Runner(CommandTable table, Session session)
         }
 
         session.Terminal.Out.Flush();
+    }
+
+    /// <summary>Reports a failure before any command ran (syntax, connection): virsh's lines, and with <c>--json</c> the error document too.</summary>
+    public void ReportNotRun(VshError error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        session.Terminal.Error(error.Messages);
+        if (session.Json)
+        {
+            session.Terminal.Out.Write(JsonOutput.Document(w => WriteError(w, error)));
+            session.Terminal.Out.Flush();
+        }
     }
 
     private static void WriteError(System.Text.Json.Utf8JsonWriter w, VshError error)
