@@ -21,17 +21,13 @@ internal sealed class Terminal(TextReader input, TextWriter output, TextWriter e
     /// <summary>The process's own streams.</summary>
     public static Terminal FromConsole()
     {
-        // Plain streams on fds 0-2, not System.Console's: on a terminal, Console initialises it and writes the
-        // keypad escape (ESC [?1h ESC =) before the first byte, which virsh never prints.
+        // Plain read(2)/write(2) on fds 0-2 (FdStream says why not FileStream or System.Console).
         var utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
-        var output = new StreamWriter(Fd(1, FileAccess.Write), utf8, 16384) { AutoFlush = false, NewLine = "\n" };
-        var error = new StreamWriter(Fd(2, FileAccess.Write), utf8, 1024) { AutoFlush = false, NewLine = "\n" };
-        var input = new StreamReader(Fd(0, FileAccess.Read), utf8, detectEncodingFromByteOrderMarks: false);
+        var output = new StreamWriter(new FdStream(1, writable: true), utf8, 16384) { AutoFlush = false, NewLine = "\n" };
+        var error = new StreamWriter(new FdStream(2, writable: true), utf8, 1024) { AutoFlush = false, NewLine = "\n" };
+        var input = new StreamReader(new FdStream(0, writable: false), utf8, detectEncodingFromByteOrderMarks: false);
         return new Terminal(input, output, error, !Console.IsInputRedirected);
     }
-
-    private static FileStream Fd(int fd, FileAccess access) =>
-        new(new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: false), access, bufferSize: 0);
 
     /// <summary>Writes <c>error: MESSAGE</c> lines.</summary>
     public void Error(IEnumerable<string> messages)
