@@ -31,7 +31,7 @@ internal sealed record DaemonDrivers(DriverKind Kind, IDomainDriver Domains, INe
         else
         {
             var qemu = await QemuDomainDriver.OpenAsync(
-                new QemuDriverOptions { StateDirectory = paths.StateDir }, events, loggerFactory.CreateLogger("Virt.Driver.Qemu"), cancellationToken);
+                new QemuDriverOptions { StateDirectory = paths.StateDir, RunDirectory = paths.RunDir, AutostartOnOpen = true }, events, loggerFactory.CreateLogger("Virt.Driver.Qemu"), cancellationToken);
             // Networks and pools are the test driver's fixture (network 'default', pool 'default-pool') until their own
             // drivers land; they are read-only, so nothing about them needs to persist.
             var fixture = TestDriver.CreateDefault(events);

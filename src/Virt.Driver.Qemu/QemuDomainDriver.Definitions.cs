@@ -18,9 +18,11 @@ public sealed partial class QemuDomainDriver
         using var job = await BeginAsync(definition.Uuid, definition.Name, "define", defining: true, cancellationToken).ConfigureAwait(false);
         var existing = Volatile.Read(ref _snapshot).ByUuid.GetValueOrDefault(definition.Uuid);
         await SaveDefinitionAsync(definition, document).ConfigureAwait(false);
-        var summary = existing is null ? new DomainSummary { Definition = definition } : existing with { Definition = definition };
-        Commit(definition.Uuid, definition.Name, summary,
-            new DomainLifecycleEvent(definition.Name, definition.Uuid, DomainEventType.Defined, existing is null ? DefinedAdded : DefinedUpdated));
+        // A running domain keeps its live definition; the new one applies from its next start (libvirt).
+        var summary = Update(definition.Uuid, latest => latest is null ? new DomainSummary { Definition = definition }
+            : latest.IsActive ? latest with { Persistent = true, InactiveDefinition = definition == latest.Definition with { Id = null } ? null : definition }
+            : latest with { Definition = definition, Persistent = true },
+            _ => new DomainLifecycleEvent(definition.Name, definition.Uuid, DomainEventType.Defined, existing is { Persistent: true } ? DefinedUpdated : DefinedAdded))!;
         QemuDriverLog.Defined(_logger, definition.Name, definition.Uuid);
         return summary;
     }
@@ -48,9 +50,11 @@ public sealed partial class QemuDomainDriver
                     QemuDriverLog.AutostartNotRemoved(_logger, current.Name, current.Uuid, e);
                 }
             }
-            Commit(current.Uuid, current.Name, null, new DomainLifecycleEvent(current.Name, current.Uuid, DomainEventType.Undefined, UndefinedRemoved));
+            // A running domain stays, transient, until it stops (libvirt).
+            var next = Update(current.Uuid, latest => latest is { IsActive: true } ? latest with { Persistent = false, Autostart = false, InactiveDefinition = null } : null,
+                _ => new DomainLifecycleEvent(current.Name, current.Uuid, DomainEventType.Undefined, UndefinedRemoved));
             QemuDriverLog.Undefined(_logger, current.Name, current.Uuid);
-            return current with { Persistent = false, Autostart = false };
+            return next ?? current with { Persistent = false, Autostart = false };
         }, cancellationToken);
 
     public Task<DomainSummary> SetAutostartAsync(DomainRef domain, bool autostart, CancellationToken cancellationToken) =>
@@ -75,9 +79,7 @@ public sealed partial class QemuDomainDriver
             {
                 throw StoreFailed(current.Name, "change the autostart mark of", e);
             }
-            var next = current with { Autostart = autostart };
-            Commit(current.Uuid, current.Name, next, null);
-            return next;
+            return Update(current.Uuid, latest => latest! with { Autostart = autostart }, null)!;
         }, cancellationToken);
 
     public Task<DomainSummary> SetDescriptionAsync(DomainRef domain, bool title, string? text, DomainModification modification, CancellationToken cancellationToken)
@@ -113,23 +115,42 @@ public sealed partial class QemuDomainDriver
     }
 
     /// <summary>
-    /// Applies an edit to the persistent definition with libvirt's virDomainObjGetDefs rules: current means config for
-    /// an inactive domain, and live needs a running one (none runs yet).
+    /// Applies an edit with libvirt's virDomainObjGetDefs rules: current means live for a running domain and config
+    /// otherwise; live needs a running domain, config a persistent one. The live definition is kept in memory and in
+    /// RUN/qemu/UUID.xml (QEMU is not involved in these edits).
     /// </summary>
     private async Task<DomainSummary> EditAsync(DomainSummary current, DomainModification modification, string operation, Func<DomainDefinition, DomainDefinition> edit)
     {
-        if (modification.HasFlag(DomainModification.Live) && !current.IsActive)
+        var live = modification.HasFlag(DomainModification.Live) || (modification == DomainModification.Current && current.IsActive);
+        var config = modification.HasFlag(DomainModification.Config) || (modification == DomainModification.Current && !current.IsActive);
+        if (live && !current.IsActive)
         {
             throw VirtException.OperationInvalid(current.Name, operation, current.State, "domain is not running");
         }
-        var (document, definition) = QemuDefinitions.Canonical(edit(current.Definition), _options);
-        if (definition == current.Definition)
+        if (config && !current.Persistent)
         {
-            return current;
+            throw VirtException.OperationInvalid(current.Name, operation, current.State, "transient domains do not have any persistent config");
         }
-        await SaveDefinitionAsync(definition, document).ConfigureAwait(false);
-        var next = current with { Definition = definition };
-        Commit(current.Uuid, current.Name, next, null);
+        var next = current;
+        if (config)
+        {
+            var persistent = current.IsActive ? current.InactiveDefinition ?? current.Definition with { Id = null } : current.Definition;
+            var (document, definition) = QemuDefinitions.Canonical(edit(persistent), _options);
+            if (definition != persistent)
+            {
+                await SaveDefinitionAsync(definition, document).ConfigureAwait(false);
+                next = Update(current.Uuid, latest => latest!.IsActive ? latest with { InactiveDefinition = definition } : latest with { Definition = definition }, null)!;
+            }
+        }
+        if (live)
+        {
+            var (document, definition) = QemuDefinitions.Canonical(edit(current.Definition), _options);
+            if (definition != current.Definition)
+            {
+                await _liveDefinitions.SaveAsync(FileName(current.Uuid), document, CancellationToken.None).ConfigureAwait(false);
+                next = Update(current.Uuid, latest => latest!.IsActive ? latest with { Definition = definition } : latest, null)!;
+            }
+        }
         return next;
     }
 

@@ -90,19 +90,40 @@ public sealed partial class QemuDomainDriver
         }
     }
 
-    /// <summary>Publishes a domain's new state (null: gone) and its event, in one step, so events follow commits in order.</summary>
-    private void Commit(Guid uuid, string name, DomainSummary? next, DomainLifecycleEvent? lifecycle)
+    /// <summary>
+    /// Publishes a change computed from the domain as last committed (null: gone; <paramref name="change"/> gets null
+    /// when it is unknown), and its event, under the index lock: run-state changes from a worker's events and
+    /// definition changes from jobs never overwrite each other. Returns the new summary (or the one before, when
+    /// <paramref name="returnLatest"/>).
+    /// </summary>
+    private DomainSummary? Update(Guid uuid, Func<DomainSummary?, DomainSummary?> change, Func<DomainSummary, DomainLifecycleEvent?>? lifecycle, bool returnLatest = false)
     {
         lock (_indexLock)
         {
             var snapshot = _snapshot;
-            Volatile.Write(ref _snapshot, next is null
-                ? new Snapshot(snapshot.ByName.Remove(name), snapshot.ByUuid.Remove(uuid))
-                : new Snapshot(snapshot.ByName.SetItem(name, next), snapshot.ByUuid.SetItem(uuid, next)));
-            if (lifecycle is not null)
+            var latest = snapshot.ByUuid.GetValueOrDefault(uuid);
+            var next = change(latest);
+            var byName = snapshot.ByName;
+            var byUuid = snapshot.ByUuid;
+            if (latest is not null && (next is null || next.Name != latest.Name))
             {
-                _events.Append(lifecycle);
+                byName = byName.Remove(latest.Name);
             }
+            if (next is null)
+            {
+                byUuid = byUuid.Remove(uuid);
+            }
+            else
+            {
+                byName = byName.SetItem(next.Name, next);
+                byUuid = byUuid.SetItem(uuid, next);
+            }
+            Volatile.Write(ref _snapshot, new Snapshot(byName, byUuid));
+            if ((latest ?? next) is { } subject && lifecycle?.Invoke(subject) is { } lifecycleEvent)
+            {
+                _events.Append(lifecycleEvent);
+            }
+            return returnLatest ? latest : next;
         }
     }
 

@@ -1,52 +1,149 @@
+using Virt.Vmm.Protocol;
+
 namespace Virt.Driver.Qemu;
 
 /// <summary>
-/// Start, stop and the rest. Running a guest needs the VMM worker, which is not part of this driver yet, so every
-/// domain is shut off: a call that libvirt refuses for a shut-off domain is refused the same way
-/// (<see cref="VirtErrorReason.OperationInvalid"/>), and one that would start a guest says plainly that it cannot
-/// (<see cref="VirtErrorReason.OperationUnsupported"/>). Unknown domains and bad XML get their usual errors first.
+/// Start, stop, pause and the rest, through the guest's VMM worker, with libvirt's QEMU-driver rules for which state
+/// allows what. Each call returns once what it caused is committed, so a read right after it sees the new state.
 /// </summary>
 public sealed partial class QemuDomainDriver
 {
-    public Task<DomainSummary> CreateDomainAsync(string xml, bool startPaused, CancellationToken cancellationToken)
+    public async Task<DomainSummary> CreateDomainAsync(string xml, bool startPaused, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var definition = QemuDefinitions.Canonical(QemuDefinitions.Parse(xml, _options), _options).Definition;
-        throw CannotRunGuests("create", definition.Name);
+        using var job = await BeginAsync(definition.Uuid, definition.Name, "create", defining: true, cancellationToken).ConfigureAwait(false);
+        var existing = Volatile.Read(ref _snapshot).ByUuid.GetValueOrDefault(definition.Uuid);
+        if (existing is { IsActive: true })
+        {
+            throw VirtException.OperationInvalid(existing.Name, "create", existing.State, $"domain '{existing.Name}' is already active");
+        }
+        // Creating a domain that is defined and shut off runs it with this definition and keeps it persistent (libvirt).
+        return await LaunchAsync(definition, existing, startPaused, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<DomainSummary> StartDomainAsync(DomainRef domain, bool startPaused, CancellationToken cancellationToken)
+    public Task<DomainSummary> StartDomainAsync(DomainRef domain, bool startPaused, CancellationToken cancellationToken) =>
+        ChangeAsync(domain, "start", current =>
+        {
+            if (current.IsActive)
+            {
+                throw VirtException.OperationInvalid(current.Name, "start", current.State, "domain is already running");
+            }
+            return LaunchAsync(current.Definition, current, startPaused, cancellationToken);
+        }, cancellationToken);
+
+    /// <summary>
+    /// Destroy does not wait for the domain's gate: it must get through while a long job (a shutdown waiting for its
+    /// timeout) holds it, and it is safe to repeat (the worker kills QEMU once).
+    /// </summary>
+    public async Task<DomainSummary> DestroyDomainAsync(DomainRef domain, bool graceful, CancellationToken cancellationToken)
     {
         var current = await LookupDomainAsync(domain, cancellationToken).ConfigureAwait(false);
-        throw CannotRunGuests("start", current.Name);
+        var guest = RequireGuest(current, "destroy");
+        await KillAsync(guest, current, graceful, cancellationToken).ConfigureAwait(false);
+        return AfterStop(current);
     }
-
-    public Task<DomainSummary> DestroyDomainAsync(DomainRef domain, bool graceful, CancellationToken cancellationToken) =>
-        NotRunningAsync(domain, "destroy", cancellationToken);
 
     public Task<DomainSummary> ShutdownDomainAsync(DomainRef domain, TimeSpan? timeout, bool forceAfterTimeout, CancellationToken cancellationToken) =>
-        NotRunningAsync(domain, "shut down", cancellationToken);
+        ChangeAsync(domain, "shut down", async current =>
+        {
+            var guest = RequireGuest(current, "shut down");
+            await ControlAsync(guest, current, ControlAction.Powerdown, cancellationToken).ConfigureAwait(false);
+            if (timeout is not { } limit)
+            {
+                return Latest(current);
+            }
+            try
+            {
+                await guest.Stopped.WaitAsync(limit, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                if (!forceAfterTimeout)
+                {
+                    throw new VirtException(VirtErrorReason.OperationTimeout,
+                        $"Domain '{current.Name}' did not shut down within {limit.TotalSeconds:0.#} s and is still running; use --force to destroy it when the timeout passes.",
+                        new Dictionary<string, string> { ["domain"] = current.Name, ["operation"] = "shut down" });
+                }
+                QemuDriverLog.ShutdownForced(_logger, current.Name, current.Uuid, limit.TotalSeconds);
+                await KillAsync(guest, current, graceful: false, cancellationToken).ConfigureAwait(false);
+            }
+            return AfterStop(current);
+        }, cancellationToken);
 
     public Task<DomainSummary> RebootDomainAsync(DomainRef domain, CancellationToken cancellationToken) =>
-        NotRunningAsync(domain, "reboot", cancellationToken);
+        ChangeAsync(domain, "reboot", async current =>
+        {
+            var guest = RequireGuest(current, "reboot");
+            if (current.State != DomainState.Running)
+            {
+                throw VirtException.OperationInvalid(current.Name, "reboot", current.State, "domain is not running");
+            }
+            await ControlAsync(guest, current, ControlAction.Reboot, cancellationToken).ConfigureAwait(false);
+            return Latest(current);
+        }, cancellationToken);
 
     public Task<DomainSummary> ResetDomainAsync(DomainRef domain, CancellationToken cancellationToken) =>
-        NotRunningAsync(domain, "reset", cancellationToken);
+        ChangeAsync(domain, "reset", async current =>
+        {
+            var guest = RequireGuest(current, "reset");
+            await ControlAsync(guest, current, ControlAction.Reset, cancellationToken).ConfigureAwait(false);
+            return Latest(current);
+        }, cancellationToken);
 
+    /// <summary>As libvirt's QEMU driver: suspending a paused domain succeeds and changes nothing.</summary>
     public Task<DomainSummary> SuspendDomainAsync(DomainRef domain, CancellationToken cancellationToken) =>
-        NotRunningAsync(domain, "suspend", cancellationToken);
+        ChangeAsync(domain, "suspend", async current =>
+        {
+            var guest = RequireGuest(current, "suspend");
+            if (current.State == DomainState.Paused)
+            {
+                return current;
+            }
+            await ControlAsync(guest, current, ControlAction.Stop, cancellationToken).ConfigureAwait(false);
+            return Latest(current);
+        }, cancellationToken);
 
+    /// <summary>As libvirt's QEMU driver: resuming a running domain succeeds and changes nothing.</summary>
     public Task<DomainSummary> ResumeDomainAsync(DomainRef domain, CancellationToken cancellationToken) =>
-        NotRunningAsync(domain, "resume", cancellationToken);
+        ChangeAsync(domain, "resume", async current =>
+        {
+            var guest = RequireGuest(current, "resume");
+            if (current.State == DomainState.Running)
+            {
+                return current;
+            }
+            await ControlAsync(guest, current, ControlAction.Cont, cancellationToken).ConfigureAwait(false);
+            return Latest(current);
+        }, cancellationToken);
 
-    private async Task<DomainSummary> NotRunningAsync(DomainRef domain, string operation, CancellationToken cancellationToken)
+    private static async Task ControlAsync(RunningGuest guest, DomainSummary current, ControlAction action, CancellationToken cancellationToken)
     {
-        var current = await LookupDomainAsync(domain, cancellationToken).ConfigureAwait(false);
-        throw VirtException.OperationInvalid(current.Name, operation, current.State, "domain is not running");
+        var response = await CallAsync(guest, current.Name, new WorkerRequest { Control = new ControlRequest { Action = action } }, cancellationToken).ConfigureAwait(false);
+        await guest.WaitAppliedAsync(response.Status.Sequence, cancellationToken).ConfigureAwait(false);
     }
 
-    private static VirtException CannotRunGuests(string operation, string name) =>
-        new(VirtErrorReason.OperationUnsupported,
-            $"Cannot {operation} domain '{name}': the QEMU driver stores definitions but cannot run guests yet (the VMM worker that runs QEMU is not part of this version).",
-            new Dictionary<string, string> { ["driver"] = "QEMU", ["operation"] = operation, ["domain"] = name });
+    /// <summary>SIGTERM, then SIGKILL after the grace (graceful: never SIGKILL); returns once the shut-off is committed.</summary>
+    private async Task KillAsync(RunningGuest guest, DomainSummary current, bool graceful, CancellationToken cancellationToken)
+    {
+        var request = new KillRequest { GraceMs = (uint)_options.DestroyGrace.TotalMilliseconds, GracefulOnly = graceful };
+        try
+        {
+            var response = await CallAsync(guest, current.Name, new WorkerRequest { Kill = request }, cancellationToken).ConfigureAwait(false);
+            await guest.WaitAppliedAsync(response.Status.Sequence, cancellationToken).ConfigureAwait(false);
+        }
+        catch (VirtException e) when (e.Reason == VirtErrorReason.VmmUnreachable)
+        {
+            // The worker is gone: nobody else will notice for this guest, so handle it here.
+            WorkerGone(guest, current.Name);
+        }
+        await guest.Stopped.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private DomainSummary Latest(DomainSummary current) => Volatile.Read(ref _snapshot).ByUuid.GetValueOrDefault(current.Uuid) ?? AfterStop(current);
+
+    /// <summary>The domain after it stopped; for a transient one (gone from the lists) what it was, shut off.</summary>
+    private DomainSummary AfterStop(DomainSummary current) =>
+        Volatile.Read(ref _snapshot).ByUuid.GetValueOrDefault(current.Uuid)
+        ?? current with { State = DomainState.Shutoff, Id = -1, Definition = current.Definition with { Id = null } };
 }

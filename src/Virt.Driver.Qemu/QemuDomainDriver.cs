@@ -1,17 +1,18 @@
+using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Virt.Domain;
 using Virt.Domain.Xml;
+using Virt.Qemu.Capabilities;
 using Virt.Store;
 
 namespace Virt.Driver.Qemu;
 
 /// <summary>
-/// The QEMU driver's definition side: persistent domains kept as libvirt XML under <c>STATE/qemu/domains</c>, one
-/// file per domain named by its UUID, written atomically (<see cref="DefinitionStore"/>). Running guests need the VMM
-/// worker, which is not here yet: lifecycle calls fail with <see cref="VirtErrorReason.OperationUnsupported"/> (or
-/// <see cref="VirtErrorReason.OperationInvalid"/> where libvirt would refuse them for a shut-off domain anyway).
+/// The QEMU driver: persistent domains kept as libvirt XML under <c>STATE/qemu/domains</c>, one file per domain named
+/// by its UUID, written atomically (<see cref="DefinitionStore"/>), and running guests, each run by its own VMM worker
+/// (<c>virt-vmm</c>) that outlives virtd; see README.md.
 /// </summary>
 /// <remarks>
 /// Reads take the last published snapshot without locking. A modifying call parses and validates first (no lock),
@@ -27,7 +28,11 @@ public sealed partial class QemuDomainDriver : IDomainDriver
     private readonly ILogger _logger;
     private readonly DefinitionStore _definitions;
     private readonly DefinitionStore _autostart;
+    private readonly DefinitionStore _liveDefinitions;
+    private readonly QemuCapabilitiesCache _capabilities;
+    private readonly ConcurrentDictionary<Guid, RunningGuest> _running = new();
     private readonly Lock _indexLock = new();
+    private int _nextId;
 
     // Under _indexLock: the domains with a call in flight, and the names those calls hold.
     private readonly Dictionary<Guid, DomainGate> _gates = [];
@@ -42,6 +47,8 @@ public sealed partial class QemuDomainDriver : IDomainDriver
         _definitions = new DefinitionStore(options.DomainsDirectory);
         // Autostart marks are plain files named by UUID; the content (the name) is for an operator reading the directory.
         _autostart = new DefinitionStore(options.AutostartDirectory, extension: "");
+        _liveDefinitions = new DefinitionStore(options.GuestRunDirectory);
+        _capabilities = new QemuCapabilitiesCache(options.CapabilitiesCacheDirectory);
     }
 
     /// <summary>libvirt's name for this hypervisor, as <c>virsh version</c> prints it.</summary>
@@ -59,6 +66,11 @@ public sealed partial class QemuDomainDriver : IDomainDriver
         ArgumentNullException.ThrowIfNull(logger);
         var driver = new QemuDomainDriver(options, events, logger);
         await driver.LoadAsync(cancellationToken).ConfigureAwait(false);
+        await driver.ReconnectAsync(cancellationToken).ConfigureAwait(false);
+        if (options.AutostartOnOpen)
+        {
+            _ = Task.Run(driver.AutostartAsync, CancellationToken.None);
+        }
         return driver;
     }
 
@@ -66,8 +78,9 @@ public sealed partial class QemuDomainDriver : IDomainDriver
     {
         ArgumentNullException.ThrowIfNull(filter);
         cancellationToken.ThrowIfCancellationRequested();
-        // Nothing runs yet, so libvirt's order (active by id, then inactive by name) is the name order.
-        IReadOnlyList<DomainSummary> domains = [.. Volatile.Read(ref _snapshot).ByName.Values.Where(filter.Matches)];
+        // libvirt's order: active domains by id, then inactive ones by name.
+        var all = Volatile.Read(ref _snapshot).ByName.Values;
+        IReadOnlyList<DomainSummary> domains = [.. all.Where(d => d.IsActive && filter.Matches(d)).OrderBy(d => d.Id), .. all.Where(d => !d.IsActive && filter.Matches(d))];
         return Task.FromResult(domains);
     }
 
@@ -89,7 +102,10 @@ public sealed partial class QemuDomainDriver : IDomainDriver
         {
             snapshot.ByName.TryGetValue(name, out found);
         }
-        // By id: only running domains have one, and none runs yet.
+        else if (domain.Id is { } id)
+        {
+            found = snapshot.ByUuid.Values.FirstOrDefault(d => d.IsActive && d.Id == id);
+        }
         return found ?? throw VirtException.DomainNotFound(domain);
     }
 

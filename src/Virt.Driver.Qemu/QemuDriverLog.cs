@@ -22,4 +22,37 @@ internal static partial class QemuDriverLog
 
     [LoggerMessage(EventId = 505, Level = LogLevel.Warning, Message = "Autostart mark of undefined domain {Name} ({Uuid}) could not be removed; it is ignored and removed on the next start")]
     public static partial void AutostartNotRemoved(ILogger logger, string name, Guid uuid, Exception exception);
+
+    [LoggerMessage(EventId = 506, Level = LogLevel.Information, Message = "Domain {Name} ({Uuid}) started: id {Id}, QEMU pid {QemuPid}, worker pid {WorkerPid}")]
+    public static partial void Started(ILogger logger, string name, Guid uuid, int id, int qemuPid, int workerPid);
+
+    [LoggerMessage(EventId = 507, Level = LogLevel.Information, Message = "Domain {Name} ({Uuid}) shut off, reason {Reason}")]
+    public static partial void Stopped(ILogger logger, string name, Guid uuid, int reason);
+
+    [LoggerMessage(EventId = 508, Level = LogLevel.Information, Message = "Domain {Name} ({Uuid}) reconnected: id {Id}, QEMU pid {QemuPid}, worker pid {WorkerPid}")]
+    public static partial void Reconnected(ILogger logger, string name, Guid uuid, int id, int qemuPid, int workerPid);
+
+    [LoggerMessage(EventId = 509, Level = LogLevel.Warning, Message = "The VMM worker of domain {Name} ({Uuid}) is gone while its guest ran; reported shut off (crashed)")]
+    public static partial void WorkerGone(ILogger logger, string name, Guid uuid);
+
+    [LoggerMessage(EventId = 510, Level = LogLevel.Warning, Message = "Killed QEMU pid {Pid} of domain {Uuid}, whose worker is gone")]
+    public static partial void OrphanKilled(ILogger logger, int pid, Guid uuid);
+
+    [LoggerMessage(EventId = 511, Level = LogLevel.Warning, Message = "Run state {File} cannot be read: {Problem}")]
+    public static partial void StateFileUnreadable(ILogger logger, string file, string problem);
+
+    [LoggerMessage(EventId = 512, Level = LogLevel.Debug, Message = "Event stream of domain {Name} ({Uuid}) broke: {Problem}")]
+    public static partial void WorkerStreamLost(ILogger logger, string name, Guid uuid, string problem);
+
+    [LoggerMessage(EventId = 513, Level = LogLevel.Warning, Message = "Files of stopped domain {Uuid} could not all be removed: {Problem}")]
+    public static partial void CleanupFailed(ILogger logger, Guid uuid, string problem);
+
+    [LoggerMessage(EventId = 514, Level = LogLevel.Information, Message = "Domain {Name} ({Uuid}) autostarted")]
+    public static partial void Autostarted(ILogger logger, string name, Guid uuid);
+
+    [LoggerMessage(EventId = 515, Level = LogLevel.Error, Message = "Domain {Name} ({Uuid}) did not autostart: {Problem}")]
+    public static partial void AutostartFailed(ILogger logger, string name, Guid uuid, string problem);
+
+    [LoggerMessage(EventId = 516, Level = LogLevel.Information, Message = "Domain {Name} ({Uuid}) did not shut down within {Seconds} s; destroying it (--force)")]
+    public static partial void ShutdownForced(ILogger logger, string name, Guid uuid, double seconds);
 }

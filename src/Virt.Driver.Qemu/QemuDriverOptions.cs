@@ -25,6 +25,45 @@ public sealed record QemuDriverOptions
     /// </summary>
     public TimeSpan JobWaitTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>virtd's run directory; running guests keep their sockets and run state under <c>RUN/qemu</c>. Null: <c>STATE/run</c>.</summary>
+    public string? RunDirectory { get; init; }
+
+    /// <summary>
+    /// The VMM worker executable (<c>virt-vmm</c>), one of which runs each guest. Null: <c>virt-vmm</c> beside the running
+    /// program (virtd), where the build puts it.
+    /// </summary>
+    public string? VmmBinary { get; init; }
+
+    /// <summary>The QEMU binary for definitions without <c>&lt;emulator&gt;</c>: a path, or a name looked up in PATH.</summary>
+    public string Emulator { get; init; } = "qemu-system-x86_64";
+
+    /// <summary>
+    /// Whether guests of type <c>kvm</c> may use KVM. False by default: on these hosts /dev/kvm opens but KVM guests hang
+    /// (README), so the caller must have probed it (tools/guest/accel does) before setting this.
+    /// </summary>
+    public bool KvmUsable { get; init; }
+
+    /// <summary>Start the autostart domains that are not running when the driver opens (virtd does; tests opt in).</summary>
+    public bool AutostartOnOpen { get; init; }
+
+    /// <summary>How long a starting QEMU has to answer on its monitor (TCG on a loaded host is slow to start).</summary>
+    public TimeSpan QmpTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>SIGTERM to SIGKILL for destroy (libvirt waits 10 s too), and all of the wait for destroy --graceful.</summary>
+    public TimeSpan DestroyGrace { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a worker whose QEMU has exited waits for virtd to read the outcome before it exits anyway.</summary>
+    public TimeSpan WorkerLinger { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary><c>RUN/qemu</c>: per guest <c>UUID.state</c>, <c>UUID.xml</c> (the live definition), and the sockets.</summary>
+    public string GuestRunDirectory => Path.Combine(RunDirectory ?? Path.Combine(StateDirectory, "run"), "qemu");
+
+    /// <summary><c>STATE/qemu/log</c>: per guest <c>UUID.log</c> (worker and QEMU) and <c>UUID.console.log</c>, kept across starts.</summary>
+    public string LogDirectory => Path.Combine(DriverDirectory, "log");
+
+    /// <summary><c>STATE/cache/qemu</c>: probed QEMU capabilities, per binary identity.</summary>
+    public string CapabilitiesCacheDirectory => Path.Combine(StateDirectory, "cache", "qemu");
+
     /// <summary><c>STATE/qemu</c>.</summary>
     public string DriverDirectory => Path.Combine(StateDirectory, "qemu");
 

@@ -265,28 +265,27 @@ public sealed class QemuDomainDriverTests
     }
 
     [Test]
-    public async Task Lifecycle_calls_say_plainly_what_cannot_be_done_yet()
+    public async Task Lifecycle_calls_on_a_shut_off_domain_are_refused_and_a_missing_worker_is_named()
     {
-        var driver = await OpenAsync();
+        var driver = await QemuDomainDriver.OpenAsync(Options with { VmmBinary = "/nonexistent/virt-vmm" }, _events, _log, CancellationToken.None);
         await driver.DefineDomainAsync(DomainXml("web1", Uuid1), CancellationToken.None);
         var web1 = DomainRef.ByName("web1");
 
         var start = Assert.ThrowsAsync<VirtException>(async () => await driver.StartDomainAsync(web1, false, CancellationToken.None));
-        var create = Assert.ThrowsAsync<VirtException>(async () => await driver.CreateDomainAsync(DomainXml("t1"), false, CancellationToken.None));
         var createBad = Assert.ThrowsAsync<VirtException>(async () => await driver.CreateDomainAsync("<domain", false, CancellationToken.None));
         var destroy = Assert.ThrowsAsync<VirtException>(async () => await driver.DestroyDomainAsync(web1, false, CancellationToken.None));
         var suspend = Assert.ThrowsAsync<VirtException>(async () => await driver.SuspendDomainAsync(web1, CancellationToken.None));
         var unknown = Assert.ThrowsAsync<VirtException>(async () => await driver.StartDomainAsync(DomainRef.ByName("nosuch"), false, CancellationToken.None));
 
-        Assert.That(start!.Reason, Is.EqualTo(VirtErrorReason.OperationUnsupported));
-        Assert.That(start.Message, Does.Contain("cannot run guests yet"));
-        Assert.That(create!.Reason, Is.EqualTo(VirtErrorReason.OperationUnsupported));
+        Assert.That(start!.Reason, Is.EqualTo(VirtErrorReason.Internal));
+        Assert.That(start.Message, Does.Contain("/nonexistent/virt-vmm"));
         Assert.That(createBad!.Reason, Is.EqualTo(VirtErrorReason.InvalidXml));
         Assert.That(destroy!.Reason, Is.EqualTo(VirtErrorReason.OperationInvalid));
         Assert.That(destroy.Message, Is.EqualTo("Cannot destroy domain 'web1': it is shut off; domain is not running."));
         Assert.That(suspend!.Reason, Is.EqualTo(VirtErrorReason.OperationInvalid));
         Assert.That(unknown!.Reason, Is.EqualTo(VirtErrorReason.DomainNotFound));
-        Assert.That(await driver.ListDomainsAsync(DomainListFilter.All, CancellationToken.None), Has.Count.EqualTo(1), "create stored nothing");
+        Assert.That((await driver.LookupDomainAsync(web1, CancellationToken.None)).State, Is.EqualTo(DomainState.Shutoff));
+        Assert.That(Directory.EnumerateFiles(Path.Combine(_state, "run", "qemu")), Is.Empty, "a failed start leaves no run state");
     }
 
     [Test]

@@ -261,7 +261,7 @@ public sealed class VirtdDomainTests
         yield return Case("undefine of an unknown domain", v => v.UndefineDomainAsync("nosuch"), StatusCode.NotFound, ErrorReason.DomainNotFound);
         yield return Case("autostart of an unknown domain", v => v.SetDomainAutostartAsync("nosuch", true), StatusCode.NotFound, ErrorReason.DomainNotFound);
         yield return Case("dumpxml of an unknown domain", v => v.GetDomainXmlAsync("nosuch"), StatusCode.NotFound, ErrorReason.DomainNotFound);
-        yield return Case("start, which needs the VMM worker", v => v.StartDomainAsync("web1"), StatusCode.Unimplemented, ErrorReason.OperationUnsupported);
+        yield return Case("create with a kernel that does not exist", v => v.CreateDomainAsync(Xml("nokernel").Replace("</os>", "<kernel>/nonexistent/vmlinuz</kernel></os>", StringComparison.Ordinal)), StatusCode.InvalidArgument, ErrorReason.InvalidArgument);
         yield return Case("destroy of a shut-off domain", v => v.DestroyDomainAsync("web1"), StatusCode.FailedPrecondition, ErrorReason.OperationInvalid);
         yield return new TestCaseData((Func<VirtConnection, Task>)(v => v.DefineDomainAsync(Xml("web3"))), StatusCode.PermissionDenied, (ErrorReason?)ErrorReason.ReadOnly, true)
             .SetName("Bad input: define over the read-only socket");

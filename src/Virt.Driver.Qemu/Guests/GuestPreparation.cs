@@ -1,0 +1,79 @@
+using Virt.Domain;
+using Virt.Qemu.Capabilities;
+using Virt.Qemu.CommandLine;
+
+namespace Virt.Driver.Qemu;
+
+/// <summary>
+/// libvirt's PrepareHost step for one start: the files the definition names must exist (checked before anything is
+/// spawned, so the error names the path instead of QEMU's exit), the serial console is put on a socket the worker
+/// holds (with QEMU appending it to the console log), and the argv is built.
+/// </summary>
+internal static class GuestPreparation
+{
+    public const string ConsoleAlias = "serial0";
+
+    /// <summary>Refuses a start whose kernel, initrd, loader or disk image is missing, naming the file and the element.</summary>
+    public static void CheckHostFiles(DomainDefinition definition)
+    {
+        Require(definition.Name, definition.Os.Kernel, "/domain/os/kernel", "kernel");
+        Require(definition.Name, definition.Os.Initrd, "/domain/os/initrd", "initrd");
+        for (var i = 0; i < definition.Devices.Disks.Count; i++)
+        {
+            var disk = definition.Devices.Disks[i];
+            if (disk.Type is DiskType.File or DiskType.Block && disk.Source is { } source)
+            {
+                var path = disk.Type == DiskType.File ? source.File : source.Dev;
+                Require(definition.Name, path, $"/domain/devices/disk[{i + 1}]/source", $"{disk.Device.ToString().ToLowerInvariant()} image for {disk.Target.Dev}");
+            }
+        }
+    }
+
+    /// <summary>
+    /// The definition QEMU is started with: the first serial port (the console) becomes a Unix socket in the run
+    /// directory that the worker connects to, logged by QEMU with append semantics, so the log survives restarts and
+    /// nobody but the worker holds the guest's console.
+    /// </summary>
+    public static DomainDefinition WithWorkerConsole(DomainDefinition definition, GuestPaths paths)
+    {
+        if (definition.Devices.Serials.Count == 0)
+        {
+            return definition;
+        }
+        var serial = definition.Devices.Serials[0] with
+        {
+            Type = CharDeviceType.Unix,
+            Source = new CharSource { Mode = CharSourceMode.Bind, Path = paths.ConsoleSocket },
+            Protocol = null,
+            LogFile = paths.ConsoleLog,
+            LogAppend = true,
+        };
+        var serials = new ValueList<CharDevice>(definition.Devices.Serials.Skip(1).Prepend(serial));
+        return definition with { Devices = definition.Devices with { Serials = serials } };
+    }
+
+    /// <summary>The argv, or a typed error naming what QEMU cannot do.</summary>
+    public static IReadOnlyList<string> BuildArgv(DomainDefinition definition, QemuCapabilities capabilities, QemuHostContext host)
+    {
+        try
+        {
+            return QemuCommandLine.Build(definition, capabilities, host);
+        }
+        catch (QemuCommandLineException e)
+        {
+            throw new VirtException(VirtErrorReason.XmlUnsupported, $"Cannot start domain '{definition.Name}': {e.Message}",
+                new Dictionary<string, string> { ["domain"] = definition.Name, ["element"] = e.Location }, e);
+        }
+    }
+
+    private static void Require(string domain, string? path, string element, string what)
+    {
+        if (path is null || File.Exists(path))
+        {
+            return;
+        }
+        throw new VirtException(VirtErrorReason.InvalidArgument,
+            $"Cannot start domain '{domain}': the {what} '{path}' does not exist ({element}); create it or change the path.",
+            new Dictionary<string, string> { ["domain"] = domain, ["path"] = path, ["element"] = element });
+    }
+}

@@ -1,0 +1,84 @@
+using System.Diagnostics;
+
+namespace Virt.Driver.Qemu;
+
+/// <summary>
+/// virtd's handle on one running guest: its worker's socket, the event pump that applies the worker's events, and
+/// how far it got, so a job can wait until what it caused is visible to reads.
+/// </summary>
+internal sealed class RunningGuest(Guid uuid, GuestPaths paths, Process? worker)
+{
+    private readonly Lock _lock = new();
+    private readonly List<(ulong Sequence, TaskCompletionSource Done)> _waiters = [];
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private ulong _applied;
+
+    public Guid Uuid { get; } = uuid;
+
+    public GuestPaths Paths { get; } = paths;
+
+    /// <summary>The worker, when this virtd started it (after a restart it is another process's child).</summary>
+    public Process? Worker { get; } = worker;
+
+    public CancellationTokenSource PumpStop { get; } = new();
+
+    public Task Pump { get; set; } = Task.CompletedTask;
+
+    /// <summary>Completes once the guest's shut-off is committed.</summary>
+    public Task Stopped => _stopped.Task;
+
+    public ulong Applied
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _applied;
+            }
+        }
+    }
+
+    public void MarkApplied(ulong sequence)
+    {
+        lock (_lock)
+        {
+            _applied = Math.Max(_applied, sequence);
+            for (var i = _waiters.Count - 1; i >= 0; i--)
+            {
+                if (_waiters[i].Sequence <= _applied)
+                {
+                    _waiters[i].Done.TrySetResult();
+                    _waiters.RemoveAt(i);
+                }
+            }
+        }
+    }
+
+    public void MarkStopped()
+    {
+        _stopped.TrySetResult();
+        lock (_lock)
+        {
+            foreach (var (_, done) in _waiters)
+            {
+                done.TrySetResult();
+            }
+            _waiters.Clear();
+        }
+    }
+
+    /// <summary>Waits until the events up to <paramref name="sequence"/> are committed (or the guest has stopped).</summary>
+    public Task WaitAppliedAsync(ulong sequence, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (_applied >= sequence || _stopped.Task.IsCompleted)
+            {
+                return Task.CompletedTask;
+            }
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiters.Add((sequence, done));
+            return done.Task.WaitAsync(cancellationToken);
+        }
+    }
+}

@@ -1,0 +1,443 @@
+using System.Globalization;
+using System.Net.Sockets;
+using System.Text.Json.Nodes;
+using Virt.Domain;
+using Virt.Domain.Xml;
+using Virt.Qemu.Capabilities;
+using Virt.Qemu.CommandLine;
+using Virt.Vmm.Protocol;
+
+namespace Virt.Driver.Qemu;
+
+/// <summary>
+/// Running guests: launching a worker, applying its events, reconnecting to workers after a restart of virtd, and
+/// noticing workers that are gone. The worker is the authority on the guest's state; virtd commits what it reports,
+/// in sequence order, and a job that caused a change waits until the change is committed before it returns.
+/// </summary>
+public sealed partial class QemuDomainDriver
+{
+    /// <summary>
+    /// Runs any QMP command on a running domain's QEMU through its worker (the worker protocol's passthrough) and
+    /// returns QEMU's <c>return</c> value. For features built on QMP in this driver (balloon, vCPU pinning,
+    /// statistics); the caller holds whatever job the feature needs. QEMU's refusal is
+    /// <see cref="VirtErrorReason.HypervisorError"/> with the QMP error class in the metadata (<c>qmpClass</c>).
+    /// </summary>
+    internal async Task<JsonNode?> ExecuteQmpAsync(Guid uuid, string command, JsonObject? arguments, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(command);
+        var current = Find(Volatile.Read(ref _snapshot), DomainRef.ByUuid(uuid));
+        var guest = RequireGuest(current, $"run '{command}' on");
+        var response = await CallAsync(guest, current.Name, new WorkerRequest
+        {
+            Qmp = new QmpRequest { Command = command, ArgumentsJson = arguments?.ToJsonString() ?? "" },
+        }, cancellationToken).ConfigureAwait(false);
+        if (response.KindCase != WorkerResponse.KindOneofCase.Qmp)
+        {
+            throw new VirtException(VirtErrorReason.Internal, $"The VMM worker of domain '{current.Name}' answered a QMP call with {response.KindCase}.");
+        }
+        if (response.Qmp.ResultCase == QmpReply.ResultOneofCase.Error)
+        {
+            throw new VirtException(VirtErrorReason.HypervisorError, $"QEMU refused '{command}' for domain '{current.Name}': {response.Qmp.Error.Message}",
+                new Dictionary<string, string> { ["domain"] = current.Name, ["command"] = command, ["qmpClass"] = response.Qmp.Error.QmpClass });
+        }
+        return JsonNode.Parse(response.Qmp.ReturnJson);
+    }
+
+    private RunningGuest RequireGuest(DomainSummary current, string operation) =>
+        current.IsActive && _running.TryGetValue(current.Uuid, out var guest)
+            ? guest
+            : throw VirtException.OperationInvalid(current.Name, operation, current.State, "domain is not running");
+
+    /// <summary>One worker call; a worker error becomes the matching <see cref="VirtException"/>.</summary>
+    private static async Task<WorkerResponse> CallAsync(RunningGuest guest, string name, WorkerRequest request, CancellationToken cancellationToken)
+    {
+        WorkerResponse response;
+        try
+        {
+            response = await VmmClient.CallAsync(guest.Paths.ControlSocket, request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (VmmUnreachableException e)
+        {
+            throw new VirtException(VirtErrorReason.VmmUnreachable, $"The VMM worker of domain '{name}' does not answer: {e.Message}",
+                new Dictionary<string, string> { ["domain"] = name }, e);
+        }
+        if (response.KindCase == WorkerResponse.KindOneofCase.Error)
+        {
+            var error = response.Error;
+            var reason = error.Code switch
+            {
+                WorkerErrorCode.InvalidState => VirtErrorReason.OperationInvalid,
+                WorkerErrorCode.Timeout => VirtErrorReason.OperationTimeout,
+                WorkerErrorCode.ConsoleBusy => VirtErrorReason.ConsoleBusy,
+                WorkerErrorCode.Unsupported => VirtErrorReason.OperationUnsupported,
+                WorkerErrorCode.InvalidArgument => VirtErrorReason.InvalidArgument,
+                _ => VirtErrorReason.HypervisorError,
+            };
+            throw new VirtException(reason, $"Domain '{name}': {error.Message}.", new Dictionary<string, string> { ["domain"] = name });
+        }
+        return response;
+    }
+
+    /// <summary>Starts QEMU through a new worker and commits the running domain (PrepareHost, Launch, FinishStartup).</summary>
+    private async Task<DomainSummary> LaunchAsync(DomainDefinition definition, DomainSummary? existing, bool startPaused, CancellationToken cancellationToken)
+    {
+        GuestPreparation.CheckHostFiles(definition);
+        var emulator = definition.Devices.Emulator ?? _options.Emulator;
+        QemuCapabilities capabilities;
+        try
+        {
+            capabilities = await _capabilities.GetAsync(emulator, cancellationToken).ConfigureAwait(false);
+        }
+        catch (FileNotFoundException e)
+        {
+            throw new VirtException(VirtErrorReason.InvalidArgument, $"Cannot start domain '{definition.Name}': {e.Message}",
+                new Dictionary<string, string> { ["domain"] = definition.Name, ["path"] = emulator, ["element"] = "/domain/devices/emulator" }, e);
+        }
+        var paths = new GuestPaths(definition.Uuid, _options);
+        Directory.CreateDirectory(_options.GuestRunDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        Directory.CreateDirectory(_options.LogDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        Directory.CreateDirectory(paths.GuestDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var host = new QemuHostContext { KvmUsable = _options.KvmUsable, MonitorSocketPath = paths.QmpSocket, GuestDirectory = paths.GuestDirectory };
+        var argv = GuestPreparation.BuildArgv(GuestPreparation.WithWorkerConsole(definition, paths), capabilities, host);
+        var id = Interlocked.Increment(ref _nextId);
+        var live = definition with { Id = id };
+        // The live definition is on disk before the worker exists: a virtd restarted at any instant finds it.
+        await _liveDefinitions.SaveAsync(paths.LiveDefinitionName, DomainXml.Format(live), CancellationToken.None).ConfigureAwait(false);
+        var spec = new LaunchSpec
+        {
+            DomainUuid = definition.Uuid.ToString("D"),
+            DomainName = definition.Name,
+            DomainId = id,
+            QmpSocket = paths.QmpSocket,
+            ConsoleSocket = definition.Devices.Serials.Count > 0 ? paths.ConsoleSocket : "",
+            ConsoleAlias = definition.Devices.Serials.Count > 0 ? GuestPreparation.ConsoleAlias : "",
+            ControlSocket = paths.ControlSocket,
+            StateFile = paths.StateFile,
+            LogFile = paths.LogFile,
+            StartPaused = startPaused,
+            OnPoweroff = DomainXmlNames.LifecycleAction.ToXml(definition.OnPoweroff),
+            OnReboot = DomainXmlNames.LifecycleAction.ToXml(definition.OnReboot),
+            OnCrash = DomainXmlNames.LifecycleAction.ToXml(definition.OnCrash),
+            QmpTimeoutSeconds = (uint)Math.Ceiling(_options.QmpTimeout.TotalSeconds),
+            LingerSeconds = (uint)Math.Ceiling(_options.WorkerLinger.TotalSeconds),
+        };
+        spec.Argv.AddRange(argv);
+        WorkerStatus status;
+        System.Diagnostics.Process worker;
+        try
+        {
+            (status, worker) = await VmmLauncher.LaunchAsync(VmmBinary, spec, _options.QmpTimeout + TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            RemoveGuestFiles(paths);
+            throw;
+        }
+        var guest = new RunningGuest(definition.Uuid, paths, worker);
+        _running[definition.Uuid] = guest;
+        var persistent = existing?.Persistent == true ? existing.Definition : null;
+        Update(definition.Uuid, _ => new DomainSummary
+        {
+            Definition = live,
+            InactiveDefinition = persistent is null || persistent == definition ? null : persistent,
+            Persistent = persistent is not null,
+            Autostart = existing?.Autostart ?? false,
+            Id = id,
+            State = (DomainState)status.State,
+            Reason = status.Reason,
+        }, null);
+        QemuDriverLog.Started(_logger, definition.Name, definition.Uuid, id, status.QemuPid, status.WorkerPid);
+        guest.Pump = Task.Run(() => PumpAsync(guest, definition.Name), CancellationToken.None);
+        // The start's own events (Started, and Suspended for --paused) are committed before the call returns.
+        await guest.WaitAppliedAsync(status.Sequence, cancellationToken).ConfigureAwait(false);
+        return Volatile.Read(ref _snapshot).ByUuid.GetValueOrDefault(definition.Uuid) ?? throw VirtException.DomainNotFound(DomainRef.ByUuid(definition.Uuid));
+    }
+
+    private string VmmBinary => _options.VmmBinary ?? Path.Combine(AppContext.BaseDirectory, "virt-vmm");
+
+    /// <summary>Follows a worker's events until its guest stops; a worker that goes away is handled as gone.</summary>
+    private async Task PumpAsync(RunningGuest guest, string name)
+    {
+        var token = guest.PumpStop.Token;
+        while (!token.IsCancellationRequested)
+        {
+            try
+            {
+                var (response, stream) = await VmmClient.OpenAsync(guest.Paths.ControlSocket,
+                    new WorkerRequest { Subscribe = new SubscribeRequest { AfterSequence = guest.Applied } }, token).ConfigureAwait(false);
+                await using (stream.ConfigureAwait(false))
+                {
+                    while (await WorkerWire.ReadAsync(stream, WorkerEvent.Parser, token).ConfigureAwait(false) is { } recorded)
+                    {
+                        Apply(guest, recorded);
+                        if (recorded.State == GuestStates.Shutoff)
+                        {
+                            return;
+                        }
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or SocketException)
+            {
+                QemuDriverLog.WorkerStreamLost(_logger, name, guest.Uuid, e.Message);
+            }
+            // The stream ended before the guest stopped: the worker died, or is about to.
+            try
+            {
+                var status = await VmmClient.CallAsync(guest.Paths.ControlSocket, new WorkerRequest { Status = new StatusRequest() }, token).ConfigureAwait(false);
+                if (status.KindCase == WorkerResponse.KindOneofCase.Status)
+                {
+                    continue;
+                }
+            }
+            catch (VmmUnreachableException)
+            {
+                // Gone.
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                return;
+            }
+            WorkerGone(guest, name);
+            return;
+        }
+    }
+
+    /// <summary>Commits one worker event: the state it left the guest in, and libvirt's lifecycle event if there is one.</summary>
+    private void Apply(RunningGuest guest, WorkerEvent recorded)
+    {
+        if (recorded.Sequence <= guest.Applied)
+        {
+            return;
+        }
+        if (recorded.State == GuestStates.Shutoff)
+        {
+            CommitStopped(guest, recorded.Reason, recorded.LifecycleType, recorded.LifecycleDetail);
+            guest.MarkApplied(recorded.Sequence);
+            return;
+        }
+        Update(guest.Uuid,
+            latest => latest is null || !latest.IsActive ? latest : latest with { State = (DomainState)recorded.State, Reason = recorded.Reason },
+            latest => recorded.LifecycleType == GuestStates.NoEvent ? null
+                : new DomainLifecycleEvent(latest.Name, guest.Uuid, (DomainEventType)recorded.LifecycleType, recorded.LifecycleDetail));
+        guest.MarkApplied(recorded.Sequence);
+    }
+
+    /// <summary>The guest is shut off: commit it (a transient domain goes away), then let the worker go and tidy up.</summary>
+    private void CommitStopped(RunningGuest guest, int reason, int lifecycleType, int lifecycleDetail)
+    {
+        var before = Update(guest.Uuid,
+            latest => latest is null ? null : StoppedSummary(latest, reason),
+            latest => lifecycleType == GuestStates.NoEvent ? null : new DomainLifecycleEvent(latest.Name, guest.Uuid, (DomainEventType)lifecycleType, lifecycleDetail),
+            returnLatest: true);
+        _running.TryRemove(guest.Uuid, out _);
+        guest.MarkStopped();
+        QemuDriverLog.Stopped(_logger, before?.Name ?? "?", guest.Uuid, reason);
+        _ = Task.Run(() => ReleaseWorkerAsync(guest), CancellationToken.None);
+    }
+
+    private static DomainSummary? StoppedSummary(DomainSummary latest, int reason) =>
+        !latest.Persistent ? null : latest with
+        {
+            Definition = (latest.InactiveDefinition ?? latest.Definition) with { Id = null },
+            InactiveDefinition = null,
+            Id = -1,
+            State = DomainState.Shutoff,
+            Reason = reason,
+            CpuTimeNs = 0,
+        };
+
+    private async Task ReleaseWorkerAsync(RunningGuest guest)
+    {
+        try
+        {
+            await VmmClient.CallAsync(guest.Paths.ControlSocket, new WorkerRequest { Release = new ReleaseRequest() }, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or SocketException or OperationCanceledException)
+        {
+            // A worker that is gone has nothing to release; its files are removed below.
+        }
+        if (guest.Worker is { } worker)
+        {
+            // Our child: reap it now rather than leave a zombie.
+            await worker.WaitForExitAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10)).ContinueWith(_ => worker.Dispose(), TaskScheduler.Default).ConfigureAwait(false);
+        }
+        RemoveGuestFiles(guest.Paths);
+    }
+
+    private void RemoveGuestFiles(GuestPaths paths)
+    {
+        try
+        {
+            File.Delete(Path.Combine(_options.GuestRunDirectory, paths.LiveDefinitionName + ".xml"));
+            File.Delete(paths.StateFile);
+            File.Delete(paths.ControlSocket);
+            File.Delete(paths.QmpSocket);
+            File.Delete(paths.ConsoleSocket);
+            if (Directory.Exists(paths.GuestDirectory))
+            {
+                Directory.Delete(paths.GuestDirectory, recursive: true);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            QemuDriverLog.CleanupFailed(_logger, paths.Uuid, e.Message);
+        }
+    }
+
+    /// <summary>
+    /// The worker does not answer. Its state file says how the guest ended if the worker recorded it; otherwise the
+    /// worker died with the guest running: QEMU (if it still runs) is killed, and the guest is reported crashed.
+    /// </summary>
+    private void WorkerGone(RunningGuest guest, string name)
+    {
+        WorkerStatus? recorded = null;
+        try
+        {
+            recorded = WorkerStateFile.Read(guest.Paths.StateFile);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+        {
+            QemuDriverLog.StateFileUnreadable(_logger, guest.Paths.StateFile, e.Message);
+        }
+        if (recorded is { State: GuestStates.Shutoff })
+        {
+            CommitStopped(guest, recorded.Reason, GuestStates.EventStopped, StoppedDetail(recorded.Reason));
+            return;
+        }
+        if (recorded is { QemuPid: > 0 })
+        {
+            KillOrphanedQemu(recorded.QemuPid, guest.Uuid);
+        }
+        QemuDriverLog.WorkerGone(_logger, name, guest.Uuid);
+        CommitStopped(guest, GuestStates.ShutoffCrashed, GuestStates.EventStopped, GuestStates.StoppedFailed);
+    }
+
+    private static int StoppedDetail(int shutoffReason) => shutoffReason switch
+    {
+        GuestStates.ShutoffShutdown => GuestStates.StoppedShutdown,
+        GuestStates.ShutoffDestroyed => GuestStates.StoppedDestroyed,
+        _ => GuestStates.StoppedFailed,
+    };
+
+    /// <summary>Kills a QEMU whose worker is gone, if that pid is still this guest's QEMU (its command line names the UUID).</summary>
+    private void KillOrphanedQemu(int pid, Guid uuid)
+    {
+        try
+        {
+            var commandLine = File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/cmdline");
+            if (!commandLine.Contains(uuid.ToString("D"), StringComparison.Ordinal))
+            {
+                return;
+            }
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            process.Kill();
+            QemuDriverLog.OrphanKilled(_logger, pid, uuid);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            // Already gone.
+        }
+    }
+
+    /// <summary>
+    /// virtd started: every guest with a state file under RUN/qemu is either reconnected (its worker answers and QEMU
+    /// runs) or reported shut off with the reason its worker recorded, or crashed when it recorded none.
+    /// </summary>
+    private async Task ReconnectAsync(CancellationToken cancellationToken)
+    {
+        if (!Directory.Exists(_options.GuestRunDirectory))
+        {
+            return;
+        }
+        foreach (var stateFile in Directory.EnumerateFiles(_options.GuestRunDirectory, "*.state"))
+        {
+            if (!Guid.TryParseExact(Path.GetFileNameWithoutExtension(stateFile), "D", out var uuid))
+            {
+                continue;
+            }
+            var paths = new GuestPaths(uuid, _options);
+            DomainDefinition? live = null;
+            try
+            {
+                var xml = await File.ReadAllTextAsync(Path.Combine(_options.GuestRunDirectory, paths.LiveDefinitionName + ".xml"), cancellationToken).ConfigureAwait(false);
+                live = DomainXml.Parse(xml, _options.ParseOptions);
+            }
+            catch (Exception e) when (e is IOException or DefinitionException or UnauthorizedAccessException)
+            {
+                QemuDriverLog.StateFileUnreadable(_logger, paths.StateFile, "its live definition does not load: " + e.Message);
+            }
+            WorkerStatus? status = null;
+            try
+            {
+                using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                budget.CancelAfter(TimeSpan.FromSeconds(5));
+                var response = await VmmClient.CallAsync(paths.ControlSocket, new WorkerRequest { Status = new StatusRequest() }, budget.Token).ConfigureAwait(false);
+                status = response.Status;
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                // Not reachable: handled as gone below.
+            }
+            var guest = new RunningGuest(uuid, paths, null);
+            if (live is null)
+            {
+                if (status is not null && GuestStates.IsActive(status.State))
+                {
+                    await VmmClient.CallAsync(paths.ControlSocket, new WorkerRequest { Kill = new KillRequest { GraceMs = 0 } }, cancellationToken).ConfigureAwait(false);
+                }
+                await ReleaseWorkerAsync(guest).ConfigureAwait(false);
+                continue;
+            }
+            var persistent = Volatile.Read(ref _snapshot).ByUuid.GetValueOrDefault(uuid);
+            var id = status?.DomainId ?? live.Id ?? 0;
+            _nextId = Math.Max(_nextId, id);
+            // Seen as running until the worker's answer (or its absence) says otherwise.
+            Update(uuid, _ => new DomainSummary
+            {
+                Definition = live,
+                InactiveDefinition = persistent is null || persistent.Definition == live with { Id = null } ? null : persistent.Definition,
+                Persistent = persistent is not null,
+                Autostart = persistent?.Autostart ?? false,
+                Id = id,
+                State = status is not null && GuestStates.IsActive(status.State) ? (DomainState)status.State : DomainState.Running,
+                Reason = status?.Reason ?? 0,
+            }, null);
+            _running[uuid] = guest;
+            if (status is null)
+            {
+                WorkerGone(guest, live.Name);
+                continue;
+            }
+            guest.MarkApplied(status.Sequence);
+            if (!GuestStates.IsActive(status.State))
+            {
+                CommitStopped(guest, status.Reason, GuestStates.EventStopped, StoppedDetail(status.Reason));
+                continue;
+            }
+            QemuDriverLog.Reconnected(_logger, live.Name, uuid, id, status.QemuPid, status.WorkerPid);
+            guest.Pump = Task.Run(() => PumpAsync(guest, live.Name), CancellationToken.None);
+        }
+    }
+
+    /// <summary>Autostart domains that are not running start now, one after another; a failure is logged, not fatal.</summary>
+    private async Task AutostartAsync()
+    {
+        foreach (var domain in Volatile.Read(ref _snapshot).ByName.Values.Where(d => d.Autostart && !d.IsActive))
+        {
+            try
+            {
+                await StartDomainAsync(DomainRef.ByUuid(domain.Uuid), startPaused: false, CancellationToken.None).ConfigureAwait(false);
+                QemuDriverLog.Autostarted(_logger, domain.Name, domain.Uuid);
+            }
+            catch (VirtException e)
+            {
+                QemuDriverLog.AutostartFailed(_logger, domain.Name, domain.Uuid, e.Message);
+            }
+        }
+    }
+}

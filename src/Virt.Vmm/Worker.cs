@@ -1,0 +1,588 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
+using Virt.Qemu.Qmp;
+using Virt.Vmm.Protocol;
+using static Virt.Vmm.Protocol.GuestStates;
+
+namespace Virt.Vmm;
+
+/// <summary>
+/// One guest: QEMU as a child, its QMP monitor, its console, and the guest's state in libvirt's terms. Every state
+/// change is an event with a sequence number, appended under one lock together with the state it leaves, and the
+/// state file is rewritten with it, so a subscriber (virtd) that resumes from a sequence misses nothing and a virtd
+/// that finds the worker gone still finds the last state on disk.
+/// </summary>
+internal sealed class Worker : IAsyncDisposable
+{
+    private static readonly TimeSpan _quitGrace = TimeSpan.FromSeconds(5);
+
+    private readonly LaunchSpec _spec;
+    private readonly Lock _lock = new();
+    private readonly List<WorkerEvent> _events = [];
+    private readonly List<Channel<WorkerEvent>> _subscribers = [];
+    private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Process? _qemu;
+    private QmpConnection? _qmp;
+    private ConsoleRelay? _console;
+    private ControlServer? _server;
+    private Task _eventPump = Task.CompletedTask;
+    private int _qemuPid;
+    private int _state = Paused;
+    private int _reason = PausedStartingUp;
+    private long _startTimeMs;
+    private int? _exitCode;
+    private bool _destroyRequested;
+    private bool _fakeReboot;
+    private bool _panicked;
+    private int _pauseReason = PausedUnknown;
+
+    public Worker(LaunchSpec spec)
+    {
+        _spec = spec;
+    }
+
+    public string ConsoleAlias => _spec.ConsoleAlias;
+
+    /// <summary>Starts QEMU and brings the guest to running (or paused); on any failure leaves nothing behind.</summary>
+    public async Task<LaunchResult> LaunchAsync()
+    {
+        var logStart = new FileInfo(_spec.LogFile).Length;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(_spec.QmpTimeoutSeconds == 0 ? 60 : _spec.QmpTimeoutSeconds));
+        try
+        {
+            var start = new ProcessStartInfo(_spec.Argv[0]) { UseShellExecute = false };
+            foreach (var argument in _spec.Argv.Skip(1))
+            {
+                start.ArgumentList.Add(argument);
+            }
+            _qemu = Process.Start(start) ?? throw new InvalidOperationException($"{_spec.Argv[0]} did not start");
+            _qemuPid = _qemu.Id;
+            _startTimeMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            WorkerLog.Write($"QEMU started, pid {_qemuPid}");
+            var qemu = _qemu;
+            _qmp = await QmpConnection.ConnectWhenReadyAsync(_spec.QmpSocket, TimeSpan.FromSeconds(_spec.QmpTimeoutSeconds == 0 ? 60 : _spec.QmpTimeoutSeconds), () => qemu.HasExited, timeout.Token);
+            if (_spec.ConsoleSocket.Length > 0)
+            {
+                _console = await ConsoleRelay.ConnectAsync(_spec.ConsoleSocket, timeout.Token);
+            }
+            _eventPump = Task.Run(PumpEventsAsync, CancellationToken.None);
+            if (_spec.StartPaused)
+            {
+                lock (_lock)
+                {
+                    Record("VMM_STARTED", null, Paused, PausedUser, EventStarted, StartedBooted);
+                    Record("VMM_STARTED_PAUSED", null, Paused, PausedUser, EventSuspended, SuspendedPaused);
+                }
+            }
+            else
+            {
+                await _qmp.ExecuteAsync("cont", null, timeout.Token);
+                lock (_lock)
+                {
+                    Record("VMM_STARTED", null, Running, RunningBooted, EventStarted, StartedBooted);
+                }
+            }
+            _server = ControlServer.Start(_spec.ControlSocket, this);
+            _ = Task.Run(WatchExitAsync, CancellationToken.None);
+            lock (_lock)
+            {
+                return new LaunchResult { Status = StatusLocked() };
+            }
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or OperationCanceledException or QmpException or System.ComponentModel.Win32Exception or System.Net.Sockets.SocketException)
+        {
+            await AbandonLaunchAsync();
+            var detail = e is OperationCanceledException ? $"QEMU did not answer on its monitor within {_spec.QmpTimeoutSeconds} s" : e.Message;
+            var qemuSaid = LogSince(logStart);
+            return new LaunchResult
+            {
+                Error = new WorkerError
+                {
+                    Code = WorkerErrorCode.LaunchFailed,
+                    Message = qemuSaid.Length > 0 ? $"{detail}; QEMU said: {qemuSaid}" : detail,
+                },
+            };
+        }
+    }
+
+    /// <summary>Serves until QEMU has exited and virtd released the worker (or stopped waiting for it).</summary>
+    public async Task RunAsync()
+    {
+        await _exited.Task;
+        var linger = TimeSpan.FromSeconds(_spec.LingerSeconds == 0 ? 60 : _spec.LingerSeconds);
+        var released = await Task.WhenAny(_released.Task, Task.Delay(linger)) == _released.Task;
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
+        if (released)
+        {
+            // virtd has the outcome; otherwise the state file stays for the next virtd to read.
+            File.Delete(_spec.StateFile);
+        }
+        else
+        {
+            WorkerLog.Write($"not released within {linger.TotalSeconds:0} s; the state file stays for virtd");
+        }
+    }
+
+    public WorkerStatus Status()
+    {
+        lock (_lock)
+        {
+            return StatusLocked();
+        }
+    }
+
+    /// <summary>cont, stop, powerdown, reset, reboot.</summary>
+    public async Task<WorkerResponse> ControlAsync(ControlAction action, CancellationToken cancellationToken)
+    {
+        var qmp = RunningMonitor(out var refusal);
+        if (qmp is null)
+        {
+            return refusal!;
+        }
+        switch (action)
+        {
+            case ControlAction.Stop:
+                lock (_lock)
+                {
+                    _pauseReason = PausedUser;
+                }
+                await qmp.ExecuteAsync("stop", null, cancellationToken);
+                lock (_lock)
+                {
+                    if (_state == Running)
+                    {
+                        Record("VMM_PAUSED", null, Paused, PausedUser, EventSuspended, SuspendedPaused);
+                    }
+                }
+                break;
+            case ControlAction.Cont:
+                await qmp.ExecuteAsync("cont", null, cancellationToken);
+                lock (_lock)
+                {
+                    if (_state == Paused)
+                    {
+                        Record("VMM_RESUMED", null, Running, RunningUnpaused, EventResumed, ResumedUnpaused);
+                    }
+                }
+                break;
+            case ControlAction.Powerdown:
+                await qmp.ExecuteAsync("system_powerdown", null, cancellationToken);
+                break;
+            case ControlAction.Reset:
+                await qmp.ExecuteAsync("system_reset", null, cancellationToken);
+                break;
+            case ControlAction.Reboot:
+                lock (_lock)
+                {
+                    _fakeReboot = true;
+                }
+                await qmp.ExecuteAsync("system_powerdown", null, cancellationToken);
+                break;
+            default:
+                return Error(WorkerErrorCode.Unsupported, $"control action {action} is not known to this worker ({WorkerProgram.Version})");
+        }
+        return new WorkerResponse { Status = Status() };
+    }
+
+    /// <summary>Any QMP command, for features built in virtd (balloon, pinning, statistics).</summary>
+    public async Task<WorkerResponse> QmpAsync(QmpRequest request, CancellationToken cancellationToken)
+    {
+        var qmp = RunningMonitor(out var refusal);
+        if (qmp is null)
+        {
+            return refusal!;
+        }
+        JsonObject? arguments = null;
+        if (request.ArgumentsJson.Length > 0)
+        {
+            try
+            {
+                arguments = JsonNode.Parse(request.ArgumentsJson) as JsonObject
+                    ?? throw new JsonException("the arguments are not a JSON object");
+            }
+            catch (JsonException e)
+            {
+                return Error(WorkerErrorCode.InvalidArgument, $"QMP arguments for '{request.Command}' must be a JSON object: {e.Message}");
+            }
+        }
+        try
+        {
+            var result = await qmp.ExecuteAsync(request.Command, arguments, cancellationToken);
+            return new WorkerResponse { Qmp = new QmpReply { ReturnJson = result?.ToJsonString() ?? "null" } };
+        }
+        catch (QmpException e)
+        {
+            return new WorkerResponse { Qmp = new QmpReply { Error = new WorkerError { Code = WorkerErrorCode.Qmp, Message = e.Message, QmpClass = e.ErrorClass } } };
+        }
+    }
+
+    /// <summary>Stops QEMU with SIGTERM, then SIGKILL after the grace (destroy); answers once QEMU is reaped.</summary>
+    public async Task<WorkerResponse> KillAsync(KillRequest request, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (_exitCode is not null)
+            {
+                return new WorkerResponse { Status = StatusLocked() };
+            }
+            _destroyRequested = true;
+        }
+        Native.Signal(_qemuPid, request.GraceMs == 0 ? Native.SigKill : Native.SigTerm);
+        if (await WaitExitedAsync(TimeSpan.FromMilliseconds(request.GraceMs), cancellationToken) is false)
+        {
+            if (request.GracefulOnly)
+            {
+                lock (_lock)
+                {
+                    _destroyRequested = false;
+                }
+                return Error(WorkerErrorCode.Timeout, $"QEMU (pid {_qemuPid}) did not exit within {request.GraceMs} ms of SIGTERM; it was left running (graceful)");
+            }
+            Native.Signal(_qemuPid, Native.SigKill);
+            await _exited.Task.WaitAsync(cancellationToken);
+        }
+        return new WorkerResponse { Status = Status() };
+    }
+
+    /// <summary>The retained events after <paramref name="afterSequence"/> and a channel of the live ones, registered atomically.</summary>
+    public (IReadOnlyList<WorkerEvent> Replay, ChannelReader<WorkerEvent>? Live) Subscribe(ulong afterSequence)
+    {
+        lock (_lock)
+        {
+            var replay = _events.Where(e => e.Sequence > afterSequence).ToList();
+            if (_exitCode is not null)
+            {
+                return (replay, null);
+            }
+            var channel = Channel.CreateUnbounded<WorkerEvent>(new UnboundedChannelOptions { SingleReader = true });
+            _subscribers.Add(channel);
+            return (replay, channel.Reader);
+        }
+    }
+
+    public void Unsubscribe(ChannelReader<WorkerEvent> live)
+    {
+        lock (_lock)
+        {
+            _subscribers.RemoveAll(c => c.Reader == live);
+        }
+    }
+
+    public ConsoleRelay? Console => _console;
+
+    public void Release() => _released.TrySetResult();
+
+    /// <summary>SIGTERM to the worker: destroy the guest, then exit once virtd has read it (or the linger passes).</summary>
+    public void Terminate()
+    {
+        WorkerLog.Write("SIGTERM: destroying the guest");
+        _ = Task.Run(() => KillAsync(new KillRequest { GraceMs = 10_000 }, CancellationToken.None));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_qmp is not null)
+        {
+            await _qmp.DisposeAsync();
+        }
+        _console?.Dispose();
+        _qemu?.Dispose();
+    }
+
+    private QmpConnection? RunningMonitor(out WorkerResponse? refusal)
+    {
+        lock (_lock)
+        {
+            if (_exitCode is not null || _qmp is null || !IsActive(_state))
+            {
+                refusal = Error(WorkerErrorCode.InvalidState, "QEMU is not running");
+                return null;
+            }
+            refusal = null;
+            return _qmp;
+        }
+    }
+
+    private static WorkerResponse Error(WorkerErrorCode code, string message) => new() { Error = new WorkerError { Code = code, Message = message } };
+
+    private async Task<bool> WaitExitedAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _exited.Task.WaitAsync(timeout, cancellationToken);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+    }
+
+    private WorkerStatus StatusLocked()
+    {
+        var status = new WorkerStatus
+        {
+            WorkerPid = Environment.ProcessId,
+            QemuPid = _exitCode is null ? _qemuPid : 0,
+            DomainUuid = _spec.DomainUuid,
+            DomainId = _spec.DomainId,
+            State = _state,
+            Reason = _reason,
+            StartTimeMs = _startTimeMs,
+            Sequence = _events.Count == 0 ? 0 : _events[^1].Sequence,
+            ConsoleAlias = _console is null ? "" : _spec.ConsoleAlias,
+        };
+        if (_exitCode is { } code)
+        {
+            status.QemuExit = code;
+        }
+        return status;
+    }
+
+    /// <summary>Under the lock: a new state and its event, delivered to subscribers and written to the state file.</summary>
+    private void Record(string name, JsonObject? data, int state, int reason, int lifecycleType, int lifecycleDetail)
+    {
+        var changed = state != _state || reason != _reason;
+        _state = state;
+        _reason = reason;
+        var recorded = new WorkerEvent
+        {
+            Sequence = (ulong)_events.Count + 1,
+            Name = name,
+            DataJson = data?.ToJsonString() ?? "{}",
+            TimeMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+            State = state,
+            Reason = reason,
+            LifecycleType = lifecycleType,
+            LifecycleDetail = lifecycleDetail,
+        };
+        _events.Add(recorded);
+        foreach (var subscriber in _subscribers)
+        {
+            subscriber.Writer.TryWrite(recorded);
+        }
+        if (changed || lifecycleType != NoEvent || _exitCode is not null)
+        {
+            try
+            {
+                WorkerStateFile.Write(_spec.StateFile, StatusLocked());
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                WorkerLog.Write($"cannot write {_spec.StateFile}: {e.Message}");
+            }
+        }
+    }
+
+    private async Task PumpEventsAsync()
+    {
+        await foreach (var qmpEvent in _qmp!.Events.ReadAllAsync())
+        {
+            Func<Task>? action;
+            lock (_lock)
+            {
+                action = OnQmpEventLocked(qmpEvent);
+            }
+            if (action is not null)
+            {
+                _ = Task.Run(action);
+            }
+        }
+    }
+
+    /// <summary>libvirt's qemu_process.c event handlers, in short; returns what to do about the event outside the lock.</summary>
+    private Func<Task>? OnQmpEventLocked(QmpEvent qmpEvent)
+    {
+        var data = qmpEvent.Data;
+        switch (qmpEvent.Name)
+        {
+            case "STOP":
+                if (_state == Running)
+                {
+                    Record("STOP", data, Paused, _pauseReason, EventSuspended, SuspendedPaused);
+                }
+                _pauseReason = PausedUnknown;
+                return null;
+            case "RESUME":
+                if (_state == Paused)
+                {
+                    Record("RESUME", data, Running, RunningUnpaused, EventResumed, ResumedUnpaused);
+                }
+                return null;
+            case "SHUTDOWN":
+            {
+                var reason = data["reason"]?.GetValue<string>() ?? "";
+                if (_destroyRequested || reason is "host-qmp-quit" or "guest-panic")
+                {
+                    Record("SHUTDOWN", data, _state, _reason, NoEvent, 0);
+                    return null;
+                }
+                var guest = data["guest"]?.GetValue<bool>() ?? false;
+                Record("SHUTDOWN", data, Shutdown, ShutdownUser, EventShutdown, guest ? ShutdownGuest : ShutdownHost);
+                var policy = _fakeReboot ? "restart" : reason == "guest-reset" ? _spec.OnReboot : _spec.OnPoweroff;
+                return AfterGuestStop(policy);
+            }
+            case "RESET":
+            {
+                var guest = data["guest"]?.GetValue<bool>() ?? false;
+                if (guest && _spec.OnReboot is "destroy" && !_fakeReboot)
+                {
+                    // QEMU has reset the machine already; on_reboot=destroy means the guest's reboot ends it.
+                    Record("RESET", data, Shutdown, ShutdownUser, EventShutdown, ShutdownGuest);
+                    return QuitAsync;
+                }
+                Record("RESET", data, _state, _reason, NoEvent, 0);
+                return null;
+            }
+            case "GUEST_PANICKED":
+                switch (_spec.OnCrash)
+                {
+                    case "restart" or "rename-restart":
+                        Record("GUEST_PANICKED", data, _state, _reason, NoEvent, 0);
+                        return FakeRebootAsync;
+                    case "preserve":
+                        Record("GUEST_PANICKED", data, GuestStates.Crashed, CrashedPanicked, EventCrashed, CrashedPanickedDetail);
+                        return null;
+                    default:
+                        _panicked = true;
+                        Record("GUEST_PANICKED", data, GuestStates.Crashed, CrashedPanicked, EventCrashed, CrashedPanickedDetail);
+                        return QuitAsync;
+                }
+            default:
+                Record(qmpEvent.Name, data, _state, _reason, NoEvent, 0);
+                return null;
+        }
+    }
+
+    private Func<Task>? AfterGuestStop(string policy) => policy switch
+    {
+        "restart" or "rename-restart" => FakeRebootAsync,
+        "preserve" => null,
+        _ => QuitAsync,
+    };
+
+    /// <summary>libvirt's qemuProcessFakeReboot: reset the stopped machine and let it run again.</summary>
+    private async Task FakeRebootAsync()
+    {
+        try
+        {
+            await _qmp!.ExecuteAsync("system_reset");
+            await _qmp.ExecuteAsync("cont");
+            lock (_lock)
+            {
+                _fakeReboot = false;
+                Record("VMM_REBOOTED", null, Running, RunningBooted, EventResumed, ResumedUnpaused);
+            }
+        }
+        catch (Exception e) when (e is IOException or QmpException)
+        {
+            WorkerLog.Write("the reboot failed: " + e.Message);
+        }
+    }
+
+    /// <summary>Ends QEMU for an on_poweroff/on_crash destroy: QMP quit, then SIGKILL if it lingers.</summary>
+    private async Task QuitAsync()
+    {
+        try
+        {
+            await _qmp!.ExecuteAsync("quit");
+        }
+        catch (Exception e) when (e is IOException or QmpException)
+        {
+            // The monitor closes as QEMU goes; the exit is what matters.
+        }
+        if (!await WaitExitedAsync(_quitGrace, CancellationToken.None))
+        {
+            Native.Signal(_qemuPid, Native.SigKill);
+        }
+    }
+
+    /// <summary>Reaps QEMU (at once: init here reaps orphans only every second or two) and records why it ended.</summary>
+    private async Task WatchExitAsync()
+    {
+        await _qemu!.WaitForExitAsync();
+        var code = _qemu.ExitCode;
+        // Let the monitor's last events (SHUTDOWN before the exit) be handled before deciding what the exit means.
+        try
+        {
+            await _eventPump.WaitAsync(TimeSpan.FromSeconds(2));
+        }
+        catch (TimeoutException)
+        {
+            WorkerLog.Write("QMP events did not end after QEMU exited");
+        }
+        _console?.GuestStopped();
+        lock (_lock)
+        {
+            _exitCode = code;
+            var (reason, detail) = _destroyRequested ? (ShutoffDestroyed, StoppedDestroyed)
+                : _panicked ? (ShutoffCrashed, StoppedCrashed)
+                : _state == Shutdown ? (ShutoffShutdown, StoppedShutdown)
+                : (ShutoffCrashed, StoppedFailed);
+            Record("VMM_QEMU_EXITED", new JsonObject { ["exit"] = code }, Shutoff, reason, EventStopped, detail);
+            foreach (var subscriber in _subscribers)
+            {
+                subscriber.Writer.TryComplete();
+            }
+            _subscribers.Clear();
+            WorkerLog.Write($"QEMU exited with {(code > 128 ? $"signal {code - 128}" : $"code {code}")}: shut off, reason {reason}");
+        }
+        _exited.TrySetResult();
+    }
+
+    /// <summary>Kills a QEMU that did not come up, reaps it and removes what the launch created.</summary>
+    private async Task AbandonLaunchAsync()
+    {
+        if (_qemu is not null)
+        {
+            try
+            {
+                if (!_qemu.HasExited)
+                {
+                    _qemu.Kill();
+                }
+                await _qemu.WaitForExitAsync();
+            }
+            catch (InvalidOperationException)
+            {
+                // It was never running.
+            }
+        }
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
+        foreach (var path in new[] { _spec.StateFile, _spec.QmpSocket, _spec.ConsoleSocket, _spec.ControlSocket })
+        {
+            if (path.Length > 0)
+            {
+                File.Delete(path);
+            }
+        }
+    }
+
+    private string LogSince(long offset)
+    {
+        try
+        {
+            using var log = new FileStream(_spec.LogFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            var start = Math.Max(offset, log.Length - 2048);
+            log.Position = start;
+            using var reader = new StreamReader(log, Encoding.UTF8);
+            var lines = reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Where(l => !l.Contains(" virt-vmm[", StringComparison.Ordinal));
+            return string.Join(" ", lines);
+        }
+        catch (IOException)
+        {
+            return "";
+        }
+    }
+}

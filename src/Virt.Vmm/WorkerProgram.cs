@@ -1,0 +1,57 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+using Virt.Vmm.Protocol;
+
+namespace Virt.Vmm;
+
+/// <summary>The worker's process set-up around <see cref="Worker"/>: its own session, stdio onto the log, the launch answer.</summary>
+internal static class WorkerProgram
+{
+    public static string Version { get; } =
+        typeof(WorkerProgram).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    public static async Task<int> RunAsync(LaunchSpec spec)
+    {
+        // stdout is virtd's pipe: keep a close-on-exec copy for the one answer, then point 0/1/2 away from virtd, so
+        // that neither this worker nor QEMU (which inherits 0-2) keeps any of virtd's pipes open after the launch.
+        var answerFd = Native.DuplicateCloseOnExec(1);
+        using (var log = File.OpenHandle(spec.LogFile, FileMode.Append, FileAccess.Write, FileShare.ReadWrite))
+        using (var devNull = File.OpenHandle("/dev/null", FileMode.Open, FileAccess.Read))
+        {
+            File.SetUnixFileMode(log, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            Native.Redirect(devNull.DangerousGetHandle().ToInt32(), 0);
+            Native.Redirect(log.DangerousGetHandle().ToInt32(), 1);
+            Native.Redirect(log.DangerousGetHandle().ToInt32(), 2);
+        }
+        Native.NewSession();
+        WorkerLog.Write($"virt-vmm {Version} for domain {spec.DomainName} ({spec.DomainUuid}), id {spec.DomainId}");
+
+        await using var worker = new Worker(spec);
+        // SIGTERM to the worker is a destroy: never leave QEMU running without its worker.
+        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true;
+            worker.Terminate();
+        });
+        var result = await worker.LaunchAsync();
+        try
+        {
+            await using var answer = new FileStream(new SafeFileHandle(answerFd, ownsHandle: true), FileAccess.Write, 1);
+            await WorkerWire.WriteAsync(answer, result, CancellationToken.None);
+        }
+        catch (IOException e)
+        {
+            // virtd died while waiting; the next one finds this guest through the state file and the socket.
+            WorkerLog.Write("virtd did not read the launch answer: " + e.Message);
+        }
+        if (result.ResultCase != LaunchResult.ResultOneofCase.Status)
+        {
+            WorkerLog.Write("launch failed: " + result.Error.Message);
+            return 1;
+        }
+        await worker.RunAsync();
+        WorkerLog.Write("exiting");
+        return 0;
+    }
+}

@@ -1,0 +1,162 @@
+using System.Diagnostics;
+using Virt.Testing;
+using static Virt.Driver.Qemu.Tests.TestSupport;
+
+namespace Virt.Driver.Qemu.Tests;
+
+/// <summary>
+/// The driver with real QEMU under TCG, the heartbeat guest and real VMM workers. One guest is booted per test and
+/// taken through as many steps as honestly belong together, since each boot costs seconds.
+/// </summary>
+[TestFixture]
+[NonParallelizable]
+public sealed class GuestLifecycleTests
+{
+    private static readonly TimeSpan _boot = TimeSpan.FromSeconds(90);
+
+    private string _state = null!;
+    private EventLog _events = null!;
+    private ListLogger _log = null!;
+    private QemuDomainDriver? _driver;
+
+    [SetUp]
+    public void CreateStateDirectory()
+    {
+        // Short: Unix socket paths must fit in 108 bytes.
+        _state = Directory.CreateTempSubdirectory("vq-").FullName;
+        _events = new EventLog();
+        _log = new ListLogger();
+    }
+
+    [TearDown]
+    public async Task DestroyAndDelete()
+    {
+        if (_driver is not null)
+        {
+            foreach (var domain in await _driver.ListDomainsAsync(DomainListFilter.ActiveOnly, CancellationToken.None))
+            {
+                await _driver.DestroyDomainAsync(DomainRef.ByUuid(domain.Uuid), graceful: false, CancellationToken.None);
+            }
+        }
+        Directory.Delete(_state, recursive: true);
+    }
+
+    private QemuDriverOptions Options => new() { StateDirectory = _state, HostCpus = 4, VmmBinary = GuestFixture.VmmBinary, WorkerLinger = TimeSpan.FromSeconds(5) };
+
+    private async Task<QemuDomainDriver> OpenAsync() => _driver = await QemuDomainDriver.OpenAsync(Options, _events, _log, CancellationToken.None);
+
+    private string ConsoleLog(Guid uuid) => Path.Combine(_state, "qemu", "log", $"{uuid}.console.log");
+
+    private string RunDir => Path.Combine(_state, "run", "qemu");
+
+    private IReadOnlyList<(DomainEventType Type, int Detail)> LifecycleEvents(Guid uuid) =>
+        [.. _events.SubscribeAsync(0, true, CancellationToken.None).ToBlockingEnumerable().TakeWhile(i => !i.IsCaughtUp)
+            .Select(i => i.Event?.Event).OfType<DomainLifecycleEvent>().Where(e => e.Uuid == uuid).Select(e => (e.Type, e.Detail))];
+
+    [Test]
+    [CancelAfter(300_000)]
+    public async Task A_guest_starts_suspends_resumes_shuts_down_by_acpi_starts_paused_and_is_destroyed(CancellationToken cancellationToken)
+    {
+        var guest = await TestGuest.GetAsync(cancellationToken);
+        var driver = await OpenAsync();
+        var uuid = Guid.NewGuid();
+        await driver.DefineDomainAsync(GuestFixture.Xml(guest, "hb", uuid), cancellationToken);
+        var domain = DomainRef.ByName("hb");
+
+        var started = await driver.StartDomainAsync(domain, startPaused: false, cancellationToken);
+        Assert.That((started.State, started.Reason, started.Id), Is.EqualTo((DomainState.Running, 1, 1)), "running (booted), id 1");
+        Assert.That((await driver.LookupDomainAsync(DomainRef.ById(1), cancellationToken)).Uuid, Is.EqualTo(uuid));
+        var beat = await GuestFixture.WaitForHeartbeatAsync(ConsoleLog(uuid), -1, _boot, cancellationToken);
+        var status = Virt.Vmm.Protocol.WorkerStateFile.Read(Path.Combine(RunDir, $"{uuid}.state"))!;
+        Assert.That((status.State, status.Reason, status.DomainId), Is.EqualTo((1, 1, 1)), "the worker recorded the run state");
+        Assert.That(Process.GetProcessById(status.QemuPid).HasExited, Is.False);
+
+        var paused = await driver.SuspendDomainAsync(domain, cancellationToken);
+        Assert.That((paused.State, paused.Reason), Is.EqualTo((DomainState.Paused, 1)), "paused (user)");
+        var atPause = GuestFixture.Heartbeats(ConsoleLog(uuid)).Count;
+        await Task.Delay(1500, cancellationToken);
+        Assert.That(GuestFixture.Heartbeats(ConsoleLog(uuid)).Count, Is.LessThanOrEqualTo(atPause + 1), "the counter stops while paused");
+
+        var resumed = await driver.ResumeDomainAsync(domain, cancellationToken);
+        Assert.That((resumed.State, resumed.Reason), Is.EqualTo((DomainState.Running, 5)), "running (unpaused)");
+        var after = GuestFixture.Heartbeats(ConsoleLog(uuid))[^1];
+        await GuestFixture.WaitForHeartbeatAsync(ConsoleLog(uuid), after, TimeSpan.FromSeconds(30), cancellationToken);
+        Assert.That(GuestFixture.Heartbeats(ConsoleLog(uuid))[^1], Is.GreaterThan(beat), "it continues where it stopped");
+
+        var off = await driver.ShutdownDomainAsync(domain, TimeSpan.FromSeconds(60), forceAfterTimeout: true, cancellationToken);
+        Assert.That((off.State, off.Reason, off.Id), Is.EqualTo((DomainState.Shutoff, 1, -1)), "shut off (shutdown): the guest powered off by ACPI");
+        Assert.That(File.ReadAllText(ConsoleLog(uuid)), Does.Contain("VIRT-GUEST POWEROFF acpi"));
+
+        var pausedStart = await driver.StartDomainAsync(domain, startPaused: true, cancellationToken);
+        Assert.That((pausedStart.State, pausedStart.Reason, pausedStart.Id), Is.EqualTo((DomainState.Paused, 1, 2)), "start --paused: paused (user), the next id");
+        var destroyed = await driver.DestroyDomainAsync(domain, graceful: false, cancellationToken);
+        Assert.That((destroyed.State, destroyed.Reason), Is.EqualTo((DomainState.Shutoff, 2)), "shut off (destroyed)");
+        var leftovers = await GuestFixture.EventuallyAsync(() => Task.FromResult(Directory.EnumerateFileSystemEntries(RunDir).Where(f => f.Contains(uuid.ToString(), StringComparison.Ordinal)).ToList()),
+            l => l.Count == 0, TimeSpan.FromSeconds(10), cancellationToken);
+        Assert.That(leftovers, Is.Empty, "no run files are left once the worker is released");
+
+        Assert.That(LifecycleEvents(uuid), Is.EqualTo(new[]
+        {
+            (DomainEventType.Defined, 0),
+            (DomainEventType.Started, 0),
+            (DomainEventType.Suspended, 0),
+            (DomainEventType.Resumed, 0),
+            (DomainEventType.Shutdown, 1),
+            (DomainEventType.Stopped, 0),
+            (DomainEventType.Started, 0),
+            (DomainEventType.Suspended, 0),
+            (DomainEventType.Stopped, 1),
+        }));
+        await driver.UndefineDomainAsync(domain, cancellationToken);
+    }
+
+    [Test]
+    [CancelAfter(300_000)]
+    public async Task Killing_qemu_reports_the_guest_crashed_and_a_transient_one_vanishes(CancellationToken cancellationToken)
+    {
+        var guest = await TestGuest.GetAsync(cancellationToken);
+        var driver = await OpenAsync();
+        var uuid = Guid.NewGuid();
+        var created = await driver.CreateDomainAsync(GuestFixture.Xml(guest, "tr", uuid), startPaused: true, cancellationToken);
+        Assert.That((created.Persistent, created.State), Is.EqualTo((false, DomainState.Paused)));
+        var pid = Virt.Vmm.Protocol.WorkerStateFile.Read(Path.Combine(RunDir, $"{uuid}.state"))!.QemuPid;
+
+        Process.GetProcessById(pid).Kill();
+
+        var listed = await GuestFixture.EventuallyAsync(() => driver.ListDomainsAsync(DomainListFilter.All, cancellationToken), l => l.All(d => d.Uuid != uuid), TimeSpan.FromSeconds(10), cancellationToken);
+        Assert.That(listed.Select(d => d.Uuid), Does.Not.Contain(uuid), "a transient domain is gone once it stops");
+        Assert.That(LifecycleEvents(uuid)[^1], Is.EqualTo((DomainEventType.Stopped, 5)), "Stopped Failed, as libvirt reports a QEMU that died");
+
+        var defined = Guid.NewGuid();
+        await driver.DefineDomainAsync(GuestFixture.Xml(guest, "pe", defined), cancellationToken);
+        await driver.StartDomainAsync(DomainRef.ByName("pe"), startPaused: true, cancellationToken);
+        Process.GetProcessById(Virt.Vmm.Protocol.WorkerStateFile.Read(Path.Combine(RunDir, $"{defined}.state"))!.QemuPid).Kill();
+        var crashed = await GuestFixture.EventuallyAsync(() => driver.LookupDomainAsync(DomainRef.ByName("pe"), cancellationToken), d => !d.IsActive, TimeSpan.FromSeconds(10), cancellationToken);
+        Assert.That((crashed.State, crashed.Reason), Is.EqualTo((DomainState.Shutoff, 3)), "shut off (crashed)");
+    }
+
+    [Test]
+    [CancelAfter(300_000)]
+    public async Task Bad_starts_are_refused_with_typed_errors_and_leave_nothing_running(CancellationToken cancellationToken)
+    {
+        var guest = await TestGuest.GetAsync(cancellationToken);
+        var driver = await OpenAsync();
+        await driver.DefineDomainAsync(GuestFixture.Xml(guest, "nokernel", Guid.NewGuid(), kernel: "/nonexistent/vmlinuz"), cancellationToken);
+        await driver.DefineDomainAsync(DomainXml("plain"), cancellationToken);
+
+        var missing = Assert.ThrowsAsync<VirtException>(() => driver.StartDomainAsync(DomainRef.ByName("nokernel"), false, cancellationToken));
+        Assert.That(missing!.Reason, Is.EqualTo(VirtErrorReason.InvalidArgument));
+        Assert.That(missing.Message, Does.Contain("/nonexistent/vmlinuz").And.Contain("kernel"));
+        Assert.That(missing.Metadata["element"], Is.EqualTo("/domain/os/kernel"));
+        var suspend = Assert.ThrowsAsync<VirtException>(() => driver.SuspendDomainAsync(DomainRef.ByName("plain"), cancellationToken));
+        Assert.That(suspend!.Reason, Is.EqualTo(VirtErrorReason.OperationInvalid));
+        Assert.That(suspend.Message, Does.Contain("not running"));
+
+        await driver.StartDomainAsync(DomainRef.ByName("plain"), startPaused: true, cancellationToken);
+        var again = Assert.ThrowsAsync<VirtException>(() => driver.StartDomainAsync(DomainRef.ByName("plain"), false, cancellationToken));
+        Assert.That(again!.Reason, Is.EqualTo(VirtErrorReason.OperationInvalid));
+        Assert.That(again.Message, Does.Contain("already running"));
+        Assert.That((await driver.LookupDomainAsync(DomainRef.ByName("nokernel"), cancellationToken)).State, Is.EqualTo(DomainState.Shutoff));
+        Assert.That(Directory.EnumerateFiles(RunDir, "*.state").Count(), Is.EqualTo(1), "only the running guest has run state");
+    }
+}
