@@ -112,6 +112,9 @@ internal static class Program
         EventCommand.Definition(),
         .. NetworkCommands.All(),
         .. PoolCommands.All(),
+        .. PoolLifecycleCommands.All(),
+        .. VolumeCommands.All(),
+        .. VolumeTransferCommands.All(),
         .. HostCommands.All(),
         .. ShellCommands.All(table),
     ];

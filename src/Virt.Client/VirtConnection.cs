@@ -22,7 +22,7 @@ namespace Virt.Client;
 /// common commands need, take virsh's object arguments, and throw <see cref="VirtClientException"/>.
 /// </summary>
 /// <remarks>Thread-safe; one connection multiplexes any number of concurrent calls. Dispose it to close the channel.</remarks>
-public sealed class VirtConnection : IAsyncDisposable
+public sealed partial class VirtConnection : IAsyncDisposable
 {
     private readonly IDisposable? _channelLifetime;
     private string? _hypervisorType;

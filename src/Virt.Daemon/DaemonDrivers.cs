@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Virt.Driver;
 using Virt.Driver.Qemu;
+using Virt.Driver.Storage;
 using Virt.Driver.Test;
 
 namespace Virt.Daemon;
@@ -30,12 +31,17 @@ internal sealed record DaemonDrivers(DriverKind Kind, IDomainDriver Domains, INe
         }
         else
         {
+            // Pools and volumes are the storage driver's, kept under STATE/storage; the first start makes the 'default'
+            // dir pool in STATE/images. It opens first, so domains that autostart find their pools started.
+            var storage = await StorageDriver.OpenAsync(
+                new StorageDriverOptions { StateDirectory = paths.StateDir, DefaultPoolDirectory = Path.Combine(paths.StateDir, "images") },
+                loggerFactory.CreateLogger("Virt.Driver.Storage"), cancellationToken);
             var qemu = await QemuDomainDriver.OpenAsync(
                 new QemuDriverOptions { StateDirectory = paths.StateDir, RunDirectory = paths.RunDir, AutostartOnOpen = true }, events, loggerFactory.CreateLogger("Virt.Driver.Qemu"), cancellationToken);
-            // Networks and pools are the test driver's fixture (network 'default', pool 'default-pool') until their own
-            // drivers land; they are read-only, so nothing about them needs to persist.
+            // Networks are the test driver's fixture (network 'default') until their own driver lands; it is read-only,
+            // so nothing about it needs to persist.
             var fixture = TestDriver.CreateDefault(events);
-            drivers = new DaemonDrivers(kind, qemu, fixture, fixture, events);
+            drivers = new DaemonDrivers(kind, qemu, fixture, storage, events);
         }
         var domains = await drivers.Domains.ListDomainsAsync(DomainListFilter.All, cancellationToken);
         DaemonLog.DriverReady(logger, drivers.Domains.Type, domains.Count, events.Epoch, events.LatestSequence);

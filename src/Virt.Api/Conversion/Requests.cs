@@ -67,6 +67,29 @@ internal static class Requests
             ? throw ApiErrors.InvalidArgument(field, $"The request names no storage pool: set {field}.name or {field}.uuid.")
             : NameOrUuid("storage pool", field, reference.RefCase == PoolRef.RefOneofCase.Name, reference.Name, reference.RefCase == PoolRef.RefOneofCase.Uuid, reference.Uuid);
 
+    /// <summary>A volume reference as the drivers take it: pool and name, key, or absolute path.</summary>
+    public static VolumeLocator Volume(VolumeRef? reference, string field = "volume")
+    {
+        switch (reference?.RefCase)
+        {
+            case VolumeRef.RefOneofCase.PoolVolume:
+                var pool = Pool(reference.PoolVolume.Pool, field + ".pool_volume.pool");
+                return reference.PoolVolume.Name.Length > 0
+                    ? VolumeLocator.InPool(pool, reference.PoolVolume.Name)
+                    : throw InvalidArgument(field + ".pool_volume.name", "The volume name is empty; give the name of a volume in the pool.");
+            case VolumeRef.RefOneofCase.Key:
+                return reference.Key.Length > 0 ? VolumeLocator.ByKey(reference.Key) : throw InvalidArgument(field + ".key", "The volume key is empty.");
+            case VolumeRef.RefOneofCase.Path:
+                return reference.Path.Length > 0 && reference.Path[0] == '/'
+                    ? VolumeLocator.ByPath(reference.Path)
+                    : throw InvalidArgument(field + ".path", $"'{reference.Path}' is not an absolute path; a volume path starts with '/'.");
+            default:
+                throw InvalidArgument(field, $"The request names no volume: set {field}.pool_volume, {field}.key or {field}.path.");
+        }
+    }
+
+    private static VirtException InvalidArgument(string field, string message) => ApiErrors.InvalidArgument(field, message);
+
     /// <summary>A non-empty XML document within <see cref="MaxXmlBytes"/>.</summary>
     public static string Xml(string xml, string field = "xml")
     {

@@ -75,6 +75,26 @@ internal static class ToProto
         CapacityBytes = pool.Active ? pool.CapacityBytes : 0,
         AllocationBytes = pool.Active ? pool.AllocationBytes : 0,
         AvailableBytes = pool.Active ? pool.AvailableBytes : 0,
+        VolumeCount = pool.Active ? pool.VolumeCount : 0,
+    };
+
+    public static VolumeIdentity Identity(StorageVolumeSummary volume) => new()
+    {
+        Pool = new PoolIdentity { Name = volume.PoolName, Uuid = Uuid(volume.PoolUuid) },
+        Name = volume.Name,
+        Key = volume.Key,
+        Path = volume.Path,
+    };
+
+    public static VolumeSummary Summary(StorageVolumeSummary volume) => new()
+    {
+        Volume = Identity(volume),
+        Type = (StorageVolumeType)(int)volume.Type,
+        CapacityBytes = volume.Definition.CapacityBytes,
+        AllocationBytes = volume.Definition.AllocationBytes,
+        PhysicalBytes = volume.Definition.PhysicalBytes ?? volume.Definition.AllocationBytes,
+        Format = volume.Definition.Target.Format is { } format ? DomainXmlNames.ImageFormat.ToXml(format) : "",
+        BackingPath = volume.Definition.BackingStore?.Path ?? "",
     };
 
     public static Event Event(LoggedEvent logged)

@@ -1,13 +1,24 @@
+using System.Diagnostics;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
+using Virt.Domain;
+using Virt.Domain.Storage;
 using Virt.Domain.Xml;
 using Virt.Driver;
 using Virt.Protocol.V1;
 
 namespace Virt.Api;
 
-/// <summary>virt.v1.StorageService: the pool read side (list, lookup, XML) over <see cref="IStoragePoolDriver"/>.</summary>
+/// <summary>
+/// virt.v1.StorageService over <see cref="IStoragePoolDriver"/>: pools, volumes and the upload/download streams. Volume
+/// jobs (copy, wipe, transfers) run within their call; the returned job has ended, as every client must handle anyway.
+/// </summary>
 internal sealed class StorageApi(IStoragePoolDriver driver, EventLog events) : StorageService.StorageServiceBase
 {
+    /// <summary>The largest data message either way (storage.proto: at most 1 MiB).</summary>
+    public const int ChunkBytes = 1 << 20;
+
     public override async Task<ListPoolsResponse> ListPools(ListPoolsRequest request, ServerCallContext context)
     {
         var sequence = events.LatestSequence;
@@ -45,7 +56,9 @@ internal sealed class StorageApi(IStoragePoolDriver driver, EventLog events) : S
                         new Dictionary<string, string> { ["path"] = request.TargetPath });
                 break;
             case LookupPoolRequest.ByOneofCase.Volume:
-                throw ApiErrors.Unsupported("volume", "this function is not supported by the connection driver: looking up a pool by volume (volumes are not served yet)");
+                var volume = await driver.LookupVolumeAsync(Requests.Volume(request.Volume), context.CancellationToken).ConfigureAwait(false);
+                pool = await driver.LookupPoolAsync(volume.PoolUuid.ToString("D"), context.CancellationToken).ConfigureAwait(false);
+                break;
             default:
                 throw ApiErrors.InvalidArgument("by", "The request names no pool: set pool, volume or target_path.");
         }
@@ -54,8 +67,384 @@ internal sealed class StorageApi(IStoragePoolDriver driver, EventLog events) : S
 
     public override async Task<GetPoolXmlResponse> GetPoolXml(GetPoolXmlRequest request, ServerCallContext context)
     {
-        // One definition per pool until pools can be redefined while active, so inactive is the same document.
         var pool = await driver.LookupPoolAsync(Requests.Pool(request.Pool), context.CancellationToken).ConfigureAwait(false);
-        return new GetPoolXmlResponse { Xml = StoragePoolXml.Format(pool.Definition) };
+        var definition = request.Inactive && pool.InactiveDefinition is { } inactive ? inactive : pool.Definition;
+        return new GetPoolXmlResponse { Xml = StoragePoolXml.Format(definition) };
+    }
+
+    public override async Task<DefinePoolResponse> DefinePool(DefinePoolRequest request, ServerCallContext context)
+    {
+        var xml = Requests.Xml(request.Xml);
+        var before = (await driver.ListPoolsAsync(context.CancellationToken).ConfigureAwait(false)).ToList();
+        var defined = await driver.DefinePoolAsync(xml, context.CancellationToken).ConfigureAwait(false);
+        return new DefinePoolResponse
+        {
+            Pool = ToProto.Identity(defined),
+            Replaced = before.Any(p => p.Uuid == defined.Uuid && p.Persistent),
+        };
+    }
+
+    public override async Task<CreatePoolResponse> CreatePool(CreatePoolRequest request, ServerCallContext context)
+    {
+        var xml = Requests.Xml(request.Xml);
+        var created = await driver.CreatePoolAsync(xml, request.Build ? Mode(request.Overwrite) : null, context.CancellationToken).ConfigureAwait(false);
+        return new CreatePoolResponse { Pool = ToProto.Summary(created) };
+    }
+
+    public override async Task<BuildPoolResponse> BuildPool(BuildPoolRequest request, ServerCallContext context)
+    {
+        await driver.BuildPoolAsync(Requests.Pool(request.Pool), Mode(request.Overwrite), context.CancellationToken).ConfigureAwait(false);
+        return new BuildPoolResponse();
+    }
+
+    public override async Task<StartPoolResponse> StartPool(StartPoolRequest request, ServerCallContext context)
+    {
+        var started = await driver.StartPoolAsync(Requests.Pool(request.Pool), request.Build ? Mode(request.Overwrite) : null, context.CancellationToken).ConfigureAwait(false);
+        return new StartPoolResponse { Pool = ToProto.Summary(started) };
+    }
+
+    public override async Task<DestroyPoolResponse> DestroyPool(DestroyPoolRequest request, ServerCallContext context)
+    {
+        await driver.DestroyPoolAsync(Requests.Pool(request.Pool), context.CancellationToken).ConfigureAwait(false);
+        return new DestroyPoolResponse();
+    }
+
+    public override async Task<DeletePoolResponse> DeletePool(DeletePoolRequest request, ServerCallContext context)
+    {
+        Requests.Unsupported(request.Zeroed, "zeroed", "zeroing a pool's storage before deleting it");
+        await driver.DeletePoolAsync(Requests.Pool(request.Pool), context.CancellationToken).ConfigureAwait(false);
+        return new DeletePoolResponse();
+    }
+
+    public override async Task<UndefinePoolResponse> UndefinePool(UndefinePoolRequest request, ServerCallContext context)
+    {
+        await driver.UndefinePoolAsync(Requests.Pool(request.Pool), context.CancellationToken).ConfigureAwait(false);
+        return new UndefinePoolResponse();
+    }
+
+    public override async Task<SetPoolAutostartResponse> SetPoolAutostart(SetPoolAutostartRequest request, ServerCallContext context)
+    {
+        await driver.SetPoolAutostartAsync(Requests.Pool(request.Pool), request.Autostart, context.CancellationToken).ConfigureAwait(false);
+        return new SetPoolAutostartResponse();
+    }
+
+    public override async Task<RefreshPoolResponse> RefreshPool(RefreshPoolRequest request, ServerCallContext context) =>
+        new() { Pool = ToProto.Summary(await driver.RefreshPoolAsync(Requests.Pool(request.Pool), context.CancellationToken).ConfigureAwait(false)) };
+
+    public override async Task<ListVolumesResponse> ListVolumes(ListVolumesRequest request, ServerCallContext context)
+    {
+        if (request.PageSize < 0)
+        {
+            throw ApiErrors.InvalidArgument("page_size", "page_size cannot be negative; use 0 for every volume in one response.");
+        }
+        var sequence = events.LatestSequence;
+        var volumes = await driver.ListVolumesAsync(Requests.Pool(request.Pool), context.CancellationToken).ConfigureAwait(false);
+        var ordered = volumes.OrderBy(v => v.Name, StringComparer.Ordinal).SkipWhile(v => request.PageToken.Length > 0 && string.CompareOrdinal(v.Name, request.PageToken) <= 0);
+        var page = (request.PageSize > 0 ? ordered.Take(request.PageSize + 1) : ordered).ToList();
+        var response = new ListVolumesResponse { EventSequence = sequence };
+        if (request.PageSize > 0 && page.Count > request.PageSize)
+        {
+            page.RemoveAt(page.Count - 1);
+            response.NextPageToken = page[^1].Name;
+        }
+        response.Volumes.AddRange(page.Select(ToProto.Summary));
+        return response;
+    }
+
+    public override async Task<LookupVolumeResponse> LookupVolume(LookupVolumeRequest request, ServerCallContext context) =>
+        new() { Volume = ToProto.Summary(await driver.LookupVolumeAsync(Requests.Volume(request.Volume), context.CancellationToken).ConfigureAwait(false)) };
+
+    public override async Task<GetVolumeXmlResponse> GetVolumeXml(GetVolumeXmlRequest request, ServerCallContext context)
+    {
+        var volume = await driver.LookupVolumeAsync(Requests.Volume(request.Volume), context.CancellationToken).ConfigureAwait(false);
+        return new GetVolumeXmlResponse { Xml = StorageVolumeXml.Format(volume.Definition) };
+    }
+
+    public override async Task<CreateVolumeResponse> CreateVolume(CreateVolumeRequest request, ServerCallContext context)
+    {
+        var pool = Requests.Pool(request.Pool);
+        var definition = ParseVolume(Requests.Xml(request.Xml));
+        var created = await driver.CreateVolumeAsync(pool, definition, new VolumeCreateOptions { PreallocateMetadata = request.PreallocMetadata }, context.CancellationToken).ConfigureAwait(false);
+        return new CreateVolumeResponse { Volume = ToProto.Summary(created) };
+    }
+
+    public override async Task<CreateVolumeAsResponse> CreateVolumeAs(CreateVolumeAsRequest request, ServerCallContext context)
+    {
+        var pool = Requests.Pool(request.Pool);
+        if (request.Name.Length == 0)
+        {
+            throw ApiErrors.InvalidArgument("name", "The volume name is empty; give the new volume's name.");
+        }
+        ImageFormat? format = null;
+        if (request.Format.Length > 0)
+        {
+            format = DomainXmlNames.ImageFormat.TryParse(request.Format, out var parsed)
+                ? parsed
+                : throw ApiErrors.InvalidArgument("format", $"'{request.Format}' is not a volume format; use one of {string.Join(", ", DomainXmlNames.ImageFormat.Names)}.");
+        }
+        VolumeBackingStore? backing = null;
+        if (request.BackingVolume.Length > 0)
+        {
+            ImageFormat? backingFormat = null;
+            if (request.BackingFormat.Length > 0)
+            {
+                backingFormat = DomainXmlNames.ImageFormat.TryParse(request.BackingFormat, out var bf)
+                    ? bf
+                    : throw ApiErrors.InvalidArgument("backing_format", $"'{request.BackingFormat}' is not a volume format; use one of {string.Join(", ", DomainXmlNames.ImageFormat.Names)}.");
+            }
+            var backingVolume = await FindBackingAsync(pool, request.BackingVolume, context.CancellationToken).ConfigureAwait(false);
+            backing = new VolumeBackingStore(backingVolume.Path, backingFormat ?? backingVolume.Definition.Target.Format, null);
+        }
+        var definition = new StorageVolumeDefinition
+        {
+            Name = request.Name,
+            CapacityBytes = request.CapacityBytes,
+            AllocationBytes = request.HasAllocationBytes ? request.AllocationBytes : 0,
+            Target = new VolumeTarget { Format = format },
+            BackingStore = backing,
+        };
+        var xml = StorageVolumeXml.Format(definition);
+        if (request.PrintXml)
+        {
+            return new CreateVolumeAsResponse { Xml = xml };
+        }
+        var options = new VolumeCreateOptions { PreallocateMetadata = request.PreallocMetadata, Sparse = !request.HasAllocationBytes };
+        var created = await driver.CreateVolumeAsync(pool, definition, options, context.CancellationToken).ConfigureAwait(false);
+        return new CreateVolumeAsResponse { Volume = ToProto.Summary(created), Xml = xml };
+    }
+
+    public override async Task<Job> CreateVolumeFrom(CreateVolumeFromRequest request, ServerCallContext context)
+    {
+        Requests.Unsupported(request.Reflink, "reflink", "copy-on-write clones (--reflink)");
+        var created = DateTimeOffset.UtcNow;
+        var source = await driver.LookupVolumeAsync(Requests.Volume(request.Source, "source"), context.CancellationToken).ConfigureAwait(false);
+        var pool = request.Pool is null ? source.PoolUuid.ToString("D") : Requests.Pool(request.Pool);
+        StorageVolumeDefinition definition;
+        switch (request.TargetCase)
+        {
+            case CreateVolumeFromRequest.TargetOneofCase.Xml:
+                definition = ParseVolume(Requests.Xml(request.Xml));
+                break;
+            case CreateVolumeFromRequest.TargetOneofCase.NewName:
+                ImageFormat? format = source.Definition.Target.Format;
+                if (request.Format.Length > 0)
+                {
+                    format = DomainXmlNames.ImageFormat.TryParse(request.Format, out var parsed)
+                        ? parsed
+                        : throw ApiErrors.InvalidArgument("format", $"'{request.Format}' is not a volume format; use one of {string.Join(", ", DomainXmlNames.ImageFormat.Names)}.");
+                }
+                definition = new StorageVolumeDefinition
+                {
+                    Name = request.NewName,
+                    CapacityBytes = source.Definition.CapacityBytes,
+                    Target = new VolumeTarget
+                    {
+                        Format = format,
+                        Compat = format == ImageFormat.Qcow2 ? source.Definition.Target.Compat : null,
+                        ClusterSizeBytes = format == ImageFormat.Qcow2 ? source.Definition.Target.ClusterSizeBytes : null,
+                        LazyRefcounts = format == ImageFormat.Qcow2 && source.Definition.Target.LazyRefcounts,
+                    },
+                };
+                break;
+            default:
+                throw ApiErrors.InvalidArgument("target", "The request names no new volume: set xml or new_name.");
+        }
+        var options = new VolumeCreateOptions { PreallocateMetadata = request.PreallocMetadata, Source = VolumeLocator.ByPath(source.Path) };
+        var volume = await driver.CreateVolumeAsync(pool, definition, options, context.CancellationToken).ConfigureAwait(false);
+        return Ended(JobOperation.VolumeCreateFrom, volume, $"create volume {volume.Name} from {source.Name}", created, null);
+    }
+
+    public override async Task<DeleteVolumeResponse> DeleteVolume(DeleteVolumeRequest request, ServerCallContext context)
+    {
+        var volume = Requests.Volume(request.Volume);
+        Requests.Unsupported(request.WithSnapshots, "with_snapshots", "deleting internal snapshots with the volume (--delete-snapshots)");
+        if (request.Zeroed)
+        {
+            await driver.WipeVolumeAsync(volume, VolumeWipeAlgorithm.Zero, context.CancellationToken).ConfigureAwait(false);
+        }
+        await driver.DeleteVolumeAsync(volume, context.CancellationToken).ConfigureAwait(false);
+        return new DeleteVolumeResponse();
+    }
+
+    public override async Task<Job> WipeVolume(WipeVolumeRequest request, ServerCallContext context)
+    {
+        var created = DateTimeOffset.UtcNow;
+        var algorithm = (VolumeWipeAlgorithm)(int)request.Algorithm;
+        if (!System.Enum.IsDefined(algorithm))
+        {
+            throw ApiErrors.InvalidArgument("algorithm", $"{(int)request.Algorithm} is not a wipe algorithm.");
+        }
+        var volume = await driver.WipeVolumeAsync(Requests.Volume(request.Volume), algorithm, context.CancellationToken).ConfigureAwait(false);
+        return Ended(JobOperation.VolumeWipe, volume, $"wipe volume {volume.Name}", created, null);
+    }
+
+    public override async Task<ResizeVolumeResponse> ResizeVolume(ResizeVolumeRequest request, ServerCallContext context)
+    {
+        var reference = Requests.Volume(request.Volume);
+        var capacity = request.CapacityBytes;
+        if (request.Delta)
+        {
+            var current = await driver.LookupVolumeAsync(reference, context.CancellationToken).ConfigureAwait(false);
+            var now = current.Definition.CapacityBytes;
+            if (request.Shrink)
+            {
+                capacity = request.CapacityBytes <= now
+                    ? now - request.CapacityBytes
+                    : throw ApiErrors.InvalidArgument("capacity_bytes", "invalid argument: Can't shrink capacity below or equal to zero");
+            }
+            else
+            {
+                capacity = now + request.CapacityBytes;
+            }
+        }
+        var volume = await driver.ResizeVolumeAsync(reference, capacity, request.Allocate, request.Shrink, context.CancellationToken).ConfigureAwait(false);
+        return new ResizeVolumeResponse { Volume = ToProto.Summary(volume) };
+    }
+
+    public override async Task<Job> UploadVolume(IAsyncStreamReader<UploadVolumeRequest> requestStream, ServerCallContext context)
+    {
+        var created = DateTimeOffset.UtcNow;
+        var ct = context.CancellationToken;
+        if (!await requestStream.MoveNext(ct).ConfigureAwait(false) || requestStream.Current.KindCase != UploadVolumeRequest.KindOneofCase.Header)
+        {
+            throw ApiErrors.InvalidArgument("header", "The first message of an upload must be its header.");
+        }
+        var header = requestStream.Current.Header;
+        Requests.Unsupported(header.Sparse, "sparse", "sparse uploads (--sparse)");
+        await using var data = await driver.OpenVolumeDataAsync(Requests.Volume(header.Volume), write: true, header.Offset, ct).ConfigureAwait(false);
+        var limit = header.Length > 0 ? header.Length : data.Size - header.Offset;
+        ulong written = 0;
+        while (await requestStream.MoveNext(ct).ConfigureAwait(false))
+        {
+            var message = requestStream.Current;
+            if (message.KindCase != UploadVolumeRequest.KindOneofCase.Data)
+            {
+                throw ApiErrors.InvalidArgument("kind", "After the header an upload carries only data messages (holes need sparse).");
+            }
+            var chunk = message.Data.Memory;
+            if (written + (ulong)chunk.Length > limit)
+            {
+                throw ApiErrors.InvalidArgument("data", header.Length > 0
+                    ? $"The upload sent more than the {header.Length} bytes its header announced."
+                    : $"The upload runs past the end of volume '{data.Volume.Name}' ({data.Size} bytes); resize it first or send less.");
+            }
+            await data.Stream.WriteAsync(chunk, ct).ConfigureAwait(false);
+            written += (ulong)chunk.Length;
+        }
+        if (header.Length > 0 && written != header.Length)
+        {
+            throw new VirtException(VirtErrorReason.OperationInvalid, $"The upload ended after {written} of the {header.Length} bytes its header announced.",
+                new Dictionary<string, string> { ["volume"] = data.Volume.Name });
+        }
+        await data.Stream.FlushAsync(ct).ConfigureAwait(false);
+        return Ended(JobOperation.VolumeUpload, data.Volume, $"upload to volume {data.Volume.Name}", created, written);
+    }
+
+    public override async Task DownloadVolume(DownloadVolumeRequest request, IServerStreamWriter<DownloadVolumeResponse> responseStream, ServerCallContext context)
+    {
+        var ct = context.CancellationToken;
+        Requests.Unsupported(request.Sparse, "sparse", "sparse downloads (--sparse)");
+        await using var data = await driver.OpenVolumeDataAsync(Requests.Volume(request.Volume), write: false, request.Offset, ct).ConfigureAwait(false);
+        var available = data.Size - request.Offset;
+        var length = request.Length > 0 ? Math.Min(request.Length, available) : available;
+        var jobId = "volume-download-" + Guid.NewGuid().ToString("N");
+        await responseStream.WriteAsync(new DownloadVolumeResponse
+        {
+            Header = new DownloadHeader { Volume = ToProto.Identity(data.Volume), JobId = jobId, Length = length },
+        }, ct).ConfigureAwait(false);
+        // Two buffers: the next read overlaps the write of the previous chunk.
+        var buffers = new[] { new byte[ChunkBytes], new byte[ChunkBytes] };
+        var clock = Stopwatch.StartNew();
+        var lastProgress = TimeSpan.Zero;
+        ulong sent = 0;
+        var which = 0;
+        var pendingRead = data.Stream.ReadAsync(buffers[which].AsMemory(0, (int)Math.Min((ulong)ChunkBytes, length)), ct);
+        while (sent < length)
+        {
+            var read = await pendingRead.ConfigureAwait(false);
+            if (read == 0)
+            {
+                break;
+            }
+            var chunk = buffers[which];
+            sent += (ulong)read;
+            which ^= 1;
+            var next = (int)Math.Min((ulong)ChunkBytes, length - sent);
+            pendingRead = next > 0 ? data.Stream.ReadAsync(buffers[which].AsMemory(0, next), ct) : ValueTask.FromResult(0);
+            await responseStream.WriteAsync(new DownloadVolumeResponse { Data = UnsafeByteOperations.UnsafeWrap(chunk.AsMemory(0, read)) }, ct).ConfigureAwait(false);
+            if (clock.Elapsed - lastProgress >= TimeSpan.FromSeconds(1))
+            {
+                lastProgress = clock.Elapsed;
+                await responseStream.WriteAsync(new DownloadVolumeResponse { Progress = Progress("transferring", length, sent, clock.Elapsed) }, ct).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task<StorageVolumeSummary> FindBackingAsync(string pool, string reference, CancellationToken ct)
+    {
+        // virsh's --backing-vol: a name in the same pool, then a key, then a path.
+        if (!reference.Contains('/', StringComparison.Ordinal))
+        {
+            return await driver.LookupVolumeAsync(VolumeLocator.InPool(pool, reference), ct).ConfigureAwait(false);
+        }
+        try
+        {
+            return await driver.LookupVolumeAsync(VolumeLocator.ByKey(reference), ct).ConfigureAwait(false);
+        }
+        catch (VirtException e) when (e.Reason == VirtErrorReason.StorageVolumeNotFound)
+        {
+            return await driver.LookupVolumeAsync(VolumeLocator.ByPath(reference), ct).ConfigureAwait(false);
+        }
+    }
+
+    private static StorageVolumeDefinition ParseVolume(string xml)
+    {
+        try
+        {
+            return StorageVolumeXml.Parse(xml);
+        }
+        catch (DefinitionException e)
+        {
+            throw VirtException.FromDefinition(e);
+        }
+    }
+
+    private static PoolBuildMode Mode(PoolBuildOverwrite overwrite) => overwrite switch
+    {
+        PoolBuildOverwrite.Overwrite => PoolBuildMode.Overwrite,
+        PoolBuildOverwrite.NoOverwrite => PoolBuildMode.NoOverwrite,
+        PoolBuildOverwrite.Unspecified => PoolBuildMode.Default,
+        _ => throw ApiErrors.InvalidArgument("overwrite", $"{(int)overwrite} is not a build mode; use OVERWRITE or NO_OVERWRITE."),
+    };
+
+    private static JobProgress Progress(string phase, ulong total, ulong processed, TimeSpan elapsed) => new()
+    {
+        Phase = phase,
+        Elapsed = Duration.FromTimeSpan(elapsed),
+        DataTotalBytes = total,
+        DataProcessedBytes = processed,
+        DataRemainingBytes = total - processed,
+    };
+
+    private static Job Ended(JobOperation operation, StorageVolumeSummary volume, string description, DateTimeOffset created, ulong? bytes)
+    {
+        var ended = DateTimeOffset.UtcNow;
+        var identity = ToProto.Identity(volume);
+        return new Job
+        {
+            Id = operation.ToString().ToLowerInvariant() + "-" + Guid.NewGuid().ToString("N"),
+            Operation = operation,
+            State = JobState.Succeeded,
+            Volume = identity,
+            Description = description,
+            CreateTime = Timestamp.FromDateTimeOffset(created),
+            StartTime = Timestamp.FromDateTimeOffset(created),
+            EndTime = Timestamp.FromDateTimeOffset(ended),
+            Result = new JobResult
+            {
+                Volume = identity,
+                FinalStats = bytes is { } b ? Progress("completed", b, b, ended - created) : null,
+            },
+        };
     }
 }

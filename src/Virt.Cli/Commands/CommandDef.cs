@@ -32,6 +32,7 @@ internal enum CommandGroup
     Host,
     Network,
     Pool,
+    Volume,
     Shell,
 }
 

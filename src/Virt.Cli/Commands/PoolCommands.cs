@@ -97,9 +97,9 @@ internal static class PoolCommands
     }
 
     /// <summary>virshCommandOptPoolBy: by UUID or name; a miss prints virsh's line and libvirt's message.</summary>
-    private static async Task<Proto.PoolSummary> LookupAsync(CommandContext c, CancellationToken ct)
+    internal static async Task<Proto.PoolSummary> LookupAsync(CommandContext c, CancellationToken ct, string option = "pool")
     {
-        var name = c.Args.Required("pool");
+        var name = c.Args.Required(option);
         var connection = await c.ConnectionAsync(ct);
         try
         {
@@ -114,7 +114,7 @@ internal static class PoolCommands
         }
     }
 
-    private static void WritePool(System.Text.Json.Utf8JsonWriter w, Proto.PoolSummary p)
+    internal static void WritePool(System.Text.Json.Utf8JsonWriter w, Proto.PoolSummary p)
     {
         w.WriteString("name", p.Pool.Name);
         w.WriteString("uuid", p.Pool.Uuid);

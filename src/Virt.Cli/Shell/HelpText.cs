@@ -15,6 +15,7 @@ internal static class HelpText
         (CommandGroup.Host, "Host and Hypervisor", "host"),
         (CommandGroup.Network, "Networking", "network"),
         (CommandGroup.Pool, "Storage Pool", "pool"),
+        (CommandGroup.Volume, "Storage Volume", "volume"),
         (CommandGroup.Shell, "Virsh itself", "virsh"),
     ];
 

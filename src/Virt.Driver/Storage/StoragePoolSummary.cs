@@ -17,6 +17,9 @@ public sealed record StoragePoolSummary
 {
     public required StoragePoolDefinition Definition { get; init; }
 
+    /// <summary>The persistent definition (pool-dumpxml --inactive); null for transient pools and drivers that keep one definition.</summary>
+    public StoragePoolDefinition? InactiveDefinition { get; init; }
+
     public StoragePoolState State { get; init; }
 
     public bool Persistent { get; init; } = true;
@@ -28,6 +31,9 @@ public sealed record StoragePoolSummary
     public ulong AllocationBytes { get; init; }
 
     public ulong AvailableBytes { get; init; }
+
+    /// <summary>Number of volumes while active.</summary>
+    public uint VolumeCount { get; init; }
 
     public string Name => Definition.Name;
 

@@ -1,0 +1,124 @@
+using Google.Protobuf;
+using Grpc.Core;
+using Virt.Protocol.V1;
+
+namespace Virt.Client;
+
+/// <summary>Storage pools and volumes: typed calls over StorageService, and the volume upload/download streams.</summary>
+public sealed partial class VirtConnection
+{
+    /// <summary>The largest data message of an upload (storage.proto: at most 1 MiB).</summary>
+    public const int VolumeChunkBytes = 1 << 20;
+
+    /// <summary>Any unary StorageService call, with errors as <see cref="VirtClientException"/>.</summary>
+    /// <typeparam name="T">The reply type.</typeparam>
+    /// <param name="call">Starts the call on <see cref="Storage"/>.</param>
+    /// <returns>The reply.</returns>
+    public Task<T> StorageCallAsync<T>(Func<StorageService.StorageServiceClient, AsyncUnaryCall<T>> call)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        return CallAsync(() => call(Storage));
+    }
+
+    /// <summary>A pool call naming the pool virsh's way (UUID first, then name).</summary>
+    /// <typeparam name="T">The reply type.</typeparam>
+    /// <param name="pool">Name or UUID.</param>
+    /// <param name="call">Starts the call with the reference.</param>
+    /// <returns>The reply.</returns>
+    public Task<T> PoolCallAsync<T>(string pool, Func<StorageService.StorageServiceClient, PoolRef, AsyncUnaryCall<T>> call)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        return ByPoolAsync(pool, r => call(Storage, r));
+    }
+
+    /// <summary>
+    /// virsh vol-upload: streams <paramref name="source"/> into the volume in chunks of <see cref="VolumeChunkBytes"/>,
+    /// reading the next chunk while the previous one is being sent; nothing is buffered whole.
+    /// </summary>
+    /// <param name="volume">The volume.</param>
+    /// <param name="source">The bytes to write, read to its end (or <paramref name="length"/> bytes).</param>
+    /// <param name="offset">Where in the volume writing starts.</param>
+    /// <param name="length">How many bytes to send; 0: all of <paramref name="source"/>.</param>
+    /// <param name="progress">Told the bytes sent so far after each chunk.</param>
+    /// <param name="ct">Cancels the upload.</param>
+    /// <returns>The ended job.</returns>
+    public async Task<Job> UploadVolumeAsync(VolumeRef volume, Stream source, ulong offset = 0, ulong length = 0, IProgress<ulong>? progress = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        try
+        {
+            using var call = Storage.UploadVolume(cancellationToken: ct);
+            await call.RequestStream.WriteAsync(new UploadVolumeRequest { Header = new UploadHeader { Volume = volume, Offset = offset, Length = length } }, ct).ConfigureAwait(false);
+            var buffers = new[] { new byte[VolumeChunkBytes], new byte[VolumeChunkBytes] };
+            var which = 0;
+            ulong sent = 0;
+            int Want() => length == 0 ? VolumeChunkBytes : (int)Math.Min((ulong)VolumeChunkBytes, length - sent);
+            var pending = source.ReadAtLeastAsync(buffers[which].AsMemory(0, Want()), Want(), throwOnEndOfStream: false, ct);
+            while (true)
+            {
+                var read = await pending.ConfigureAwait(false);
+                if (read == 0)
+                {
+                    break;
+                }
+                var chunk = buffers[which];
+                sent += (ulong)read;
+                which ^= 1;
+                var next = Want();
+                pending = next > 0 && read == chunk.Length
+                    ? source.ReadAtLeastAsync(buffers[which].AsMemory(0, next), next, throwOnEndOfStream: false, ct)
+                    : ValueTask.FromResult(0);
+                await call.RequestStream.WriteAsync(new UploadVolumeRequest { Data = UnsafeByteOperations.UnsafeWrap(chunk.AsMemory(0, read)) }, ct).ConfigureAwait(false);
+                progress?.Report(sent);
+            }
+            await call.RequestStream.CompleteAsync().ConfigureAwait(false);
+            return await call.ResponseAsync.ConfigureAwait(false);
+        }
+        catch (RpcException e)
+        {
+            throw VirtClientException.From(e);
+        }
+    }
+
+    /// <summary>virsh vol-download: writes the volume's bytes to <paramref name="target"/> as they arrive.</summary>
+    /// <param name="volume">The volume.</param>
+    /// <param name="target">Where the bytes go.</param>
+    /// <param name="offset">Where in the volume reading starts.</param>
+    /// <param name="length">How many bytes; 0: to the end.</param>
+    /// <param name="progress">Told the bytes received so far after each chunk.</param>
+    /// <param name="ct">Cancels the download (and the server's job).</param>
+    /// <returns>The header the server sent (volume, job id, length).</returns>
+    public async Task<DownloadHeader> DownloadVolumeAsync(VolumeRef volume, Stream target, ulong offset = 0, ulong length = 0, IProgress<ulong>? progress = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        try
+        {
+            using var call = Storage.DownloadVolume(new DownloadVolumeRequest { Volume = volume, Offset = offset, Length = length }, cancellationToken: ct);
+            DownloadHeader? header = null;
+            ulong received = 0;
+            while (await call.ResponseStream.MoveNext(ct).ConfigureAwait(false))
+            {
+                var message = call.ResponseStream.Current;
+                switch (message.KindCase)
+                {
+                    case DownloadVolumeResponse.KindOneofCase.Header:
+                        header = message.Header;
+                        break;
+                    case DownloadVolumeResponse.KindOneofCase.Data:
+                        await target.WriteAsync(message.Data.Memory, ct).ConfigureAwait(false);
+                        received += (ulong)message.Data.Length;
+                        progress?.Report(received);
+                        break;
+                    default:
+                        break;
+                }
+            }
+            await target.FlushAsync(ct).ConfigureAwait(false);
+            return header ?? throw VirtClientException.Local(StatusCode.Internal, ErrorReason.Internal, "The download ended without its header.");
+        }
+        catch (RpcException e)
+        {
+            throw VirtClientException.From(e);
+        }
+    }
+}

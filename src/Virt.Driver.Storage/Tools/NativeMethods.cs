@@ -1,0 +1,107 @@
+using System.Runtime.InteropServices;
+
+namespace Virt.Driver.Storage.Tools;
+
+/// <summary>The libc calls .NET has no API for: filesystem sizes, rename without replacing, hole punching.</summary>
+internal static partial class NativeMethods
+{
+    private const int AtFdCwd = -100;
+    private const uint RenameNoReplace = 1;
+    private const int FallocFlKeepSize = 1;
+    private const int FallocFlPunchHole = 2;
+
+    // struct statvfs on x86_64 and aarch64 glibc: 11 unsigned longs, then 6 ints of spare.
+    [StructLayout(LayoutKind.Sequential)]
+    private struct StatVfs
+    {
+        public ulong Bsize;
+        public ulong Frsize;
+        public ulong Blocks;
+        public ulong Bfree;
+        public ulong Bavail;
+        public ulong Files;
+        public ulong Ffree;
+        public ulong Favail;
+        public ulong Fsid;
+        public ulong Flag;
+        public ulong Namemax;
+        public int Spare0;
+        public int Spare1;
+        public int Spare2;
+        public int Spare3;
+        public int Spare4;
+        public int Spare5;
+    }
+
+    [LibraryImport("libc", EntryPoint = "statvfs", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int StatVfsCall(string path, out StatVfs buffer);
+
+    [LibraryImport("libc", EntryPoint = "renameat2", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int RenameAt2(int oldDir, string oldPath, int newDir, string newPath, uint flags);
+
+    [LibraryImport("libc", EntryPoint = "fallocate", SetLastError = true)]
+    private static partial int Fallocate(SafeHandle fd, int mode, long offset, long length);
+
+    [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
+    private static partial int IoctlUInt64(SafeHandle fd, ulong request, out ulong value);
+
+    [LibraryImport("libc", EntryPoint = "stat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static unsafe partial int StatCall(string path, byte* buffer);
+
+    /// <summary>A file's length and the bytes its blocks occupy (st_size, st_blocks × 512; the same offsets on x86_64 and aarch64).</summary>
+    public static unsafe (ulong Length, ulong Allocated, uint Mode, uint Uid, uint Gid) FileSizes(string path)
+    {
+        var buffer = stackalloc byte[256];
+        if (StatCall(path, buffer) != 0)
+        {
+            throw new IOException($"stat of {path} failed (errno {Marshal.GetLastPInvokeError()})");
+        }
+        var isX64 = RuntimeInformation.ProcessArchitecture == Architecture.X64;
+        // x86_64: st_nlink is 8 bytes before st_mode; aarch64 (generic): st_mode then a 4-byte st_nlink.
+        var mode = *(uint*)(buffer + (isX64 ? 24 : 16));
+        var uid = *(uint*)(buffer + (isX64 ? 28 : 24));
+        var gid = *(uint*)(buffer + (isX64 ? 32 : 28));
+        return (*(ulong*)(buffer + 48), *(ulong*)(buffer + 64) * 512, mode, uid, gid);
+    }
+
+    /// <summary>
+    /// libvirt's pool figures from statvfs: capacity = blocks, allocation = blocks − free, available = what an
+    /// unprivileged writer may still use (bavail), all times the fragment size.
+    /// </summary>
+    public static (ulong Capacity, ulong Allocation, ulong Available) FilesystemSizes(string path)
+    {
+        if (StatVfsCall(path, out var s) != 0)
+        {
+            throw new IOException($"statvfs of {path} failed (errno {Marshal.GetLastPInvokeError()})");
+        }
+        return (s.Blocks * s.Frsize, (s.Blocks - s.Bfree) * s.Frsize, s.Bavail * s.Frsize);
+    }
+
+    /// <summary>rename(2) that fails with EEXIST instead of replacing: a volume never replaces another, even racing.</summary>
+    public static bool TryRenameNoReplace(string from, string to, out int errno)
+    {
+        errno = 0;
+        if (RenameAt2(AtFdCwd, from, AtFdCwd, to, RenameNoReplace) == 0)
+        {
+            return true;
+        }
+        errno = Marshal.GetLastPInvokeError();
+        return false;
+    }
+
+    /// <summary>Makes a byte range a hole (reads as zeroes, frees its blocks); false where the filesystem cannot.</summary>
+    public static bool TryPunchHole(SafeHandle file, long offset, long length) =>
+        Fallocate(file, FallocFlPunchHole | FallocFlKeepSize, offset, length) == 0;
+
+    /// <summary>Allocates a byte range (posix_fallocate without the write fallback); false where the filesystem cannot.</summary>
+    public static bool TryAllocate(SafeHandle file, long offset, long length) => Fallocate(file, 0, offset, length) == 0;
+
+    /// <summary>The size of a block device (BLKGETSIZE64).</summary>
+    public static ulong BlockDeviceSize(SafeHandle device)
+    {
+        const ulong BlkGetSize64 = 0x80081272;
+        return IoctlUInt64(device, BlkGetSize64, out var size) == 0
+            ? size
+            : throw new IOException($"BLKGETSIZE64 failed (errno {Marshal.GetLastPInvokeError()})");
+    }
+}

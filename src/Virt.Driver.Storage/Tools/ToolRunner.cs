@@ -1,0 +1,93 @@
+using System.Diagnostics;
+
+namespace Virt.Driver.Storage.Tools;
+
+/// <summary>What a finished tool printed and returned.</summary>
+internal sealed record ToolResult(string Tool, int ExitCode, string Stdout, string Stderr)
+{
+    public bool Succeeded => ExitCode == 0;
+
+    /// <summary>The last non-empty stderr lines, for error messages.</summary>
+    public string ErrorText => string.Join(' ', Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        .Where(l => !l.StartsWith("File descriptor ", StringComparison.Ordinal)).TakeLast(4));
+}
+
+/// <summary>
+/// Runs host tools (qemu-img, lvm2, mount…) with an argv array: no shell ever sees a name, so a volume called
+/// <c>$(rm -rf /)</c> is just a file name. Output is captured; cancellation kills the tool.
+/// </summary>
+internal static class ToolRunner
+{
+    public static async Task<ToolResult> RunAsync(string tool, IEnumerable<string> arguments, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo(tool)
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+        };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+        start.Environment["LC_ALL"] = "C";
+        // lvm2 complains about every inherited descriptor; the daemon has many (sockets, logs).
+        start.Environment["LVM_SUPPRESS_FD_WARNINGS"] = "1";
+        Process process;
+        try
+        {
+            process = Process.Start(start) ?? throw new InvalidOperationException($"{tool} did not start");
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new VirtException(VirtErrorReason.OperationUnsupported, $"{tool} is not installed on this host ({e.Message}); install it (tools/setup) to use this storage operation.",
+                new Dictionary<string, string> { ["tool"] = tool }, e);
+        }
+        using (process)
+        {
+            process.StandardInput.Close();
+            var stdout = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
+            var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
+            try
+            {
+                await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+                throw;
+            }
+            return new ToolResult(Path.GetFileName(tool), process.ExitCode, await stdout.ConfigureAwait(false), await stderr.ConfigureAwait(false));
+        }
+    }
+
+    /// <summary>Runs the tool and throws <see cref="VirtErrorReason.StorageBackendFailed"/> with its words when it fails.</summary>
+    public static async Task<ToolResult> RunCheckedAsync(string tool, IEnumerable<string> arguments, string doing, CancellationToken cancellationToken)
+    {
+        var result = await RunAsync(tool, arguments, cancellationToken).ConfigureAwait(false);
+        return result.Succeeded ? result : throw Failed(result, doing);
+    }
+
+    public static VirtException Failed(ToolResult result, string doing) =>
+        new(VirtErrorReason.StorageBackendFailed, $"Cannot {doing}: {result.Tool} exited with {result.ExitCode}: {result.ErrorText}",
+            new Dictionary<string, string> { ["tool"] = result.Tool, ["exitCode"] = result.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+
+    /// <summary>The first of <paramref name="names"/> found in the usual binary directories, or null.</summary>
+    public static string? Find(params string[] names)
+    {
+        foreach (var name in names)
+        {
+            foreach (var dir in new[] { "/usr/sbin", "/usr/bin", "/sbin", "/bin", "/usr/local/sbin", "/usr/local/bin" })
+            {
+                var path = Path.Combine(dir, name);
+                if (File.Exists(path))
+                {
+                    return path;
+                }
+            }
+        }
+        return null;
+    }
+}
