@@ -41,7 +41,7 @@ public static class VirtApi
         var hostInfo = host ?? HostInfo.None;
         List<ApiService> services =
         [
-            WrapService(DomainService.BindService(new DomainApi(domains, events, hostInfo)), DomainService.Descriptor, options),
+            WrapService(DomainService.BindService(new DomainApi(domains, events, hostInfo, options.Stopping)), DomainService.Descriptor, options),
             WrapService(NetworkService.BindService(new NetworkApi(networks, events)), NetworkService.Descriptor, options),
             WrapService(StorageService.BindService(new StorageApi(pools, events)), StorageService.Descriptor, options),
             WrapService(EventService.BindService(new EventApi(events, options)), EventService.Descriptor, options),

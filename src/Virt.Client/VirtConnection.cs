@@ -167,6 +167,51 @@ public sealed partial class VirtConnection : IAsyncDisposable
     public Task ShutdownDomainAsync(string domain, CancellationToken ct = default) =>
         ByDomainAsync(domain, r => Domains.ShutdownDomainAsync(new ShutdownDomainRequest { Domain = r, Wait = true }, cancellationToken: ct));
 
+    /// <summary>
+    /// Asks the guest to power off and waits up to <paramref name="timeout"/> for it to shut off; then, with
+    /// <paramref name="force"/>, destroys it, and without fails with OPERATION_TIMEOUT leaving it running.
+    /// </summary>
+    public Task ShutdownDomainAsync(string domain, TimeSpan timeout, bool force, CancellationToken ct = default) =>
+        ByDomainAsync(domain, r => Domains.ShutdownDomainAsync(new ShutdownDomainRequest
+        {
+            Domain = r,
+            Wait = true,
+            Timeout = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(timeout),
+            Force = force,
+        }, cancellationToken: ct));
+
+    /// <summary>
+    /// virsh console: opens the domain's console (<paramref name="device"/> null: the first one). The console is
+    /// exclusive: another client's is CONSOLE_BUSY unless <paramref name="force"/> takes it over.
+    /// </summary>
+    public async Task<VirtConsole> OpenConsoleAsync(string domain, string? device = null, bool force = false, CancellationToken ct = default)
+    {
+        var lookup = await LookupDomainAsync(domain, ct).ConfigureAwait(false);
+        var call = Domains.OpenConsole(cancellationToken: ct);
+        try
+        {
+            await call.RequestStream.WriteAsync(new OpenConsoleRequest
+            {
+                Open = new ConsoleOpen { Domain = new Virt.Protocol.V1.DomainRef { Uuid = lookup.Domain.Uuid }, Device = device ?? "", Force = force },
+            }, ct).ConfigureAwait(false);
+            if (!await call.ResponseStream.MoveNext(ct).ConfigureAwait(false) || call.ResponseStream.Current.KindCase != OpenConsoleResponse.KindOneofCase.Opened)
+            {
+                throw VirtClientException.Local(StatusCode.Internal, ErrorReason.Internal, "The daemon ended the console call without opening it.");
+            }
+            return new VirtConsole(call, call.ResponseStream.Current.Opened);
+        }
+        catch (RpcException e)
+        {
+            call.Dispose();
+            throw VirtClientException.From(e);
+        }
+        catch
+        {
+            call.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>virsh reboot.</summary>
     public Task RebootDomainAsync(string domain, CancellationToken ct = default) =>
         ByDomainAsync(domain, r => Domains.RebootDomainAsync(new RebootDomainRequest { Domain = r }, cancellationToken: ct));

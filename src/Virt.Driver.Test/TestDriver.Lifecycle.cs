@@ -75,6 +75,13 @@ public sealed partial class TestDriver
             return ChangeOutcome.Kept(running, Event(running, DomainEventType.Resumed, EventDetails.ResumedUnpaused));
         }, cancellationToken));
 
+    /// <summary>libvirt's test driver has no consoles (virDomainOpenConsole is not in its table).</summary>
+    public async Task<IDomainConsole> OpenConsoleAsync(DomainRef domain, string? device, bool force, CancellationToken cancellationToken)
+    {
+        await LookupDomainAsync(domain, cancellationToken).ConfigureAwait(false);
+        throw VirtException.Unsupported("test", "consoles (virDomainOpenConsole)");
+    }
+
     public Task<DomainSummary> SetAutostartAsync(DomainRef domain, bool autostart, CancellationToken cancellationToken) =>
         // libvirt's test driver sets the flag for any domain, transient ones included, and sends no lifecycle event.
         Task.FromResult(Change(domain, entry => ChangeOutcome.Kept(entry.WithAutostart(autostart)), cancellationToken));

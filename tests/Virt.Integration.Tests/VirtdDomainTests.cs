@@ -329,10 +329,20 @@ public sealed class VirtdDomainTests
                 Assert.That(again.Epoch, Is.EqualTo(first.Epoch));
                 Assert.That(again.LatestSequence, Is.GreaterThanOrEqualTo(first.LatestSequence));
                 Assert.That(next.LatestSequence, Is.GreaterThan(first.LatestSequence), "a sequence number is never handed out twice");
+
+                // Autostart runs once virtd is up, in the background.
+                var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+                while ((await virt.LookupDomainAsync("web1", ct)).Status.State != DomainState.Running && DateTime.UtcNow < deadline)
+                {
+                    await Task.Delay(100, ct);
+                }
+                Assert.That((await virt.LookupDomainAsync("web1", ct)).Status.State, Is.EqualTo(DomainState.Running), "the autostart domain was started");
+                await virt.DestroyDomainAsync("web1", ct: ct);
             }
         }
         finally
         {
+            await VirtdProcess.KillGuestsAsync(Path.Combine(state, "run"));
             Directory.Delete(state, recursive: true);
         }
     }

@@ -153,7 +153,52 @@ public sealed class VirtdProcess : IAsyncDisposable
         _process.Dispose();
         if (_ownsStateDir && Directory.Exists(StateDir))
         {
+            // Guests outlive virtd by design (their VMM workers are not its children for long); a test's guests go with it.
+            await KillGuestsAsync(RunDir);
             Directory.Delete(StateDir, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// SIGKILLs every VMM worker and QEMU recorded under <c>RUN/qemu/*.state</c> (their pids are there) and waits until
+    /// they are gone, so a test leaves no guest behind.
+    /// </summary>
+    public static async Task KillGuestsAsync(string runDir)
+    {
+        var directory = Path.Combine(runDir, "qemu");
+        if (!Directory.Exists(directory))
+        {
+            return;
+        }
+        var pids = new List<int>();
+        foreach (var state in Directory.EnumerateFiles(directory, "*.state"))
+        {
+            foreach (var line in File.ReadAllLines(state))
+            {
+                if ((line.StartsWith("worker_pid=", StringComparison.Ordinal) || line.StartsWith("qemu_pid=", StringComparison.Ordinal))
+                    && int.TryParse(line[(line.IndexOf('=', StringComparison.Ordinal) + 1)..], System.Globalization.CultureInfo.InvariantCulture, out var pid) && pid > 0)
+                {
+                    pids.Add(pid);
+                }
+            }
+        }
+        foreach (var pid in pids)
+        {
+            try
+            {
+                using var process = Process.GetProcessById(pid);
+                process.Kill();
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+            {
+                // Already gone.
+            }
+        }
+        // Orphans are reaped by init only every second or two here; wait until they are gone.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (pids.Any(pid => File.Exists($"/proc/{pid}/stat") && !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ", StringComparison.Ordinal)) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
         }
     }
 

@@ -18,8 +18,80 @@ namespace Virt.Api;
 /// request, calls the driver once and converts the result; state rules, locking and events live in the driver, so
 /// every frontend shares them. Methods not overridden answer UNIMPLEMENTED (the generated base).
 /// </summary>
-internal sealed class DomainApi(IDomainDriver driver, EventLog events, IHostInfo host) : DomainService.DomainServiceBase
+internal sealed class DomainApi(IDomainDriver driver, EventLog events, IHostInfo host, CancellationToken stopping) : DomainService.DomainServiceBase
 {
+    /// <summary>
+    /// virsh console: the first message opens, then bytes flow both ways until the client half-closes, the driver
+    /// closes the console (guest stopped, taken over: the client gets <c>closed</c> first), or the daemon stops.
+    /// </summary>
+    public override async Task OpenConsole(IAsyncStreamReader<OpenConsoleRequest> requestStream, IServerStreamWriter<OpenConsoleResponse> responseStream, ServerCallContext context)
+    {
+        if (!await requestStream.MoveNext(context.CancellationToken).ConfigureAwait(false) || requestStream.Current.KindCase != OpenConsoleRequest.KindOneofCase.Open)
+        {
+            throw ApiErrors.InvalidArgument("open", "The first console message must be open, naming the domain; data comes after it.");
+        }
+        var open = requestStream.Current.Open;
+        Requests.Unsupported(open.HistoryBytes > 0, "history_bytes", "replaying console history (read the console log instead)");
+        var reference = Requests.Domain(open.Domain);
+        // --safe asks for exclusive access, which every console here has (one client at a time), so it is honoured.
+        await using var console = await driver.OpenConsoleAsync(reference, open.Device.Length == 0 ? null : open.Device, open.Force, context.CancellationToken).ConfigureAwait(false);
+        await responseStream.WriteAsync(new OpenConsoleResponse { Opened = new ConsoleOpened { Domain = ToProto.Identity(console.Domain), Device = console.Device } }).ConfigureAwait(false);
+
+        using var end = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, stopping);
+        var input = Task.Run(async () =>
+        {
+            while (await requestStream.MoveNext(end.Token).ConfigureAwait(false))
+            {
+                if (requestStream.Current.KindCase != OpenConsoleRequest.KindOneofCase.Data)
+                {
+                    throw ApiErrors.InvalidArgument("open", "A console is opened once; after open, send only data.");
+                }
+                await console.WriteAsync(requestStream.Current.Data.Memory, end.Token).ConfigureAwait(false);
+            }
+        }, CancellationToken.None);
+        var output = Task.Run(async () =>
+        {
+            try
+            {
+                await foreach (var chunk in console.ReadAsync(end.Token).ConfigureAwait(false))
+                {
+                    if (chunk.Closed is { } reason)
+                    {
+                        await responseStream.WriteAsync(new OpenConsoleResponse { Closed = new ConsoleClosed { Reason = (Virt.Protocol.V1.ConsoleCloseReason)(int)reason, Message = chunk.Message } }).ConfigureAwait(false);
+                        return;
+                    }
+                    await responseStream.WriteAsync(new OpenConsoleResponse { Data = ByteString.CopyFrom(chunk.Data.Span) }).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+            {
+                await responseStream.WriteAsync(new OpenConsoleResponse
+                {
+                    Closed = new ConsoleClosed { Reason = Virt.Protocol.V1.ConsoleCloseReason.DaemonStopping, Message = "the daemon is shutting down; the guest keeps running" },
+                }).ConfigureAwait(false);
+            }
+        }, CancellationToken.None);
+        var first = await Task.WhenAny(input, output).ConfigureAwait(false);
+        await end.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            // The one that ended first decides: a bad input message fails the call; the other side's cancellation does not.
+            await first.ConfigureAwait(false);
+        }
+        finally
+        {
+            await console.DisposeAsync().ConfigureAwait(false);
+            try
+            {
+                await Task.WhenAll(input, output).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or IOException or VirtException or RpcException)
+            {
+                // The side that did not end first was cut off on purpose.
+            }
+        }
+    }
+
     public override async Task<ListDomainsResponse> ListDomains(ListDomainsRequest request, ServerCallContext context)
     {
         if (request.PageSize < 0)

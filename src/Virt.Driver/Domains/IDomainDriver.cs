@@ -53,6 +53,12 @@ public interface IDomainDriver
     /// <summary>Legal when paused.</summary>
     Task<DomainSummary> ResumeDomainAsync(DomainRef domain, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Opens the console <paramref name="device"/> (null: the first serial console) of an active domain. Another
+    /// client's open console is <see cref="VirtErrorReason.ConsoleBusy"/> unless <paramref name="force"/> takes it over.
+    /// </summary>
+    Task<IDomainConsole> OpenConsoleAsync(DomainRef domain, string? device, bool force, CancellationToken cancellationToken);
+
     /// <summary>Whether the daemon starts the domain when it starts. Legal for persistent domains.</summary>
     Task<DomainSummary> SetAutostartAsync(DomainRef domain, bool autostart, CancellationToken cancellationToken);
 
