@@ -37,7 +37,7 @@ internal sealed record DaemonDrivers(DriverKind Kind, IDomainDriver Domains, INe
                 new StorageDriverOptions { StateDirectory = paths.StateDir, DefaultPoolDirectory = Path.Combine(paths.StateDir, "images") },
                 loggerFactory.CreateLogger("Virt.Driver.Storage"), cancellationToken);
             var qemu = await QemuDomainDriver.OpenAsync(
-                new QemuDriverOptions { StateDirectory = paths.StateDir, RunDirectory = paths.RunDir, AutostartOnOpen = true }, events, loggerFactory.CreateLogger("Virt.Driver.Qemu"), cancellationToken);
+                new QemuDriverOptions { StateDirectory = paths.StateDir, RunDirectory = paths.RunDir, AutostartOnOpen = true, Volumes = storage }, events, loggerFactory.CreateLogger("Virt.Driver.Qemu"), cancellationToken);
             // Networks are the test driver's fixture (network 'default') until their own driver lands; it is read-only,
             // so nothing about it needs to persist.
             var fixture = TestDriver.CreateDefault(events);

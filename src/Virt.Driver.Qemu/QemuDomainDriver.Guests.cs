@@ -97,8 +97,18 @@ public sealed partial class QemuDomainDriver
         Directory.CreateDirectory(_options.GuestRunDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         Directory.CreateDirectory(_options.LogDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         Directory.CreateDirectory(paths.GuestDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        var host = new QemuHostContext { KvmUsable = _options.KvmUsable, MonitorSocketPath = paths.QmpSocket, GuestDirectory = paths.GuestDirectory };
-        var argv = GuestPreparation.BuildArgv(GuestPreparation.WithWorkerConsole(definition, paths), capabilities, host);
+        var volumes = await VolumeLeases.AcquireAsync(_options.Volumes, definition, cancellationToken).ConfigureAwait(false);
+        var host = new QemuHostContext { KvmUsable = _options.KvmUsable, MonitorSocketPath = paths.QmpSocket, GuestDirectory = paths.GuestDirectory, Volumes = volumes.Resolved };
+        IReadOnlyList<string> argv;
+        try
+        {
+            argv = GuestPreparation.BuildArgv(GuestPreparation.WithWorkerConsole(definition, paths), capabilities, host);
+        }
+        catch
+        {
+            volumes.Dispose();
+            throw;
+        }
         var id = Interlocked.Increment(ref _nextId);
         var live = definition with { Id = id };
         // The live definition is on disk before the worker exists: a virtd restarted at any instant finds it.
@@ -130,10 +140,11 @@ public sealed partial class QemuDomainDriver
         }
         catch
         {
+            volumes.Dispose();
             RemoveGuestFiles(paths);
             throw;
         }
-        var guest = new RunningGuest(definition.Uuid, paths, worker);
+        var guest = new RunningGuest(definition.Uuid, paths, worker) { Volumes = volumes };
         _running[definition.Uuid] = guest;
         var persistent = existing?.Persistent == true ? existing.Definition : null;
         Update(definition.Uuid, _ => new DomainSummary
@@ -235,6 +246,7 @@ public sealed partial class QemuDomainDriver
             latest => lifecycleType == GuestStates.NoEvent ? null : new DomainLifecycleEvent(latest.Name, guest.Uuid, (DomainEventType)lifecycleType, lifecycleDetail),
             returnLatest: true);
         _running.TryRemove(guest.Uuid, out _);
+        guest.Volumes.Dispose();
         guest.MarkStopped();
         QemuDriverLog.Stopped(_logger, before?.Name ?? "?", guest.Uuid, reason);
         _ = Task.Run(() => ReleaseWorkerAsync(guest), CancellationToken.None);
@@ -420,6 +432,15 @@ public sealed partial class QemuDomainDriver
                 continue;
             }
             QemuDriverLog.Reconnected(_logger, live.Name, uuid, id, status.QemuPid, status.WorkerPid);
+            try
+            {
+                // The running guest still uses its volumes: lease them again so the storage driver keeps them.
+                guest.Volumes = await VolumeLeases.AcquireAsync(_options.Volumes, live, cancellationToken).ConfigureAwait(false);
+            }
+            catch (VirtException e)
+            {
+                QemuDriverLog.StateFileUnreadable(_logger, paths.StateFile, "its storage volumes could not be leased again: " + e.Message);
+            }
             guest.Pump = Task.Run(() => PumpAsync(guest, live.Name), CancellationToken.None);
         }
     }

@@ -43,6 +43,12 @@ public sealed record QemuDriverOptions
     /// </summary>
     public bool KvmUsable { get; init; }
 
+    /// <summary>
+    /// Resolves <c>&lt;disk type='volume'&gt;</c> at start and keeps the volumes in use while the guest runs (virtd passes
+    /// the storage driver). Null: such disks cannot start (OperationUnsupported).
+    /// </summary>
+    public IVolumeResolver? Volumes { get; init; }
+
     /// <summary>Start the autostart domains that are not running when the driver opens (virtd does; tests opt in).</summary>
     public bool AutostartOnOpen { get; init; }
 

@@ -22,6 +22,9 @@ internal sealed class RunningGuest(Guid uuid, GuestPaths paths, Process? worker)
 
     public CancellationTokenSource PumpStop { get; } = new();
 
+    /// <summary>The storage volumes leased to this guest; released when it stops.</summary>
+    public VolumeLeases Volumes { get; set; } = VolumeLeases.None;
+
     public Task Pump { get; set; } = Task.CompletedTask;
 
     /// <summary>Completes once the guest's shut-off is committed.</summary>

@@ -191,13 +191,26 @@ internal sealed class LogicalBackend : PoolBackend
     /// </summary>
     private static VirtException LvmFailure(ToolResult result, string doing)
     {
-        if (result.Stderr.Contains("device-mapper", StringComparison.OrdinalIgnoreCase) || !File.Exists("/dev/mapper/control"))
+        if (result.Stderr.Contains("device-mapper", StringComparison.OrdinalIgnoreCase) || !DeviceMapperInKernel())
         {
             return new VirtException(VirtErrorReason.OperationUnsupported,
-                $"Cannot {doing}: device-mapper is missing on this host (the kernel has no device-mapper driver, /dev/mapper/control cannot be opened), and LVM needs it to activate logical volumes. {result.Tool} said: {result.ErrorText}",
+                $"Cannot {doing}: device-mapper is missing on this host (the kernel has no device-mapper driver: it is not in /proc/misc and /dev/mapper/control cannot be opened), and LVM needs it to activate logical volumes. {result.Tool} said: {result.ErrorText}",
                 new Dictionary<string, string> { ["tool"] = result.Tool, ["missing"] = "device-mapper" });
         }
         return ToolRunner.Failed(result, doing);
+    }
+
+    /// <summary>The kernel lists its device-mapper driver in /proc/misc (lvm2's package may create /dev/mapper/control regardless).</summary>
+    private static bool DeviceMapperInKernel()
+    {
+        try
+        {
+            return File.ReadAllText("/proc/misc").Contains("device-mapper", StringComparison.Ordinal);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
     }
 
     private static async Task RemoveLeftoverAsync(StoragePoolDefinition pool, string name)
