@@ -1,4 +1,5 @@
 using Virt.Protocol.V1;
+using Virt.Driver;
 using DomainSummary = Virt.Driver.DomainSummary;
 
 namespace Virt.Api;
@@ -27,6 +28,32 @@ public interface IHostInfo
     /// otherwise (libvirt's test driver answers <c>linux</c> for every domain).
     /// </summary>
     string GetOsType(DomainSummary domain) => Virt.Domain.Xml.DomainXmlNames.OsType.ToXml(domain.Definition.Os.Type);
+
+    /// <summary>virsh nodeinfo.</summary>
+    Task<GetNodeInfoResponse> GetNodeInfoAsync(CancellationToken cancellationToken) => throw NotSupported("virNodeGetInfo");
+
+    /// <summary>virsh nodememstats: the host, or one NUMA cell.</summary>
+    Task<GetNodeMemoryStatsResponse> GetNodeMemoryStatsAsync(int? cell, CancellationToken cancellationToken) =>
+        throw NotSupported("virNodeGetMemoryStats");
+
+    /// <summary>virsh nodecpustats: the sum over all CPUs, or one CPU; with <paramref name="perCpu"/>, every CPU too.</summary>
+    Task<GetNodeCpuStatsResponse> GetNodeCpuStatsAsync(int? cpu, bool perCpu, CancellationToken cancellationToken) =>
+        throw NotSupported("virNodeGetCPUStats");
+
+    /// <summary>virsh capabilities.</summary>
+    Task<string> GetCapabilitiesAsync(CancellationToken cancellationToken) => throw NotSupported("virConnectGetCapabilities");
+
+    /// <summary>virsh domcapabilities; empty arguments take the defaults.</summary>
+    Task<string> GetDomainCapabilitiesAsync(string emulator, string arch, string machine, string virtType, CancellationToken cancellationToken) =>
+        throw NotSupported("virConnectGetDomainCapabilities");
+
+    /// <summary>The vCPU placement policy the driver enforces when it starts guests; null when there is none (the test driver).</summary>
+    VcpuPlacementPolicy? Placement => null;
+
+    /// <summary>libvirt's VIR_ERR_NO_SUPPORT text for an entry point this driver lacks.</summary>
+    static VirtException NotSupported(string api) =>
+        new(VirtErrorReason.OperationUnsupported, $"this function is not supported by the connection driver: {api}",
+            new Dictionary<string, string> { ["operation"] = api });
 }
 
 /// <summary>Fixed host facts, and those of libvirt's test driver.</summary>
@@ -83,7 +110,48 @@ public sealed class HostInfo : IHostInfo
         label: "libvirt-test")
     {
         OsType = "linux",
+        AnswersAsTestDriver = true,
     };
+
+    /// <summary>
+    /// libvirt's test driver answers nodeinfo, nodecpustats and capabilities with fixed values (test_driver.c's
+    /// defaultNodeInfo, testNodeGetCPUStats and testBuildCapabilities).
+    /// </summary>
+    public bool AnswersAsTestDriver { get; init; }
+
+    /// <inheritdoc />
+    public Task<GetNodeInfoResponse> GetNodeInfoAsync(CancellationToken cancellationToken) => AnswersAsTestDriver
+        ? Task.FromResult(new GetNodeInfoResponse { Model = "i686", MemoryKib = 3_145_728, Cpus = 16, Mhz = 1400, Nodes = 2, Sockets = 2, Cores = 2, Threads = 2 })
+        : throw IHostInfo.NotSupported("virNodeGetInfo");
+
+    /// <inheritdoc />
+    public Task<GetNodeCpuStatsResponse> GetNodeCpuStatsAsync(int? cpu, bool perCpu, CancellationToken cancellationToken)
+    {
+        if (!AnswersAsTestDriver)
+        {
+            throw IHostInfo.NotSupported("virNodeGetCPUStats");
+        }
+        // The same four figures for any CPU number, as libvirt's test driver.
+        var times = new NodeCpuTimes { UserNs = 9_797_400_000, KernelNs = 34_678_723_400_000, IdleNs = 87_264_900_000, IowaitNs = 763_600_000 };
+        if (cpu is { } number)
+        {
+            times.Cpu = (uint)number;
+        }
+        return Task.FromResult(new GetNodeCpuStatsResponse { Times = times });
+    }
+
+    /// <inheritdoc />
+    public Task<string> GetCapabilitiesAsync(CancellationToken cancellationToken) => AnswersAsTestDriver
+        ? Task.FromResult(_testCapabilities.Value)
+        : throw IHostInfo.NotSupported("virConnectGetCapabilities");
+
+    private static readonly Lazy<string> _testCapabilities = new(() =>
+    {
+        using var stream = typeof(HostInfo).Assembly.GetManifestResourceStream("Virt.Api.TestCapabilities.xml")
+            ?? throw new InvalidOperationException("The test driver's capabilities resource is missing from Virt.Api.");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    });
 
     /// <inheritdoc />
     public Task<GetVersionResponse> GetVersionAsync(CancellationToken cancellationToken) => Task.FromResult(_version.Clone());

@@ -117,6 +117,7 @@ internal static class Program
         .. VolumeCommands.All(),
         .. VolumeTransferCommands.All(),
         .. HostCommands.All(),
+        .. NodeCommands.All(),
         .. ShellCommands.All(table),
     ];
 }

@@ -16,10 +16,13 @@ internal enum DriverKind
     Test,
 }
 
-/// <summary>The drivers virtd serves and the event log they append to.</summary>
-internal sealed record DaemonDrivers(DriverKind Kind, IDomainDriver Domains, INetworkDriver Networks, IStoragePoolDriver Pools, EventLog Events)
+/// <summary>
+/// The drivers virtd serves, the event log they append to, and the vCPU placement policy the QEMU driver enforces (and
+/// GetPlacementPolicy reports).
+/// </summary>
+internal sealed record DaemonDrivers(DriverKind Kind, IDomainDriver Domains, INetworkDriver Networks, IStoragePoolDriver Pools, EventLog Events, VcpuPlacementPolicy Placement)
 {
-    public static async Task<DaemonDrivers> OpenAsync(DriverKind kind, DaemonPaths paths, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    public static async Task<DaemonDrivers> OpenAsync(DriverKind kind, DaemonPaths paths, VcpuPlacementPolicy placement, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
     {
         var logger = loggerFactory.CreateLogger("virtd");
         var events = await EventSequenceFile.OpenLogAsync(paths.StateDir, logger, cancellationToken);
@@ -27,7 +30,7 @@ internal sealed record DaemonDrivers(DriverKind Kind, IDomainDriver Domains, INe
         if (kind == DriverKind.Test)
         {
             var test = TestDriver.CreateDefault(events);
-            drivers = new DaemonDrivers(kind, test, test, test, events);
+            drivers = new DaemonDrivers(kind, test, test, test, events, placement);
         }
         else
         {
@@ -37,11 +40,12 @@ internal sealed record DaemonDrivers(DriverKind Kind, IDomainDriver Domains, INe
                 new StorageDriverOptions { StateDirectory = paths.StateDir, DefaultPoolDirectory = Path.Combine(paths.StateDir, "images") },
                 loggerFactory.CreateLogger("Virt.Driver.Storage"), cancellationToken);
             var qemu = await QemuDomainDriver.OpenAsync(
-                new QemuDriverOptions { StateDirectory = paths.StateDir, RunDirectory = paths.RunDir, AutostartOnOpen = true, Volumes = storage }, events, loggerFactory.CreateLogger("Virt.Driver.Qemu"), cancellationToken);
+                new QemuDriverOptions { StateDirectory = paths.StateDir, RunDirectory = paths.RunDir, AutostartOnOpen = true, Volumes = storage, HostCpus = placement.HostCpus, Placement = placement },
+                events, loggerFactory.CreateLogger("Virt.Driver.Qemu"), cancellationToken);
             // Networks are the test driver's fixture (network 'default') until their own driver lands; it is read-only,
             // so nothing about it needs to persist.
             var fixture = TestDriver.CreateDefault(events);
-            drivers = new DaemonDrivers(kind, qemu, fixture, storage, events);
+            drivers = new DaemonDrivers(kind, qemu, fixture, storage, events, placement);
         }
         var domains = await drivers.Domains.ListDomainsAsync(DomainListFilter.All, cancellationToken);
         DaemonLog.DriverReady(logger, drivers.Domains.Type, domains.Count, events.Epoch, events.LatestSequence);

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Net;
 using System.Runtime.InteropServices;
 using Virt.Daemon;
+using Virt.Driver;
 
 var stateDir = new Option<string?>("--state-dir") { Description = "Directory for definitions and persistent state (default: /var/lib/virt as root, $XDG_STATE_HOME/virt otherwise)." };
 var runDir = new Option<string?>("--run-dir") { Description = "Directory for sockets and run state (default: /run/virt as root, STATE-DIR/run otherwise)." };
@@ -11,10 +12,22 @@ logFormat.AcceptOnlyFromAmong("text", "json");
 var verbose = new Option<bool>("--verbose", "-v") { Description = "Log debug messages too." };
 var driver = new Option<string>("--driver") { Description = "Hypervisor driver: qemu (definitions kept under the state directory) or test (libvirt's test:///default fixture, in memory).", DefaultValueFactory = _ => "qemu" };
 driver.AcceptOnlyFromAmong("qemu", "test");
+var vcpuOvercommit = new Option<double>("--vcpu-overcommit")
+{
+    Description = "Running guests may have at most this many vCPUs per host CPU together; starting one more is refused (0: no limit).",
+    DefaultValueFactory = _ => VcpuPlacementPolicy.DefaultRatio,
+};
+vcpuOvercommit.Validators.Add(result =>
+{
+    if (result.GetValueOrDefault<double>() is < 0 or double.NaN or double.PositiveInfinity)
+    {
+        result.AddError("--vcpu-overcommit must be a number of vCPUs per host CPU, 0 or more (0: no limit).");
+    }
+});
 
 var root = new RootCommand("virtd: the Virt daemon. It owns the definitions and serves the gRPC API on Unix sockets and, optionally, TCP.")
 {
-    stateDir, runDir, listen, logFormat, verbose, driver,
+    stateDir, runDir, listen, logFormat, verbose, driver, vcpuOvercommit,
 };
 root.SetAction(async (parse, _) =>
 {
@@ -36,7 +49,8 @@ root.SetAction(async (parse, _) =>
     using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; stop.Cancel(); });
     using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; stop.Cancel(); });
 
-    await using var daemon = new DaemonHost(paths, endPoints, parse.GetValue(driver) == "test" ? DriverKind.Test : DriverKind.Qemu, loggerFactory);
+    await using var daemon = new DaemonHost(paths, endPoints, parse.GetValue(driver) == "test" ? DriverKind.Test : DriverKind.Qemu,
+        new VcpuPlacementPolicy(new Virt.Host.LinuxHost().GetNodeInfo().Cpus, parse.GetValue(vcpuOvercommit)), loggerFactory);
     try
     {
         await daemon.RunAsync(stop.Token);

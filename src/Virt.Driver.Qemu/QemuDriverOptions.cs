@@ -15,6 +15,12 @@ public sealed record QemuDriverOptions
     /// <summary>CPUs of this host, for the vCPU overcommit check.</summary>
     public int HostCpus { get; init; } = Environment.ProcessorCount;
 
+    /// <summary>
+    /// The vCPU budget of running guests (8 x host CPUs unless the operator says otherwise), checked when a guest
+    /// starts.
+    /// </summary>
+    public VcpuPlacementPolicy Placement { get; init; } = new(Environment.ProcessorCount);
+
     /// <summary>Parser settings (size limit, UUID and MAC generators).</summary>
     public DefinitionParseOptions ParseOptions { get; init; } = DefinitionParseOptions.Default;
 

@@ -65,6 +65,31 @@ public sealed class CapabilitiesTests
     }
 
     [Test]
+    public async Task A_binary_replaced_with_the_same_size_and_modification_time_is_probed_again()
+    {
+        // What a package upgrade or `cp -p` can do: same size, the packaged mtime, but a different file (new inode, new ctime).
+        var binary = Path.Combine(_cacheDirectory, "qemu-fake");
+        await File.WriteAllTextAsync(binary, "AAAA");
+        var mtime = new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc);
+        File.SetLastWriteTimeUtc(binary, mtime);
+        var probe = new CountingProbe(new FixedProbe());
+
+        var first = await new QemuCapabilitiesCache(_cacheDirectory, probe).GetAsync(binary, CancellationToken.None);
+        var replacement = binary + ".new";
+        await File.WriteAllTextAsync(replacement, "BBBB");
+        File.SetLastWriteTimeUtc(replacement, mtime);
+        File.Move(replacement, binary, overwrite: true);
+        var second = await new QemuCapabilitiesCache(_cacheDirectory, probe).GetAsync(binary, CancellationToken.None);
+        var third = await new QemuCapabilitiesCache(_cacheDirectory, probe).GetAsync(binary, CancellationToken.None);
+
+        Assert.That(new FileInfo(binary).Length, Is.EqualTo(4));
+        Assert.That(File.GetLastWriteTimeUtc(binary), Is.EqualTo(mtime));
+        Assert.That(second.BinaryIdentity, Is.Not.EqualTo(first.BinaryIdentity));
+        Assert.That(probe.Count, Is.EqualTo(2), "probed for the original and the replacement, then read from disk");
+        Assert.That(third.BinaryIdentity, Is.EqualTo(second.BinaryIdentity));
+    }
+
+    [Test]
     public void A_missing_binary_is_a_clear_error()
     {
         var ex = Assert.ThrowsAsync<FileNotFoundException>(async () =>

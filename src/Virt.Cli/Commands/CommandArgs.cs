@@ -53,6 +53,22 @@ internal sealed class CommandArgs(CommandDef command, ParseResult result, IReadO
             : throw VshError.Of(MalformedNumber(text, name));
     }
 
+    /// <summary>A signed number option (vshCommandOptInt): null when absent.</summary>
+    /// <exception cref="VshError">The value is not a number in range, with virsh's message.</exception>
+    public int? Int(string name)
+    {
+        var option = Get(name);
+        if (!Given(option))
+        {
+            return null;
+        }
+
+        var text = result.GetValue((Option<string?>)option) ?? "";
+        return int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value)
+            ? value
+            : throw VshError.Of(MalformedNumber(text, name));
+    }
+
     /// <summary>vshCommandOptTimeoutToMs: a positive number of seconds that fits in milliseconds as an int.</summary>
     public TimeSpan? TimeoutSeconds(string name = "timeout")
     {

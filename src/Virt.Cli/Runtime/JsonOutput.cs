@@ -47,6 +47,19 @@ internal static class JsonOutput
         }
     }
 
+    /// <summary>A nullable real number: the number, or null (a percentage of nothing).</summary>
+    public static void NumberOrNull(this Utf8JsonWriter writer, string name, double? value)
+    {
+        if (value is { } v)
+        {
+            writer.WriteNumber(name, v);
+        }
+        else
+        {
+            writer.WriteNull(name);
+        }
+    }
+
     /// <summary>A nullable string.</summary>
     public static void StringOrNull(this Utf8JsonWriter writer, string name, string? value)
     {

@@ -14,7 +14,7 @@ public sealed record QemuCapabilities
     /// <summary>The binary's absolute path.</summary>
     public required string Binary { get; init; }
 
-    /// <summary>Identifies the binary file that was probed (size and modification time); a change means a re-probe.</summary>
+    /// <summary>Identifies the binary file that was probed (<see cref="Capabilities.BinaryIdentity"/>); a change means a re-probe.</summary>
     public required string BinaryIdentity { get; init; }
 
     /// <summary>The QEMU version.</summary>

@@ -8,7 +8,8 @@ using System.Text.Json.Serialization;
 namespace Virt.Qemu.Capabilities;
 
 /// <summary>
-/// Capabilities per QEMU binary, probed once per binary identity (path, size, modification time) and kept in
+/// Capabilities per QEMU binary, probed once per binary identity (<see cref="BinaryIdentity"/>: path, size, inode,
+/// modification and change time) and kept in
 /// memory and, when a directory is given, on disk across restarts. Concurrent callers share one probe.
 /// </summary>
 public sealed class QemuCapabilitiesCache(string? cacheDirectory, IQemuCapabilitiesProbe probe)
@@ -94,11 +95,7 @@ public sealed class QemuCapabilitiesCache(string? cacheDirectory, IQemuCapabilit
         File.Move(temp, file, overwrite: true);
     }
 
-    private static string Identify(string path)
-    {
-        var info = new FileInfo(path);
-        return string.Create(CultureInfo.InvariantCulture, $"{path}|{info.Length}|{info.LastWriteTimeUtc.Ticks}");
-    }
+    private static string Identify(string path) => BinaryIdentity.Of(path);
 
     private static string FileNameFor(string identity) =>
         "qemu-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity)))[..16] + ".json";
