@@ -79,7 +79,7 @@ public sealed partial class QemuDomainDriver
             {
                 throw StoreFailed(current.Name, "change the autostart mark of", e);
             }
-            return Update(current.Uuid, latest => latest! with { Autostart = autostart }, null)!;
+            return Update(current.Uuid, latest => latest! with { Autostart = autostart }, subject => DomainDefinitionChangedEvent.ForAutostart(subject.Name, subject.Uuid))!;
         }, cancellationToken);
 
     public Task<DomainSummary> SetDescriptionAsync(DomainRef domain, bool title, string? text, DomainModification modification, CancellationToken cancellationToken)
@@ -92,7 +92,8 @@ public sealed partial class QemuDomainDriver
         var value = string.IsNullOrEmpty(text) ? null : text;
         var operation = title ? "set the title of" : "set the description of";
         return ChangeAsync(domain!, operation, current =>
-            EditAsync(current, modification, operation, d => title ? d with { Title = value } : d with { Description = value }), cancellationToken);
+            EditAsync(current, modification, operation, d => title ? d with { Title = value } : d with { Description = value },
+                title ? MetadataKind.Title : MetadataKind.Description, null), cancellationToken);
     }
 
     public Task<DomainSummary> SetMetadataAsync(DomainRef domain, string namespaceUri, string? key, string? xml, DomainModification modification, CancellationToken cancellationToken)
@@ -111,7 +112,7 @@ public sealed partial class QemuDomainDriver
             // Removing an element that is not there succeeds, as in libvirt.
             IEnumerable<MetadataElement> kept = d.Metadata.Where(m => m.NamespaceUri != namespaceUri);
             return d with { Metadata = new ValueList<MetadataElement>(element is null ? kept : kept.Append(element)) };
-        }), cancellationToken);
+        }, MetadataKind.Element, namespaceUri), cancellationToken);
     }
 
     /// <summary>
@@ -119,7 +120,7 @@ public sealed partial class QemuDomainDriver
     /// otherwise; live needs a running domain, config a persistent one. The live definition is kept in memory and in
     /// RUN/qemu/UUID.xml (QEMU is not involved in these edits).
     /// </summary>
-    private async Task<DomainSummary> EditAsync(DomainSummary current, DomainModification modification, string operation, Func<DomainDefinition, DomainDefinition> edit)
+    private async Task<DomainSummary> EditAsync(DomainSummary current, DomainModification modification, string operation, Func<DomainDefinition, DomainDefinition> edit, MetadataKind changed, string? uri)
     {
         var live = modification.HasFlag(DomainModification.Live) || (modification == DomainModification.Current && current.IsActive);
         var config = modification.HasFlag(DomainModification.Config) || (modification == DomainModification.Current && !current.IsActive);
@@ -150,6 +151,12 @@ public sealed partial class QemuDomainDriver
                 await _liveDefinitions.SaveAsync(FileName(current.Uuid), document, CancellationToken.None).ConfigureAwait(false);
                 next = Update(current.Uuid, latest => latest!.IsActive ? latest with { Definition = definition } : latest, null)!;
             }
+        }
+        if (!ReferenceEquals(next, current))
+        {
+            // libvirt's METADATA_CHANGE; it carries no live/config flags, the feed does.
+            var applied = (live ? DomainModification.Live : DomainModification.Current) | (config ? DomainModification.Config : DomainModification.Current);
+            _events.Append(DomainDefinitionChangedEvent.ForMetadata(current.Name, current.Uuid, applied, changed, uri));
         }
         return next;
     }

@@ -96,7 +96,7 @@ public sealed partial class QemuDomainDriver
     /// definition changes from jobs never overwrite each other. Returns the new summary (or the one before, when
     /// <paramref name="returnLatest"/>).
     /// </summary>
-    private DomainSummary? Update(Guid uuid, Func<DomainSummary?, DomainSummary?> change, Func<DomainSummary, DomainLifecycleEvent?>? lifecycle, bool returnLatest = false)
+    private DomainSummary? Update(Guid uuid, Func<DomainSummary?, DomainSummary?> change, Func<DomainSummary, VirtEvent?>? lifecycle, bool returnLatest = false)
     {
         lock (_indexLock)
         {

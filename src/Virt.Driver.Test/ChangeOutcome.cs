@@ -1,9 +1,9 @@
 namespace Virt.Driver.Test;
 
 /// <summary>The result of one change: the next entry (null when the domain vanished), what the caller gets back, and the event to log.</summary>
-internal readonly record struct ChangeOutcome(DomainEntry? Next, DomainSummary Result, DomainLifecycleEvent? Event)
+internal readonly record struct ChangeOutcome(DomainEntry? Next, DomainSummary Result, VirtEvent? Event)
 {
-    public static ChangeOutcome Kept(DomainEntry next, DomainLifecycleEvent? lifecycle = null) => new(next, next.Summary, lifecycle);
+    public static ChangeOutcome Kept(DomainEntry next, VirtEvent? change = null) => new(next, next.Summary, change);
 
     /// <summary>
     /// The domain stopped: a persistent one stays, shut off with <paramref name="reason"/>; a transient one vanishes, and

@@ -64,8 +64,10 @@ public sealed partial class TestDriver
         // libvirt clears the field when given an empty string, as when given none.
         var value = string.IsNullOrEmpty(text) ? null : text;
         return Task.FromResult(Change(domain!, entry =>
-            ChangeOutcome.Kept(Edit(entry, modification, title ? "set the title of" : "set the description of",
-                d => title ? d with { Title = value } : d with { Description = value })), cancellationToken));
+        {
+            var next = Edit(entry, modification, title ? "set the title of" : "set the description of", d => title ? d with { Title = value } : d with { Description = value }, out var applied);
+            return ChangeOutcome.Kept(next, DomainDefinitionChangedEvent.ForMetadata(entry.Name, entry.Uuid, applied, title ? MetadataKind.Title : MetadataKind.Description, null));
+        }, cancellationToken));
     }
 
     public Task<DomainSummary> SetMetadataAsync(DomainRef domain, string namespaceUri, string? key, string? xml, DomainModification modification, CancellationToken cancellationToken)
@@ -80,12 +82,15 @@ public sealed partial class TestDriver
         }
         var element = xml is null ? null : MetadataElements.Parse(namespaceUri, key!, xml);
         return Task.FromResult(Change(domain, entry =>
-            ChangeOutcome.Kept(Edit(entry, modification, "set the metadata of", d =>
+        {
+            var next = Edit(entry, modification, "set the metadata of", d =>
             {
                 // Removing an element that is not there succeeds, as in libvirt.
                 IEnumerable<MetadataElement> kept = d.Metadata.Where(m => m.NamespaceUri != namespaceUri);
                 return d with { Metadata = new ValueList<MetadataElement>(element is null ? kept : kept.Append(element)) };
-            })), cancellationToken));
+            }, out var applied);
+            return ChangeOutcome.Kept(next, DomainDefinitionChangedEvent.ForMetadata(entry.Name, entry.Uuid, applied, MetadataKind.Element, namespaceUri));
+        }, cancellationToken));
     }
 
     /// <summary>
@@ -93,12 +98,13 @@ public sealed partial class TestDriver
     /// virDomainObjGetDefs rules: current means live when active and config otherwise; live needs an active domain
     /// and config a persistent one.
     /// </summary>
-    private static DomainEntry Edit(DomainEntry entry, DomainModification modification, string operation, Func<DomainDefinition, DomainDefinition> edit)
+    private static DomainEntry Edit(DomainEntry entry, DomainModification modification, string operation, Func<DomainDefinition, DomainDefinition> edit, out DomainModification applied)
     {
         if (modification == DomainModification.Current)
         {
             modification = entry.IsActive ? DomainModification.Live : DomainModification.Config;
         }
+        applied = modification;
         var live = modification.HasFlag(DomainModification.Live);
         var config = modification.HasFlag(DomainModification.Config);
         if (live && !entry.IsActive)

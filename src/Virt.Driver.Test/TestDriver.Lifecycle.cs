@@ -33,7 +33,7 @@ public sealed partial class TestDriver
         {
             if (entry.State == DomainState.Shutoff)
             {
-                throw VirtException.OperationInvalid(entry.Name, "shut down", entry.State, $"domain '{entry.Name}' not running");
+                throw VirtException.InternalStateError(entry.Name, "shut down", entry.State, $"domain '{entry.Name}' not running");
             }
             return AfterGuestAction(entry, entry.Live!.OnPoweroff);
         }, cancellationToken));
@@ -58,7 +58,7 @@ public sealed partial class TestDriver
         {
             if (entry.State is DomainState.Shutoff or DomainState.Paused)
             {
-                throw VirtException.OperationInvalid(entry.Name, "suspend", entry.State, $"domain '{entry.Name}' not running");
+                throw VirtException.InternalStateError(entry.Name, "suspend", entry.State, $"domain '{entry.Name}' not running");
             }
             var paused = entry.WithState(DomainState.Paused, StateReasons.PausedUser);
             return ChangeOutcome.Kept(paused, Event(paused, DomainEventType.Suspended, EventDetails.SuspendedPaused));
@@ -69,7 +69,7 @@ public sealed partial class TestDriver
         {
             if (entry.State != DomainState.Paused)
             {
-                throw VirtException.OperationInvalid(entry.Name, "resume", entry.State, $"domain '{entry.Name}' not paused");
+                throw VirtException.InternalStateError(entry.Name, "resume", entry.State, $"domain '{entry.Name}' not paused");
             }
             var running = entry.WithState(DomainState.Running, StateReasons.RunningUnpaused);
             return ChangeOutcome.Kept(running, Event(running, DomainEventType.Resumed, EventDetails.ResumedUnpaused));
@@ -83,8 +83,11 @@ public sealed partial class TestDriver
     }
 
     public Task<DomainSummary> SetAutostartAsync(DomainRef domain, bool autostart, CancellationToken cancellationToken) =>
-        // libvirt's test driver sets the flag for any domain, transient ones included, and sends no lifecycle event.
-        Task.FromResult(Change(domain, entry => ChangeOutcome.Kept(entry.WithAutostart(autostart)), cancellationToken));
+        // libvirt's test driver sets the flag for any domain, transient ones included, and sends no lifecycle event; the
+        // feed still says the flag changed (a definition-changed event that virsh's event command has no line for).
+        Task.FromResult(Change(domain, entry => entry.Autostart == autostart
+            ? ChangeOutcome.Kept(entry)
+            : ChangeOutcome.Kept(entry.WithAutostart(autostart), DomainDefinitionChangedEvent.ForAutostart(entry.Name, entry.Uuid)), cancellationToken));
 
     /// <summary>libvirt's test driver refuses VIR_DOMAIN_START_PAUSED ("unsupported flags (0x1)"); so do we, rather than start it running.</summary>
     private static void RefusePaused(bool startPaused)

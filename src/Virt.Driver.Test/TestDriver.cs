@@ -94,7 +94,7 @@ public sealed partial class TestDriver : IDomainDriver, INetworkDriver, IStorage
             ?? (Guid.TryParse(nameOrUuid, out var uuid) ? _networks.FirstOrDefault(n => n.Uuid == uuid) : null);
         return found is not null
             ? Task.FromResult(found)
-            : throw new VirtException(VirtErrorReason.NetworkNotFound, $"Network not found: no network with matching {Describe(nameOrUuid)}.",
+            : throw new VirtException(VirtErrorReason.NetworkNotFound, $"Network not found: no network with matching {Describe(nameOrUuid)}",
                 new Dictionary<string, string> { ["network"] = nameOrUuid });
     }
 
@@ -112,7 +112,7 @@ public sealed partial class TestDriver : IDomainDriver, INetworkDriver, IStorage
             ?? (Guid.TryParse(nameOrUuid, out var uuid) ? _pools.FirstOrDefault(p => p.Uuid == uuid) : null);
         return found is not null
             ? Task.FromResult(found)
-            : throw new VirtException(VirtErrorReason.StoragePoolNotFound, $"Storage pool not found: no storage pool with matching {Describe(nameOrUuid)}.",
+            : throw new VirtException(VirtErrorReason.StoragePoolNotFound, $"Storage pool not found: no storage pool with matching {Describe(nameOrUuid)}",
                 new Dictionary<string, string> { ["pool"] = nameOrUuid });
     }
 
@@ -158,9 +158,9 @@ public sealed partial class TestDriver : IDomainDriver, INetworkDriver, IStorage
     {
         var next = outcome.Next is null ? _domains.Remove(uuid) : _domains.SetItem(uuid, outcome.Next);
         Volatile.Write(ref _domains, next);
-        if (outcome.Event is { } lifecycle)
+        if (outcome.Event is { } change)
         {
-            _events.Append(lifecycle);
+            _events.Append(change);
         }
         return outcome.Result;
     }

@@ -92,7 +92,7 @@ public sealed class AccessTests
         var api = new ApiHarness(readOnly: true);
         var e = Assert.ThrowsAsync<RpcException>(async () => await api.Domains.DefineDomainAsync(new DefineDomainRequest { Xml = ApiHarness.DomainXml("other") }));
         Assert.That(e!.StatusCode, Is.EqualTo(StatusCode.PermissionDenied));
-        Assert.That(e.Status.Detail, Is.EqualTo("operation forbidden: read only access prevents DefineDomain"));
+        Assert.That(e.Status.Detail, Is.EqualTo("operation forbidden: read only access prevents virDomainDefineXML"));
         Assert.That(ApiHarness.ErrorInfoOf(e).Reason, Is.EqualTo("READ_ONLY"));
         Assert.That(api.Events.LatestSequence, Is.Zero);
     }

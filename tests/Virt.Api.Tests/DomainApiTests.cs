@@ -194,7 +194,7 @@ public sealed class DomainApiTests
         Assert.That((await api.Storage.LookupPoolAsync(new LookupPoolRequest { TargetPath = pool.TargetPath })).Pool.Pool.Name, Is.EqualTo("default-pool"));
         Assert.That((await api.Storage.GetPoolXmlAsync(new GetPoolXmlRequest { Pool = new PoolRef { Name = "default-pool" } })).Xml, Does.Contain("<name>default-pool</name>"));
         var e = Assert.ThrowsAsync<RpcException>(async () => await api.Networks.GetNetworkInfoAsync(new GetNetworkInfoRequest { Network = new NetworkRef { Name = "nosuch" } }));
-        Assert.That((e!.StatusCode, e.Status.Detail), Is.EqualTo((StatusCode.NotFound, "Network not found: no network with matching name 'nosuch'.")));
+        Assert.That((e!.StatusCode, e.Status.Detail), Is.EqualTo((StatusCode.NotFound, "Network not found: no network with matching name 'nosuch'")));
     }
 
     [Test]

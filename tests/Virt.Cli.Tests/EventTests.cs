@@ -82,6 +82,30 @@ public sealed class EventTests
     }
 
     [Test]
+    public async Task Metadata_title_description_and_autostart_changes_reach_the_loop()
+    {
+        var file = WriteFile("event-e5.xml", DomainXml("e5"));
+        await RunOkAsync($"define {file}");
+        using var watcher = await WatchAsync("event --domain e5 --all --loop --timeout 120");
+        await RunOkAsync("metadata e5 http://example.org/app --key app --set <a/> --config; desc e5 --title hello; desc e5 words; autostart e5; autostart e5 --disable");
+        await watcher.WaitForLinesAsync(5);
+        Kill(watcher.Process, "INT");
+        var result = await watcher.FinishAsync();
+        await RunOkAsync("undefine e5");
+
+        // The metadata-change lines are virsh's (virshEventMetadataChangePrint); libvirt has no autostart event, so
+        // Virt's shows under a name of its own that only --all selects.
+        Assert.That(result.Stdout, Is.EqualTo(
+            "event 'metadata-change' for domain 'e5': type element, uri http://example.org/app\n" +
+            "event 'metadata-change' for domain 'e5': type title, uri <null>\n" +
+            "event 'metadata-change' for domain 'e5': type description, uri <null>\n" +
+            "event 'definition-change' for domain 'e5': autostart\n" +
+            "event 'definition-change' for domain 'e5': autostart\n" +
+            "event loop interrupted\n" +
+            "events received: 5\n\n"), result.ToString());
+    }
+
+    [Test]
     public async Task The_read_only_socket_refuses_define_with_virshs_words()
     {
         var file = WriteFile("event-ro.xml", DomainXml("ro"));

@@ -25,6 +25,8 @@ public sealed class ParityTests
     [TestCase("domstate test; domname 1; domuuid 1; domid 6695eb01-f6a4-8304-79aa-97f2502e193f; dumpxml test; dumpxml --inactive test; desc test; desc test --title")]
     [TestCase("net-list; net-list --name; net-info default; net-dumpxml default; pool-list; pool-list --all --details; pool-list --name; pool-info default-pool; pool-dumpxml default-pool")]
     [TestCase("hostname; uri; help dominfo; dominfo test --help; help net-list")]
+    [TestCase("nodeinfo; nodecpustats; nodecpustats --cpu 3; nodecpustats --cpu -1; capabilities; help nodememstats; help domcapabilities")]
+    [TestCase("metadata test http://example.org/app --key app --set '<a x=\"1\"><b>t</b><c/></a>'; metadata test http://example.org/app; dumpxml test; metadata test http://example.org/app --remove; metadata test http://example.org/app")]
     public async Task Other_commands_are_byte_identical(string chain) => await AssertSameAsync(chain);
 
     [TestCase("dominfo nope")]
@@ -34,6 +36,8 @@ public sealed class ParityTests
     [TestCase("domid nope; domstate nope --reason; dumpxml nope; undefine nope; start nope; destroy 42; domname test; domuuid 6695eb01-f6a4-8304-79aa-97f2502e193f; domid 1")]
     [TestCase("net-dumpxml nope; metadata test http://example.org/none; define /nonexistent/domain.xml; list --table --name")]
     [TestCase("event --loop --timeout 1; event --all --event lifecycle --timeout 1; event --all --timeout 0; event --all --timeout x")]
+    [TestCase("nodememstats; nodememstats --cell 0; domcapabilities; domcapabilities --machine pc; nodecpustats --cpu x")]
+    [TestCase("suspend test; suspend test; resume test; resume test; destroy test; destroy test; shutdown test; reboot test; reset test; suspend test; resume test")]
     public async Task Errors_are_byte_identical(string command) => await AssertSameAsync(command);
 
     [TestCase("bogus")]
@@ -50,6 +54,10 @@ public sealed class ParityTests
     [TestCase("event --timeout")]
     [TestCase("metadata test")]
     public async Task Syntax_errors_are_byte_identical(string command) => await AssertSameAsync(command.Split(' '));
+
+    // Read-only refusals name the libvirt entry point virsh called (virDomainDestroy, or virDomainDestroyFlags with --graceful).
+    [TestCase("destroy test; destroy test --graceful; suspend test; resume test; shutdown test; reboot test; reset test; undefine test; autostart test; desc test hello; metadata test http://example.org/ --key e --set <a/>")]
+    public async Task Read_only_refusals_are_byte_identical(string chain) => await AssertSameRawAsync(["-r", "-c", TestUri, chain]);
 
     [TestCase("-x list")]
     [TestCase("--bogus list")]

@@ -69,7 +69,7 @@ public sealed class QemuDomainDriverTests
         Assert.That(File.Exists(Path.Combine(DomainsDir, $"{defined.Uuid}.xml")), Is.True);
         var ex = Assert.ThrowsAsync<VirtException>(async () => await driver.LookupDomainAsync(DomainRef.ById(1), CancellationToken.None));
         Assert.That(ex!.Reason, Is.EqualTo(VirtErrorReason.DomainNotFound));
-        Assert.That(ex.Message, Is.EqualTo("Domain not found: no domain with matching id 1."));
+        Assert.That(ex.Message, Is.EqualTo("Domain not found: no domain with matching id 1"));
     }
 
     [Test]
@@ -203,10 +203,10 @@ public sealed class QemuDomainDriverTests
         Assert.That(Directory.GetFiles(DomainsDir), Is.Empty);
         Assert.That(Directory.GetFiles(Path.Combine(_state, "qemu", "autostart")), Is.Empty);
         Assert.That(await driver.ListDomainsAsync(DomainListFilter.All, CancellationToken.None), Is.Empty);
-        Assert.That(_events.LatestSequence, Is.EqualTo(2UL));
+        Assert.That(_events.LatestSequence, Is.EqualTo(3UL), "defined, autostart changed, undefined");
         var again = Assert.ThrowsAsync<VirtException>(async () => await driver.UndefineDomainAsync(DomainRef.ByName("web1"), CancellationToken.None));
         Assert.That(again!.Reason, Is.EqualTo(VirtErrorReason.DomainNotFound));
-        Assert.That(again.Message, Is.EqualTo("Domain not found: no domain with matching name 'web1'."));
+        Assert.That(again.Message, Is.EqualTo("Domain not found: no domain with matching name 'web1'"));
     }
 
     [Test]
@@ -281,7 +281,7 @@ public sealed class QemuDomainDriverTests
         Assert.That(start.Message, Does.Contain("/nonexistent/virt-vmm"));
         Assert.That(createBad!.Reason, Is.EqualTo(VirtErrorReason.InvalidXml));
         Assert.That(destroy!.Reason, Is.EqualTo(VirtErrorReason.OperationInvalid));
-        Assert.That(destroy.Message, Is.EqualTo("Cannot destroy domain 'web1': it is shut off; domain is not running."));
+        Assert.That(destroy.Message, Is.EqualTo("Requested operation is not valid: domain is not running"));
         Assert.That(suspend!.Reason, Is.EqualTo(VirtErrorReason.OperationInvalid));
         Assert.That(unknown!.Reason, Is.EqualTo(VirtErrorReason.DomainNotFound));
         Assert.That((await driver.LookupDomainAsync(web1, CancellationToken.None)).State, Is.EqualTo(DomainState.Shutoff));

@@ -22,7 +22,7 @@ public sealed class DomainRefTests
         var ex = VirtException.DomainNotFound(DomainRef.Parse("nosuch"));
 
         Assert.That(ex.Reason, Is.EqualTo(VirtErrorReason.DomainNotFound));
-        Assert.That(ex.Message, Is.EqualTo("Domain not found: no domain with matching name 'nosuch'."));
+        Assert.That(ex.Message, Is.EqualTo("Domain not found: no domain with matching name 'nosuch'"));
         Assert.That(ex.Metadata["domain"], Is.EqualTo("nosuch"));
     }
 

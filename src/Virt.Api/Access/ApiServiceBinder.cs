@@ -103,7 +103,7 @@ internal sealed class ApiServiceBinder(ServiceDescriptor descriptor, VirtApiOpti
     {
         if (access != MethodAccess.Read && context.GetConnectionInfo().IsReadOnly)
         {
-            throw ApiErrors.ReadOnly(methodName);
+            throw ApiErrors.ReadOnly(LibvirtApiNames.For(methodName, request));
         }
         if (request is IMessage message && UnknownInput.Find(message) is { } field)
         {

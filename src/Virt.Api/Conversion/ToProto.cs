@@ -111,6 +111,17 @@ internal static class ToProto
                     Status = StatusAfter(lifecycle.Type, lifecycle.Detail),
                 };
                 break;
+            case Virt.Driver.DomainDefinitionChangedEvent changed:
+                message.DomainDefinitionChanged = new Virt.Protocol.V1.DomainDefinitionChangedEvent
+                {
+                    Domain = new DomainIdentity { Name = changed.Name, Uuid = Uuid(changed.Uuid), Id = -1 },
+                    Change = (DefinitionChange)(int)changed.Change,
+                    Live = changed.Live,
+                    Config = changed.Config,
+                    MetadataType = (Virt.Protocol.V1.DomainMetadataType)(int)changed.MetadataType,
+                    MetadataUri = changed.MetadataUri ?? "",
+                };
+                break;
             default:
                 // A kind this API does not know yet: sent without payload, which clients skip (events.proto).
                 break;

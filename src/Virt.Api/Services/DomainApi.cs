@@ -166,7 +166,7 @@ internal sealed class DomainApi(IDomainDriver driver, EventLog events, IHostInfo
         {
             DomainMetadataType.Description => definition.Description,
             DomainMetadataType.Title => definition.Title,
-            _ => definition.Metadata.FirstOrDefault(m => m.NamespaceUri == request.Uri)?.Xml,
+            _ => definition.Metadata.FirstOrDefault(m => m.NamespaceUri == request.Uri)?.WithoutNamespace(),
         };
         return value is not null
             ? new GetDomainMetadataResponse { Value = value }

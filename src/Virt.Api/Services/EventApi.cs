@@ -159,6 +159,9 @@ internal sealed class EventApi(EventLog events, VirtApiOptions options) : EventS
             Virt.Driver.DomainLifecycleEvent lifecycle =>
                 (Families.Count == 0 || Families.Contains(EventFamily.DomainLifecycle))
                 && (DomainNames.Count == 0 && DomainUuids.Count == 0 || DomainNames.Contains(lifecycle.Name) || DomainUuids.Contains(lifecycle.Uuid)),
+            Virt.Driver.DomainDefinitionChangedEvent changed =>
+                (Families.Count == 0 || Families.Contains(EventFamily.DomainDefinitionChanged))
+                && (DomainNames.Count == 0 && DomainUuids.Count == 0 || DomainNames.Contains(changed.Name) || DomainUuids.Contains(changed.Uuid)),
             // Kinds this API cannot describe yet go out without payload only to unfiltered subscribers.
             _ => Families.Count == 0 && DomainNames.Count == 0 && DomainUuids.Count == 0,
         };

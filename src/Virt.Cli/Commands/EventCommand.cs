@@ -276,6 +276,11 @@ internal static class EventCommand
                     var uri = string.IsNullOrEmpty(m.MetadataUri) ? "<null>" : m.MetadataUri;
                     yield return ("metadata-change", $"event 'metadata-change' for domain '{m.Domain.Name}': type {Pick(_metadataTypes, (int)m.MetadataType, "unsupported value")}, uri {uri}\n");
                 }
+                else if (m.Change == Proto.DefinitionChange.Autostart)
+                {
+                    // libvirt has no event for this; vsh shows Virt's under a name virsh's --event never selects, so only --all prints it.
+                    yield return ("definition-change", $"event 'definition-change' for domain '{m.Domain.Name}': autostart\n");
+                }
 
                 break;
             default:
@@ -340,6 +345,7 @@ internal static class EventCommand
                 break;
             case Proto.Event.PayloadOneofCase.DomainDefinitionChanged:
                 w.WriteDomain("domain", e.DomainDefinitionChanged.Domain);
+                w.WriteString("change", e.DomainDefinitionChanged.Change == Proto.DefinitionChange.Autostart ? "autostart" : "metadata");
                 w.WriteString("metadata_type", Pick(_metadataTypes, (int)e.DomainDefinitionChanged.MetadataType));
                 w.WriteString("metadata_uri", e.DomainDefinitionChanged.MetadataUri);
                 break;

@@ -46,9 +46,14 @@ public static class MetadataElements
         {
             throw new VirtException(VirtErrorReason.InvalidXml, $"The metadata element is not well-formed XML: {e.Message}", new Dictionary<string, string> { ["element"] = "metadata" }, e);
         }
+        // libvirt's virXMLInjectNamespace: every element of the tree moves into the namespace, under the key's prefix,
+        // declared before the element's own attributes (libxml2's order).
         XNamespace ns = namespaceUri;
-        element.Name = ns + element.Name.LocalName;
-        element.Add(new XAttribute(XNamespace.Xmlns + key, namespaceUri));
+        foreach (var node in element.DescendantsAndSelf())
+        {
+            node.Name = ns + node.Name.LocalName;
+        }
+        element.ReplaceAttributes([new XAttribute(XNamespace.Xmlns + key, namespaceUri), .. element.Attributes().Where(a => !a.IsNamespaceDeclaration)]);
         var document = new XElement("domain",
             new XAttribute("type", "qemu"),
             new XElement("name", "metadata"),

@@ -22,14 +22,28 @@ public sealed class VirtException : Exception
     public IReadOnlyDictionary<string, string> Metadata { get; }
 
     public static VirtException DomainNotFound(DomainRef domain) =>
-        new(VirtErrorReason.DomainNotFound, $"Domain not found: no domain with matching {domain.Describe()}.", new Dictionary<string, string> { ["domain"] = domain.ToString() });
+        new(VirtErrorReason.DomainNotFound, $"Domain not found: no domain with matching {domain.Describe()}", new Dictionary<string, string> { ["domain"] = domain.ToString() });
 
     public static VirtException DomainExists(string name, string existing) =>
         new(VirtErrorReason.DomainExists, $"Domain '{name}' cannot be defined: {existing}.", new Dictionary<string, string> { ["domain"] = name });
 
-    /// <summary>The operation is not legal in the domain's current state (libvirt's VIR_ERR_OPERATION_INVALID).</summary>
+    /// <summary>
+    /// The operation is not legal in the domain's current state (libvirt's VIR_ERR_OPERATION_INVALID). The message is
+    /// libvirt's, as virsh prints it ("Requested operation is not valid: domain is not running"); the domain, its state
+    /// and the operation are in the metadata.
+    /// </summary>
     public static VirtException OperationInvalid(string domain, string operation, DomainState state, string detail) =>
-        new(VirtErrorReason.OperationInvalid, $"Cannot {operation} domain '{domain}': it is {state.ToDisplayString()}; {detail}.",
+        InvalidState("Requested operation is not valid: ", domain, operation, state, detail);
+
+    /// <summary>
+    /// A state refusal that libvirt's driver reports as VIR_ERR_INTERNAL_ERROR (the test driver's "internal error:
+    /// domain 'test' not paused"): the same typed reason as <see cref="OperationInvalid"/>, with libvirt's text.
+    /// </summary>
+    public static VirtException InternalStateError(string domain, string operation, DomainState state, string detail) =>
+        InvalidState("internal error: ", domain, operation, state, detail);
+
+    private static VirtException InvalidState(string prefix, string domain, string operation, DomainState state, string detail) =>
+        new(VirtErrorReason.OperationInvalid, prefix + detail,
             new Dictionary<string, string> { ["domain"] = domain, ["state"] = state.ToDisplayString(), ["operation"] = operation });
 
     /// <summary>The driver cannot do this at all; it never pretends to succeed.</summary>
