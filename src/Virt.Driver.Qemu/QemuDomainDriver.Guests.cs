@@ -82,6 +82,7 @@ public sealed partial class QemuDomainDriver
     private async Task<DomainSummary> LaunchAsync(DomainDefinition definition, DomainSummary? existing, bool startPaused, CancellationToken cancellationToken)
     {
         GuestPreparation.CheckHostFiles(definition);
+        using var vcpus = ReserveVcpus(definition);
         var emulator = definition.Devices.Emulator ?? _options.Emulator;
         QemuCapabilities capabilities;
         try

@@ -60,6 +60,59 @@ public sealed class VirtdHostTests
     }
 
     [Test]
+    [CancelAfter(300_000)]
+    public async Task Starting_past_the_vcpu_budget_is_refused_with_the_numbers_and_nothing_is_left_running(CancellationToken cancellationToken)
+    {
+        var guest = await TestGuest.GetAsync(cancellationToken);
+        // virtd counts online CPUs (nodeinfo's), which a cgroup limit does not shrink.
+        var cpus = File.ReadAllText("/sys/devices/system/cpu/online").Trim().Split(',')
+            .Sum(part => part.Split('-') is [var first, var last] ? int.Parse(last, System.Globalization.CultureInfo.InvariantCulture) - int.Parse(first, System.Globalization.CultureInfo.InvariantCulture) + 1 : 1);
+        // A budget of exactly one vCPU on any host: floor(cpus x 1.5/cpus) = 1.
+        var ratio = (1.5 / cpus).ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+        await using var virtd = await VirtdProcess.StartAsync(null, "--vcpu-overcommit", ratio);
+        using var channel = RpcChannel.ForUnixSocket(virtd.AdminSocket);
+        var domains = new DomainService.DomainServiceClient(channel);
+        await domains.DefineDomainAsync(new DefineDomainRequest { Xml = GuestXml(guest, "small1", vcpus: 1) }, cancellationToken: cancellationToken);
+        await domains.DefineDomainAsync(new DefineDomainRequest { Xml = GuestXml(guest, "small2", vcpus: 1) }, cancellationToken: cancellationToken);
+        await domains.DefineDomainAsync(new DefineDomainRequest { Xml = GuestXml(guest, "big", vcpus: 2) }, cancellationToken: cancellationToken);
+
+        var tooBig = Assert.ThrowsAsync<RpcException>(async () => await domains.StartDomainAsync(new StartDomainRequest { Domain = new DomainRef { Name = "big" } }, cancellationToken: cancellationToken));
+        await domains.StartDomainAsync(new StartDomainRequest { Domain = new DomainRef { Name = "small1" } }, cancellationToken: cancellationToken);
+        var full = Assert.ThrowsAsync<RpcException>(async () => await domains.StartDomainAsync(new StartDomainRequest { Domain = new DomainRef { Name = "small2" } }, cancellationToken: cancellationToken));
+        var policy = await HostClient(virtd).GetPlacementPolicyAsync(new GetPlacementPolicyRequest(), cancellationToken: cancellationToken);
+        var list = await domains.ListDomainsAsync(new ListDomainsRequest(), cancellationToken: cancellationToken);
+        await domains.DestroyDomainAsync(new DestroyDomainRequest { Domain = new DomainRef { Name = "small1" } }, cancellationToken: cancellationToken);
+        await domains.StartDomainAsync(new StartDomainRequest { Domain = new DomainRef { Name = "small2" } }, cancellationToken: cancellationToken);
+        await domains.DestroyDomainAsync(new DestroyDomainRequest { Domain = new DomainRef { Name = "small2" } }, cancellationToken: cancellationToken);
+
+        Assert.That(tooBig!.StatusCode, Is.EqualTo(StatusCode.ResourceExhausted));
+        Assert.That(tooBig.Status.Detail, Does.StartWith("Cannot start domain 'big': it needs 2 vCPUs, and running domains already use 0 of the 1 this host allows"));
+        Assert.That(full!.StatusCode, Is.EqualTo(StatusCode.ResourceExhausted));
+        Assert.That(full.Status.Detail, Does.StartWith("Cannot start domain 'small2': it needs 1 vCPUs, and running domains already use 1 of the 1 this host allows"));
+        Assert.That(full.Status.Detail, Does.Contain("virtd --vcpu-overcommit"), "says how to override");
+        Assert.That((policy.AllocatedVcpus, policy.RunningDomains), Is.EqualTo((1u, 1u)));
+        Assert.That(list.Domains.Where(d => d.Status.State == DomainState.Running).Select(d => d.Domain.Name), Is.EqualTo(new[] { "small1" }), "the refused starts left nothing running");
+    }
+
+    private static string GuestXml(TestGuest guest, string name, int vcpus) =>
+        $"""
+        <domain type='qemu'>
+          <name>{name}</name>
+          <memory unit='MiB'>128</memory>
+          <vcpu>{vcpus}</vcpu>
+          <os>
+            <type arch='x86_64' machine='q35'>hvm</type>
+            <kernel>{guest.KernelPath}</kernel>
+            <initrd>{guest.InitrdPath}</initrd>
+            <cmdline>{TestGuest.BaseCmdline}</cmdline>
+          </os>
+          <devices>
+            <serial type='pty'><target port='0'/></serial>
+          </devices>
+        </domain>
+        """;
+
+    [Test]
     public async Task A_negative_overcommit_ratio_is_refused_at_start()
     {
         await using var virtd = VirtdProcess.Launch(Directory.CreateTempSubdirectory("virt-host-bad-").FullName, ownsStateDir: true, "--vcpu-overcommit", "-1");
