@@ -21,11 +21,18 @@ public sealed class VirtdProcess : IAsyncDisposable
         _pumps = Task.WhenAll(PumpAsync(process.StandardOutput), PumpAsync(process.StandardError));
     }
 
-    /// <summary>The virtd executable built alongside the running tests (same configuration).</summary>
+    /// <summary>
+    /// The virtd executable built alongside the running tests (same configuration), or <c>$VIRT_TEST_VIRTD</c> when set
+    /// (the NativeAOT binary as installed: README, Running virtd).
+    /// </summary>
     public static string Binary
     {
         get
         {
+            if (Environment.GetEnvironmentVariable("VIRT_TEST_VIRTD") is { Length: > 0 } chosen)
+            {
+                return File.Exists(chosen) ? chosen : throw new FileNotFoundException($"VIRT_TEST_VIRTD names {chosen}, which does not exist.", chosen);
+            }
             var configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
             var path = Path.Combine(RepoPaths.Root, "src", "Virt.Daemon", "bin", configuration, "net10.0", "virtd");
             return File.Exists(path) ? path : throw new FileNotFoundException($"virtd is not built at {path}; build Virt.sln first.", path);
