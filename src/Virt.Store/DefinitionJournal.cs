@@ -22,8 +22,11 @@ namespace Virt.Store;
 /// </remarks>
 internal sealed class DefinitionJournal : IDisposable
 {
-    /// <summary>The journal's size: a document of up to 1 MiB (the definition limit) fits several times over.</summary>
-    public const int DefaultCapacity = 4 << 20;
+    /// <summary>
+    /// The journal's size: 256 changes of definitions of a few KiB fit (a checkpoint comes first when one does not),
+    /// and zero-filling it when a state directory is new costs one 1 MiB write.
+    /// </summary>
+    public const int DefaultCapacity = 1 << 20;
 
     private const uint Magic = 0x3152_4A56; // "VJR1", little-endian
     private const int HeaderSize = 4 + 4 + 8 + 8 + 1 + 2 + 4;

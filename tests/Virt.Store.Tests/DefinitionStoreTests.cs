@@ -149,7 +149,7 @@ public sealed partial class DefinitionStoreTests
     }
 
     [TestCase(false, 4 << 20)]
-    [TestCase(true, 1 << 20)]
+    [TestCase(true, 256 << 10)]
     [CancelAfter(120_000)]
     public async Task A_writer_killed_mid_storm_leaves_every_acknowledged_document_whole_and_no_older(bool journaled, int padding, CancellationToken cancellationToken)
     {
