@@ -40,8 +40,17 @@ internal sealed record DaemonDrivers(DriverKind Kind, IDomainDriver Domains, INe
                 new StorageDriverOptions { StateDirectory = paths.StateDir, DefaultPoolDirectory = Path.Combine(paths.StateDir, "images") },
                 loggerFactory.CreateLogger("Virt.Driver.Storage"), cancellationToken);
             var qemu = await QemuDomainDriver.OpenAsync(
-                new QemuDriverOptions { StateDirectory = paths.StateDir, RunDirectory = paths.RunDir, AutostartOnOpen = true, Volumes = storage, HostCpus = placement.HostCpus, Placement = placement },
-                events, loggerFactory.CreateLogger("Virt.Driver.Qemu"), cancellationToken);
+                new QemuDriverOptions
+                {
+                    StateDirectory = paths.StateDir,
+                    RunDirectory = paths.RunDir,
+                    AutostartOnOpen = true,
+                    Volumes = storage,
+                    HostCpus = placement.HostCpus,
+                    Placement = placement,
+                    // virt-vmm beside virtd unless VIRT_VMM_BINARY names another (the NativeAOT publish, for instance).
+                    VmmBinary = Environment.GetEnvironmentVariable("VIRT_VMM_BINARY") is { Length: > 0 } vmm ? vmm : null,
+                }, events, loggerFactory.CreateLogger("Virt.Driver.Qemu"), cancellationToken);
             // Networks are the test driver's fixture (network 'default') until their own driver lands; it is read-only,
             // so nothing about it needs to persist.
             var fixture = TestDriver.CreateDefault(events);

@@ -1,0 +1,95 @@
+#!/usr/bin/python3
+"""Start/destroy latency of a guest through virtd + vsh + virt-vmm against bare QEMU, and the worker's RSS.
+
+Bare QEMU: spawn qemu-system-x86_64 with the argv virtd would use (-S, QMP socket), connect to QMP, send
+qmp_capabilities and cont; "running" is cont answered. Destroy: SIGTERM until the process is reaped.
+Virt: `vsh start` (returns once the guest runs: worker up, QMP connected, cont answered and committed) and
+`vsh destroy` (returns once QEMU is reaped and the shut-off committed), wall time of the vsh process.
+Worker RSS: VmRSS of virt-vmm (QEMU excluded) with the guest running and its console attached once.
+"""
+import json, os, signal, socket, statistics, subprocess, sys, tempfile, time
+
+def qmp_cont(path, deadline):
+    while True:
+        try:
+            s = socket.socket(socket.AF_UNIX); s.connect(path); break
+        except OSError:
+            s.close()
+            if time.monotonic() > deadline: raise
+            time.sleep(0.002)
+    f = s.makefile("rwb", buffering=0)
+    f.readline()
+    for cmd in ("qmp_capabilities", "cont"):
+        f.write(json.dumps({"execute": cmd}).encode() + b"\n")
+        while True:
+            line = json.loads(f.readline())
+            if "return" in line or "error" in line: break
+    return s
+
+def bare(argv, work):
+    qmp = os.path.join(work, "bare.qmp")
+    # The same argv, with its own monitor socket and the console on a null chardev (no worker reads it here).
+    args = [f"socket,id=charmonitor,path={qmp},server=on,wait=off" if a.startswith("socket,id=charmonitor")
+            else "null,id=charserial0" if a.startswith("socket,id=charserial0") else a for a in argv]
+    t0 = time.monotonic()
+    p = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    s = qmp_cont(qmp, t0 + 60)
+    start = time.monotonic() - t0
+    time.sleep(0.5)
+    t1 = time.monotonic()
+    p.send_signal(signal.SIGTERM); p.wait()
+    destroy = time.monotonic() - t1
+    s.close()
+    return start, destroy
+
+def vsh(vshbin, uri, *args):
+    t0 = time.monotonic()
+    subprocess.run([vshbin, "-c", uri, *args], check=True, stdout=subprocess.DEVNULL)
+    return time.monotonic() - t0
+
+def main():
+    virtd, vshbin, vmm, kernel, initrd, runs = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], int(sys.argv[6])
+    work = tempfile.mkdtemp(prefix="vb-")
+    env = dict(os.environ, VIRT_VMM_BINARY=vmm)
+    log = open(os.path.join(work, "virtd.log"), "w")
+    d = subprocess.Popen([virtd, "--state-dir", work], stdout=log, stderr=log, stdin=subprocess.DEVNULL, env=env)
+    uri = f"virt+unix://{work}/run/virtd.sock"
+    try:
+        for _ in range(600):
+            if os.path.exists(f"{work}/run/virtd.sock"): break
+            time.sleep(0.05)
+        xml = os.path.join(work, "g.xml")
+        open(xml, "w").write(f"""<domain type='qemu'><name>bench</name><memory unit='MiB'>128</memory><vcpu>1</vcpu>
+<os><type arch='x86_64' machine='q35'>hvm</type><kernel>{kernel}</kernel><initrd>{initrd}</initrd><cmdline>console=ttyS0 panic=-1</cmdline></os>
+<features><acpi/></features><devices><serial type='pty'><target port='0'/></serial></devices></domain>""")
+        subprocess.run([vshbin, "-c", uri, "define", xml], check=True, stdout=subprocess.DEVNULL)
+        vstart, vdestroy, bstart, bdestroy, rss = [], [], [], [], []
+        argv = None
+        for i in range(runs + 1):
+            s = vsh(vshbin, uri, "start", "bench")
+            state = dict(l.split("=", 1) for l in open(f"{work}/run/qemu/" + [f for f in os.listdir(f"{work}/run/qemu") if f.endswith(".state")][0]).read().split())
+            if argv is None:
+                argv = open(f"/proc/{state['qemu_pid']}/cmdline").read().split("\0")[:-1]
+            time.sleep(1.0)
+            rss.append(int([l for l in open(f"/proc/{state['worker_pid']}/status") if l.startswith("VmRSS")][0].split()[1]))
+            d_ = vsh(vshbin, uri, "destroy", "bench")
+            b = bare(argv, work)
+            if i > 0:  # the first round warms caches (capabilities probe, page cache)
+                vstart.append(s); vdestroy.append(d_); bstart.append(b[0]); bdestroy.append(b[1])
+        med = lambda xs: statistics.median(xs) * 1000
+        result = {
+            "runs": runs,
+            "vsh_start_ms": med(vstart), "bare_qemu_start_ms": med(bstart), "start_ratio": med(vstart) / med(bstart),
+            "vsh_destroy_ms": med(vdestroy), "bare_qemu_destroy_ms": med(bdestroy), "destroy_ratio": med(vdestroy) / med(bdestroy),
+            "worker_rss_kib_max": max(rss), "worker": vmm, "vsh": vshbin,
+        }
+        print(json.dumps(result) if "--json" in sys.argv else "\n".join([
+            f"start → running (median of {runs}): vsh start {result['vsh_start_ms']:.0f} ms, bare QEMU spawn→cont answered {result['bare_qemu_start_ms']:.0f} ms: {result['start_ratio']:.2f}x (target <= 1.2x)",
+            f"destroy (median of {runs}): vsh destroy {result['vsh_destroy_ms']:.0f} ms, bare QEMU SIGTERM→reaped {result['bare_qemu_destroy_ms']:.0f} ms: {result['destroy_ratio']:.2f}x (target <= 1.2x)",
+            f"worker RSS, QEMU excluded: {max(rss) / 1024:.1f} MiB max over {len(rss)} guests (target <= 20 MiB) [{vmm}]",
+        ]))
+    finally:
+        d.terminate(); d.wait()
+        subprocess.run(["rm", "-rf", work])
+
+main()
