@@ -24,12 +24,7 @@ internal static partial class GuestFixture
           <uuid>{uuid}</uuid>
           <memory unit='MiB'>128</memory>
           <vcpu>1</vcpu>
-          <os>
-            <type arch='x86_64' machine='q35'>hvm</type>
-            <kernel>{(kernel.Length > 0 ? kernel : guest.KernelPath)}</kernel>
-            <initrd>{guest.InitrdPath}</initrd>
-            <cmdline>{TestGuest.BaseCmdline} {cmdline}</cmdline>
-          </os>
+          {guest.DirectBootOsXml(cmdline, kernel.Length > 0 ? kernel : null)}
           <features><acpi/></features>
           {extra}
           <devices>

@@ -22,12 +22,7 @@ public sealed class DomainVolumeTests
               <uuid>{uuid}</uuid>
               <memory unit='MiB'>128</memory>
               <vcpu>1</vcpu>
-              <os>
-                <type arch='x86_64' machine='q35'>hvm</type>
-                <kernel>{guest.KernelPath}</kernel>
-                <initrd>{guest.InitrdPath}</initrd>
-                <cmdline>{TestGuest.BaseCmdline}</cmdline>
-              </os>
+              {guest.DirectBootOsXml()}
               <devices>
                 <disk type='volume' device='disk'>
                   <source pool='default' volume='data.qcow2'/>

@@ -36,12 +36,7 @@ public sealed partial class VirtdGuestTests
               <name>{name}</name>
               <memory unit='MiB'>128</memory>
               <vcpu>1</vcpu>
-              <os>
-                <type arch='x86_64' machine='q35'>hvm</type>
-                <kernel>{guest.KernelPath}</kernel>
-                <initrd>{guest.InitrdPath}</initrd>
-                <cmdline>{TestGuest.BaseCmdline}</cmdline>
-              </os>
+              {guest.DirectBootOsXml()}
               <features><acpi/></features>
               <devices>
                 <serial type='pty'><target port='0'/></serial>

@@ -100,12 +100,7 @@ public sealed class VirtdHostTests
           <name>{name}</name>
           <memory unit='MiB'>128</memory>
           <vcpu>{vcpus}</vcpu>
-          <os>
-            <type arch='x86_64' machine='q35'>hvm</type>
-            <kernel>{guest.KernelPath}</kernel>
-            <initrd>{guest.InitrdPath}</initrd>
-            <cmdline>{TestGuest.BaseCmdline}</cmdline>
-          </os>
+          {guest.DirectBootOsXml()}
           <devices>
             <serial type='pty'><target port='0'/></serial>
           </devices>

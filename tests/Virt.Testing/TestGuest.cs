@@ -10,6 +10,19 @@ public sealed class TestGuest
     /// <summary>The kernel command line every boot needs; append <c>virt.*</c> flags to it.</summary>
     public const string BaseCmdline = "console=ttyS0 panic=-1";
 
+    /// <summary>
+    /// The <c>&lt;os&gt;</c> element that boots this guest directly (q35, its kernel and initrd, <see cref="BaseCmdline"/>
+    /// plus <paramref name="cmdlineFlags"/>), for the domain XML of tests that run it through a driver.
+    /// </summary>
+    public string DirectBootOsXml(string cmdlineFlags = "", string? kernel = null) => $"""
+        <os>
+          <type arch='x86_64' machine='q35'>hvm</type>
+          <kernel>{kernel ?? KernelPath}</kernel>
+          <initrd>{InitrdPath}</initrd>
+          <cmdline>{$"{BaseCmdline} {cmdlineFlags}".TrimEnd()}</cmdline>
+        </os>
+        """;
+
     // A cold build downloads a 70 MB kernel package; allow for a slow mirror.
     private static readonly OncePerProcess<TestGuest> _build = new(BuildAsync);
 
