@@ -107,6 +107,7 @@ internal static class Program
     [
         .. DomainCommands.All(),
         .. DomainLifecycleCommands.All(),
+        .. DomainRuntimeCommands.All(),
         ConsoleCommand.Definition(),
         .. DomainMetadataCommands.All(),
         EditCommand.Definition(),

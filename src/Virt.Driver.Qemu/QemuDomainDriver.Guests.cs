@@ -162,7 +162,18 @@ public sealed partial class QemuDomainDriver
         guest.Pump = Task.Run(() => PumpAsync(guest, definition.Name), CancellationToken.None);
         // The start's own events (Started, and Suspended for --paused) are committed before the call returns.
         await guest.WaitAppliedAsync(status.Sequence, cancellationToken).ConfigureAwait(false);
-        return Volatile.Read(ref _snapshot).ByUuid.GetValueOrDefault(definition.Uuid) ?? throw VirtException.DomainNotFound(DomainRef.ByUuid(definition.Uuid));
+        var started = Volatile.Read(ref _snapshot).ByUuid.GetValueOrDefault(definition.Uuid) ?? throw VirtException.DomainNotFound(DomainRef.ByUuid(definition.Uuid));
+        try
+        {
+            await ApplyStartupTuningAsync(started, cancellationToken).ConfigureAwait(false);
+        }
+        catch (VirtException)
+        {
+            // A guest that cannot be pinned or ballooned as defined does not stay up (libvirt fails the start too).
+            await KillAsync(guest, started, graceful: false, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+        return started;
     }
 
     private string VmmBinary => _options.VmmBinary ?? Path.Combine(AppContext.BaseDirectory, "virt-vmm");

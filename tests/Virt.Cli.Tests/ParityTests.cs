@@ -27,6 +27,7 @@ public sealed class ParityTests
     [TestCase("hostname; uri; help dominfo; dominfo test --help; help net-list")]
     [TestCase("nodeinfo; nodecpustats; nodecpustats --cpu 3; nodecpustats --cpu -1; capabilities; help nodememstats; help domcapabilities")]
     [TestCase("metadata test http://example.org/app --key app --set '<a x=\"1\"><b>t</b><c/></a>'; metadata test http://example.org/app; dumpxml test; metadata test http://example.org/app --remove; metadata test http://example.org/app")]
+    [TestCase("help setmem; help setmaxmem; help setvcpus; help vcpupin; help emulatorpin; help domblkstat; help domifstat; help dommemstat; help send-key")]
     public async Task Other_commands_are_byte_identical(string chain) => await AssertSameAsync(chain);
 
     [TestCase("dominfo nope")]
@@ -38,6 +39,7 @@ public sealed class ParityTests
     [TestCase("event --loop --timeout 1; event --all --event lifecycle --timeout 1; event --all --timeout 0; event --all --timeout x")]
     [TestCase("nodememstats; nodememstats --cell 0; domcapabilities; domcapabilities --machine pc; nodecpustats --cpu x")]
     [TestCase("suspend test; suspend test; resume test; resume test; destroy test; destroy test; shutdown test; reboot test; reset test; suspend test; resume test")]
+    [TestCase("vcpupin test --cpulist 0; vcpupin test 0 x; setmem test abc; setvcpus test 0 --config; send-key test KEY_BOGUS; send-key test --codeset foo 1; emulatorpin test --live --current; setmem test 1 --current --config; vcpupin nope")]
     public async Task Errors_are_byte_identical(string command) => await AssertSameAsync(command);
 
     [TestCase("bogus")]

@@ -18,7 +18,7 @@ namespace Virt.Api;
 /// request, calls the driver once and converts the result; state rules, locking and events live in the driver, so
 /// every frontend shares them. Methods not overridden answer UNIMPLEMENTED (the generated base).
 /// </summary>
-internal sealed class DomainApi(IDomainDriver driver, EventLog events, IHostInfo host, CancellationToken stopping) : DomainService.DomainServiceBase
+internal sealed partial class DomainApi(IDomainDriver driver, EventLog events, IHostInfo host, CancellationToken stopping) : DomainService.DomainServiceBase
 {
     /// <summary>
     /// virsh console: the first message opens, then bytes flow both ways until the client half-closes, the driver
@@ -123,7 +123,7 @@ internal sealed class DomainApi(IDomainDriver driver, EventLog events, IHostInfo
         new() { Domain = ToProto.Summary(await LookupAsync(request.Domain, context).ConfigureAwait(false)) };
 
     public override async Task<GetDomainInfoResponse> GetDomainInfo(GetDomainInfoRequest request, ServerCallContext context) =>
-        ToProto.Info(await LookupAsync(request.Domain, context).ConfigureAwait(false), host);
+        await InfoAsync(await LookupAsync(request.Domain, context).ConfigureAwait(false), context.CancellationToken).ConfigureAwait(false);
 
     public override async Task<GetDomainStateResponse> GetDomainState(GetDomainStateRequest request, ServerCallContext context) =>
         new() { Status = ToProto.Status(await LookupAsync(request.Domain, context).ConfigureAwait(false)) };

@@ -79,7 +79,7 @@ internal static class ArgumentBinder
 
             // A positional word: the first non-bool option not yet given takes it; an ARGV option keeps taking.
             var next = command.Options.FirstOrDefault(o =>
-                o.Kind != OptionKind.Bool && (o.Kind == OptionKind.Argv || !values.ContainsKey(o.Name)))
+                o.Kind != OptionKind.Bool && !o.NamedOnly && (o.Kind == OptionKind.Argv || !values.ContainsKey(o.Name)))
                 ?? throw VshError.Syntax($"unexpected data '{word}'");
             Add(values, next.Name, word);
         }

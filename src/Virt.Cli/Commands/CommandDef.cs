@@ -19,6 +19,9 @@ internal enum OptionKind
 /// <summary>One option of a command, in virsh's order: non-bool options take positional arguments in this order.</summary>
 internal sealed record OptionDef(string Name, OptionKind Kind, string Help, bool Required = false)
 {
+    /// <summary>Given only as <c>--name value</c>, never by position (virsh's VSH_OFLAG_REQ_OPT).</summary>
+    public bool NamedOnly { get; init; }
+
     /// <summary>virsh's "expected syntax" word for the value.</summary>
     public string ValueWord => Kind == OptionKind.Number ? "number" : "string";
 }

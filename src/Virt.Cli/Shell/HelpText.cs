@@ -90,7 +90,7 @@ internal static class HelpText
             text.Append(' ').Append(o.Kind switch
             {
                 OptionKind.Bool => $"[--{o.Name}]",
-                OptionKind.Argv => $"[[--{o.Name}] <string>]...",
+                OptionKind.Argv => o.Required ? $"{{[--{o.Name}] <string>}}..." : $"[[--{o.Name}] <string>]...",
                 OptionKind.Number => o.Required ? $"<{o.Name}>" : $"[--{o.Name} <number>]",
                 _ => o.Required ? $"<{o.Name}>" : $"[--{o.Name} <string>]",
             });

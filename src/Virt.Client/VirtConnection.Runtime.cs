@@ -1,0 +1,55 @@
+using Grpc.Core;
+using Virt.Protocol.V1;
+
+namespace Virt.Client;
+
+/// <summary>Resources and statistics of running guests: typed calls over DomainService (setmem, vcpupin, domstats, …).</summary>
+public sealed partial class VirtConnection
+{
+    /// <summary>Any unary DomainService call on one domain, naming it virsh's way (id, UUID, then name), with errors as <see cref="VirtClientException"/>.</summary>
+    /// <typeparam name="T">The reply type.</typeparam>
+    /// <param name="domain">Id, UUID or name.</param>
+    /// <param name="call">Starts the call with the reference.</param>
+    /// <returns>The reply.</returns>
+    public Task<T> DomainCallAsync<T>(string domain, Func<DomainService.DomainServiceClient, Virt.Protocol.V1.DomainRef, AsyncUnaryCall<T>> call)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        return ByDomainAsync(domain, r => call(Domains, r));
+    }
+
+    /// <summary>virsh setmem: the current memory in KiB (the balloon target when live).</summary>
+    /// <param name="domain">Id, UUID or name.</param>
+    /// <param name="memoryKiB">The new size.</param>
+    /// <param name="live">--live.</param>
+    /// <param name="config">--config (neither: --current).</param>
+    /// <param name="ct">Cancels the call.</param>
+    /// <returns>When done.</returns>
+    public Task SetMemoryAsync(string domain, ulong memoryKiB, bool live = false, bool config = false, CancellationToken ct = default) =>
+        DomainCallAsync(domain, (d, r) => d.SetMemoryAsync(new SetMemoryRequest { Domain = r, MemoryKib = memoryKiB, Live = live, Config = config }, cancellationToken: ct));
+
+    /// <summary>virsh vcpupin DOMAIN VCPU CPULIST.</summary>
+    /// <param name="domain">Id, UUID or name.</param>
+    /// <param name="vcpu">The vCPU.</param>
+    /// <param name="hostCpus">The host CPUs it may run on.</param>
+    /// <param name="live">--live.</param>
+    /// <param name="config">--config (neither: --current).</param>
+    /// <param name="ct">Cancels the call.</param>
+    /// <returns>When done.</returns>
+    public Task PinVcpuAsync(string domain, uint vcpu, IEnumerable<uint> hostCpus, bool live = false, bool config = false, CancellationToken ct = default)
+    {
+        var request = new PinVcpuRequest { Vcpu = vcpu, Live = live, Config = config };
+        request.HostCpus.AddRange(hostCpus);
+        return DomainCallAsync(domain, (d, r) =>
+        {
+            request.Domain = r;
+            return d.PinVcpuAsync(request, cancellationToken: ct);
+        });
+    }
+
+    /// <summary>virsh domstats: the records of the named domains (none: every domain the filter selects).</summary>
+    /// <param name="request">Groups, domains and filter.</param>
+    /// <param name="ct">Cancels the call.</param>
+    /// <returns>One record per domain.</returns>
+    public async Task<IReadOnlyList<DomainStatsRecord>> GetDomainStatsAsync(GetDomainStatsRequest request, CancellationToken ct = default) =>
+        (await CallAsync(() => Domains.GetDomainStatsAsync(request, cancellationToken: ct)).ConfigureAwait(false)).Records;
+}

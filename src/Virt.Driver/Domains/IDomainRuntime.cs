@@ -1,0 +1,47 @@
+namespace Virt.Driver;
+
+/// <summary>
+/// Resources and statistics of running guests (virsh setmem, setmaxmem, setvcpus, vcpupin, emulatorpin, domstats,
+/// domblkstat, send-key, screenshot). A separate contract from <see cref="IDomainDriver"/> because not every driver
+/// has it: the API answers OPERATION_UNSUPPORTED for a driver that does not implement it. The <c>modification</c>
+/// rules are libvirt's virDomainModificationImpact: current means live when active and config otherwise; live on an
+/// inactive domain and config on a transient one are <see cref="VirtErrorReason.OperationInvalid"/>.
+/// </summary>
+public interface IDomainRuntime
+{
+    /// <summary>The current memory (the balloon target when live). At most the maximum; live needs a balloon device.</summary>
+    Task<DomainSummary> SetMemoryAsync(DomainRef domain, ulong memoryKiB, DomainModification modification, CancellationToken cancellationToken);
+
+    /// <summary>The maximum memory. Config only: changing it live needs memory hotplug.</summary>
+    Task<DomainSummary> SetMaxMemoryAsync(DomainRef domain, ulong maxMemoryKiB, DomainModification modification, CancellationToken cancellationToken);
+
+    /// <summary>The vCPU count (or, with <paramref name="maximum"/>, the maximum). Live vCPU hotplug is unsupported.</summary>
+    Task<DomainSummary> SetVcpusAsync(DomainRef domain, uint count, bool maximum, DomainModification modification, CancellationToken cancellationToken);
+
+    /// <summary>The host CPUs one vCPU may run on (live: the vCPU thread's affinity; config: &lt;vcpupin&gt;).</summary>
+    Task<DomainSummary> PinVcpuAsync(DomainRef domain, uint vcpu, IReadOnlyList<uint> hostCpus, DomainModification modification, CancellationToken cancellationToken);
+
+    /// <summary>The host CPUs the emulator threads (every QEMU thread but the vCPUs) may run on.</summary>
+    Task<DomainSummary> PinEmulatorAsync(DomainRef domain, IReadOnlyList<uint> hostCpus, DomainModification modification, CancellationToken cancellationToken);
+
+    /// <summary>Each vCPU's allowed host CPUs: live from the threads of an active domain, else (or with <paramref name="config"/>) from the definition.</summary>
+    Task<IReadOnlyList<VcpuAffinity>> GetVcpuPinInfoAsync(DomainRef domain, bool config, CancellationToken cancellationToken);
+
+    /// <summary>The emulator threads' allowed host CPUs, live or from the definition as <see cref="GetVcpuPinInfoAsync"/>.</summary>
+    Task<IReadOnlyList<uint>> GetEmulatorPinInfoAsync(DomainRef domain, bool config, CancellationToken cancellationToken);
+
+    /// <summary>Statistics of an active domain (an inactive one has its state only).</summary>
+    Task<DomainRuntimeStats> GetStatsAsync(DomainRef domain, DomainStatsGroups groups, CancellationToken cancellationToken);
+
+    /// <summary>Presses <paramref name="qnumCodes"/> (QEMU's "qnum" numbering: XT scancodes, 0xe0 prefix as 0x80) together for <paramref name="holdTimeMs"/>.</summary>
+    Task SendKeyAsync(DomainRef domain, IReadOnlyList<uint> qnumCodes, uint holdTimeMs, CancellationToken cancellationToken);
+
+    /// <summary>The image of screen <paramref name="screen"/> of an active domain with a display.</summary>
+    Task<DomainScreenshot> TakeScreenshotAsync(DomainRef domain, uint screen, CancellationToken cancellationToken);
+}
+
+/// <summary>The host CPUs one vCPU may run on, ascending.</summary>
+public sealed record VcpuAffinity(uint Vcpu, IReadOnlyList<uint> HostCpus);
+
+/// <summary>A screenshot and its MIME type.</summary>
+public sealed record DomainScreenshot(string MimeType, ReadOnlyMemory<byte> Data);
