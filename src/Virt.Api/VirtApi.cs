@@ -50,6 +50,11 @@ public static class VirtApi
         {
             services.Add(WrapService(HostService.BindService(new HostApi(host, domains)), HostService.Descriptor, options));
         }
+        if (domains is IDomainMigration migration)
+        {
+            services.Add(WrapService(MigrationService.BindService(new MigrationApi(domains, migration, options.ConnectPeer)), MigrationService.Descriptor, options));
+            services.Add(WrapService(MigrationPeerService.BindService(new MigrationPeerApi(migration)), MigrationPeerService.Descriptor, options));
+        }
         return services;
     }
 
@@ -81,7 +86,24 @@ public sealed record VirtApiOptions
 
     /// <summary>Fires when the host process starts stopping; open event streams then end with UNAVAILABLE / DAEMON_STOPPING.</summary>
     public CancellationToken Stopping { get; init; }
+
+    /// <summary>
+    /// Connects to the destination daemon of a migration (virtd passes one over TCP); null: MigrateDomain is
+    /// OPERATION_UNSUPPORTED (the in-process test driver has no peers).
+    /// </summary>
+    public Func<string, CancellationToken, Task<MigrationPeerConnection>>? ConnectPeer { get; init; }
+
+    /// <summary>
+    /// Whether a connection may call the daemon-to-daemon (<c>PEER</c>) methods although it is otherwise read-only
+    /// (virtd's <c>--listen-peer</c> endpoints). The admin socket (not read-only) may always call them.
+    /// </summary>
+    public Func<ConnectionInfo, bool>? IsPeerConnection { get; init; }
 }
+
+/// <summary>A connection to a peer daemon's MigrationPeerService, closed by disposing <paramref name="Lifetime"/>.</summary>
+/// <param name="Client">The generated client.</param>
+/// <param name="Lifetime">What to dispose when the migration is over.</param>
+public sealed record MigrationPeerConnection(MigrationPeerService.MigrationPeerServiceClient Client, IAsyncDisposable Lifetime);
 
 /// <summary>A finished call of a non-read method, for the audit log.</summary>
 /// <param name="Method">The full method name, <c>virt.v1.DomainService/DefineDomain</c>.</param>

@@ -108,6 +108,8 @@ internal static class Program
         .. DomainCommands.All(),
         .. DomainLifecycleCommands.All(),
         .. DomainRuntimeCommands.All(),
+        .. CloneCommand.All(),
+        .. MigrationCommands.All(),
         ConsoleCommand.Definition(),
         .. DomainMetadataCommands.All(),
         EditCommand.Definition(),

@@ -37,6 +37,8 @@ public sealed partial class VirtConnection : IAsyncDisposable
         Storage = new StorageService.StorageServiceClient(invoker);
         Events = new EventService.EventServiceClient(invoker);
         Host = new HostService.HostServiceClient(invoker);
+        Migration = new MigrationService.MigrationServiceClient(invoker);
+        MigrationPeer = new MigrationPeerService.MigrationPeerServiceClient(invoker);
     }
 
     /// <summary>The URI as resolved (the default applied), e.g. <c>virt:///session</c>.</summary>

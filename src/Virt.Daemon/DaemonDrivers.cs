@@ -46,6 +46,7 @@ internal sealed record DaemonDrivers(DriverKind Kind, IDomainDriver Domains, INe
                     RunDirectory = paths.RunDir,
                     AutostartOnOpen = true,
                     Volumes = storage,
+                    VolumeCloner = new StorageVolumeCloner(storage),
                     HostCpus = placement.HostCpus,
                     Placement = placement,
                     // virt-vmm beside virtd unless VIRT_VMM_BINARY names another (the NativeAOT publish, for instance).

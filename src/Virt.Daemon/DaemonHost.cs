@@ -10,7 +10,7 @@ namespace Virt.Daemon;
 /// One virtd instance: its directories, the single-instance lock, and the gRPC server on the admin socket
 /// (owner only), the read-only socket (any local user) and optional TCP endpoints.
 /// </summary>
-internal sealed class DaemonHost(DaemonPaths paths, IReadOnlyList<IPEndPoint> tcpEndPoints, DriverKind driverKind, VcpuPlacementPolicy placement, ILoggerFactory loggerFactory) : IAsyncDisposable
+internal sealed class DaemonHost(DaemonPaths paths, IReadOnlyList<IPEndPoint> tcpEndPoints, IReadOnlyList<IPEndPoint> peerEndPoints, DriverKind driverKind, VcpuPlacementPolicy placement, ILoggerFactory loggerFactory) : IAsyncDisposable
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger("virtd");
     private FileStream? _pidLock;
@@ -50,7 +50,12 @@ internal sealed class DaemonHost(DaemonPaths paths, IReadOnlyList<IPEndPoint> tc
             // TLS lands, TCP endpoints are read-only like virtd-ro.sock.
             _server.ListenTcp(endPoint, readOnly: true);
         }
-        DaemonServices.Register(_server, paths, drivers, _logger, stoppingToken);
+        foreach (var endPoint in peerEndPoints)
+        {
+            // Read-only too, except for the daemon-to-daemon methods (PEER): what a migration source needs, nothing more.
+            _server.ListenTcp(endPoint, readOnly: true);
+        }
+        DaemonServices.Register(_server, paths, drivers, _logger, peerEndPoints.Select(e => "tcp:" + e).ToHashSet(StringComparer.Ordinal), stoppingToken);
         try
         {
             await _server.StartAsync(stoppingToken);

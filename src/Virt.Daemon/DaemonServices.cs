@@ -9,7 +9,7 @@ namespace Virt.Daemon;
 /// <summary>The API services virtd serves: Virt.Api over its drivers, with every non-read call logged with the caller's credentials.</summary>
 internal static class DaemonServices
 {
-    public static void Register(RpcServer server, DaemonPaths paths, DaemonDrivers drivers, ILogger logger, CancellationToken stopping)
+    public static void Register(RpcServer server, DaemonPaths paths, DaemonDrivers drivers, ILogger logger, IReadOnlySet<string> peerListeners, CancellationToken stopping)
     {
         IHostInfo host = drivers.Kind == DriverKind.Test
             ? HostInfo.ForTestDriver(DaemonHost.Version)
@@ -25,6 +25,8 @@ internal static class DaemonServices
                 DaemonLog.Call(logger, method, call.Outcome, call.Connection.ListenerName, peer?.Pid ?? -1, peer?.Uid ?? uint.MaxValue, peer?.Gid ?? uint.MaxValue);
             },
             Stopping = stopping,
+            ConnectPeer = PeerConnector.ConnectAsync,
+            IsPeerConnection = connection => peerListeners.Contains(connection.ListenerName),
         };
         foreach (var service in VirtApi.CreateServices(drivers.Domains, drivers.Networks, drivers.Pools, drivers.Events, host, options))
         {

@@ -7,6 +7,11 @@ using Virt.Driver;
 var stateDir = new Option<string?>("--state-dir") { Description = "Directory for definitions and persistent state (default: /var/lib/virt as root, $XDG_STATE_HOME/virt otherwise)." };
 var runDir = new Option<string?>("--run-dir") { Description = "Directory for sockets and run state (default: /run/virt as root, STATE-DIR/run otherwise)." };
 var listen = new Option<string[]>("--listen") { Description = "Also serve on TCP, as HOST:PORT (repeatable); read-only until TLS client authentication lands.", AllowMultipleArgumentsPerToken = false };
+var listenPeer = new Option<string[]>("--listen-peer")
+{
+    Description = "Serve the daemon-to-daemon migration calls (and reads) on TCP, as HOST:PORT (repeatable); no authentication yet: trusted networks only.",
+    AllowMultipleArgumentsPerToken = false,
+};
 var logFormat = new Option<string>("--log-format") { Description = "Log format: text or json.", DefaultValueFactory = _ => "text" };
 logFormat.AcceptOnlyFromAmong("text", "json");
 var verbose = new Option<bool>("--verbose", "-v") { Description = "Log debug messages too." };
@@ -27,20 +32,24 @@ vcpuOvercommit.Validators.Add(result =>
 
 var root = new RootCommand("virtd: the Virt daemon. It owns the definitions and serves the gRPC API on Unix sockets and, optionally, TCP.")
 {
-    stateDir, runDir, listen, logFormat, verbose, driver, vcpuOvercommit,
+    stateDir, runDir, listen, listenPeer, logFormat, verbose, driver, vcpuOvercommit,
 };
 root.SetAction(async (parse, _) =>
 {
     var paths = DaemonPaths.Resolve(parse.GetValue(stateDir), parse.GetValue(runDir));
     var endPoints = new List<IPEndPoint>();
-    foreach (var address in parse.GetValue(listen) ?? [])
+    var peerEndPoints = new List<IPEndPoint>();
+    foreach (var (option, addresses, into) in new[] { ("--listen", parse.GetValue(listen), endPoints), ("--listen-peer", parse.GetValue(listenPeer), peerEndPoints) })
     {
-        if (!IPEndPoint.TryParse(address, out var endPoint) || endPoint.Port == 0 && !address.EndsWith(":0", StringComparison.Ordinal))
+        foreach (var address in addresses ?? [])
         {
-            Console.Error.WriteLine($"virtd: --listen '{address}' is not HOST:PORT (for example 127.0.0.1:16510 or [::1]:16510).");
-            return 2;
+            if (!IPEndPoint.TryParse(address, out var endPoint) || endPoint.Port == 0 && !address.EndsWith(":0", StringComparison.Ordinal))
+            {
+                Console.Error.WriteLine($"virtd: {option} '{address}' is not HOST:PORT (for example 127.0.0.1:16510 or [::1]:16510).");
+                return 2;
+            }
+            into.Add(endPoint);
         }
-        endPoints.Add(endPoint);
     }
     using var loggerFactory = DaemonLogging.Create(parse.GetValue(logFormat) == "json", parse.GetValue(verbose));
 
@@ -49,7 +58,7 @@ root.SetAction(async (parse, _) =>
     using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; stop.Cancel(); });
     using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; stop.Cancel(); });
 
-    await using var daemon = new DaemonHost(paths, endPoints, parse.GetValue(driver) == "test" ? DriverKind.Test : DriverKind.Qemu,
+    await using var daemon = new DaemonHost(paths, endPoints, peerEndPoints, parse.GetValue(driver) == "test" ? DriverKind.Test : DriverKind.Qemu,
         new VcpuPlacementPolicy(new Virt.Host.LinuxHost().GetNodeInfo().Cpus, parse.GetValue(vcpuOvercommit)), loggerFactory);
     try
     {

@@ -79,7 +79,7 @@ public sealed partial class QemuDomainDriver
     }
 
     /// <summary>Starts QEMU through a new worker and commits the running domain (PrepareHost, Launch, FinishStartup).</summary>
-    private async Task<DomainSummary> LaunchAsync(DomainDefinition definition, DomainSummary? existing, bool startPaused, CancellationToken cancellationToken)
+    private async Task<DomainSummary> LaunchAsync(DomainDefinition definition, DomainSummary? existing, bool startPaused, CancellationToken cancellationToken, bool incoming = false)
     {
         GuestPreparation.CheckHostFiles(definition);
         using var vcpus = ReserveVcpus(definition);
@@ -104,6 +104,12 @@ public sealed partial class QemuDomainDriver
         try
         {
             argv = GuestPreparation.BuildArgv(GuestPreparation.WithWorkerConsole(definition, paths), capabilities, host);
+            if (incoming)
+            {
+                // A migration's destination (MIGRATION.md): QEMU waits for migrate-incoming, which virtd sends once
+                // the domain is committed.
+                argv = [.. argv, "-incoming", "defer"];
+            }
         }
         catch
         {
@@ -253,6 +259,11 @@ public sealed partial class QemuDomainDriver
     /// <summary>The guest is shut off: commit it (a transient domain goes away), then let the worker go and tidy up.</summary>
     private void CommitStopped(RunningGuest guest, int reason, int lifecycleType, int lifecycleDetail)
     {
+        if (guest.MigratedAway)
+        {
+            // The destination owns the guest now: libvirt's shut off (migrated), Stopped Migrated.
+            (reason, lifecycleType, lifecycleDetail) = (ShutoffMigrated, GuestStates.EventStopped, StoppedMigrated);
+        }
         var before = Update(guest.Uuid,
             latest => latest is null ? null : StoppedSummary(latest, reason),
             latest => lifecycleType == GuestStates.NoEvent ? null : new DomainLifecycleEvent(latest.Name, guest.Uuid, (DomainEventType)lifecycleType, lifecycleDetail),

@@ -55,6 +55,9 @@ public sealed record QemuDriverOptions
     /// </summary>
     public IVolumeResolver? Volumes { get; init; }
 
+    /// <summary>Clones <c>&lt;disk type='volume'&gt;</c> inside its pool for CloneDomain (virtd passes the storage driver's). Null: such disks cannot be copied.</summary>
+    public IVolumeCloner? VolumeCloner { get; init; }
+
     /// <summary>Start the autostart domains that are not running when the driver opens (virtd does; tests opt in).</summary>
     public bool AutostartOnOpen { get; init; }
 

@@ -63,11 +63,22 @@ public sealed class VirtdProcess : IAsyncDisposable
     /// <summary>Starts virtd and waits until it logs that it is ready.</summary>
     /// <param name="stateDir">An existing state directory to reuse (kept on dispose), or null for a new temporary one.</param>
     /// <param name="extraArguments">More virtd options.</param>
-    public static async Task<VirtdProcess> StartAsync(string? stateDir = null, params string[] extraArguments)
+    public static Task<VirtdProcess> StartAsync(string? stateDir = null, params string[] extraArguments) =>
+        StartWrappedAsync([], stateDir, extraArguments);
+
+    /// <summary>
+    /// Starts virtd inside network namespace <paramref name="netns"/> (<c>ip netns exec NS virtd …</c>; the process
+    /// execs, so <see cref="Pid"/> is virtd's) and waits until it is ready. Its Unix sockets are reachable from here:
+    /// they are files, not network endpoints.
+    /// </summary>
+    public static Task<VirtdProcess> StartInNamespaceAsync(string netns, string? stateDir = null, params string[] extraArguments) =>
+        StartWrappedAsync(["ip", "netns", "exec", netns], stateDir, extraArguments);
+
+    private static async Task<VirtdProcess> StartWrappedAsync(IReadOnlyList<string> prefix, string? stateDir, string[] extraArguments)
     {
         var owns = stateDir is null;
         stateDir ??= Directory.CreateTempSubdirectory("virt-virtd-").FullName;
-        var virtd = Launch(stateDir, owns, extraArguments);
+        var virtd = Launch(prefix, stateDir, owns, extraArguments);
         try
         {
             await virtd.Log.WaitForTextAsync("virtd ready", TimeSpan.FromSeconds(30), CancellationToken.None);
@@ -81,15 +92,26 @@ public sealed class VirtdProcess : IAsyncDisposable
     }
 
     /// <summary>Starts virtd without waiting for readiness (to observe start-up failures).</summary>
-    public static VirtdProcess Launch(string stateDir, bool ownsStateDir, params string[] extraArguments)
+    public static VirtdProcess Launch(string stateDir, bool ownsStateDir, params string[] extraArguments) =>
+        Launch([], stateDir, ownsStateDir, extraArguments);
+
+    private static VirtdProcess Launch(IReadOnlyList<string> prefix, string stateDir, bool ownsStateDir, string[] extraArguments)
     {
-        var start = new ProcessStartInfo(Binary)
+        var start = new ProcessStartInfo(prefix.Count > 0 ? prefix[0] : Binary)
         {
             UseShellExecute = false,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
         };
+        foreach (var word in prefix.Skip(1))
+        {
+            start.ArgumentList.Add(word);
+        }
+        if (prefix.Count > 0)
+        {
+            start.ArgumentList.Add(Binary);
+        }
         start.ArgumentList.Add("--state-dir");
         start.ArgumentList.Add(stateDir);
         foreach (var argument in extraArguments)

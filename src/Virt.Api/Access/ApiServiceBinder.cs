@@ -99,9 +99,11 @@ internal sealed class ApiServiceBinder(ServiceDescriptor descriptor, VirtApiOpti
     }
 
     /// <summary>Refuses the call before its handler runs: a non-read method on a read-only connection, or unknown input.</summary>
-    private static void Admit(ServerCallContext context, MethodAccess access, string methodName, object? request)
+    private void Admit(ServerCallContext context, MethodAccess access, string methodName, object? request)
     {
-        if (access != MethodAccess.Read && context.GetConnectionInfo().IsReadOnly)
+        var connection = context.GetConnectionInfo();
+        var peer = access == MethodAccess.Peer && options.IsPeerConnection?.Invoke(connection) == true;
+        if (access != MethodAccess.Read && connection.IsReadOnly && !peer)
         {
             throw ApiErrors.ReadOnly(LibvirtApiNames.For(methodName, request));
         }

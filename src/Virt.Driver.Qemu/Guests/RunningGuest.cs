@@ -27,6 +27,9 @@ internal sealed class RunningGuest(Guid uuid, GuestPaths paths, Process? worker)
 
     public Task Pump { get; set; } = Task.CompletedTask;
 
+    /// <summary>Set by a migration's Confirm before it kills the source QEMU: the stop is committed as shut off (migrated).</summary>
+    public bool MigratedAway { get; set; }
+
     /// <summary>Completes once the guest's shut-off is committed.</summary>
     public Task Stopped => _stopped.Task;
 

@@ -39,3 +39,13 @@ public sealed class VolumeLease(string path, ImageFormat format, bool isBlockDev
         }
     }
 }
+
+/// <summary>How a hypervisor driver clones <c>&lt;disk type='volume'&gt;</c> for virt-clone: inside the volume's pool.</summary>
+public interface IVolumeCloner
+{
+    /// <summary>Creates <paramref name="newName"/> in <paramref name="pool"/> with the contents and format of <paramref name="volume"/>.</summary>
+    Task CloneAsync(string pool, string volume, string newName, CancellationToken cancellationToken);
+
+    /// <summary>Removes a volume the clone created (a failed or cancelled clone).</summary>
+    Task DeleteAsync(string pool, string volume, CancellationToken cancellationToken);
+}

@@ -1,0 +1,25 @@
+using Microsoft.Extensions.Logging;
+
+namespace Virt.Driver.Qemu;
+
+/// <summary>Log lines of clone and migration (event ids 560-579, beside QemuDriverLog's).</summary>
+internal static partial class MigrationLog
+{
+    [LoggerMessage(EventId = 560, Level = LogLevel.Information, Message = "Domain {Source} cloned as {Name} ({Uuid}), {Copies} disk copies")]
+    public static partial void Cloned(ILogger logger, string source, string name, Guid uuid, int copies);
+
+    [LoggerMessage(EventId = 561, Level = LogLevel.Warning, Message = "A clone's partial copy {Path} could not be removed: {Problem}")]
+    public static partial void CloneCleanupFailed(ILogger logger, string path, string problem);
+
+    [LoggerMessage(EventId = 562, Level = LogLevel.Information, Message = "Migration {Id} of domain {Name}: {Phase} {Detail}")]
+    public static partial void Phase(ILogger logger, string id, string name, string phase, string detail);
+
+    [LoggerMessage(EventId = 564, Level = LogLevel.Information, Message = "Migration {Id} of domain {Name}: QEMU completed in {TotalMs} ms, downtime {DowntimeMs} ms")]
+    public static partial void Completed(ILogger logger, string id, string name, double totalMs, double downtimeMs);
+
+    [LoggerMessage(EventId = 565, Level = LogLevel.Information, Message = "Migration {Id} of domain {Name}: {Phase} {Outcome}")]
+    public static partial void Outcome(ILogger logger, string id, string name, string phase, MigrationOutcome outcome);
+
+    [LoggerMessage(EventId = 563, Level = LogLevel.Warning, Message = "Migration {Id} of domain {Name} failed in {Phase}: {Problem}")]
+    public static partial void Failed(ILogger logger, string id, string name, string phase, string problem);
+}

@@ -1,0 +1,97 @@
+using System.Diagnostics;
+using System.Xml.Linq;
+using Virt.Testing;
+
+namespace Virt.Integration.Tests;
+
+/// <summary>vsh clone through a real virtd: new name, UUID and MAC, disks copied by real qemu-img, refusals that leave nothing.</summary>
+[TestFixture]
+[NonParallelizable]
+public sealed class CloneTests
+{
+    private const string Interface = "<interface type='user'><mac address='52:54:00:aa:bb:01'/><model type='virtio'/></interface>";
+
+    [Test]
+    [CancelAfter(300_000)]
+    public async Task Clone_with_auto_clone_copies_the_disk_and_gives_a_new_uuid_and_mac_and_a_second_clone_to_a_taken_file_leaves_nothing(CancellationToken ct)
+    {
+        await using var virtd = await VirtdProcess.StartAsync();
+        var disk = Path.Combine(virtd.StateDir, "hb.qcow2");
+        await RunAsync("qemu-img", "create", "-q", "-f", "qcow2", disk, "16M");
+        await RunAsync("qemu-io", "-f", "qcow2", "-c", "write -P 0x5a 0 1M", disk);
+        var file = await VshRun.GuestXmlFileAsync(virtd.StateDir, "hb",
+            $"<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='{disk}'/><target dev='vda' bus='virtio'/></disk>{Interface}");
+        await VshRun.OkAsync(virtd, "define", file);
+
+        Assert.That(await VshRun.OkAsync(virtd, "clone", "hb", "--name", "hb2", "--auto-clone"), Is.EqualTo("Domain 'hb2' cloned from 'hb'\n\n"));
+
+        var original = XDocument.Parse(await VshRun.OkAsync(virtd, "dumpxml", "hb")).Root!;
+        var clone = XDocument.Parse(await VshRun.OkAsync(virtd, "dumpxml", "hb2")).Root!;
+        var copy = Path.Combine(virtd.StateDir, "hb2.qcow2");
+        Assert.Multiple(() =>
+        {
+            Assert.That(clone.Element("name")!.Value, Is.EqualTo("hb2"));
+            Assert.That(clone.Element("uuid")!.Value, Is.Not.EqualTo(original.Element("uuid")!.Value));
+            Assert.That(clone.Descendants("mac").Single().Attribute("address")!.Value, Is.Not.EqualTo("52:54:00:aa:bb:01").And.StartsWith("52:54:00:"));
+            Assert.That(clone.Descendants("disk").Single().Element("source")!.Attribute("file")!.Value, Is.EqualTo(copy));
+            Assert.That(original.Descendants("disk").Single().Element("source")!.Attribute("file")!.Value, Is.EqualTo(disk));
+        });
+        // The copy holds the original's data (qemu-img compare reads both, formats given).
+        await RunAsync("qemu-img", "compare", "-q", "-f", "qcow2", "-F", "qcow2", disk, copy);
+
+        // A taken target: refused before anything is defined, and the existing file is left as it was.
+        var taken = Path.Combine(virtd.StateDir, "taken.qcow2");
+        await File.WriteAllTextAsync(taken, "not an image", ct);
+        var (code, _, errors) = await VshRun.RunAsync(virtd, "clone", "hb", "--name", "hb3", "--file", taken);
+        Assert.Multiple(() =>
+        {
+            Assert.That(code, Is.EqualTo(1));
+            Assert.That(errors, Does.Contain("error: Failed to clone domain 'hb'").And.Contain("already exists"));
+            Assert.That(File.ReadAllText(taken), Is.EqualTo("not an image"));
+        });
+        Assert.That(await VshRun.OkAsync(virtd, "list", "--all", "--name"), Is.EqualTo("hb\nhb2\n\n"));
+        Assert.That(Directory.GetFiles(virtd.StateDir, "*.part-*", SearchOption.AllDirectories), Is.Empty);
+    }
+
+    [Test]
+    [CancelAfter(300_000)]
+    public async Task A_running_domain_is_not_cloned_and_a_name_in_use_is_refused(CancellationToken ct)
+    {
+        await using var virtd = await VirtdProcess.StartAsync();
+        var file = await VshRun.GuestXmlFileAsync(virtd.StateDir, "hb");
+        await VshRun.OkAsync(virtd, "define", file);
+        await VshRun.OkAsync(virtd, "define", await VshRun.GuestXmlFileAsync(virtd.StateDir, "other"));
+        var (code, _, errors) = await VshRun.RunAsync(virtd, "clone", "hb", "--name", "other", "--auto-clone");
+        Assert.Multiple(() =>
+        {
+            Assert.That(code, Is.EqualTo(1));
+            Assert.That(errors, Does.Contain("already exists"));
+        });
+
+        await VshRun.OkAsync(virtd, "start", "hb");
+        (code, _, errors) = await VshRun.RunAsync(virtd, "clone", "hb", "--name", "hb2", "--auto-clone");
+        Assert.Multiple(() =>
+        {
+            Assert.That(code, Is.EqualTo(1));
+            Assert.That(errors, Does.Contain("must be shut off or paused"));
+        });
+        await VshRun.OkAsync(virtd, "suspend", "hb");
+        Assert.That(await VshRun.OkAsync(virtd, "clone", "hb", "--name", "hb2", "--auto-clone"), Is.EqualTo("Domain 'hb2' cloned from 'hb'\n\n"));
+        Assert.That(await VshRun.OkAsync(virtd, "domstate", "hb"), Is.EqualTo("paused\n\n"));
+        await VshRun.OkAsync(virtd, "destroy", "hb");
+    }
+
+    private static async Task RunAsync(string program, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(program) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+        using var process = Process.Start(start)!;
+        var errors = process.StandardError.ReadToEndAsync();
+        var output = process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.That(process.ExitCode, Is.Zero, $"{program} {string.Join(' ', arguments)}: {await errors}{await output}");
+    }
+}

@@ -1,0 +1,149 @@
+using System.Diagnostics;
+using Virt.Testing;
+
+namespace Virt.Integration.Tests;
+
+/// <summary>
+/// Migration between two real virtd hosts on one machine: each virtd in its own network namespace, joined by a veth
+/// pair the test creates (and removes), sharing the filesystem as shared storage. The heartbeat guest shows whether
+/// the guest's memory moved: its counter lives in guest RAM.
+/// </summary>
+[TestFixture]
+[NonParallelizable]
+public sealed class MigrationTests
+{
+    private const int PeerPort = 16509;
+    private static readonly TimeSpan _boot = TimeSpan.FromSeconds(120);
+
+    [Test]
+    [CancelAfter(600_000)]
+    public async Task Live_migration_moves_the_running_guest_the_destination_console_continues_the_counter_and_the_source_stops(CancellationToken ct)
+    {
+        await using var hosts = await NetworkNamespacePair.CreateAsync();
+        await using var source = await StartHostAsync(hosts.NamespaceA, hosts.AddressA);
+        await using var destination = await StartHostAsync(hosts.NamespaceB, hosts.AddressB);
+        await VshRun.OkAsync(source, "define", await VshRun.GuestXmlFileAsync(source.StateDir, "hb"));
+        await VshRun.OkAsync(source, "start", "hb");
+        var uuid = (await VshRun.OkAsync(source, "domuuid", "hb")).Trim();
+        var sourceLog = VshRun.ConsoleLog(source, uuid);
+        await VshRun.WaitForBeatAsync(sourceLog, above: 5, _boot);
+
+        // The tunables: kept per domain, used by the migration.
+        Assert.That(await VshRun.OkAsync(source, "migrate-getmaxdowntime", "hb"), Is.EqualTo("300\n\n"));
+        Assert.That(await VshRun.OkAsync(source, "migrate-getspeed", "hb"), Is.EqualTo("8796093022207\n\n"));
+        await VshRun.OkAsync(source, "migrate-setmaxdowntime", "hb", "500");
+        await VshRun.OkAsync(source, "migrate-setspeed", "hb", "2000");
+        Assert.That(await VshRun.OkAsync(source, "migrate-getmaxdowntime", "hb"), Is.EqualTo("500\n\n"));
+        Assert.That(await VshRun.OkAsync(source, "migrate-getspeed", "hb"), Is.EqualTo("2000\n\n"));
+
+        await VshRun.OkAsync(source, "migrate", "--live", "--persistent", "hb", $"virt+tcp://{hosts.AddressB}:{PeerPort}/");
+        var lastOnSource = VshRun.Heartbeats(sourceLog)[^1];
+
+        await Assert.MultipleAsync(async () =>
+        {
+            Assert.That(await VshRun.OkAsync(destination, "domstate", "--reason", "hb"), Is.EqualTo("running (migrated)\n\n"));
+            Assert.That(await VshRun.OkAsync(source, "domstate", "--reason", "hb"), Is.EqualTo("shut off (migrated)\n\n"));
+            Assert.That(await VshRun.OkAsync(destination, "dominfo", "hb"), Does.Contain("Persistent:     yes"));
+        });
+        // The destination's console goes on from where the source's stopped: the guest's RAM came along.
+        var destinationLog = VshRun.ConsoleLog(destination, uuid);
+        await VshRun.WaitForBeatAsync(destinationLog, above: lastOnSource + 3, TimeSpan.FromSeconds(60));
+        var first = VshRun.Heartbeats(destinationLog)[0];
+        Assert.That(first, Is.InRange(lastOnSource, lastOnSource + 5), $"the destination's first heartbeat after {lastOnSource} on the source");
+        // And the source no longer runs it.
+        await Task.Delay(1000, ct);
+        Assert.That(VshRun.Heartbeats(sourceLog)[^1], Is.EqualTo(lastOnSource));
+        Assert.That(StateFiles(source), Is.Empty);
+        await VshRun.OkAsync(destination, "destroy", "hb");
+    }
+
+    [Test]
+    [CancelAfter(300_000)]
+    public async Task Offline_migration_moves_only_the_definition(CancellationToken ct)
+    {
+        await using var hosts = await NetworkNamespacePair.CreateAsync();
+        await using var source = await StartHostAsync(hosts.NamespaceA, hosts.AddressA);
+        await using var destination = await StartHostAsync(hosts.NamespaceB, hosts.AddressB);
+        await VshRun.OkAsync(source, "define", await VshRun.GuestXmlFileAsync(source.StateDir, "hb"));
+        var uuid = (await VshRun.OkAsync(source, "domuuid", "hb")).Trim();
+
+        var desturi = $"virt+tcp://{hosts.AddressB}:{PeerPort}/";
+        var (code, _, errors) = await VshRun.RunAsync(source, "migrate", "--offline", "hb", desturi);
+        Assert.Multiple(() =>
+        {
+            Assert.That(code, Is.EqualTo(1));
+            Assert.That(errors, Does.Contain("offline migration needs persistent"));
+        });
+        await VshRun.OkAsync(source, "migrate", "--offline", "--persistent", "--undefinesource", "hb", desturi);
+        await Assert.MultipleAsync(async () =>
+        {
+            Assert.That(await VshRun.OkAsync(destination, "list", "--all", "--uuid"), Is.EqualTo(uuid + "\n\n"));
+            Assert.That(await VshRun.OkAsync(destination, "domstate", "hb"), Is.EqualTo("shut off\n\n"));
+            Assert.That(await VshRun.OkAsync(source, "list", "--all", "--name"), Is.EqualTo("\n"));
+            Assert.That(StateFiles(destination), Is.Empty);
+        });
+
+        // The peer endpoint serves the migration phases and reads, nothing else that writes.
+        var peer = Process.Start(new ProcessStartInfo("ip", ["netns", "exec", hosts.NamespaceA, VshRun.Binary, "-c", desturi, "undefine", "hb"])
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+        })!;
+        var refused = await peer.StandardError.ReadToEndAsync(ct);
+        await peer.WaitForExitAsync(ct);
+        Assert.Multiple(() =>
+        {
+            Assert.That(peer.ExitCode, Is.EqualTo(1));
+            Assert.That(refused, Does.Contain("read only access prevents virDomainUndefine"));
+        });
+        Assert.That(await VshRun.OkAsync(destination, "list", "--all", "--uuid"), Is.EqualTo(uuid + "\n\n"));
+        peer.Dispose();
+    }
+
+    [Test]
+    [CancelAfter(600_000)]
+    public async Task A_refused_preflight_names_the_missing_disk_and_leaves_the_source_running_untouched(CancellationToken ct)
+    {
+        await using var hosts = await NetworkNamespacePair.CreateAsync();
+        await using var source = await StartHostAsync(hosts.NamespaceA, hosts.AddressA);
+        await using var destination = await StartHostAsync(hosts.NamespaceB, hosts.AddressB);
+        var disk = Path.Combine(source.StateDir, "scratch.qcow2");
+        using (var create = Process.Start("qemu-img", ["create", "-q", "-f", "qcow2", disk, "16M"]))
+        {
+            await create.WaitForExitAsync(ct);
+        }
+        await VshRun.OkAsync(source, "define", await VshRun.GuestXmlFileAsync(source.StateDir, "hb",
+            $"<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='{disk}'/><target dev='vdb' bus='virtio'/></disk>"));
+        await VshRun.OkAsync(source, "start", "hb");
+        var uuid = (await VshRun.OkAsync(source, "domuuid", "hb")).Trim();
+        var sourceLog = VshRun.ConsoleLog(source, uuid);
+        var beat = await VshRun.WaitForBeatAsync(sourceLog, above: 3, _boot);
+        // The source's QEMU keeps its open file; for the destination (another "host") the path is gone.
+        File.Delete(disk);
+        var definition = Path.Combine(source.StateDir, "qemu", "domains", uuid + ".xml");
+        var before = await File.ReadAllTextAsync(definition, ct);
+
+        var (code, _, errors) = await VshRun.RunAsync(source, "migrate", "--live", "hb", $"virt+tcp://{hosts.AddressB}:{PeerPort}/");
+        await Assert.MultipleAsync(async () =>
+        {
+            Assert.That(code, Is.EqualTo(1));
+            Assert.That(errors, Does.Contain($"Disk vdb: '{disk}' is not reachable on the destination"));
+            Assert.That(await VshRun.OkAsync(source, "domstate", "--reason", "hb"), Is.EqualTo("running (booted)\n\n"));
+            Assert.That(await VshRun.OkAsync(destination, "list", "--all", "--name"), Is.EqualTo("\n"));
+            Assert.That(StateFiles(destination), Is.Empty);
+        });
+        Assert.That(await File.ReadAllTextAsync(definition, ct), Is.EqualTo(before));
+        await VshRun.WaitForBeatAsync(sourceLog, above: beat + 3, TimeSpan.FromSeconds(30));
+        await VshRun.OkAsync(source, "destroy", "hb");
+    }
+
+    /// <summary>The run state files of the guests a virtd runs (none: no QEMU of its runs).</summary>
+    private static string[] StateFiles(VirtdProcess virtd)
+    {
+        var directory = Path.Combine(virtd.RunDir, "qemu");
+        return Directory.Exists(directory) ? Directory.GetFiles(directory, "*.state") : [];
+    }
+
+    private static Task<VirtdProcess> StartHostAsync(string netns, string address) =>
+        VirtdProcess.StartInNamespaceAsync(netns, null, "--listen-peer", $"{address}:{PeerPort}");
+}

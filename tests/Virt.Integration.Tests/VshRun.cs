@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Virt.Testing;
+
+namespace Virt.Integration.Tests;
+
+/// <summary>The real vsh of this build against a real virtd, and the heartbeat guest's definition and console log.</summary>
+internal static partial class VshRun
+{
+    public static string Binary
+    {
+        get
+        {
+            var configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
+            return Path.Combine(RepoPaths.Root, "src", "Virt.Cli", "bin", configuration, "net10.0", "vsh");
+        }
+    }
+
+    public static async Task<(int Code, string Out, string Err)> RunAsync(VirtdProcess virtd, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(Binary) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add(virtd.AdminUri);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+        using var process = Process.Start(start)!;
+        process.StandardInput.Close();
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(180));
+        return (process.ExitCode, await output, await errors);
+    }
+
+    public static async Task<string> OkAsync(VirtdProcess virtd, params string[] arguments)
+    {
+        var (code, output, errors) = await RunAsync(virtd, arguments);
+        Assert.That(code, Is.Zero, $"vsh {string.Join(' ', arguments)}: {errors}");
+        return output;
+    }
+
+    /// <summary>The heartbeat guest as a domain XML file, with extra devices (disks, interfaces) if given.</summary>
+    public static async Task<string> GuestXmlFileAsync(string directory, string name, string devices = "")
+    {
+        var guest = await TestGuest.GetAsync();
+        var file = Path.Combine(directory, name + ".xml");
+        await File.WriteAllTextAsync(file, $"""
+            <domain type='qemu'>
+              <name>{name}</name>
+              <memory unit='MiB'>128</memory>
+              <vcpu>1</vcpu>
+              {guest.DirectBootOsXml()}
+              <features><acpi/></features>
+              <devices>
+                {devices}
+                <serial type='pty'><target port='0'/></serial>
+                <console type='pty'><target type='serial' port='0'/></console>
+              </devices>
+            </domain>
+            """);
+        return file;
+    }
+
+    public static string ConsoleLog(VirtdProcess virtd, string uuid) => Path.Combine(virtd.StateDir, "qemu", "log", uuid + ".console.log");
+
+    public static IReadOnlyList<int> Heartbeats(string log) =>
+        File.Exists(log)
+            ? [.. File.ReadAllLines(log).Select(l => HeartbeatPattern().Match(l)).Where(m => m.Success).Select(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture))]
+            : [];
+
+    public static async Task<int> WaitForBeatAsync(string log, int above, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var beats = Heartbeats(log);
+            if (beats.Count > 0 && beats[^1] > above)
+            {
+                return beats[^1];
+            }
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"no heartbeat above {above} in {log} within {timeout}");
+            }
+            await Task.Delay(100);
+        }
+    }
+
+    [GeneratedRegex(@"HEARTBEAT (\d+)\s*$", RegexOptions.CultureInvariant)]
+    private static partial Regex HeartbeatPattern();
+}
