@@ -81,6 +81,26 @@ public sealed class CloneTests
         await VshRun.OkAsync(virtd, "destroy", "hb");
     }
 
+    [Test]
+    [CancelAfter(300_000)]
+    public async Task A_pool_volume_disk_is_cloned_inside_its_pool(CancellationToken ct)
+    {
+        await using var virtd = await VirtdProcess.StartAsync();
+        await VshRun.OkAsync(virtd, "vol-create-as", "default", "base.qcow2", "16M", "--format", "qcow2");
+        var file = await VshRun.GuestXmlFileAsync(virtd.StateDir, "hb",
+            "<disk type='volume' device='disk'><driver name='qemu' type='qcow2'/><source pool='default' volume='base.qcow2'/><target dev='vda' bus='virtio'/></disk>");
+        await VshRun.OkAsync(virtd, "define", file);
+
+        Assert.That(await VshRun.OkAsync(virtd, "clone", "hb", "--name", "hb2", "--auto-clone"), Is.EqualTo("Domain 'hb2' cloned from 'hb'\n\n"));
+
+        var source = XDocument.Parse(await VshRun.OkAsync(virtd, "dumpxml", "hb2")).Root!.Descendants("disk").Single().Element("source")!;
+        await Assert.MultipleAsync(async () =>
+        {
+            Assert.That((source.Attribute("pool")?.Value, source.Attribute("volume")?.Value), Is.EqualTo(("default", "hb2.qcow2")));
+            Assert.That(await VshRun.OkAsync(virtd, "vol-dumpxml", "--pool", "default", "hb2.qcow2"), Does.Contain("<format type='qcow2'/>"));
+        });
+    }
+
     private static async Task RunAsync(string program, params string[] arguments)
     {
         var start = new ProcessStartInfo(program) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
