@@ -1,6 +1,7 @@
 using Google.Protobuf.Reflection;
 using Grpc.Core;
 using Virt.Driver;
+using Virt.Driver.Jobs;
 using Virt.Protocol.V1;
 using Virt.Rpc;
 
@@ -45,6 +46,7 @@ public static class VirtApi
             WrapService(NetworkService.BindService(new NetworkApi(networks, events)), NetworkService.Descriptor, options),
             WrapService(StorageService.BindService(new StorageApi(pools, events)), StorageService.Descriptor, options),
             WrapService(EventService.BindService(new EventApi(events, options)), EventService.Descriptor, options),
+            WrapService(JobService.BindService(new JobApi(options.Jobs ?? new JobRegistry(), domains, options.Jobs is not null, options.Stopping)), JobService.Descriptor, options),
         ];
         if (host is not null)
         {
@@ -83,6 +85,12 @@ public sealed record VirtApiOptions
 {
     /// <summary>Called after every call of a method that is not READ (including refused ones), e.g. to log who changed what.</summary>
     public Action<ApiCallRecord>? Audit { get; init; }
+
+    /// <summary>
+    /// The registry the drivers start their jobs in, served by JobService. Null for drivers that run no jobs (the test
+    /// driver): JobService then lists nothing, and domjobinfo/domjobabort answer "not supported", as libvirt's test driver.
+    /// </summary>
+    public JobRegistry? Jobs { get; init; }
 
     /// <summary>Fires when the host process starts stopping; open event streams then end with UNAVAILABLE / DAEMON_STOPPING.</summary>
     public CancellationToken Stopping { get; init; }

@@ -6,7 +6,10 @@ public static class Capacity
     private static readonly string[] _units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
 
     /// <summary>The byte count scaled to the largest binary unit below it, e.g. <c>100.00 GiB</c>, <c>0.00 B</c>.</summary>
-    public static string Format(ulong bytes)
+    public static string Format(ulong bytes) => Format(bytes, 2);
+
+    /// <summary>As <see cref="Format(ulong)"/> with <paramref name="decimals"/> decimals (domjobinfo prints <c>%.3lf</c>).</summary>
+    public static string Format(ulong bytes, int decimals)
     {
         // vshPrettyCapacity compares in double, so the boundaries round exactly as virsh's do.
         var value = (double)bytes;
@@ -19,6 +22,6 @@ public static class Capacity
         }
 
         var scaled = unit == 0 ? value : value / (limit / 1024);
-        return CFormat.Fixed(scaled, 2) + " " + _units[unit];
+        return CFormat.Fixed(scaled, decimals) + " " + _units[unit];
     }
 }

@@ -112,6 +112,7 @@ internal static class Program
         .. MigrationCommands.All(),
         ConsoleCommand.Definition(),
         .. DomainMetadataCommands.All(),
+        .. DomainJobCommands.All(),
         EditCommand.Definition(),
         EventCommand.Definition(),
         .. NetworkCommands.All(),

@@ -39,6 +39,7 @@ public sealed partial class VirtConnection : IAsyncDisposable
         Host = new HostService.HostServiceClient(invoker);
         Migration = new MigrationService.MigrationServiceClient(invoker);
         MigrationPeer = new MigrationPeerService.MigrationPeerServiceClient(invoker);
+        Jobs = new JobService.JobServiceClient(invoker);
     }
 
     /// <summary>The URI as resolved (the default applied), e.g. <c>virt:///session</c>.</summary>

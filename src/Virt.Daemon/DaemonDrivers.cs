@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Virt.Driver;
+using Virt.Driver.Jobs;
 using Virt.Driver.Qemu;
 using Virt.Driver.Storage;
 using Virt.Driver.Test;
@@ -22,6 +23,9 @@ internal enum DriverKind
 /// </summary>
 internal sealed record DaemonDrivers(DriverKind Kind, IDomainDriver Domains, INetworkDriver Networks, IStoragePoolDriver Pools, EventLog Events, VcpuPlacementPolicy Placement)
 {
+    /// <summary>The jobs the drivers run, served by JobService; null for the test driver, which runs none (as libvirt's).</summary>
+    public JobRegistry? Jobs { get; init; }
+
     public static async Task<DaemonDrivers> OpenAsync(DriverKind kind, DaemonPaths paths, VcpuPlacementPolicy placement, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
     {
         var logger = loggerFactory.CreateLogger("virtd");
@@ -34,6 +38,7 @@ internal sealed record DaemonDrivers(DriverKind Kind, IDomainDriver Domains, INe
         }
         else
         {
+            var jobs = new JobRegistry(events);
             // Pools and volumes are the storage driver's, kept under STATE/storage; the first start makes the 'default'
             // dir pool in STATE/images. It opens first, so domains that autostart find their pools started.
             var storage = await StorageDriver.OpenAsync(
@@ -49,13 +54,14 @@ internal sealed record DaemonDrivers(DriverKind Kind, IDomainDriver Domains, INe
                     VolumeCloner = new StorageVolumeCloner(storage),
                     HostCpus = placement.HostCpus,
                     Placement = placement,
+                    Jobs = jobs,
                     // virt-vmm beside virtd unless VIRT_VMM_BINARY names another (the NativeAOT publish, for instance).
                     VmmBinary = Environment.GetEnvironmentVariable("VIRT_VMM_BINARY") is { Length: > 0 } vmm ? vmm : null,
                 }, events, loggerFactory.CreateLogger("Virt.Driver.Qemu"), cancellationToken);
             // Networks are the test driver's fixture (network 'default') until their own driver lands; it is read-only,
             // so nothing about it needs to persist.
             var fixture = TestDriver.CreateDefault(events);
-            drivers = new DaemonDrivers(kind, qemu, fixture, storage, events, placement);
+            drivers = new DaemonDrivers(kind, qemu, fixture, storage, events, placement) { Jobs = jobs };
         }
         var domains = await drivers.Domains.ListDomainsAsync(DomainListFilter.All, cancellationToken);
         DaemonLog.DriverReady(logger, drivers.Domains.Type, domains.Count, events.Epoch, events.LatestSequence);

@@ -27,6 +27,7 @@ internal static class DaemonServices
             Stopping = stopping,
             ConnectPeer = PeerConnector.ConnectAsync,
             IsPeerConnection = connection => peerListeners.Contains(connection.ListenerName),
+            Jobs = drivers.Jobs,
         };
         foreach (var service in VirtApi.CreateServices(drivers.Domains, drivers.Networks, drivers.Pools, drivers.Events, host, options))
         {

@@ -40,6 +40,8 @@ public sealed partial class QemuDomainDriver
     {
         var current = await LookupDomainAsync(domain, cancellationToken).ConfigureAwait(false);
         var guest = RequireGuest(current, "destroy");
+        // A running job (save, migration) ends CANCELLED; its own clean-up runs once QEMU is gone.
+        _jobs.CancelAllOn(current.Uuid, "the domain was destroyed");
         await KillAsync(guest, current, graceful, cancellationToken).ConfigureAwait(false);
         return AfterStop(current);
     }

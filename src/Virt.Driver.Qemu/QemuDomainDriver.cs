@@ -4,6 +4,7 @@ using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Virt.Domain;
 using Virt.Domain.Xml;
+using Virt.Driver.Jobs;
 using Virt.Qemu.Capabilities;
 using Virt.Store;
 
@@ -31,6 +32,7 @@ public sealed partial class QemuDomainDriver : IDomainDriver, IDisposable
     private readonly DefinitionStore _liveDefinitions;
     private readonly QemuCapabilitiesCache _capabilities;
     private readonly ConcurrentDictionary<Guid, RunningGuest> _running = new();
+    private readonly JobRegistry _jobs;
     private readonly Lock _indexLock = new();
     private int _nextId;
 
@@ -51,7 +53,11 @@ public sealed partial class QemuDomainDriver : IDomainDriver, IDisposable
         _autostart = new DefinitionStore(options.AutostartDirectory, extension: "", journaled: true);
         _liveDefinitions = new DefinitionStore(options.GuestRunDirectory);
         _capabilities = new QemuCapabilitiesCache(options.CapabilitiesCacheDirectory);
+        _jobs = options.Jobs ?? new JobRegistry(events);
     }
+
+    /// <summary>The registry this driver's long operations run their jobs in (<see cref="QemuDriverOptions.Jobs"/>).</summary>
+    public JobRegistry Jobs => _jobs;
 
     /// <summary>libvirt's name for this hypervisor, as <c>virsh version</c> prints it.</summary>
     public string Type => "QEMU";

@@ -58,6 +58,12 @@ public sealed record QemuDriverOptions
     /// <summary>Clones <c>&lt;disk type='volume'&gt;</c> inside its pool for CloneDomain (virtd passes the storage driver's). Null: such disks cannot be copied.</summary>
     public IVolumeCloner? VolumeCloner { get; init; }
 
+    /// <summary>
+    /// The registry long operations (save, restore, managed save, migration) run their jobs in; virtd shares one between
+    /// its drivers and JobService. Null: the driver keeps its own (tests).
+    /// </summary>
+    public Virt.Driver.Jobs.JobRegistry? Jobs { get; init; }
+
     /// <summary>Start the autostart domains that are not running when the driver opens (virtd does; tests opt in).</summary>
     public bool AutostartOnOpen { get; init; }
 

@@ -122,6 +122,19 @@ internal static class ToProto
                     MetadataUri = changed.MetadataUri ?? "",
                 };
                 break;
+            case Virt.Driver.Jobs.JobStateChangedEvent job:
+                message.JobStateChanged = new JobStateChangedEvent { Job = JobConversion.Job(job.Job) };
+                break;
+            case Virt.Driver.Jobs.JobProgressEvent progress:
+                message.JobProgress = new JobProgressEvent
+                {
+                    JobId = progress.Job.Id,
+                    Operation = (JobOperation)(int)progress.Job.Operation,
+                    Domain = progress.Job.Domain is { } domain ? JobConversion.Identity(domain) : null,
+                    Volume = progress.Job.Volume is { } volume ? JobConversion.Identity(volume) : null,
+                    Progress = JobConversion.Progress(progress.Job.Progress),
+                };
+                break;
             default:
                 // A kind this API does not know yet: sent without payload, which clients skip (events.proto).
                 break;

@@ -95,6 +95,18 @@ public static class ApiErrors
     public static RpcException ToRpcException(VirtException error)
     {
         ArgumentNullException.ThrowIfNull(error);
+        var details = ToStatus(error);
+        var trailers = new Metadata { { StatusDetailsTrailer, details.ToByteArray() } };
+        return new RpcException(new Grpc.Core.Status(CodeFor(error.Reason), error.Message), trailers, error.Message);
+    }
+
+    /// <summary>
+    /// The rich status of an error: the same <c>google.rpc.Status</c> a failed call carries, for a job that failed in
+    /// the background (Job.error).
+    /// </summary>
+    public static Google.Rpc.Status ToStatus(VirtException error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
         var code = CodeFor(error.Reason);
         var message = error.Message;
         var info = new ErrorInfo { Reason = ReasonName(error.Reason), Domain = ErrorDomain };
@@ -112,8 +124,7 @@ public static class ApiErrors
         {
             details.Details.Add(Any.Pack(resource));
         }
-        var trailers = new Metadata { { StatusDetailsTrailer, details.ToByteArray() } };
-        return new RpcException(new Grpc.Core.Status(code, message), trailers, message);
+        return details;
     }
 
     /// <summary>A request field is missing or malformed: INVALID_ARGUMENT naming it.</summary>

@@ -162,8 +162,16 @@ internal sealed class EventApi(EventLog events, VirtApiOptions options) : EventS
             Virt.Driver.DomainDefinitionChangedEvent changed =>
                 (Families.Count == 0 || Families.Contains(EventFamily.DomainDefinitionChanged))
                 && (DomainNames.Count == 0 && DomainUuids.Count == 0 || DomainNames.Contains(changed.Name) || DomainUuids.Contains(changed.Uuid)),
+            Virt.Driver.Jobs.JobStateChangedEvent job => MatchesJob(EventFamily.JobStateChanged, job.Job),
+            Virt.Driver.Jobs.JobProgressEvent progress => MatchesJob(EventFamily.JobProgress, progress.Job),
             // Kinds this API cannot describe yet go out without payload only to unfiltered subscribers.
             _ => Families.Count == 0 && DomainNames.Count == 0 && DomainUuids.Count == 0,
         };
+
+        // A domain filter keeps the jobs on those domains only (volume jobs have none).
+        private bool MatchesJob(EventFamily family, Virt.Driver.Jobs.JobInfo job) =>
+            (Families.Count == 0 || Families.Contains(family))
+            && (DomainNames.Count == 0 && DomainUuids.Count == 0
+                || job.Domain is { } domain && (DomainNames.Contains(domain.Name) || DomainUuids.Contains(domain.Uuid)));
     }
 }

@@ -85,18 +85,7 @@ public sealed class EventLog
         ArgumentNullException.ThrowIfNull(virtEvent);
         lock (_lock)
         {
-            var sequence = _lastSequence + 1;
-            if (sequence > _reservedThrough)
-            {
-                var ceiling = _reserve!(sequence);
-                if (ceiling < sequence)
-                {
-                    throw new InvalidOperationException($"The sequence reservation returned {ceiling}, below the sequence {sequence} it was asked for.");
-                }
-                _reservedThrough = ceiling;
-            }
-            _lastSequence = sequence;
-            var logged = new LoggedEvent(sequence, _clock.GetUtcNow(), virtEvent);
+            var logged = new LoggedEvent(NextSequence(), _clock.GetUtcNow(), virtEvent);
             _retained.Enqueue(logged);
             while (_retained.Count > _retention)
             {
@@ -114,6 +103,40 @@ public sealed class EventLog
             }
             return logged;
         }
+    }
+
+    /// <summary>
+    /// Delivers a live-only event (job progress): it gets a sequence, so it orders with the rest, but it is neither
+    /// retained nor replayed, and a subscriber with no room for it simply misses it (the next one supersedes it).
+    /// </summary>
+    public LoggedEvent AppendLive(VirtEvent virtEvent)
+    {
+        ArgumentNullException.ThrowIfNull(virtEvent);
+        lock (_lock)
+        {
+            var logged = new LoggedEvent(NextSequence(), _clock.GetUtcNow(), virtEvent);
+            foreach (var subscriber in _subscribers)
+            {
+                subscriber.Writer.TryWrite(EventStreamItem.Of(logged));
+            }
+            return logged;
+        }
+    }
+
+    private ulong NextSequence()
+    {
+        var sequence = _lastSequence + 1;
+        if (sequence > _reservedThrough)
+        {
+            var ceiling = _reserve!(sequence);
+            if (ceiling < sequence)
+            {
+                throw new InvalidOperationException($"The sequence reservation returned {ceiling}, below the sequence {sequence} it was asked for.");
+            }
+            _reservedThrough = ceiling;
+        }
+        _lastSequence = sequence;
+        return sequence;
     }
 
     /// <summary>
