@@ -51,7 +51,8 @@ public sealed partial class QemuDomainDriver : IDomainDriver, IDisposable
         _definitions = new DefinitionStore(options.DomainsDirectory, journaled: true);
         // Autostart marks are plain files named by UUID; the content (the name) is for an operator reading the directory.
         _autostart = new DefinitionStore(options.AutostartDirectory, extension: "", journaled: true);
-        _liveDefinitions = new DefinitionStore(options.GuestRunDirectory);
+        // Runtime state: it must survive virtd, not the machine (the guests do not either), so nothing is flushed.
+        _liveDefinitions = new DefinitionStore(options.GuestRunDirectory, flush: false);
         _capabilities = new QemuCapabilitiesCache(options.CapabilitiesCacheDirectory);
         _jobs = options.Jobs ?? new JobRegistry(events);
     }

@@ -35,6 +35,7 @@ public sealed class DefinitionStore : IDisposable
     private readonly HashSet<string> _dirty = new(StringComparer.Ordinal);
     private long _appended;
     private long _durable;
+    private readonly bool _flush;
     private int _inFlight;
 
     /// <param name="directory">Created (mode 0700) when missing.</param>
@@ -43,8 +44,13 @@ public sealed class DefinitionStore : IDisposable
     /// Make saves durable through the intent journal <c>DIRECTORY.journal</c> (one flush per save) rather than two
     /// flushes each; the journal is replayed here.
     /// </param>
-    public DefinitionStore(string directory, string extension = ".xml", bool journaled = false)
+    /// <param name="flush">
+    /// False for runtime files that only need to survive a crash of a process, never of the machine (virtd's run
+    /// directory: after a reboot no guest runs either): saves stay atomic (temporary file, rename) but flush nothing.
+    /// </param>
+    public DefinitionStore(string directory, string extension = ".xml", bool journaled = false, bool flush = true)
     {
+        _flush = flush || journaled;
         ArgumentException.ThrowIfNullOrEmpty(directory);
         _directory = Path.GetFullPath(directory);
         _extension = extension;
@@ -95,7 +101,10 @@ public sealed class DefinitionStore : IDisposable
             }))
             {
                 await stream.WriteAsync(Encoding.UTF8.GetBytes(content), cancellationToken).ConfigureAwait(false);
-                stream.Flush(flushToDisk: true);
+                if (_flush)
+                {
+                    stream.Flush(flushToDisk: true);
+                }
             }
             File.Move(temp, target, overwrite: true);
         }
@@ -104,7 +113,10 @@ public sealed class DefinitionStore : IDisposable
             File.Delete(temp);
             throw;
         }
-        NativeMethods.FsyncDirectory(_directory);
+        if (_flush)
+        {
+            NativeMethods.FsyncDirectory(_directory);
+        }
     }
 
     /// <summary>
@@ -131,7 +143,10 @@ public sealed class DefinitionStore : IDisposable
             }))
             {
                 stream.Write(Encoding.UTF8.GetBytes(content));
-                stream.Flush(flushToDisk: true);
+                if (_flush)
+                {
+                    stream.Flush(flushToDisk: true);
+                }
             }
             File.Move(temp, target, overwrite: true);
         }
@@ -140,7 +155,10 @@ public sealed class DefinitionStore : IDisposable
             File.Delete(temp);
             throw;
         }
-        NativeMethods.FsyncDirectory(_directory);
+        if (_flush)
+        {
+            NativeMethods.FsyncDirectory(_directory);
+        }
     }
 
     /// <summary>Removes a document durably; removing a missing one is not an error.</summary>
@@ -156,7 +174,10 @@ public sealed class DefinitionStore : IDisposable
                 return Task.CompletedTask;
             }
             File.Delete(target);
-            NativeMethods.FsyncDirectory(_directory);
+            if (_flush)
+            {
+                NativeMethods.FsyncDirectory(_directory);
+            }
         }
         return Task.CompletedTask;
     }

@@ -5,7 +5,7 @@ namespace Virt.Vmm.Protocol;
 
 /// <summary>
 /// The run state a worker records for its guest (<c>RUN/qemu/UUID.state</c>): <c>key=value</c> lines, readable by an
-/// operator with <c>cat</c>, replaced atomically (temp file, fsync, rename), so a reader sees the old or the new one.
+/// operator with <c>cat</c>, replaced atomically (temp file, rename; not flushed to disk, see Write), so a reader sees the old or the new one.
 /// It is what virtd falls back on when the worker is gone: the last state and reason, who ran QEMU, and how it ended.
 /// </summary>
 public static class WorkerStateFile
@@ -34,7 +34,10 @@ public static class WorkerStateFile
         using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 4096, FileOptions.None))
         {
             file.Write(Encoding.UTF8.GetBytes(text.ToString()));
-            file.Flush(flushToDisk: true);
+            // No flush to disk: the file must outlive the worker or virtd, not the machine (after a reboot no guest
+            // runs, and a torn file reads as a worker that is gone). On a disk-backed run directory fsync cost
+            // milliseconds on every state change, start and destroy included.
+            file.Flush();
         }
         File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         File.Move(temp, path, overwrite: true);

@@ -6,8 +6,12 @@ qmp_capabilities and cont; "running" is cont answered. Destroy: SIGTERM until th
 Virt: `vsh start` (returns once the guest runs: worker up, QMP connected, cont answered and committed) and
 `vsh destroy` (returns once QEMU is reaped and the shut-off committed), wall time of the vsh process.
 Worker RSS: VmRSS of virt-vmm (QEMU excluded) with the guest running and its console attached once.
+libvirt (when /usr/sbin/libvirtd exists): Debian's libvirtd in session mode (qemu:///session) as nobody with its
+HOME and XDG directories in the work directory (a privileged libvirtd needs libvirt-daemon-system's users and
+directories; see tools/bench/daemon), the same guest (type 'qemu', TCG), `virsh start` and `virsh destroy`.
+Every round runs Virt, bare QEMU and libvirt one after another, so load from elsewhere hits all three alike.
 """
-import json, os, signal, socket, statistics, subprocess, sys, tempfile, time
+import json, os, pwd, resource, shutil, signal, socket, statistics, subprocess, sys, tempfile, time
 
 def qmp_cont(path, deadline):
     while True:
@@ -42,16 +46,75 @@ def bare(argv, work):
     s.close()
     return start, destroy
 
-def vsh(vshbin, uri, *args):
-    t0 = time.monotonic()
-    subprocess.run([vshbin, "-c", uri, *args], check=True, stdout=subprocess.DEVNULL)
-    return time.monotonic() - t0
+def children_cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+def vsh(vshbin, uri, *args, **popen):
+    """Wall time of one client process; its CPU time is added to CPU[args[0]]."""
+    c0, t0 = children_cpu(), time.monotonic()
+    subprocess.run([vshbin, "-c", uri, *args], check=True, stdout=subprocess.DEVNULL, **popen)
+    wall = time.monotonic() - t0
+    CPU.setdefault(os.path.basename(vshbin) + " " + args[0], []).append(children_cpu() - c0)
+    return wall
+
+CPU = {}
+
+class Libvirt:
+    """libvirtd, qemu:///session, as nobody, everything under DIR (see the module comment)."""
+
+    def __init__(self, work, kernel, initrd):
+        self.root = os.path.join(work, "libvirt")
+        home, run = os.path.join(self.root, "home"), os.path.join(self.root, "run")
+        os.makedirs(home); os.makedirs(run, mode=0o700)
+        for f in (kernel, initrd):
+            shutil.copy(f, self.root)
+        self.env = {"HOME": home, "XDG_RUNTIME_DIR": run, "XDG_CONFIG_HOME": os.path.join(home, ".config"),
+                    "XDG_CACHE_HOME": os.path.join(home, ".cache"), "PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8"}
+        nobody = pwd.getpwnam("nobody")
+        self.as_nobody = {"user": nobody.pw_uid, "group": nobody.pw_gid, "extra_groups": [], "env": self.env}
+        os.chmod(work, 0o755)
+        subprocess.run(["chown", "-R", f"{nobody.pw_uid}:{nobody.pw_gid}", self.root], check=True)
+        self.log = open(os.path.join(work, "libvirtd.log"), "w")
+        self.daemon = subprocess.Popen(["/usr/sbin/libvirtd"], stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log,
+                                       start_new_session=True, cwd=self.root, **self.as_nobody)
+        self.socket = os.path.join(run, "libvirt", "libvirt-sock")
+        self.uri = f"qemu+unix:///session?socket={self.socket}"
+        for _ in range(1200):
+            if os.path.exists(self.socket): break
+            time.sleep(0.05)
+        xml = os.path.join(self.root, "g.xml")
+        open(xml, "w").write(domain_xml(os.path.join(self.root, os.path.basename(kernel)), os.path.join(self.root, os.path.basename(initrd))))
+        os.chmod(xml, 0o644)
+        self.virsh("define", xml)
+
+    def virsh(self, *args):
+        return vsh("/usr/bin/virsh", self.uri, *args, **self.as_nobody)
+
+    def stop(self):
+        # virtlogd, which the session daemon starts beside itself, is in the same session (process group).
+        try:
+            os.killpg(self.daemon.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        self.daemon.wait()
+        time.sleep(0.5)
+        try:
+            os.killpg(self.daemon.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+def domain_xml(kernel, initrd):
+    return f"""<domain type='qemu'><name>bench</name><memory unit='MiB'>128</memory><vcpu>1</vcpu>
+<os><type arch='x86_64' machine='q35'>hvm</type><kernel>{kernel}</kernel><initrd>{initrd}</initrd><cmdline>console=ttyS0 panic=-1</cmdline></os>
+<features><acpi/></features><devices><serial type='pty'><target port='0'/></serial><memballoon model='none'/></devices></domain>"""
 
 def main():
     virtd, vshbin, vmm, kernel, initrd, runs = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], int(sys.argv[6])
     work = tempfile.mkdtemp(prefix="vb-")
     env = dict(os.environ, VIRT_VMM_BINARY=vmm)
     log = open(os.path.join(work, "virtd.log"), "w")
+    libvirt = None
     d = subprocess.Popen([virtd, "--state-dir", work], stdout=log, stderr=log, stdin=subprocess.DEVNULL, env=env)
     uri = f"virt+unix://{work}/run/virtd.sock"
     try:
@@ -59,11 +122,10 @@ def main():
             if os.path.exists(f"{work}/run/virtd.sock"): break
             time.sleep(0.05)
         xml = os.path.join(work, "g.xml")
-        open(xml, "w").write(f"""<domain type='qemu'><name>bench</name><memory unit='MiB'>128</memory><vcpu>1</vcpu>
-<os><type arch='x86_64' machine='q35'>hvm</type><kernel>{kernel}</kernel><initrd>{initrd}</initrd><cmdline>console=ttyS0 panic=-1</cmdline></os>
-<features><acpi/></features><devices><serial type='pty'><target port='0'/></serial></devices></domain>""")
+        open(xml, "w").write(domain_xml(kernel, initrd))
+        libvirt = Libvirt(work, kernel, initrd) if os.path.exists("/usr/sbin/libvirtd") and "--no-libvirt" not in sys.argv else None
         subprocess.run([vshbin, "-c", uri, "define", xml], check=True, stdout=subprocess.DEVNULL)
-        vstart, vdestroy, bstart, bdestroy, rss = [], [], [], [], []
+        vstart, vdestroy, bstart, bdestroy, lstart, ldestroy, rss = [], [], [], [], [], [], []
         argv = None
         for i in range(runs + 1):
             s = vsh(vshbin, uri, "start", "bench")
@@ -74,21 +136,40 @@ def main():
             rss.append(int([l for l in open(f"/proc/{state['worker_pid']}/status") if l.startswith("VmRSS")][0].split()[1]))
             d_ = vsh(vshbin, uri, "destroy", "bench")
             b = bare(argv, work)
+            if libvirt is not None:
+                ls = libvirt.virsh("start", "bench")
+                time.sleep(1.0)
+                ld = libvirt.virsh("destroy", "bench")
             if i > 0:  # the first round warms caches (capabilities probe, page cache)
                 vstart.append(s); vdestroy.append(d_); bstart.append(b[0]); bdestroy.append(b[1])
+                if libvirt is not None:
+                    lstart.append(ls); ldestroy.append(ld)
+            else:
+                CPU.clear()
         med = lambda xs: statistics.median(xs) * 1000
         result = {
             "runs": runs,
             "vsh_start_ms": med(vstart), "bare_qemu_start_ms": med(bstart), "start_ratio": med(vstart) / med(bstart),
             "vsh_destroy_ms": med(vdestroy), "bare_qemu_destroy_ms": med(bdestroy), "destroy_ratio": med(vdestroy) / med(bdestroy),
             "worker_rss_kib_max": max(rss), "worker": vmm, "vsh": vshbin,
+            "client_cpu_ms": {k: statistics.median(v) * 1000 for k, v in CPU.items()},
+            "load_average": os.getloadavg()[0],
         }
+        if lstart:
+            result.update({"virsh_start_ms": med(lstart), "start_vs_libvirt": med(vstart) / med(lstart),
+                           "virsh_destroy_ms": med(ldestroy), "destroy_vs_libvirt": med(vdestroy) / med(ldestroy)})
         print(json.dumps(result) if "--json" in sys.argv else "\n".join([
             f"start → running (median of {runs}): vsh start {result['vsh_start_ms']:.0f} ms, bare QEMU spawn→cont answered {result['bare_qemu_start_ms']:.0f} ms: {result['start_ratio']:.2f}x (target <= 1.2x)",
             f"destroy (median of {runs}): vsh destroy {result['vsh_destroy_ms']:.0f} ms, bare QEMU SIGTERM→reaped {result['bare_qemu_destroy_ms']:.0f} ms: {result['destroy_ratio']:.2f}x (target <= 1.2x)",
             f"worker RSS, QEMU excluded: {max(rss) / 1024:.1f} MiB max over {len(rss)} guests (target <= 20 MiB) [{vmm}]",
+        ] + ([
+            f"vs libvirt (libvirtd session as nobody): virsh start {result['virsh_start_ms']:.0f} ms: vsh/virsh {result['start_vs_libvirt']:.2f}x (target <= 0.5x); virsh destroy {result['virsh_destroy_ms']:.0f} ms: vsh/virsh {result['destroy_vs_libvirt']:.2f}x (target <= 0.5x)",
+        ] if lstart else []) + [
+            "client CPU (median ms): " + ", ".join(f"{k} {v:.0f}" for k, v in result["client_cpu_ms"].items()) + f"; load average {result['load_average']:.1f}",
         ]))
     finally:
+        if libvirt is not None:
+            libvirt.stop()
         d.terminate(); d.wait()
         subprocess.run(["rm", "-rf", work])
 
