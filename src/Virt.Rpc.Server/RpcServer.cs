@@ -25,6 +25,9 @@ namespace Virt.Rpc.Server;
 /// </summary>
 public sealed class RpcServer : IAsyncDisposable
 {
+    /// <summary>The HTTP/2 flow-control window of each request stream: room for several 1 MiB messages in flight.</summary>
+    public const int StreamWindowBytes = 8 << 20;
+
     private readonly RpcServerOptions _options;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
@@ -122,6 +125,11 @@ public sealed class RpcServer : IAsyncDisposable
             kestrel.Limits.MinRequestBodyDataRate = null;
             kestrel.Limits.MinResponseDataRate = null;
             kestrel.Limits.Http2.MaxStreamsPerConnection = 1000;
+            // Kestrel's default windows (768 KiB per stream, 1 MiB per connection) are smaller than one 1 MiB message
+            // of a volume upload: the client stalled for a WINDOW_UPDATE in the middle of every message. A window
+            // only reserves memory when a client actually sends that much ahead of the handler.
+            kestrel.Limits.Http2.InitialStreamWindowSize = StreamWindowBytes;
+            kestrel.Limits.Http2.InitialConnectionWindowSize = 2 * StreamWindowBytes;
             foreach (var (path, _, readOnly) in _unixSockets)
             {
                 // HTTP/2 only: with Http1AndHttp2, Kestrel cannot take cleartext prior-knowledge connections.

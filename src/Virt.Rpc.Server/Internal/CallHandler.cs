@@ -67,8 +67,11 @@ internal abstract class CallHandler(IMethod method, CallRuntime runtime)
         return GrpcFrame.Deserialize(marshaller, payload);
     }
 
-    protected Task WriteResponseAsync<T>(HttpServerCallContext context, Marshaller<T> marshaller, T message, CancellationToken cancellationToken) =>
-        context.WriteFrameAsync(GrpcFrame.Serialize(marshaller, message, Runtime.Options.MaxSendMessageSize), cancellationToken);
+    protected async Task WriteResponseAsync<T>(HttpServerCallContext context, Marshaller<T> marshaller, T message, CancellationToken cancellationToken)
+    {
+        using var frame = GrpcFrame.SerializeRented(marshaller, message, Runtime.Options.MaxSendMessageSize);
+        await context.WriteFrameAsync(frame.Memory, cancellationToken).ConfigureAwait(false);
+    }
 }
 
 internal sealed class UnaryCallHandler<TRequest, TResponse>(Method<TRequest, TResponse> method, UnaryServerMethod<TRequest, TResponse> handler, CallRuntime runtime)

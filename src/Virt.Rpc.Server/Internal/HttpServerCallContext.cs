@@ -83,7 +83,7 @@ internal sealed class HttpServerCallContext : ServerCallContext, IDisposable
     }
 
     /// <summary>Writes one frame, sending the response headers first if they have not gone yet.</summary>
-    public async Task WriteFrameAsync(byte[] frame, CancellationToken cancellationToken)
+    public async Task WriteFrameAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
     {
         if (!_http.Response.HasStarted)
         {

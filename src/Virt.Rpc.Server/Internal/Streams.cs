@@ -21,14 +21,9 @@ internal sealed class RequestStreamReader<T>(HttpContext http, HttpServerCallCon
             return false;
         }
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, context.CancellationToken);
-        var payload = await GrpcFrame.ReadAsync(http.Request.Body, maxMessageSize, linked.Token).ConfigureAwait(false);
-        if (payload is null)
-        {
-            _ended = true;
-            return false;
-        }
-        _current = GrpcFrame.Deserialize(marshaller, payload);
-        return true;
+        _current = await GrpcFrame.ReadMessageAsync(http.Request.Body, marshaller, maxMessageSize, linked.Token).ConfigureAwait(false);
+        _ended = _current is null;
+        return !_ended;
     }
 }
 
@@ -52,8 +47,8 @@ internal sealed class ResponseStreamWriter<T>(HttpServerCallContext context, Mar
         {
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, context.CancellationToken);
             linked.Token.ThrowIfCancellationRequested();
-            var frame = GrpcFrame.Serialize(marshaller, message, maxMessageSize);
-            await context.WriteFrameAsync(frame, linked.Token).ConfigureAwait(false);
+            using var frame = GrpcFrame.SerializeRented(marshaller, message, maxMessageSize);
+            await context.WriteFrameAsync(frame.Memory, linked.Token).ConfigureAwait(false);
         }
         finally
         {

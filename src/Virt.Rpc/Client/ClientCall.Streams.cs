@@ -15,9 +15,9 @@ internal sealed partial class ClientCall<TRequest, TResponse>
         {
             _current = null;
             if (await call._responseStarted!.ConfigureAwait(false)
-                && await call.ReadPayloadAsync(cancellationToken).ConfigureAwait(false) is { } payload)
+                && await call.ReadMessageAsync(cancellationToken).ConfigureAwait(false) is { } message)
             {
-                _current = call.DeserializeOrFinish(payload);
+                _current = message;
             }
             if (_current is not null)
             {
@@ -55,10 +55,11 @@ internal sealed partial class ClientCall<TRequest, TResponse>
             }
             try
             {
-                var frame = GrpcFrame.Serialize(call._method.RequestMarshaller, message, call._channel.Options.MaxSendMessageSize);
+                using var frame = GrpcFrame.SerializeRented(call._method.RequestMarshaller, message, call._channel.Options.MaxSendMessageSize);
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, call._callCts.Token);
                 var stream = await call._requestContent!.GetStreamAsync().WaitAsync(linked.Token).ConfigureAwait(false);
-                await stream.WriteAsync(frame, linked.Token).ConfigureAwait(false);
+                // The HTTP/2 stream has copied the bytes once this returns, so the pooled array can go back.
+                await stream.WriteAsync(frame.Memory, linked.Token).ConfigureAwait(false);
                 await stream.FlushAsync(linked.Token).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not RpcException && call.IsFinished)

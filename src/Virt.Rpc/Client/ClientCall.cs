@@ -222,10 +222,10 @@ internal sealed partial class ClientCall<TRequest, TResponse> : IDisposable
     private async Task<TResponse> ReadSingleResponseAsync()
     {
         TResponse? response = null;
-        if (await _responseStarted!.ConfigureAwait(false) && await ReadPayloadAsync(CancellationToken.None).ConfigureAwait(false) is { } payload)
+        if (await _responseStarted!.ConfigureAwait(false) && await ReadMessageAsync(CancellationToken.None).ConfigureAwait(false) is { } message)
         {
-            response = DeserializeOrFinish(payload);
-            if (response is not null && await ReadPayloadAsync(CancellationToken.None).ConfigureAwait(false) is not null)
+            response = message;
+            if (await ReadMessageAsync(CancellationToken.None).ConfigureAwait(false) is not null)
             {
                 Finish(new Status(StatusCode.Internal, "The server sent more than one message for a call that expects one."), null);
             }
@@ -238,8 +238,8 @@ internal sealed partial class ClientCall<TRequest, TResponse> : IDisposable
         return response ?? throw new RpcException(new Status(StatusCode.Internal, "The server ended the call with OK but sent no response message."));
     }
 
-    /// <summary>Reads one frame; at the end of the stream, or on any failure, finishes the call and returns null.</summary>
-    private async ValueTask<byte[]?> ReadPayloadAsync(CancellationToken cancellationToken)
+    /// <summary>Reads one message; at the end of the stream, or on any failure, finishes the call and returns null.</summary>
+    private async ValueTask<TResponse?> ReadMessageAsync(CancellationToken cancellationToken)
     {
         if (_responseBody is null || IsFinished)
         {
@@ -250,8 +250,8 @@ internal sealed partial class ClientCall<TRequest, TResponse> : IDisposable
             this);
         try
         {
-            var payload = await GrpcFrame.ReadAsync(_responseBody, _channel.Options.MaxReceiveMessageSize, _callCts.Token).ConfigureAwait(false);
-            if (payload is null)
+            var message = await GrpcFrame.ReadMessageAsync(_responseBody, _method.ResponseMarshaller, _channel.Options.MaxReceiveMessageSize, _callCts.Token).ConfigureAwait(false);
+            if (message is null)
             {
                 var trailing = _response!.TrailingHeaders;
                 Finish(
@@ -260,24 +260,11 @@ internal sealed partial class ClientCall<TRequest, TResponse> : IDisposable
                         : new Status(StatusCode.Internal, "The server ended the response without a grpc-status trailer."),
                     HeaderMetadata.From(trailing));
             }
-            return payload;
+            return message;
         }
         catch (Exception ex)
         {
             Finish(StatusFromException(ex), null);
-            return null;
-        }
-    }
-
-    private TResponse? DeserializeOrFinish(byte[] payload)
-    {
-        try
-        {
-            return GrpcFrame.Deserialize(_method.ResponseMarshaller, payload);
-        }
-        catch (RpcException ex)
-        {
-            Finish(ex.Status, null);
             return null;
         }
     }

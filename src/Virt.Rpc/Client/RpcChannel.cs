@@ -10,6 +10,9 @@ namespace Virt.Rpc.Client;
 /// </summary>
 public sealed class RpcChannel : ChannelBase, IDisposable
 {
+    /// <summary>The HTTP/2 receive window each response stream starts with.</summary>
+    public const int StreamWindowBytes = 8 << 20;
+
     private readonly HttpMessageInvoker _invoker;
     private readonly bool _disposeHandler;
 
@@ -85,6 +88,9 @@ public sealed class RpcChannel : ChannelBase, IDisposable
             KeepAlivePingDelay = TimeSpan.FromSeconds(60),
             KeepAlivePingTimeout = TimeSpan.FromSeconds(20),
             KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
+            // The receive window a response stream starts with (64 KiB by default, grown only as round trips are
+            // measured): a volume download's 1 MiB messages should not wait on WINDOW_UPDATEs from the first one.
+            InitialHttp2StreamWindowSize = StreamWindowBytes,
         };
         if (unixEndPoint is not null)
         {

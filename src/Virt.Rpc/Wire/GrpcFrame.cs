@@ -7,25 +7,87 @@ namespace Virt.Rpc.Wire;
 /// <summary>Length-prefixed message frames, shared by client and server.</summary>
 internal static class GrpcFrame
 {
-    /// <summary>Serializes a message into one frame (header plus payload).</summary>
+    /// <summary>Serializes a message into one frame (header plus payload) of exactly its length.</summary>
     /// <exception cref="RpcException">RESOURCE_EXHAUSTED when the message is larger than <paramref name="maxSize"/>.</exception>
     public static byte[] Serialize<T>(Marshaller<T> marshaller, T message, int? maxSize)
     {
-        var context = new FrameSerializationContext(maxSize);
+        var context = new FrameSerializationContext(maxSize, rent: false);
         marshaller.ContextualSerializer(message, context);
-        return context.GetFrame();
+        return context.GetFrame().ToArray();
+    }
+
+    /// <summary>
+    /// Serializes a message into one frame in an array from <see cref="ArrayPool{T}.Shared"/>: streams of large messages
+    /// (volume transfers move 1 MiB each) would otherwise allocate a large-object-heap array per message.
+    /// </summary>
+    /// <returns>The frame; dispose it once its bytes have been written (the array goes back to the pool).</returns>
+    /// <exception cref="RpcException">RESOURCE_EXHAUSTED when the message is larger than <paramref name="maxSize"/>.</exception>
+    public static RentedFrame SerializeRented<T>(Marshaller<T> marshaller, T message, int? maxSize)
+    {
+        var context = new FrameSerializationContext(maxSize, rent: true);
+        try
+        {
+            marshaller.ContextualSerializer(message, context);
+            return context.GetFrame();
+        }
+        catch
+        {
+            context.ReturnUnfinished();
+            throw;
+        }
     }
 
     /// <summary>Deserializes one payload; a malformed payload is an INTERNAL error, as in other implementations.</summary>
-    public static T Deserialize<T>(Marshaller<T> marshaller, byte[] payload)
+    public static T Deserialize<T>(Marshaller<T> marshaller, byte[] payload) => Deserialize(marshaller, payload, payload.Length);
+
+    /// <summary>Deserializes the first <paramref name="length"/> bytes of <paramref name="payload"/>.</summary>
+    public static T Deserialize<T>(Marshaller<T> marshaller, byte[] payload, int length)
     {
         try
         {
-            return marshaller.ContextualDeserializer(new ArrayDeserializationContext(payload));
+            return marshaller.ContextualDeserializer(new ArrayDeserializationContext(payload, length));
         }
         catch (Exception ex) when (ex is not RpcException)
         {
             throw new RpcException(new Status(StatusCode.Internal, "Failed to deserialize the message: " + ex.Message, ex));
+        }
+    }
+
+    /// <summary>
+    /// Reads and deserializes the next message; null at a clean end of stream. The payload is read into a pooled
+    /// array that goes back to the pool once the message is built (a deserializer copies what it keeps).
+    /// </summary>
+    /// <exception cref="RpcException">
+    /// INTERNAL for a truncated, compressed or malformed frame, RESOURCE_EXHAUSTED for an oversized one.
+    /// </exception>
+    public static async ValueTask<T?> ReadMessageAsync<T>(Stream stream, Marshaller<T> marshaller, int maxSize, CancellationToken cancellationToken)
+        where T : class
+    {
+        var header = ArrayPool<byte>.Shared.Rent(GrpcProtocol.FrameHeaderSize);
+        byte[]? payload = null;
+        try
+        {
+            var read = await stream.ReadAtLeastAsync(header.AsMemory(0, GrpcProtocol.FrameHeaderSize), GrpcProtocol.FrameHeaderSize, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                return null;
+            }
+            var length = ReadHeader(header, read, maxSize);
+            payload = ArrayPool<byte>.Shared.Rent(length);
+            read = length == 0 ? 0 : await stream.ReadAtLeastAsync(payload.AsMemory(0, length), length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+            if (read < length)
+            {
+                throw new RpcException(new Status(StatusCode.Internal, $"The stream ended inside a message ({read} of {length} bytes)."));
+            }
+            return Deserialize(marshaller, payload, length);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(header);
+            if (payload is not null)
+            {
+                ArrayPool<byte>.Shared.Return(payload);
+            }
         }
     }
 
@@ -39,7 +101,19 @@ internal static class GrpcFrame
         {
             return null;
         }
-        if (read < header.Length)
+        var payload = new byte[ReadHeader(header, read, maxSize)];
+        read = await ReadAtLeastAsync(stream, payload, cancellationToken).ConfigureAwait(false);
+        if (read < payload.Length)
+        {
+            throw new RpcException(new Status(StatusCode.Internal, $"The stream ended inside a message ({read} of {payload.Length} bytes)."));
+        }
+        return payload;
+    }
+
+    /// <summary>Checks a frame header that <paramref name="read"/> bytes of arrived; returns the payload length.</summary>
+    private static int ReadHeader(byte[] header, int read, int maxSize)
+    {
+        if (read < GrpcProtocol.FrameHeaderSize)
         {
             throw new RpcException(new Status(StatusCode.Internal, $"The stream ended inside a message header ({read} of {GrpcProtocol.FrameHeaderSize} bytes)."));
         }
@@ -56,21 +130,16 @@ internal static class GrpcFrame
         {
             throw new RpcException(new Status(StatusCode.ResourceExhausted, $"Received message of {length} bytes exceeds the limit of {maxSize} bytes."));
         }
-        var payload = new byte[length];
-        read = await ReadAtLeastAsync(stream, payload, cancellationToken).ConfigureAwait(false);
-        if (read < payload.Length)
-        {
-            throw new RpcException(new Status(StatusCode.Internal, $"The stream ended inside a message ({read} of {length} bytes)."));
-        }
-        return payload;
+        return (int)length;
     }
 
     private static async ValueTask<int> ReadAtLeastAsync(Stream stream, byte[] buffer, CancellationToken cancellationToken) =>
         buffer.Length == 0 ? 0 : await stream.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
 
-    private sealed class FrameSerializationContext(int? maxSize) : SerializationContext
+    private sealed class FrameSerializationContext(int? maxSize, bool rent) : SerializationContext
     {
         private byte[]? _frame;
+        private int _frameLength;
         private FixedBufferWriter? _writer;
 
         public override void Complete(byte[] payload)
@@ -86,25 +155,38 @@ internal static class GrpcFrame
             {
                 throw new RpcException(new Status(StatusCode.ResourceExhausted, $"Sending message of {payloadLength} bytes exceeds the limit of {maxSize} bytes."));
             }
-            _frame = new byte[GrpcProtocol.FrameHeaderSize + payloadLength];
+            _frameLength = GrpcProtocol.FrameHeaderSize + payloadLength;
+            _frame = rent ? ArrayPool<byte>.Shared.Rent(_frameLength) : new byte[_frameLength];
+            _frame[0] = 0;
             BinaryPrimitives.WriteUInt32BigEndian(_frame.AsSpan(1), (uint)payloadLength);
         }
 
         public override IBufferWriter<byte> GetBufferWriter() =>
-            _writer ??= new FixedBufferWriter(_frame ?? throw new InvalidOperationException("SetPayloadLength must be called before GetBufferWriter."));
+            _writer ??= new FixedBufferWriter(_frame ?? throw new InvalidOperationException("SetPayloadLength must be called before GetBufferWriter."), _frameLength);
 
         public override void Complete()
         {
-            if (_writer is not null && _writer.Written != _frame!.Length - GrpcProtocol.FrameHeaderSize)
+            if (_writer is not null && _writer.Written != _frameLength - GrpcProtocol.FrameHeaderSize)
             {
-                throw new InvalidOperationException($"The serializer wrote {_writer.Written} bytes after announcing {_frame.Length - GrpcProtocol.FrameHeaderSize}.");
+                throw new InvalidOperationException($"The serializer wrote {_writer.Written} bytes after announcing {_frameLength - GrpcProtocol.FrameHeaderSize}.");
             }
         }
 
-        public byte[] GetFrame() => _frame ?? throw new InvalidOperationException("The marshaller did not complete serialization.");
+        public RentedFrame GetFrame() => _frame is null
+            ? throw new InvalidOperationException("The marshaller did not complete serialization.")
+            : new RentedFrame(_frame, _frameLength, rent);
+
+        public void ReturnUnfinished()
+        {
+            if (rent && _frame is not null)
+            {
+                ArrayPool<byte>.Shared.Return(_frame);
+                _frame = null;
+            }
+        }
     }
 
-    private sealed class FixedBufferWriter(byte[] frame) : IBufferWriter<byte>
+    private sealed class FixedBufferWriter(byte[] frame, int frameLength) : IBufferWriter<byte>
     {
         private int _position = GrpcProtocol.FrameHeaderSize;
 
@@ -112,17 +194,17 @@ internal static class GrpcFrame
 
         public void Advance(int count) => _position += count;
 
-        public Memory<byte> GetMemory(int sizeHint = 0) => frame.AsMemory(_position);
+        public Memory<byte> GetMemory(int sizeHint = 0) => frame.AsMemory(_position, frameLength - _position);
 
-        public Span<byte> GetSpan(int sizeHint = 0) => frame.AsSpan(_position);
+        public Span<byte> GetSpan(int sizeHint = 0) => frame.AsSpan(_position, frameLength - _position);
     }
 
-    private sealed class ArrayDeserializationContext(byte[] payload) : DeserializationContext
+    private sealed class ArrayDeserializationContext(byte[] payload, int length) : DeserializationContext
     {
-        public override int PayloadLength => payload.Length;
+        public override int PayloadLength => length;
 
-        public override byte[] PayloadAsNewBuffer() => (byte[])payload.Clone();
+        public override byte[] PayloadAsNewBuffer() => payload.AsSpan(0, length).ToArray();
 
-        public override ReadOnlySequence<byte> PayloadAsReadOnlySequence() => new(payload);
+        public override ReadOnlySequence<byte> PayloadAsReadOnlySequence() => new(payload, 0, length);
     }
 }
