@@ -223,9 +223,11 @@ public sealed partial class StorageDriver
         FileStream? stream = null;
         try
         {
-            // No buffering of ours: callers move 1 MiB chunks, and a second copy would only cost time.
-            stream = new FileStream(path, FileMode.Open, write ? FileAccess.Write : FileAccess.Read, FileShare.ReadWrite, 0,
-                write ? FileOptions.Asynchronous : FileOptions.Asynchronous | FileOptions.SequentialScan);
+            // No buffering of ours: callers move whole chunks, and a second copy would only cost time. A file volume is
+            // opened without following a link swapped in since the check above (DirBackend.OpenVolumeFile).
+            stream = IsFileBacked(entry)
+                ? DirBackend.OpenVolumeFile(entry.Live.Target!.Path!, path, write)
+                : new FileStream(path, FileMode.Open, write ? FileAccess.Write : FileAccess.Read, FileShare.ReadWrite, 0, FileOptions.Asynchronous);
             var size = found.Type == StorageVolumeType.Block ? NativeMethods.BlockDeviceSize(stream.SafeFileHandle) : (ulong)stream.Length;
             if (offset > size)
             {
@@ -432,10 +434,11 @@ public sealed partial class StorageDriver
         }
     }
 
+    private static bool IsFileBacked(PoolEntry entry) => entry.Live.Type is StoragePoolType.Dir or StoragePoolType.Fs or StoragePoolType.Netfs;
+
     private static void ConfinedOrThrow(PoolEntry entry, StorageVolumeDefinition volume)
     {
-        if (entry.Live.Type is StoragePoolType.Dir or StoragePoolType.Fs or StoragePoolType.Netfs
-            && !DirBackend.Confined(entry.Live.Target!.Path!, volume.Target.Path!))
+        if (IsFileBacked(entry) && !DirBackend.Confined(entry.Live.Target!.Path!, volume.Target.Path!))
         {
             throw new VirtException(VirtErrorReason.StoragePathNotConfined, $"Volume '{volume.Name}' resolves outside pool '{entry.Name}' (a symbolic link out of {entry.Live.Target.Path}); it is not touched.",
                 new Dictionary<string, string> { ["pool"] = entry.Name, ["volume"] = volume.Name });

@@ -3,7 +3,7 @@ using Virt.Client;
 
 namespace Virt.Cli.Commands;
 
-/// <summary>vol-upload and vol-download (virsh-volume.c): the file streamed in 1 MiB chunks, never held whole.</summary>
+/// <summary>vol-upload and vol-download (virsh-volume.c): the file streamed in chunks (VirtConnection.VolumeChunkBytes), never held whole.</summary>
 internal static class VolumeTransferCommands
 {
     public static IEnumerable<CommandDef> All() =>

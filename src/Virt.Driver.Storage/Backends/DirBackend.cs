@@ -239,11 +239,16 @@ internal class DirBackend : PoolBackend
             }
             return;
         }
-        await WipeBytesAsync(path, algorithm, blockDevice: false, ct).ConfigureAwait(false);
+        await WipeBytesAsync(path, Target(pool), algorithm, blockDevice: false, ct).ConfigureAwait(false);
     }
 
     /// <summary>Overwrites a raw file or block device: zero (holes where the filesystem can punch them) or random.</summary>
-    public static async Task WipeBytesAsync(string path, VolumeWipeAlgorithm algorithm, bool blockDevice, CancellationToken ct)
+    /// <param name="path">The volume's file or device.</param>
+    /// <param name="poolTarget">For a file volume, its pool's directory: the file is opened with <see cref="OpenVolumeFile"/>.</param>
+    /// <param name="algorithm">Zero or random.</param>
+    /// <param name="blockDevice">The volume is a block device (its size comes from BLKGETSIZE64).</param>
+    /// <param name="ct">Cancels the wipe.</param>
+    public static async Task WipeBytesAsync(string path, string? poolTarget, VolumeWipeAlgorithm algorithm, bool blockDevice, CancellationToken ct)
     {
         if (algorithm is not (VolumeWipeAlgorithm.Zero or VolumeWipeAlgorithm.Random))
         {
@@ -251,7 +256,9 @@ internal class DirBackend : PoolBackend
                 $"The {algorithm.ToString().ToLowerInvariant()} wipe algorithm needs the scrub tool, which Virt does not use; use zero or random.",
                 new Dictionary<string, string> { ["algorithm"] = algorithm.ToString().ToLowerInvariant() });
         }
-        await using var file = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, 0, FileOptions.Asynchronous);
+        await using var file = poolTarget is null
+            ? new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, 0, FileOptions.Asynchronous)
+            : OpenVolumeFile(poolTarget, path, write: true);
         var length = blockDevice ? (long)NativeMethods.BlockDeviceSize(file.SafeFileHandle) : file.Length;
         if (algorithm == VolumeWipeAlgorithm.Zero && !blockDevice && length > 0 && NativeMethods.TryPunchHole(file.SafeFileHandle, 0, length))
         {
@@ -318,6 +325,37 @@ internal class DirBackend : PoolBackend
         }
         file.Flush(flushToDisk: true);
     }
+
+    /// <summary>
+    /// Opens a file volume's bytes (no buffering of its own): a symbolic link that stays in the pool is followed once,
+    /// the file it names must be directly in the pool's directory, and that file is opened with O_NOFOLLOW, so a link
+    /// planted or swapped in after the volume was checked cannot redirect the read or write out of the pool.
+    /// </summary>
+    /// <exception cref="VirtException">StoragePathNotConfined when the volume leaves the pool, is a link or no regular file.</exception>
+    public static FileStream OpenVolumeFile(string poolTarget, string path, bool write)
+    {
+        var name = Path.GetFileName(path);
+        string real;
+        try
+        {
+            real = new FileInfo(path).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? Path.GetFullPath(path);
+        }
+        catch (IOException e)
+        {
+            throw NotConfined(name, poolTarget, $"its link cannot be resolved: {e.Message}");
+        }
+        var realTarget = new DirectoryInfo(poolTarget).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? poolTarget;
+        if (!string.Equals(Path.GetDirectoryName(real), Path.TrimEndingDirectorySeparator(realTarget), StringComparison.Ordinal))
+        {
+            throw NotConfined(name, poolTarget, $"it resolves to {real}, outside the pool");
+        }
+        var handle = NativeMethods.OpenNoFollow(real, write, out var refused) ?? throw NotConfined(name, poolTarget, $"{real} is not opened: {refused}");
+        return new FileStream(handle, write ? FileAccess.Write : FileAccess.Read, 0);
+    }
+
+    private static VirtException NotConfined(string volume, string poolTarget, string why) =>
+        new(VirtErrorReason.StoragePathNotConfined, $"Volume '{volume}' in {poolTarget} is not touched: {why}.",
+            new Dictionary<string, string> { ["volume"] = volume, ["path"] = poolTarget });
 
     /// <summary>True when <paramref name="path"/> resolves (symlinks followed) to an entry directly inside the pool's target.</summary>
     public static bool Confined(string target, string path)

@@ -75,7 +75,7 @@ internal sealed class IscsiBackend : PoolBackend
     public override Task ResizeVolumeAsync(StoragePoolDefinition pool, StorageVolumeDefinition volume, ulong capacity, bool allocate, bool shrink, CancellationToken ct) => throw Unsupported("resizing iscsi LUNs");
 
     public override Task WipeVolumeAsync(StoragePoolDefinition pool, StorageVolumeDefinition volume, VolumeWipeAlgorithm algorithm, CancellationToken ct) =>
-        DirBackend.WipeBytesAsync(VolumePath(pool, volume.Name), algorithm, blockDevice: true, ct);
+        DirBackend.WipeBytesAsync(VolumePath(pool, volume.Name), null, algorithm, blockDevice: true, ct);
 
     private StorageVolumeDefinition Lun(StoragePoolDefinition pool, string name)
     {

@@ -168,7 +168,7 @@ internal sealed class LogicalBackend : PoolBackend
     }
 
     public override Task WipeVolumeAsync(StoragePoolDefinition pool, StorageVolumeDefinition volume, VolumeWipeAlgorithm algorithm, CancellationToken ct) =>
-        DirBackend.WipeBytesAsync(VolumePath(pool, volume.Name), algorithm, blockDevice: true, ct);
+        DirBackend.WipeBytesAsync(VolumePath(pool, volume.Name), null, algorithm, blockDevice: true, ct);
 
     private static StorageVolumeDefinition Volume(StoragePoolDefinition pool, string name, ulong size)
     {

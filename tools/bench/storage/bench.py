@@ -9,6 +9,7 @@ import argparse
 import hashlib
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -36,13 +37,30 @@ def sha256(path):
     return digest.hexdigest()
 
 
-def timed(argv, env=None):
+def children_cpu_seconds():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def daemon_cpu_seconds(side):
+    """The daemon's CPU time so far with that of its children it has reaped (libvirtd's iohelper does the file I/O
+    of a volume stream), from /proc/PID/stat."""
+    with open(f"/proc/{side.process.pid}/stat") as stat:
+        fields = stat.read().rpartition(")")[2].split()
+    return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def timed(argv, env=None, side=None):
+    """Wall seconds of one client process, with the client's and (given a side) the daemon's CPU seconds."""
+    client_before = children_cpu_seconds()
+    daemon_before = daemon_cpu_seconds(side) if side else 0.0
     started = time.perf_counter()
     result = subprocess.run(argv, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, **AS_NOBODY)
     elapsed = time.perf_counter() - started
     if result.returncode != 0:
         raise BenchError(f"{' '.join(argv)} exited {result.returncode}: {result.stderr.strip()[-800:]}")
-    return elapsed
+    daemon = daemon_cpu_seconds(side) - daemon_before if side else 0.0
+    return elapsed, children_cpu_seconds() - client_before, daemon
 
 
 def measure_side(side, source, size_mib, runs, checksum):
@@ -52,15 +70,20 @@ def measure_side(side, source, size_mib, runs, checksum):
     side.client(["pool-start", "bench"])
     side.client(["vol-create-as", "bench", "vol.img", f"{size_mib}M"])
     back = os.path.join(side.root, "back.bin")
-    uploads, downloads = [], []
+    runs_of = {"upload": [], "download": []}
     for _ in range(runs):
-        uploads.append(timed(side.client_argv(["vol-upload", "vol.img", source, "--pool", "bench"]), side.env))
-        downloads.append(timed(side.client_argv(["vol-download", "vol.img", back, "--pool", "bench"]), side.env))
+        runs_of["upload"].append(timed(side.client_argv(["vol-upload", "vol.img", source, "--pool", "bench"]), side.env, side))
+        runs_of["download"].append(timed(side.client_argv(["vol-download", "vol.img", back, "--pool", "bench"]), side.env, side))
     if sha256(back) != checksum:
         raise BenchError(f"{side.cli}: the downloaded file differs from the uploaded one")
     os.unlink(back)
-    return {"upload_s": statistics.median(uploads), "download_s": statistics.median(downloads),
-            "upload_runs": uploads, "download_runs": downloads}
+    result = {}
+    for op, samples in runs_of.items():
+        result[f"{op}_s"] = statistics.median(s[0] for s in samples)
+        result[f"{op}_client_cpu_s"] = statistics.median(s[1] for s in samples)
+        result[f"{op}_daemon_cpu_s"] = statistics.median(s[2] for s in samples)
+        result[f"{op}_runs"] = [s[0] for s in samples]
+    return result
 
 
 def main():
@@ -82,7 +105,8 @@ def main():
     for _ in range(args.runs):
         cps.append(timed(["cp", source, copy]))
         os.unlink(copy)
-    results = {"size_mib": mib, "runs": args.runs, "cp_s": statistics.median(cps), "cp_runs": cps}
+    results = {"size_mib": mib, "runs": args.runs, "cp_s": statistics.median(c[0] for c in cps),
+               "cp_cpu_s": statistics.median(c[1] for c in cps), "cp_runs": [c[0] for c in cps]}
 
     sides = [("virt", Virt(args.work, args.virtd, args.vsh, ["--driver", "qemu"])), ("libvirt", Libvirt(args.work))]
     pidfile = os.path.join(args.work, "pids")
@@ -99,7 +123,9 @@ def main():
         print(json.dumps(results, indent=2))
         return
     cp = results["cp_s"]
-    print(f"{mib} MiB, median of {args.runs} runs; cp of the same file on the same disk: {cp:.2f} s ({mib / cp:.0f} MiB/s)")
+    gib = mib / 1024
+    print(f"{mib} MiB, median of {args.runs} runs; cp of the same file on the same disk: {cp:.2f} s ({mib / cp:.0f} MiB/s, "
+          f"{results['cp_cpu_s'] / gib:.2f} s CPU per GiB)")
     for name in ("virt", "libvirt"):
         r = results[name]
         if "error" in r:
@@ -107,7 +133,8 @@ def main():
             continue
         for op in ("upload", "download"):
             s = r[f"{op}_s"]
-            print(f"  {name:8} vol-{op:8} {s:6.2f} s  {mib / s:6.0f} MiB/s  {cp / s:5.2f}x cp")
+            client, daemon = r[f"{op}_client_cpu_s"] / gib, r[f"{op}_daemon_cpu_s"] / gib
+            print(f"  {name:8} vol-{op:8} {s:6.2f} s  {mib / s:6.0f} MiB/s  {cp / s:5.2f}x cp   CPU per GiB: client {client:5.2f} s, daemon {daemon:5.2f} s")
     if "error" not in results["virt"] and "error" not in results["libvirt"]:
         for op in ("upload", "download"):
             v, l = results["virt"][f"{op}_s"], results["libvirt"][f"{op}_s"]
