@@ -113,6 +113,7 @@ internal static class Program
         ConsoleCommand.Definition(),
         .. DomainMetadataCommands.All(),
         .. DomainJobCommands.All(),
+        .. SaveCommands.All(),
         EditCommand.Definition(),
         EventCommand.Definition(),
         .. NetworkCommands.All(),

@@ -264,6 +264,11 @@ public sealed partial class QemuDomainDriver
             // The destination owns the guest now: libvirt's shut off (migrated), Stopped Migrated.
             (reason, lifecycleType, lifecycleDetail) = (ShutoffMigrated, GuestStates.EventStopped, StoppedMigrated);
         }
+        else if (guest.SavedAway)
+        {
+            // The guest lives in its save image now: libvirt's shut off (saved), Stopped Saved.
+            (reason, lifecycleType, lifecycleDetail) = (ShutoffSaved, GuestStates.EventStopped, StoppedSaved);
+        }
         var before = Update(guest.Uuid,
             latest => latest is null ? null : StoppedSummary(latest, reason),
             latest => lifecycleType == GuestStates.NoEvent ? null : new DomainLifecycleEvent(latest.Name, guest.Uuid, (DomainEventType)lifecycleType, lifecycleDetail),

@@ -30,6 +30,9 @@ internal sealed class RunningGuest(Guid uuid, GuestPaths paths, Process? worker)
     /// <summary>Set by a migration's Confirm before it kills the source QEMU: the stop is committed as shut off (migrated).</summary>
     public bool MigratedAway { get; set; }
 
+    /// <summary>Set by a save once its image is complete, before it kills QEMU: the stop is committed as shut off (saved).</summary>
+    public bool SavedAway { get; set; }
+
     /// <summary>Completes once the guest's shut-off is committed.</summary>
     public Task Stopped => _stopped.Task;
 

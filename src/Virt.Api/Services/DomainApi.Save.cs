@@ -1,0 +1,66 @@
+using Grpc.Core;
+using Virt.Driver;
+using Virt.Driver.Jobs;
+using Virt.Protocol.V1;
+
+namespace Virt.Api;
+
+/// <summary>virsh save and restore (SaveDomain, RestoreDomain) over <see cref="IDomainSaving"/>: both answer with their job.</summary>
+internal sealed partial class DomainApi
+{
+    public override async Task<Job> SaveDomain(SaveDomainRequest request, ServerCallContext context)
+    {
+        var saving = Saving();
+        var domain = Requests.Domain(request.Domain);
+        RequirePath(request.Path);
+        Requests.Unsupported(request.Xml.Length > 0, "xml", "replacing the XML stored in the image (--xml)");
+        Requests.Unsupported(request.BypassCache, "bypass_cache", "--bypass-cache");
+        var job = await saving.SaveDomainAsync(domain, request.Path, State(request.State), context.CancellationToken).ConfigureAwait(false);
+        return await FinishAsync(saving, job, request.Wait, context).ConfigureAwait(false);
+    }
+
+    public override async Task<Job> RestoreDomain(RestoreDomainRequest request, ServerCallContext context)
+    {
+        var saving = Saving();
+        RequirePath(request.Path);
+        Requests.Unsupported(request.Xml.Length > 0, "xml", "replacing the XML stored in the image (--xml)");
+        Requests.Unsupported(request.BypassCache, "bypass_cache", "--bypass-cache");
+        Requests.Unsupported(request.ResetNvram, "reset_nvram", "--reset-nvram");
+        var job = await saving.RestoreDomainAsync(request.Path, State(request.State), context.CancellationToken).ConfigureAwait(false);
+        return await FinishAsync(saving, job, request.Wait, context).ConfigureAwait(false);
+    }
+
+    private IDomainSaving Saving() =>
+        driver as IDomainSaving ?? throw ApiErrors.Unsupported("domain", $"the {driver.Type} driver cannot save or restore domains.");
+
+    private static void RequirePath(string path)
+    {
+        if (path.Length == 0 || !Path.IsPathFullyQualified(path))
+        {
+            throw ApiErrors.InvalidArgument("path", $"The save file must be an absolute path on the daemon's host, not '{path}'.");
+        }
+    }
+
+    private static SavedGuestState State(RestoreState state) => state switch
+    {
+        RestoreState.Unspecified => SavedGuestState.AsSaved,
+        RestoreState.Running => SavedGuestState.Running,
+        RestoreState.Paused => SavedGuestState.Paused,
+        _ => throw ApiErrors.InvalidArgument("state", $"{(int)state} is not a restore state (UNSPECIFIED, RUNNING or PAUSED)."),
+    };
+
+    /// <summary>The job now, or with <c>wait</c> once it has ended; a job that did not succeed fails the call with its error.</summary>
+    private static async Task<Job> FinishAsync(IDomainSaving saving, JobInfo job, bool wait, ServerCallContext context)
+    {
+        if (!wait)
+        {
+            return JobConversion.Job(job);
+        }
+        var ended = await saving.Jobs.WaitAsync(job.Id, context.CancellationToken).ConfigureAwait(false);
+        if (ended.State != Virt.Driver.Jobs.JobState.Succeeded)
+        {
+            throw ended.Error ?? new VirtException(VirtErrorReason.Internal, $"Job {ended.Id} ended {ended.State} without an error.");
+        }
+        return JobConversion.Job(ended);
+    }
+}

@@ -1,0 +1,308 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Virt.Domain;
+using Virt.Domain.Xml;
+using Virt.Driver.Jobs;
+using Virt.Vmm.Protocol;
+
+namespace Virt.Driver.Qemu;
+
+/// <summary>
+/// virsh save and restore (Save/README.md). Save pauses the guest, streams QEMU's migration state through the worker's
+/// QMP passthrough (<c>migrate exec:cat &gt;&gt; TEMP</c>) behind a libvirt-layout header, renames the temp file on
+/// success and stops the guest. Restore starts QEMU with <c>-incoming defer</c> and feeds it the stream with
+/// <c>migrate-incoming exec:tail -c +OFFSET FILE</c>, as a migration's destination does.
+/// </summary>
+public sealed partial class QemuDomainDriver : IDomainSaving
+{
+    private const int PausedSave = 3;
+    private const int RunningRestored = 3;
+    private const int ShutoffSaved = 5;
+    private const int StoppedSaved = 4;
+
+    private static readonly TimeSpan _streamCloseTimeout = TimeSpan.FromSeconds(30);
+
+    public async Task<JobInfo> SaveDomainAsync(DomainRef domain, string path, SavedGuestState state, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(domain);
+        var target = CheckSaveTarget(path);
+        var found = Find(Volatile.Read(ref _snapshot), domain);
+        var gate = await BeginAsync(found.Uuid, found.Name, "save", defining: false, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var current = Volatile.Read(ref _snapshot).ByUuid.GetValueOrDefault(found.Uuid) ?? throw VirtException.DomainNotFound(domain);
+            RequireGuest(current, "save");
+            if (File.Exists(target))
+            {
+                throw new VirtException(VirtErrorReason.OperationInvalid, $"Cannot save domain '{current.Name}' to '{target}': the file exists; remove it or choose another name.",
+                    new Dictionary<string, string> { ["domain"] = current.Name, ["path"] = target });
+            }
+            var wasRunning = current.State == DomainState.Running;
+            var recordRunning = state switch { SavedGuestState.Running => true, SavedGuestState.Paused => false, _ => wasRunning };
+            var xml = DomainXml.Format(current.Definition with { Id = null });
+            var start = new JobStart(JobOperation.Save, $"save {current.Name} to {target}") { Domain = JobDomain.Of(current) };
+            return _jobs.Run(start, async handle =>
+            {
+                using (gate)
+                {
+                    await SaveCoreAsync(current, target, xml, wasRunning, recordRunning, handle).ConfigureAwait(false);
+                    return new JobResult { Domain = JobDomain.Of(current) };
+                }
+            });
+        }
+        catch
+        {
+            gate.Dispose();
+            throw;
+        }
+    }
+
+    public async Task<JobInfo> RestoreDomainAsync(string path, SavedGuestState state, CancellationToken cancellationToken)
+    {
+        var image = await SaveImage.ReadAsync(path, cancellationToken).ConfigureAwait(false);
+        var definition = QemuDefinitions.Canonical(QemuDefinitions.Parse(image.Xml, _options), _options).Definition;
+        var gate = await BeginAsync(definition.Uuid, definition.Name, "restore", defining: true, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var existing = Volatile.Read(ref _snapshot).ByUuid.GetValueOrDefault(definition.Uuid);
+            if (existing is { IsActive: true })
+            {
+                throw VirtException.OperationInvalid(existing.Name, "restore", existing.State, $"domain '{existing.Name}' is already active");
+            }
+            var resume = state switch { SavedGuestState.Running => true, SavedGuestState.Paused => false, _ => image.WasRunning };
+            var start = new JobStart(JobOperation.Restore, $"restore {definition.Name} from {image.Path}")
+            {
+                Domain = new JobDomain(definition.Name, definition.Uuid),
+            };
+            return _jobs.Run(start, async handle =>
+            {
+                using (gate)
+                {
+                    var restored = await RestoreCoreAsync(definition, existing, image, resume, handle).ConfigureAwait(false);
+                    return new JobResult { Domain = JobDomain.Of(restored) };
+                }
+            });
+        }
+        catch
+        {
+            gate.Dispose();
+            throw;
+        }
+    }
+
+    private async Task SaveCoreAsync(DomainSummary current, string target, string xml, bool wasRunning, bool recordRunning, JobHandle handle)
+    {
+        var token = handle.CancellationToken;
+        var directory = Path.GetDirectoryName(target)!;
+        var temp = Path.Combine(directory, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.part");
+        var closed = temp + ".closed";
+        var guest = RequireGuest(current, "save");
+        var pausedBySelf = false;
+        try
+        {
+            var headerLength = await SaveImage.CreatePartialAsync(temp, xml, recordRunning, token).ConfigureAwait(false);
+            if (wasRunning)
+            {
+                // libvirt stops the vCPUs first: the image is one consistent instant, and no page is sent twice.
+                await ControlAsync(guest, current, ControlAction.Stop, token).ConfigureAwait(false);
+                pausedBySelf = true;
+                Update(current.Uuid, latest => latest is { State: DomainState.Paused } ? latest with { Reason = PausedSave } : latest, null);
+            }
+            await ExecuteQmpAsync(current.Uuid, "migrate-set-parameters", new JsonObject { ["max-bandwidth"] = UnlimitedBandwidthBytes }, token).ConfigureAwait(false);
+            // QEMU 7.2 has no file: URI. cat appends after the header; the marker says cat has written everything and exited.
+            var command = $"cat >> {ShellQuote(temp)} && : > {ShellQuote(closed)}";
+            await ExecuteQmpAsync(current.Uuid, "migrate", new JsonObject { ["uri"] = "exec:" + command }, token).ConfigureAwait(false);
+            var clock = Stopwatch.StartNew();
+            while (true)
+            {
+                await Task.Delay(_pollInterval, token).ConfigureAwait(false);
+                var info = await ExecuteQmpAsync(current.Uuid, "query-migrate", null, token).ConfigureAwait(false) as JsonObject;
+                var stats = Stats(info, clock.Elapsed);
+                if (stats.Phase == "completed")
+                {
+                    handle.Report(Progress(stats) with { DataRemainingBytes = 0 });
+                    break;
+                }
+                if (stats.Phase is "failed" or "cancelled")
+                {
+                    var why = info?["error-desc"]?.GetValue<string>() ?? stats.Phase;
+                    throw new VirtException(VirtErrorReason.HypervisorError, $"Cannot save domain '{current.Name}' to '{target}': QEMU reported '{why}'; the domain keeps running.",
+                        new Dictionary<string, string> { ["domain"] = current.Name, ["path"] = target });
+                }
+                handle.Report(Progress(stats));
+            }
+            var waited = Stopwatch.StartNew();
+            while (!File.Exists(closed))
+            {
+                if (waited.Elapsed > _streamCloseTimeout)
+                {
+                    throw new VirtException(VirtErrorReason.HypervisorError, $"Cannot save domain '{current.Name}' to '{target}': the state stream was not closed within {_streamCloseTimeout.TotalSeconds:0} s.",
+                        new Dictionary<string, string> { ["domain"] = current.Name, ["path"] = target });
+                }
+                await Task.Delay(_pollInterval, token).ConfigureAwait(false);
+            }
+            if (new FileInfo(temp).Length <= headerLength)
+            {
+                throw new VirtException(VirtErrorReason.HypervisorError, $"Cannot save domain '{current.Name}' to '{target}': QEMU wrote no guest state.",
+                    new Dictionary<string, string> { ["domain"] = current.Name, ["path"] = target });
+            }
+            await SaveImage.CompleteAsync(temp, token).ConfigureAwait(false);
+            handle.SetCancellable(false);
+            File.Move(temp, target, overwrite: false);
+            File.Delete(closed);
+        }
+        catch
+        {
+            await UndoSaveAsync(current, guest, pausedBySelf).ConfigureAwait(false);
+            File.Delete(temp);
+            File.Delete(closed);
+            throw;
+        }
+        // The image is complete under its name: the guest now lives in the file (shut off, reason saved).
+        guest.SavedAway = true;
+        await KillAsync(guest, Latest(current), graceful: false, CancellationToken.None).ConfigureAwait(false);
+        SaveLog.Saved(_logger, current.Name, target);
+    }
+
+    /// <summary>A failed or cancelled save: stop QEMU's stream and give the guest back its vCPUs if it ran.</summary>
+    private async Task UndoSaveAsync(DomainSummary current, RunningGuest guest, bool pausedBySelf)
+    {
+        try
+        {
+            await ExecuteQmpAsync(current.Uuid, "migrate_cancel", null, CancellationToken.None).ConfigureAwait(false);
+            for (var i = 0; i < 100; i++)
+            {
+                var info = await ExecuteQmpAsync(current.Uuid, "query-migrate", null, CancellationToken.None).ConfigureAwait(false);
+                if (info?["status"]?.GetValue<string>() is not ("active" or "setup" or "cancelling" or "device" or "pre-switchover"))
+                {
+                    break;
+                }
+                await Task.Delay(_pollInterval, CancellationToken.None).ConfigureAwait(false);
+            }
+            var latest = Latest(current);
+            if (pausedBySelf && latest is { IsActive: true, State: DomainState.Paused })
+            {
+                await ControlAsync(guest, latest, ControlAction.Cont, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        catch (VirtException e)
+        {
+            // Destroyed meanwhile (destroy cancels the job): nothing runs to resume.
+            SaveLog.UndoFailed(_logger, current.Name, e.Message);
+        }
+    }
+
+    private async Task<DomainSummary> RestoreCoreAsync(DomainDefinition definition, DomainSummary? existing, SaveImage image, bool resume, JobHandle handle)
+    {
+        var token = handle.CancellationToken;
+        var launched = await LaunchAsync(definition, existing, startPaused: true, token, incoming: true).ConfigureAwait(false);
+        try
+        {
+            var uri = $"exec:tail -c +{image.StreamOffset + 1} {ShellQuote(image.Path)}";
+            await ExecuteQmpAsync(definition.Uuid, "migrate-incoming", new JsonObject { ["uri"] = uri }, token).ConfigureAwait(false);
+            var total = (ulong)(image.Length - image.StreamOffset);
+            while (true)
+            {
+                await Task.Delay(_pollInterval, token).ConfigureAwait(false);
+                JsonNode? info;
+                try
+                {
+                    info = await ExecuteQmpAsync(definition.Uuid, "query-migrate", null, token).ConfigureAwait(false);
+                }
+                catch (VirtException e) when (e.Reason is VirtErrorReason.OperationInvalid or VirtErrorReason.VmmUnreachable or VirtErrorReason.DomainNotFound)
+                {
+                    // QEMU 7.2 exits when an incoming stream fails to load.
+                    throw CannotLoad(image, "QEMU could not load the guest state and exited (the file is truncated or corrupt)", e);
+                }
+                var status = info?["status"]?.GetValue<string>();
+                if (status == "completed")
+                {
+                    break;
+                }
+                if (status is "failed" or "cancelled")
+                {
+                    throw CannotLoad(image, $"QEMU reported '{info?["error-desc"]?.GetValue<string>() ?? status}' while loading the guest state", null);
+                }
+                handle.Report(JobProgress.Data(status ?? "setup", total, 0));
+            }
+            await WaitLoadedAsync(definition, image, token).ConfigureAwait(false);
+            handle.SetCancellable(false);
+            handle.Report(JobProgress.Data("completed", total, total));
+            if (resume)
+            {
+                var current = Find(Volatile.Read(ref _snapshot), DomainRef.ByUuid(definition.Uuid));
+                await ControlAsync(RequireGuest(current, "resume"), current, ControlAction.Cont, CancellationToken.None).ConfigureAwait(false);
+                Update(definition.Uuid, latest => latest is { State: DomainState.Running } ? latest with { Reason = RunningRestored } : latest, null);
+            }
+            SaveLog.Restored(_logger, definition.Name, image.Path);
+            return Latest(launched);
+        }
+        catch
+        {
+            if (Volatile.Read(ref _snapshot).ByUuid.GetValueOrDefault(definition.Uuid) is { IsActive: true } copy && _running.TryGetValue(definition.Uuid, out var guest))
+            {
+                await KillAsync(guest, copy, graceful: false, CancellationToken.None).ConfigureAwait(false);
+            }
+            throw;
+        }
+    }
+
+    /// <summary>query-migrate says completed a moment before QEMU leaves "inmigrate"; cont is refused until it has.</summary>
+    private async Task WaitLoadedAsync(DomainDefinition definition, SaveImage image, CancellationToken cancellationToken)
+    {
+        var waited = Stopwatch.StartNew();
+        while (true)
+        {
+            var status = await ExecuteQmpAsync(definition.Uuid, "query-status", null, cancellationToken).ConfigureAwait(false);
+            if (status?["status"]?.GetValue<string>() is not ("inmigrate" or "finish-migrate" or "restore-vm"))
+            {
+                return;
+            }
+            if (waited.Elapsed > _streamCloseTimeout)
+            {
+                throw CannotLoad(image, "QEMU did not finish loading the guest state", null);
+            }
+            await Task.Delay(_pollInterval, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static VirtException CannotLoad(SaveImage image, string what, Exception? inner) =>
+        new(VirtErrorReason.ImageInvalid, $"Cannot restore from '{image.Path}': {what}; no QEMU is left running.",
+            new Dictionary<string, string> { ["path"] = image.Path }, inner);
+
+    private static string CheckSaveTarget(string path)
+    {
+        if (string.IsNullOrEmpty(path) || !Path.IsPathFullyQualified(path))
+        {
+            throw new VirtException(VirtErrorReason.InvalidArgument, $"The save file must be an absolute path on the daemon's host, not '{path}'.",
+                new Dictionary<string, string> { ["path"] = path ?? "" });
+        }
+        var full = Path.GetFullPath(path);
+        var directory = Path.GetDirectoryName(full);
+        if (directory is null || !Directory.Exists(directory))
+        {
+            throw new VirtException(VirtErrorReason.InvalidArgument, $"Cannot save to '{full}': the directory '{directory}' does not exist.",
+                new Dictionary<string, string> { ["path"] = full });
+        }
+        return full;
+    }
+
+    private static JobProgress Progress(MigrationStats stats) => new()
+    {
+        Phase = stats.Phase,
+        Elapsed = stats.Elapsed,
+        SetupTime = stats.SetupTime,
+        DataTotalBytes = stats.DataTotal,
+        DataProcessedBytes = stats.DataProcessed,
+        DataRemainingBytes = stats.DataRemaining,
+        MemoryTotalBytes = stats.DataTotal,
+        MemoryProcessedBytes = stats.DataProcessed,
+        MemoryRemainingBytes = stats.DataRemaining,
+        MemoryBytesPerSecond = stats.MemoryBytesPerSecond,
+        MemoryDirtyRatePagesPerSecond = stats.DirtyRatePagesPerSecond,
+        MemoryIteration = stats.Iterations,
+    };
+
+    /// <summary>One argument for the /bin/sh QEMU runs exec: URIs with.</summary>
+    private static string ShellQuote(string value) => "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+}

@@ -1,0 +1,136 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Text;
+
+namespace Virt.Driver.Qemu;
+
+/// <summary>
+/// libvirt's QEMU save image (src/qemu/qemu_saveimage.h): a 92-byte header (magic, version 2, the length of the XML
+/// area, was_running, format, cookie offset, 14 unused words; little-endian on x86), the domain XML NUL-terminated
+/// and padded, then QEMU's migration stream. The header is written with the "partial" magic and gets the real one
+/// only once the stream is complete, so a file cut short by a crash is never taken for a good image.
+/// </summary>
+internal sealed record SaveImage(string Path, string Xml, bool WasRunning, long StreamOffset, long Length)
+{
+    public const int HeaderSize = 16 + (4 * 19);
+    public const uint Version = 2;
+
+    /// <summary>QEMU_VM_FILE_MAGIC ("QEVM"): the first four bytes of a QEMU migration stream.</summary>
+    private const uint QemuStreamMagic = 0x5145564d;
+
+    /// <summary>The XML area is padded so the stream starts on a 4 KiB boundary, as libvirt pads it.</summary>
+    private const int Alignment = 4096;
+
+    /// <summary>No libvirt-written XML comes near this; a larger length is a corrupt header, not a big domain.</summary>
+    private const uint MaxXmlArea = 16 * 1024 * 1024;
+
+    public static ReadOnlySpan<byte> Magic => "LibvirtQemudSave"u8;
+
+    public static ReadOnlySpan<byte> PartialMagic => "LibvirtQemudPart"u8;
+
+    /// <summary>Creates <paramref name="path"/> (mode 0600, must not exist) holding the partial header and the XML.</summary>
+    public static async Task<long> CreatePartialAsync(string path, string xml, bool wasRunning, CancellationToken cancellationToken)
+    {
+        var xmlBytes = Encoding.UTF8.GetBytes(xml);
+        var area = xmlBytes.Length + 1;
+        area += (Alignment - ((HeaderSize + area) % Alignment)) % Alignment;
+        var buffer = new byte[HeaderSize + area];
+        PartialMagic.CopyTo(buffer);
+        BinaryPrimitives.WriteUInt32LittleEndian(buffer.AsSpan(16), Version);
+        BinaryPrimitives.WriteUInt32LittleEndian(buffer.AsSpan(20), (uint)area);
+        BinaryPrimitives.WriteUInt32LittleEndian(buffer.AsSpan(24), wasRunning ? 1u : 0u);
+        xmlBytes.CopyTo(buffer.AsSpan(HeaderSize));
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite };
+        await using var file = new FileStream(path, options);
+        await file.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+        await file.FlushAsync(cancellationToken).ConfigureAwait(false);
+        return buffer.Length;
+    }
+
+    /// <summary>The stream is complete: fsync it, then stamp the real magic and fsync again.</summary>
+    public static async Task CompleteAsync(string path, CancellationToken cancellationToken)
+    {
+        await using var file = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.None);
+        file.Flush(flushToDisk: true);
+        file.Position = 0;
+        await file.WriteAsync(Magic.ToArray(), cancellationToken).ConfigureAwait(false);
+        file.Flush(flushToDisk: true);
+    }
+
+    /// <summary>Reads and checks the header, the XML and the start of the stream; anything wrong is ImageInvalid naming the file.</summary>
+    public static async Task<SaveImage> ReadAsync(string path, CancellationToken cancellationToken)
+    {
+        if (!System.IO.Path.IsPathFullyQualified(path))
+        {
+            throw new VirtException(VirtErrorReason.InvalidArgument, $"The save image path must be absolute (a path on the daemon's host), not '{path}'.",
+                new Dictionary<string, string> { ["path"] = path });
+        }
+        FileStream file;
+        try
+        {
+            file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new VirtException(VirtErrorReason.InvalidArgument, $"Cannot restore from '{path}': no such file.", new Dictionary<string, string> { ["path"] = path }, e);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new VirtException(VirtErrorReason.AccessDenied, $"Cannot restore from '{path}': the daemon may not read it.", new Dictionary<string, string> { ["path"] = path }, e);
+        }
+        await using (file.ConfigureAwait(false))
+        {
+            var length = file.Length;
+            if (length < HeaderSize)
+            {
+                throw Invalid(path, $"it is {length} bytes long, shorter than a save image header ({HeaderSize} bytes)");
+            }
+            var header = new byte[HeaderSize];
+            await file.ReadExactlyAsync(header, cancellationToken).ConfigureAwait(false);
+            var magic = header.AsSpan(0, 16);
+            if (magic.SequenceEqual(PartialMagic))
+            {
+                throw Invalid(path, "it is an incomplete save image (the save that wrote it did not finish)");
+            }
+            if (!magic.SequenceEqual(Magic))
+            {
+                throw Invalid(path, "it is not a save image (its first 16 bytes are not the magic 'LibvirtQemudSave')");
+            }
+            var version = BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(16));
+            if (version is not (1 or Version))
+            {
+                throw Invalid(path, $"its save image version is {version}; versions 1 and 2 are supported");
+            }
+            var area = BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(20));
+            var wasRunning = BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(24)) != 0;
+            var format = BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(28));
+            if (format != 0)
+            {
+                throw Invalid(path, $"its guest state is compressed (format {format}); only raw images are supported");
+            }
+            if (area is 0 or > MaxXmlArea)
+            {
+                throw Invalid(path, $"its header gives an XML length of {area} bytes (corrupt header)");
+            }
+            var streamOffset = HeaderSize + (long)area;
+            if (length < streamOffset + 4)
+            {
+                throw Invalid(path, $"it is truncated: {length} bytes, but the header and XML alone take {streamOffset} and the guest state follows them");
+            }
+            var data = new byte[area];
+            await file.ReadExactlyAsync(data, cancellationToken).ConfigureAwait(false);
+            var end = Array.IndexOf(data, (byte)0);
+            var xml = Encoding.UTF8.GetString(data, 0, end < 0 ? data.Length : end);
+            var stream = new byte[4];
+            await file.ReadExactlyAsync(stream, cancellationToken).ConfigureAwait(false);
+            if (BinaryPrimitives.ReadUInt32BigEndian(stream) != QemuStreamMagic)
+            {
+                throw Invalid(path, string.Create(CultureInfo.InvariantCulture, $"no QEMU migration stream starts at offset {streamOffset} (corrupt image)"));
+            }
+            return new SaveImage(path, xml, wasRunning, streamOffset, length);
+        }
+    }
+
+    private static VirtException Invalid(string path, string what) =>
+        new(VirtErrorReason.ImageInvalid, $"Cannot restore from '{path}': {what}.", new Dictionary<string, string> { ["path"] = path });
+}

@@ -1,0 +1,32 @@
+using Virt.Driver.Jobs;
+
+namespace Virt.Driver;
+
+/// <summary>virsh save and restore: a running guest's state written to a file behind its XML, and started again from it.</summary>
+public interface IDomainSaving
+{
+    /// <summary>The registry the save and restore jobs run in (the API waits on it for <c>wait = true</c> callers).</summary>
+    JobRegistry Jobs { get; }
+
+    /// <summary>
+    /// Starts a SAVE job: the guest's state goes to <paramref name="path"/> (absolute, must not exist) and the domain
+    /// stops (shut off, reason saved). A failed or cancelled save leaves the guest as it was and no file at the path.
+    /// What can fail at once (no such domain, not running, a bad path) fails the call, not the job.
+    /// </summary>
+    Task<JobInfo> SaveDomainAsync(DomainRef domain, string path, SavedGuestState state, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Starts a RESTORE job from a save image. A file that is not a complete save image fails the call
+    /// (<see cref="VirtErrorReason.ImageInvalid"/>); a stream QEMU cannot load fails the job, and no QEMU is left.
+    /// </summary>
+    Task<JobInfo> RestoreDomainAsync(string path, SavedGuestState state, CancellationToken cancellationToken);
+}
+
+/// <summary>The state a restored guest is left in (proto's RestoreState, same numbers).</summary>
+public enum SavedGuestState
+{
+    /// <summary>As recorded in the image.</summary>
+    AsSaved = 0,
+    Running = 1,
+    Paused = 2,
+}
