@@ -34,57 +34,57 @@ public sealed partial class VirtdGuestTests
               </devices>
             </domain>
             """, ct);
-        await VshOkAsync(virtd, "define", file);
-        await VshOkAsync(virtd, "start", "hb");
-        var uuid = (await VshOkAsync(virtd, "domuuid", "hb")).Trim();
-        var log = ConsoleLog(virtd, uuid);
-        await WaitForBeatInLogAsync(log, 2, _boot);
+        await VshRun.OkAsync(virtd, "define", file);
+        await VshRun.OkAsync(virtd, "start", "hb");
+        var uuid = (await VshRun.OkAsync(virtd, "domuuid", "hb")).Trim();
+        var log = VshRun.ConsoleLog(virtd, uuid);
+        await VshRun.WaitForBeatAsync(log, 2, _boot);
         var pid = int.Parse(File.ReadAllLines(Path.Combine(virtd.RunDir, "qemu", uuid + ".state")).Single(l => l.StartsWith("qemu_pid=", StringComparison.Ordinal))[9..], CultureInfo.InvariantCulture);
         Assert.That(Affinity(pid, "CPU 1/TCG"), Is.EqualTo("0"), "the definition's <vcpupin> is applied at start");
 
         // setmem: QEMU's balloon target moves and the guest's virtio_balloon driver gives the memory back.
-        Assert.That(await VshOkAsync(virtd, "dommemstat", "hb"), Does.StartWith("actual 262144\n"));
-        Assert.That(await VshOkAsync(virtd, "setmem", "hb", "160M", "--live"), Is.EqualTo("\n"));
+        Assert.That(await VshRun.OkAsync(virtd, "dommemstat", "hb"), Does.StartWith("actual 262144\n"));
+        Assert.That(await VshRun.OkAsync(virtd, "setmem", "hb", "160M", "--live"), Is.EqualTo("\n"));
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         string memstat;
-        while (!(memstat = await VshOkAsync(virtd, "dommemstat", "hb")).StartsWith("actual 163840\n", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+        while (!(memstat = await VshRun.OkAsync(virtd, "dommemstat", "hb")).StartsWith("actual 163840\n", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
         {
             await Task.Delay(500, ct);
         }
         Assert.That(memstat, Does.StartWith("actual 163840\nrss "), "query-balloon reports the new size");
-        var info = await VshOkAsync(virtd, "dominfo", "hb");
+        var info = await VshRun.OkAsync(virtd, "dominfo", "hb");
         Assert.That(info, Does.Contain("Max memory:     262144 KiB\nUsed memory:    163840 KiB\n"));
         Assert.That(info, Does.Match(@"CPU time:       [1-9][0-9]*\.[0-9]s\n"), "live CPU time of the QEMU process");
-        Assert.That(await VshOkAsync(virtd, "dumpxml", "hb"), Does.Contain("<currentMemory unit='KiB'>163840</currentMemory>"));
-        Assert.That(await VshOkAsync(virtd, "dumpxml", "hb", "--inactive"), Does.Contain("<currentMemory unit='KiB'>262144</currentMemory>"), "--live leaves the persistent definition alone");
-        var (overCode, _, overErrors) = await VshAsync(virtd, "setmem", "hb", "300M", "--live");
+        Assert.That(await VshRun.OkAsync(virtd, "dumpxml", "hb"), Does.Contain("<currentMemory unit='KiB'>163840</currentMemory>"));
+        Assert.That(await VshRun.OkAsync(virtd, "dumpxml", "hb", "--inactive"), Does.Contain("<currentMemory unit='KiB'>262144</currentMemory>"), "--live leaves the persistent definition alone");
+        var (overCode, _, overErrors) = await VshRun.RunAsync(virtd, "setmem", "hb", "300M", "--live");
         Assert.That((overCode, overErrors), Is.EqualTo((1, "error: invalid argument: cannot set memory higher than max memory\n")));
 
         // vcpupin and emulatorpin: the kernel's affinity of the threads changes.
         Assert.That(Affinity(pid, "CPU 0/TCG"), Is.EqualTo("0-" + lastCpu));
-        Assert.That(await VshOkAsync(virtd, "vcpupin", "hb", "0", lastCpu), Is.EqualTo("\n"));
+        Assert.That(await VshRun.OkAsync(virtd, "vcpupin", "hb", "0", lastCpu), Is.EqualTo("\n"));
         Assert.That(Affinity(pid, "CPU 0/TCG"), Is.EqualTo(lastCpu), "sched_setaffinity on the vCPU thread from query-cpus-fast");
-        Assert.That(await VshOkAsync(virtd, "vcpupin", "hb"), Is.EqualTo($" VCPU   CPU Affinity\n----------------------\n 0      {lastCpu}\n 1      0\n\n"));
-        Assert.That(await VshOkAsync(virtd, "emulatorpin", "hb", "0"), Is.EqualTo("\n"));
+        Assert.That(await VshRun.OkAsync(virtd, "vcpupin", "hb"), Is.EqualTo($" VCPU   CPU Affinity\n----------------------\n 0      {lastCpu}\n 1      0\n\n"));
+        Assert.That(await VshRun.OkAsync(virtd, "emulatorpin", "hb", "0"), Is.EqualTo("\n"));
         Assert.That(Affinity(pid, null), Is.EqualTo("0"), "the main (emulator) thread");
         Assert.That(Affinity(pid, "CPU 0/TCG"), Is.EqualTo(lastCpu), "emulatorpin leaves the vCPU threads alone");
-        Assert.That(await VshOkAsync(virtd, "emulatorpin", "hb"), Is.EqualTo("emulator: CPU Affinity\n----------------------------------\n       *: 0\n\n"));
-        Assert.That(await VshOkAsync(virtd, "dumpxml", "hb"), Does.Contain($"<vcpupin vcpu='0' cpuset='{lastCpu}'/>").And.Contain("<emulatorpin cpuset='0'/>"));
+        Assert.That(await VshRun.OkAsync(virtd, "emulatorpin", "hb"), Is.EqualTo("emulator: CPU Affinity\n----------------------------------\n       *: 0\n\n"));
+        Assert.That(await VshRun.OkAsync(virtd, "dumpxml", "hb"), Does.Contain($"<vcpupin vcpu='0' cpuset='{lastCpu}'/>").And.Contain("<emulatorpin cpuset='0'/>"));
 
         // What cannot change live is refused with a typed error; --config changes the next boot.
-        var (vcpusCode, _, vcpusErrors) = await VshAsync(virtd, "setvcpus", "hb", "1", "--live");
+        var (vcpusCode, _, vcpusErrors) = await VshRun.RunAsync(virtd, "setvcpus", "hb", "1", "--live");
         Assert.That((vcpusCode, vcpusErrors), Is.EqualTo((1, "error: Operation not supported: live vCPU hotplug is not supported; change the count with --config and restart domain 'hb'\n")));
-        var (maxCode, _, maxErrors) = await VshAsync(virtd, "setmaxmem", "hb", "512M");
+        var (maxCode, _, maxErrors) = await VshRun.RunAsync(virtd, "setmaxmem", "hb", "512M");
         Assert.That(maxCode, Is.EqualTo(1));
         Assert.That(maxErrors, Does.StartWith("error: Unable to change MaxMemorySize\nerror: Requested operation is not valid: cannot resize the maximum memory on an active domain"));
-        await VshOkAsync(virtd, "setvcpus", "hb", "1", "--config");
-        await VshOkAsync(virtd, "setmaxmem", "hb", "512M", "--config");
-        var inactive = await VshOkAsync(virtd, "dumpxml", "hb", "--inactive");
+        await VshRun.OkAsync(virtd, "setvcpus", "hb", "1", "--config");
+        await VshRun.OkAsync(virtd, "setmaxmem", "hb", "512M", "--config");
+        var inactive = await VshRun.OkAsync(virtd, "dumpxml", "hb", "--inactive");
         Assert.That(inactive, Does.Contain("<memory unit='KiB'>524288</memory>").And.Contain("<vcpu placement='static' current='1'>2</vcpu>"));
         Assert.That(inactive, Does.Not.Contain("vcpu='0'"), "live pins stay out of the persistent definition");
 
         // send-key: Alt+SysRq+H makes the guest kernel print its SysRq help on the serial console.
-        await VshOkAsync(virtd, "send-key", "hb", "--holdtime", "500", "KEY_LEFTALT", "KEY_SYSRQ", "KEY_H");
+        await VshRun.OkAsync(virtd, "send-key", "hb", "--holdtime", "500", "KEY_LEFTALT", "KEY_SYSRQ", "KEY_H");
         deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (!(await File.ReadAllTextAsync(log, ct)).Contains("sysrq: HELP", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
         {
@@ -92,14 +92,14 @@ public sealed partial class VirtdGuestTests
         }
         Assert.That(await File.ReadAllTextAsync(log, ct), Does.Contain("sysrq: HELP"));
 
-        var stats = await VshOkAsync(virtd, "domstats", "hb");
+        var stats = await VshRun.OkAsync(virtd, "domstats", "hb");
         Assert.That(stats, Does.StartWith("Domain: 'hb'\n  state.state=1\n  state.reason=1\n  cpu.time="));
         Assert.That(stats, Does.Contain("  balloon.current=163840\n  balloon.maximum=262144\n").And.Contain("  vcpu.current=2\n  vcpu.maximum=2\n  vcpu.0.state=1\n"));
 
-        await VshOkAsync(virtd, "destroy", "hb");
-        var (stoppedCode, _, stoppedErrors) = await VshAsync(virtd, "setmem", "hb", "100M", "--live");
+        await VshRun.OkAsync(virtd, "destroy", "hb");
+        var (stoppedCode, _, stoppedErrors) = await VshRun.RunAsync(virtd, "setmem", "hb", "100M", "--live");
         Assert.That((stoppedCode, stoppedErrors), Is.EqualTo((1, "error: Requested operation is not valid: domain is not running\n")));
-        Assert.That(await VshOkAsync(virtd, "vcpupin", "hb"), Is.EqualTo($" VCPU   CPU Affinity\n----------------------\n 0      0-{lastCpu}\n 1      0\n\n"),
+        Assert.That(await VshRun.OkAsync(virtd, "vcpupin", "hb"), Is.EqualTo($" VCPU   CPU Affinity\n----------------------\n 0      0-{lastCpu}\n 1      0\n\n"),
             "the persistent definition: vCPU 0 unpinned, vCPU 1 as defined (virsh lists up to the maximum)");
     }
 

@@ -12,18 +12,18 @@ public sealed partial class VirtdGuestTests
     public async Task Domjobinfo_and_domjobabort_answer_as_virsh_for_a_running_guest_without_a_job_and_for_a_shut_off_one(CancellationToken ct)
     {
         await using var virtd = await VirtdProcess.StartAsync();
-        var file = await GuestXmlFileAsync(virtd.StateDir, "jobs");
-        await VshOkAsync(virtd, "define", file);
+        var file = await VshRun.GuestXmlFileAsync(virtd.StateDir, "jobs");
+        await VshRun.OkAsync(virtd, "define", file);
 
-        var (offCode, offOut, offErr) = await VshAsync(virtd, "domjobinfo", "jobs");
+        var (offCode, offOut, offErr) = await VshRun.RunAsync(virtd, "domjobinfo", "jobs");
         Assert.That((offCode, offOut, offErr), Is.EqualTo((1, "\n", "error: Requested operation is not valid: domain is not running\n")));
-        Assert.That(await VshOkAsync(virtd, "domjobinfo", "jobs", "--completed"), Is.EqualTo("Job type:         None        \n\n"));
+        Assert.That(await VshRun.OkAsync(virtd, "domjobinfo", "jobs", "--completed"), Is.EqualTo("Job type:         None        \n\n"));
 
-        await VshOkAsync(virtd, "start", "jobs");
+        await VshRun.OkAsync(virtd, "start", "jobs");
         try
         {
-            Assert.That(await VshOkAsync(virtd, "domjobinfo", "jobs"), Is.EqualTo("Job type:         None        \n\n"));
-            var (code, output, errors) = await VshAsync(virtd, "domjobabort", "jobs");
+            Assert.That(await VshRun.OkAsync(virtd, "domjobinfo", "jobs"), Is.EqualTo("Job type:         None        \n\n"));
+            var (code, output, errors) = await VshRun.RunAsync(virtd, "domjobabort", "jobs");
             Assert.That((code, output, errors), Is.EqualTo((1, "\n", "error: Requested operation is not valid: no job is active on the domain\n")));
 
             await using var connection = await VirtConnection.OpenAsync(virtd.AdminUri, cancellationToken: ct);
@@ -34,7 +34,7 @@ public sealed partial class VirtdGuestTests
         }
         finally
         {
-            await VshAsync(virtd, "destroy", "jobs");
+            await VshRun.RunAsync(virtd, "destroy", "jobs");
         }
     }
 }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.RegularExpressions;
 using Virt.Client;
 using Virt.Protocol.V1;
 using Virt.Testing;
@@ -18,92 +17,16 @@ public sealed partial class VirtdGuestTests
 {
     private static readonly TimeSpan _boot = TimeSpan.FromSeconds(90);
 
-    private static string Vsh
-    {
-        get
-        {
-            var configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
-            return Path.Combine(RepoPaths.Root, "src", "Virt.Cli", "bin", configuration, "net10.0", "vsh");
-        }
-    }
-
-    private static async Task<string> GuestXmlFileAsync(string directory, string name)
-    {
-        var guest = await TestGuest.GetAsync();
-        var file = Path.Combine(directory, name + ".xml");
-        await File.WriteAllTextAsync(file, $"""
-            <domain type='qemu'>
-              <name>{name}</name>
-              <memory unit='MiB'>128</memory>
-              <vcpu>1</vcpu>
-              {guest.DirectBootOsXml()}
-              <features><acpi/></features>
-              <devices>
-                <serial type='pty'><target port='0'/></serial>
-                <console type='pty'><target type='serial' port='0'/></console>
-              </devices>
-            </domain>
-            """);
-        return file;
-    }
-
-    private static async Task<(int Code, string Out, string Err)> VshAsync(VirtdProcess virtd, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(Vsh) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add(virtd.AdminUri);
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-        using var process = Process.Start(start)!;
-        process.StandardInput.Close();
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(120));
-        return (process.ExitCode, await output, await errors);
-    }
-
-    private static async Task<string> VshOkAsync(VirtdProcess virtd, params string[] arguments)
-    {
-        var (code, output, errors) = await VshAsync(virtd, arguments);
-        Assert.That(code, Is.Zero, $"vsh {string.Join(' ', arguments)}: {errors}");
-        return output;
-    }
-
-    private static IReadOnlyList<int> Heartbeats(IEnumerable<string> lines) =>
-        [.. lines.Select(l => HeartbeatPattern().Match(l)).Where(m => m.Success).Select(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture))];
-
-    private static string ConsoleLog(VirtdProcess virtd, string uuid) => Path.Combine(virtd.StateDir, "qemu", "log", uuid + ".console.log");
-
-    private static async Task<int> WaitForBeatInLogAsync(string log, int above, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            var beats = File.Exists(log) ? Heartbeats(File.ReadAllLines(log)) : [];
-            if (beats.Count > 0 && beats[^1] > above)
-            {
-                return beats[^1];
-            }
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"no heartbeat above {above} in {log} within {timeout}");
-            }
-            await Task.Delay(100);
-        }
-    }
-
     [Test]
     [CancelAfter(300_000)]
     public async Task Define_start_console_shows_the_heartbeat_suspend_stops_it_resume_continues_shutdown_with_force_and_undefine(CancellationToken ct)
     {
         await using var virtd = await VirtdProcess.StartAsync();
-        var file = await GuestXmlFileAsync(virtd.StateDir, "hb");
-        await VshOkAsync(virtd, "define", file);
-        Assert.That(await VshOkAsync(virtd, "start", "hb"), Is.EqualTo("Domain 'hb' started\n\n"));
+        var file = await VshRun.GuestXmlFileAsync(virtd.StateDir, "hb");
+        await VshRun.OkAsync(virtd, "define", file);
+        Assert.That(await VshRun.OkAsync(virtd, "start", "hb"), Is.EqualTo("Domain 'hb' started\n\n"));
 
-        var start = new ProcessStartInfo(Vsh) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        var start = new ProcessStartInfo(VshRun.Binary) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
         foreach (var argument in new[] { "-c", virtd.AdminUri, "console", "hb" })
         {
             start.ArgumentList.Add(argument);
@@ -123,17 +46,17 @@ public sealed partial class VirtdGuestTests
         await lines.WaitForTextAsync("HEARTBEAT ", _boot, ct);
         Assert.That(lines.Snapshot().Take(2), Is.EqualTo(new[] { "Connected to domain 'hb'", "Escape character is ^] (Ctrl + ])" }), "virsh's banner");
 
-        Assert.That(await VshOkAsync(virtd, "suspend", "hb"), Is.EqualTo("Domain 'hb' suspended\n\n"));
-        Assert.That(await VshOkAsync(virtd, "domstate", "hb", "--reason"), Is.EqualTo("paused (user)\n\n"));
-        var atPause = Heartbeats(lines.Snapshot());
+        Assert.That(await VshRun.OkAsync(virtd, "suspend", "hb"), Is.EqualTo("Domain 'hb' suspended\n\n"));
+        Assert.That(await VshRun.OkAsync(virtd, "domstate", "hb", "--reason"), Is.EqualTo("paused (user)\n\n"));
+        var atPause = VshRun.HeartbeatsIn(lines.Snapshot());
         await Task.Delay(1500, ct);
-        var duringPause = Heartbeats(lines.Snapshot());
+        var duringPause = VshRun.HeartbeatsIn(lines.Snapshot());
         Assert.That(duringPause.Count, Is.LessThanOrEqualTo(atPause.Count + 1), "the counter stops while suspended");
 
-        Assert.That(await VshOkAsync(virtd, "resume", "hb"), Is.EqualTo("Domain 'hb' resumed\n\n"));
-        await lines.WaitForLineAsync(l => HeartbeatPattern().Match(l) is { Success: true } m && int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) > duringPause[^1],
+        Assert.That(await VshRun.OkAsync(virtd, "resume", "hb"), Is.EqualTo("Domain 'hb' resumed\n\n"));
+        await lines.WaitForLineAsync(l => VshRun.Heartbeat(l) > duringPause[^1],
             TimeSpan.FromSeconds(30), ct);
-        var beats = Heartbeats(lines.Snapshot());
+        var beats = VshRun.HeartbeatsIn(lines.Snapshot());
         Assert.That(beats.Zip(beats.Skip(1)).All(p => p.Second == p.First + 1), Is.True, "the counter continues where it stopped, with no restart");
 
         // End of stdin ends vsh console (a pipe is copied; only a terminal gets raw mode and Ctrl-]).
@@ -146,9 +69,9 @@ public sealed partial class VirtdGuestTests
         {
             await virt.ShutdownDomainAsync("hb", TimeSpan.FromSeconds(60), force: true, ct);
         }
-        Assert.That(await VshOkAsync(virtd, "domstate", "hb", "--reason"), Is.EqualTo("shut off (shutdown)\n\n"), "the guest powered off by ACPI before the timeout");
-        Assert.That(await VshOkAsync(virtd, "undefine", "hb"), Is.EqualTo("Domain 'hb' has been undefined\n\n"));
-        Assert.That(await VshOkAsync(virtd, "list", "--all", "--name"), Is.EqualTo("\n"));
+        Assert.That(await VshRun.OkAsync(virtd, "domstate", "hb", "--reason"), Is.EqualTo("shut off (shutdown)\n\n"), "the guest powered off by ACPI before the timeout");
+        Assert.That(await VshRun.OkAsync(virtd, "undefine", "hb"), Is.EqualTo("Domain 'hb' has been undefined\n\n"));
+        Assert.That(await VshRun.OkAsync(virtd, "list", "--all", "--name"), Is.EqualTo("\n"));
     }
 
     [Test]
@@ -161,28 +84,28 @@ public sealed partial class VirtdGuestTests
             string uuid;
             await using (var first = await VirtdProcess.StartAsync(state))
             {
-                var file = await GuestXmlFileAsync(state, "hb");
-                await VshOkAsync(first, "define", file);
-                await VshOkAsync(first, "start", "hb");
-                uuid = (await VshOkAsync(first, "domuuid", "hb")).Trim();
-                await WaitForBeatInLogAsync(ConsoleLog(first, uuid), -1, _boot);
+                var file = await VshRun.GuestXmlFileAsync(state, "hb");
+                await VshRun.OkAsync(first, "define", file);
+                await VshRun.OkAsync(first, "start", "hb");
+                uuid = (await VshRun.OkAsync(first, "domuuid", "hb")).Trim();
+                await VshRun.WaitForBeatAsync(VshRun.ConsoleLog(first, uuid), -1, _boot);
                 Assert.That(await first.StopAsync("KILL"), Is.Not.Zero);
             }
             var log = Path.Combine(state, "qemu", "log", uuid + ".console.log");
-            var whileDown = Heartbeats(File.ReadAllLines(log))[^1];
-            await WaitForBeatInLogAsync(log, whileDown + 2, TimeSpan.FromSeconds(30));
+            var whileDown = VshRun.Heartbeats(log)[^1];
+            await VshRun.WaitForBeatAsync(log, whileDown + 2, TimeSpan.FromSeconds(30));
 
             await using (var second = await VirtdProcess.StartAsync(state))
             {
-                Assert.That(await VshOkAsync(second, "list"), Is.EqualTo(" Id   Name   State\n----------------------\n 1    hb     running\n\n"));
-                Assert.That(await VshOkAsync(second, "domstate", "hb", "--reason"), Is.EqualTo("running (booted)\n\n"));
-                var beats = Heartbeats(File.ReadAllLines(log));
+                Assert.That(await VshRun.OkAsync(second, "list"), Is.EqualTo(" Id   Name   State\n----------------------\n 1    hb     running\n\n"));
+                Assert.That(await VshRun.OkAsync(second, "domstate", "hb", "--reason"), Is.EqualTo("running (booted)\n\n"));
+                var beats = VshRun.Heartbeats(log);
                 Assert.That(beats.Zip(beats.Skip(1)).All(p => p.Second == p.First + 1), Is.True, "the heartbeat never stopped or restarted");
 
-                Assert.That(await VshOkAsync(second, "destroy", "hb"), Is.EqualTo("Domain 'hb' destroyed\n\n"));
-                Assert.That(await VshOkAsync(second, "domstate", "hb", "--reason"), Is.EqualTo("shut off (destroyed)\n\n"));
+                Assert.That(await VshRun.OkAsync(second, "destroy", "hb"), Is.EqualTo("Domain 'hb' destroyed\n\n"));
+                Assert.That(await VshRun.OkAsync(second, "domstate", "hb", "--reason"), Is.EqualTo("shut off (destroyed)\n\n"));
 
-                await VshOkAsync(second, "start", "hb", "--paused");
+                await VshRun.OkAsync(second, "start", "hb", "--paused");
                 await using var virt = await VirtConnection.OpenAsync(second.AdminUri, cancellationToken: ct);
                 var cursor = await virt.Events.GetLatestSequenceAsync(new GetLatestSequenceRequest(), cancellationToken: ct);
                 using var events = virt.Events.Subscribe(new SubscribeRequest { AfterSequence = cursor.LatestSequence }, cancellationToken: ct);
@@ -195,7 +118,7 @@ public sealed partial class VirtdGuestTests
                     stopped = events.ResponseStream.Current.Event?.DomainLifecycle;
                 }
                 Assert.That((stopped!.Type, stopped.Detail, stopped.Domain.Name), Is.EqualTo((DomainEventType.Stopped, 5, "hb")), "Stopped Failed");
-                Assert.That(await VshOkAsync(second, "domstate", "hb", "--reason"), Is.EqualTo("shut off (crashed)\n\n"));
+                Assert.That(await VshRun.OkAsync(second, "domstate", "hb", "--reason"), Is.EqualTo("shut off (crashed)\n\n"));
             }
         }
         finally
@@ -210,13 +133,13 @@ public sealed partial class VirtdGuestTests
     public async Task Bad_lifecycle_input_through_vsh_gets_virsh_errors_and_starts_nothing()
     {
         await using var virtd = await VirtdProcess.StartAsync();
-        var file = await GuestXmlFileAsync(virtd.StateDir, "hb");
+        var file = await VshRun.GuestXmlFileAsync(virtd.StateDir, "hb");
         await File.WriteAllTextAsync(file, (await File.ReadAllTextAsync(file)).Replace("</kernel>", ".missing</kernel>", StringComparison.Ordinal));
-        await VshOkAsync(virtd, "define", file);
+        await VshRun.OkAsync(virtd, "define", file);
 
-        var (startCode, _, startErrors) = await VshAsync(virtd, "start", "hb");
-        var (suspendCode, _, suspendErrors) = await VshAsync(virtd, "suspend", "hb");
-        var (consoleCode, _, consoleErrors) = await VshAsync(virtd, "console", "hb");
+        var (startCode, _, startErrors) = await VshRun.RunAsync(virtd, "start", "hb");
+        var (suspendCode, _, suspendErrors) = await VshRun.RunAsync(virtd, "suspend", "hb");
+        var (consoleCode, _, consoleErrors) = await VshRun.RunAsync(virtd, "console", "hb");
 
         Assert.That(startCode, Is.EqualTo(1));
         Assert.That(startErrors, Does.StartWith("error: Failed to start domain 'hb'\nerror: ").And.Contain("vmlinuz.missing"));
@@ -226,7 +149,4 @@ public sealed partial class VirtdGuestTests
         Assert.That(consoleErrors, Does.Contain("not running"));
         Assert.That(Directory.Exists(Path.Combine(virtd.RunDir, "qemu")) ? Directory.GetFileSystemEntries(Path.Combine(virtd.RunDir, "qemu")) : [], Is.Empty, "nothing was started");
     }
-
-    [GeneratedRegex(@"^HEARTBEAT (\d+)\r?$")]
-    private static partial Regex HeartbeatPattern();
 }

@@ -65,10 +65,14 @@ internal static partial class VshRun
 
     public static string ConsoleLog(VirtdProcess virtd, string uuid) => Path.Combine(virtd.StateDir, "qemu", "log", uuid + ".console.log");
 
-    public static IReadOnlyList<int> Heartbeats(string log) =>
-        File.Exists(log)
-            ? [.. File.ReadAllLines(log).Select(l => HeartbeatPattern().Match(l)).Where(m => m.Success).Select(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture))]
-            : [];
+    public static IReadOnlyList<int> Heartbeats(string log) => File.Exists(log) ? HeartbeatsIn(File.ReadAllLines(log)) : [];
+
+    public static IReadOnlyList<int> HeartbeatsIn(IEnumerable<string> lines) =>
+        [.. lines.Select(Heartbeat).OfType<int>()];
+
+    /// <summary>The counter a console line carries, or null for any other line.</summary>
+    public static int? Heartbeat(string line) =>
+        HeartbeatPattern().Match(line) is { Success: true } m ? int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : null;
 
     public static async Task<int> WaitForBeatAsync(string log, int above, TimeSpan timeout)
     {
