@@ -19,15 +19,7 @@ internal static class Processes
     public const string TestUri = "test:///default";
 
     /// <summary>The vsh built alongside the running tests (same configuration).</summary>
-    public static string Vsh
-    {
-        get
-        {
-            var configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
-            var path = Path.Combine(RepoPaths.Root, "src", "Virt.Cli", "bin", configuration, "net10.0", "vsh");
-            return File.Exists(path) ? path : throw new FileNotFoundException($"vsh is not built at {path}; build src/Virt.Cli first.", path);
-        }
-    }
+    public static string Vsh => RepoPaths.Vsh;
 
     public const string Virsh = "/usr/bin/virsh";
 

@@ -33,14 +33,7 @@ internal sealed class StorageHost : IAsyncDisposable
 
     public static async Task<StorageHost> StartAsync() => new(await VirtdProcess.StartAsync());
 
-    public static string Vsh
-    {
-        get
-        {
-            var configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
-            return Path.Combine(RepoPaths.Root, "src", "Virt.Cli", "bin", configuration, "net10.0", "vsh");
-        }
-    }
+    public static string Vsh => RepoPaths.Vsh;
 
     /// <summary>Runs one vsh command line against this virtd.</summary>
     public Task<Run> VshAsync(params string[] arguments) => RunAsync(Vsh, ["-c", Uri, .. arguments]);

@@ -8,14 +8,7 @@ namespace Virt.Integration.Tests;
 /// <summary>The real vsh of this build against a real virtd, and the heartbeat guest's definition and console log.</summary>
 internal static partial class VshRun
 {
-    public static string Binary
-    {
-        get
-        {
-            var configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
-            return Path.Combine(RepoPaths.Root, "src", "Virt.Cli", "bin", configuration, "net10.0", "vsh");
-        }
-    }
+    public static string Binary => RepoPaths.Vsh;
 
     public static async Task<(int Code, string Out, string Err)> RunAsync(VirtdProcess virtd, params string[] arguments)
     {

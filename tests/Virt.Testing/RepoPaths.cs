@@ -12,6 +12,17 @@ public static class RepoPaths
 
     public static string Proto => Path.Combine(Root, "proto");
 
+    /// <summary>The vsh built alongside the running tests (same configuration).</summary>
+    public static string Vsh
+    {
+        get
+        {
+            var configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
+            var path = Path.Combine(Root, "src", "Virt.Cli", "bin", configuration, "net10.0", "vsh");
+            return File.Exists(path) ? path : throw new FileNotFoundException($"vsh is not built at {path}; build src/Virt.Cli first.", path);
+        }
+    }
+
     private static string FindRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
