@@ -411,7 +411,9 @@ internal sealed class Worker : IAsyncDisposable
                 _pauseReason = PausedUnknown;
                 return null;
             case "RESUME":
-                if (_state == Paused)
+                // The launch's own `cont` resumes a guest that is still "starting up"; LaunchAsync records that as
+                // Started, so the RESUME that races it must not add a Resumed event before it.
+                if (_state == Paused && _reason != PausedStartingUp)
                 {
                     Record("RESUME", data, Running, RunningUnpaused, EventResumed, ResumedUnpaused);
                 }
