@@ -40,13 +40,14 @@ public static class VirtApi
         ArgumentNullException.ThrowIfNull(events);
         options ??= new VirtApiOptions();
         var hostInfo = host ?? HostInfo.None;
+        var jobs = options.Jobs ?? new JobRegistry();
         List<ApiService> services =
         [
             WrapService(DomainService.BindService(new DomainApi(domains, events, hostInfo, options.Stopping)), DomainService.Descriptor, options),
             WrapService(NetworkService.BindService(new NetworkApi(networks, events)), NetworkService.Descriptor, options),
             WrapService(StorageService.BindService(new StorageApi(pools, events)), StorageService.Descriptor, options),
             WrapService(EventService.BindService(new EventApi(events, options)), EventService.Descriptor, options),
-            WrapService(JobService.BindService(new JobApi(options.Jobs ?? new JobRegistry(), domains, options.Jobs is not null, options.Stopping)), JobService.Descriptor, options),
+            WrapService(JobService.BindService(new JobApi(jobs, domains, options.Jobs is not null, options.Stopping)), JobService.Descriptor, options),
         ];
         if (host is not null)
         {
@@ -54,7 +55,7 @@ public static class VirtApi
         }
         if (domains is IDomainMigration migration)
         {
-            services.Add(WrapService(MigrationService.BindService(new MigrationApi(domains, migration, options.ConnectPeer)), MigrationService.Descriptor, options));
+            services.Add(WrapService(MigrationService.BindService(new MigrationApi(domains, migration, options.ConnectPeer, jobs)), MigrationService.Descriptor, options));
             services.Add(WrapService(MigrationPeerService.BindService(new MigrationPeerApi(migration)), MigrationPeerService.Descriptor, options));
         }
         return services;

@@ -36,7 +36,12 @@ public sealed class MigrationTests
         Assert.That(await VshRun.OkAsync(source, "migrate-getmaxdowntime", "hb"), Is.EqualTo("500\n\n"));
         Assert.That(await VshRun.OkAsync(source, "migrate-getspeed", "hb"), Is.EqualTo("2000\n\n"));
 
-        await VshRun.OkAsync(source, "migrate", "--live", "--persistent", "hb", $"virt+tcp://{hosts.AddressB}:{PeerPort}/");
+        var (migrated, _, progressLine) = await VshRun.RunAsync(source, "migrate", "--live", "--persistent", "--verbose", "hb", $"virt+tcp://{hosts.AddressB}:{PeerPort}/");
+        Assert.That(migrated, Is.Zero, progressLine);
+        // virsh --verbose: the job's progress on stderr, ending at 100 % and a newline.
+        Assert.That(progressLine, Does.EndWith("\rMigration: [100 %]\n"));
+        var completed = await VshRun.OkAsync(source, "domjobinfo", "--completed", "hb");
+        Assert.That(completed, Does.Match(@"^Job type: +Completed +\nOperation: +Outgoing migration *\n"), completed);
         var lastOnSource = VshRun.Heartbeats(sourceLog)[^1];
 
         await Assert.MultipleAsync(async () =>
@@ -134,6 +139,54 @@ public sealed class MigrationTests
         });
         Assert.That(await File.ReadAllTextAsync(definition, ct), Is.EqualTo(before));
         await VshRun.WaitForBeatAsync(sourceLog, above: beat + 3, TimeSpan.FromSeconds(30));
+        await VshRun.OkAsync(source, "destroy", "hb");
+    }
+
+    [Test]
+    [CancelAfter(600_000)]
+    public async Task Domjobinfo_shows_the_running_migration_and_domjobabort_cancels_it_the_source_keeps_running_and_the_destination_has_nothing(CancellationToken ct)
+    {
+        await using var hosts = await NetworkNamespacePair.CreateAsync();
+        await using var source = await StartHostAsync(hosts.NamespaceA, hosts.AddressA);
+        await using var destination = await StartHostAsync(hosts.NamespaceB, hosts.AddressB);
+        await VshRun.OkAsync(source, "define", await VshRun.GuestXmlFileAsync(source.StateDir, "hb"));
+        await VshRun.OkAsync(source, "start", "hb");
+        var uuid = (await VshRun.OkAsync(source, "domuuid", "hb")).Trim();
+        var sourceLog = VshRun.ConsoleLog(source, uuid);
+        await VshRun.WaitForBeatAsync(sourceLog, above: 3, _boot);
+
+        // 1 MiB/s: the guest's RAM takes many seconds to move, time enough to look at the job and abort it.
+        var migrate = VshRun.RunAsync(source, "migrate", "--live", "--verbose", "--bandwidth", "1", "hb", $"virt+tcp://{hosts.AddressB}:{PeerPort}/");
+        string info;
+        var watch = Stopwatch.StartNew();
+        while (true)
+        {
+            info = (await VshRun.RunAsync(source, "domjobinfo", "hb")).Out;
+            if (info.Contains("Data processed:", StringComparison.Ordinal) || migrate.IsCompleted || watch.Elapsed > TimeSpan.FromSeconds(60))
+            {
+                break;
+            }
+            await Task.Delay(200, ct);
+        }
+        Assert.That(info, Does.Match(@"^Job type: +Unbounded +\nOperation: +Outgoing migration *\nTime elapsed: ").And.Contain("Data remaining:").And.Contain("Memory total:"), info);
+        Assert.That(await VshRun.OkAsync(destination, "list", "--all", "--name"), Is.EqualTo("hb\n\n"), "the destination's incoming domain while the stream runs");
+
+        await VshRun.OkAsync(source, "domjobabort", "hb");
+        var (code, _, errors) = await migrate;
+        var beat = VshRun.Heartbeats(sourceLog)[^1];
+        await Assert.MultipleAsync(async () =>
+        {
+            Assert.That(code, Is.EqualTo(1));
+            Assert.That(errors, Does.Match(@"^(\rMigration: \[ *\d+ %\])+error: operation aborted: "), "progress lines, then the abort");
+            Assert.That(await VshRun.OkAsync(source, "domstate", "--reason", "hb"), Is.EqualTo("running (booted)\n\n"));
+            Assert.That(await VshRun.OkAsync(source, "domjobinfo", "--completed", "hb"), Does.Match(@"^Job type: +Cancelled +\n"));
+            Assert.That(await VshRun.OkAsync(destination, "list", "--all", "--name"), Is.EqualTo("\n"));
+            Assert.That(StateFiles(destination), Is.Empty);
+        });
+        // The guest never stopped being the source's: its counter goes on.
+        await VshRun.WaitForBeatAsync(sourceLog, above: beat + 3, TimeSpan.FromSeconds(30));
+        var (noJob, _, none) = await VshRun.RunAsync(source, "domjobabort", "hb");
+        Assert.That((noJob, none), Is.EqualTo((1, "error: Requested operation is not valid: no job is active on the domain\n")));
         await VshRun.OkAsync(source, "destroy", "hb");
     }
 

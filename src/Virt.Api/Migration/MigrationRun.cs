@@ -16,13 +16,21 @@ internal sealed class MigrationRun(IDomainMigration migration, Func<string, Canc
     private const uint ProtocolVersion = 1;
     private const int FinishAttempts = 3;
 
-    /// <summary>False once Finish has been sent: cancelling then would not be honoured.</summary>
-    public bool Cancellable { get; private set; } = true;
+    /// <summary>
+    /// Begin on the local driver: takes the domain for the migration. What fails here (no such domain, not running,
+    /// another job holds it) is an error of the call; the job starts only once Begin has succeeded.
+    /// </summary>
+    public Task<OutgoingMigration> BeginAsync(Virt.Driver.DomainRef domain, MigrationSettings settings, CancellationToken cancellationToken) =>
+        migration.BeginOutgoingAsync(domain, settings, cancellationToken);
 
+    /// <summary>
+    /// Prepare, Perform, Finish and Confirm for a migration Begin has started. <paramref name="cancellationToken"/>
+    /// (domjobabort) is honoured until Perform has completed; then <paramref name="pastCancelling"/> is called: from
+    /// Finish on, the destination's recorded outcome decides.
+    /// </summary>
     public async Task<(Virt.Driver.DomainSummary Destination, MigrationStats Stats)> RunAsync(
-        Virt.Driver.DomainRef domain, string destination, MigrationOptions options, MigrationSettings settings, IProgress<MigrationStats>? progress, CancellationToken cancellationToken)
+        OutgoingMigration outgoing, string destination, MigrationOptions options, IProgress<MigrationStats>? progress, Action? pastCancelling, CancellationToken cancellationToken)
     {
-        var outgoing = await migration.BeginOutgoingAsync(domain, settings, cancellationToken).ConfigureAwait(false);
         MigrationPeerConnection? peer = null;
         try
         {
@@ -42,7 +50,12 @@ internal sealed class MigrationRun(IDomainMigration migration, Func<string, Canc
             }
             catch (Exception e) when (e is RpcException or VirtException or OperationCanceledException)
             {
-                // Nothing runs on the destination: the source keeps the guest, untouched.
+                // Nothing runs on the destination (an aborted Prepare removes what it created; should the abort have
+                // crossed its answer, Finish(cancelled) removes it): the source keeps the guest, untouched.
+                if (peer is not null && cancellationToken.IsCancellationRequested)
+                {
+                    await FinishQuietlyAsync(peer, outgoing.Id, destination).ConfigureAwait(false);
+                }
                 await migration.ConfirmOutgoingAsync(outgoing.Id, DriverOutcome.Cancelled, CancellationToken.None).ConfigureAwait(false);
                 throw e is RpcException rpc ? MigrationConversion.FromPeer(rpc, destination) : e;
             }
@@ -55,19 +68,12 @@ internal sealed class MigrationRun(IDomainMigration migration, Func<string, Canc
             catch (Exception e) when (e is VirtException or OperationCanceledException)
             {
                 // The source has cancelled QEMU's stream and resumed its guest; the destination kills its copy.
-                try
-                {
-                    await FinishAsync(peer, outgoing.Id, cancelled: true, null, destination).ConfigureAwait(false);
-                }
-                catch (VirtException)
-                {
-                    // The destination's finish timeout removes its paused copy; it never ran the guest.
-                }
+                await FinishQuietlyAsync(peer, outgoing.Id, destination).ConfigureAwait(false);
                 await migration.ConfirmOutgoingAsync(outgoing.Id, DriverOutcome.Cancelled, CancellationToken.None).ConfigureAwait(false);
                 throw;
             }
 
-            Cancellable = false;
+            pastCancelling?.Invoke();
             progress?.Report(stats with { Phase = "finish" });
             var finished = await FinishAsync(peer, outgoing.Id, cancelled: false, stats, destination).ConfigureAwait(false);
             var outcome = MigrationConversion.Outcome(finished.Outcome);
@@ -88,6 +94,20 @@ internal sealed class MigrationRun(IDomainMigration migration, Func<string, Canc
             {
                 await peer.Lifetime.DisposeAsync().ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>Finish(cancelled): the destination kills its paused copy and removes its transient definition.</summary>
+    private static async Task FinishQuietlyAsync(MigrationPeerConnection peer, string id, string destination)
+    {
+        try
+        {
+            await FinishAsync(peer, id, cancelled: true, null, destination).ConfigureAwait(false);
+        }
+        catch (VirtException)
+        {
+            // Unknown id (Prepare never got that far), or unreachable: the destination's finish timeout removes its
+            // paused copy; it never ran the guest.
         }
     }
 

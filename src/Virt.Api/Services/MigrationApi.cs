@@ -1,15 +1,16 @@
-using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Virt.Driver;
+using Virt.Driver.Jobs;
 using Virt.Protocol.V1;
 
 namespace Virt.Api;
 
 /// <summary>
 /// virt.v1.MigrationService: virsh migrate and its tunables, on the source daemon. The migration itself is a
-/// <see cref="MigrationRun"/>; this class checks the request and reports the run as a job.
+/// <see cref="MigrationRun"/> run as a MIGRATION_OUT job in the registry (domjobinfo shows it, domjobabort cancels it);
+/// this class checks the request, runs Begin as part of the call and answers with the job.
 /// </summary>
-internal sealed class MigrationApi(IDomainDriver domains, IDomainMigration migration, Func<string, CancellationToken, Task<MigrationPeerConnection>>? connectPeer)
+internal sealed class MigrationApi(IDomainDriver domains, IDomainMigration migration, Func<string, CancellationToken, Task<MigrationPeerConnection>>? connectPeer, JobRegistry jobs)
     : MigrationService.MigrationServiceBase
 {
     public override async Task<Job> MigrateDomain(MigrateDomainRequest request, ServerCallContext context)
@@ -26,26 +27,29 @@ internal sealed class MigrationApi(IDomainDriver domains, IDomainMigration migra
         {
             throw ApiErrors.Unsupported("destination_uri", "this daemon cannot reach peer daemons, so it cannot migrate domains.");
         }
-        var source = await domains.LookupDomainAsync(reference, context.CancellationToken).ConfigureAwait(false);
-        var created = DateTimeOffset.UtcNow;
+        await domains.LookupDomainAsync(reference, context.CancellationToken).ConfigureAwait(false);
         var run = new MigrationRun(migration, connectPeer);
-        // Jobs (JobService) arrive with their own change: until then the migration runs within this call and the
-        // returned job has ended, as wait = true asks. A cancelled call does not cancel the migration.
-        var (arrived, stats) = await run.RunAsync(reference, destination, request.Options ?? new MigrationOptions(), settings, null, CancellationToken.None).ConfigureAwait(false);
-        var ended = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow);
-        return new Job
+        var options = request.Options ?? new MigrationOptions();
+        // Begin's failures (not running, busy) are the call's; from here on they are the job's.
+        var outgoing = await run.BeginAsync(reference, settings, context.CancellationToken).ConfigureAwait(false);
+        var source = JobDomain.Of(outgoing.Domain);
+        var start = new JobStart(Virt.Driver.Jobs.JobOperation.MigrationOut, $"migrate {source.Name} to {destination}") { Domain = source };
+        var job = jobs.Run(start, async handle =>
         {
-            Id = "migrate-" + Guid.NewGuid().ToString("N"),
-            Operation = JobOperation.MigrationOut,
-            State = JobState.Succeeded,
-            Domain = ToProto.Identity(source),
-            Description = $"migrate {source.Name} to {destination}",
-            CreateTime = Timestamp.FromDateTimeOffset(created),
-            StartTime = Timestamp.FromDateTimeOffset(created),
-            EndTime = ended,
-            Progress = MigrationConversion.Progress(stats),
-            Result = new JobResult { Domain = ToProto.Identity(arrived), FinalStats = MigrationConversion.Progress(stats) },
-        };
+            var progress = new ReportProgress(stats => handle.Report(stats.ToJobProgress()));
+            var (arrived, stats) = await run.RunAsync(outgoing, destination, options, progress, () => handle.SetCancellable(false), handle.CancellationToken).ConfigureAwait(false);
+            return new Virt.Driver.Jobs.JobResult { Domain = JobDomain.Of(arrived), FinalStats = stats.ToJobProgress() with { Phase = "completed" } };
+        });
+        if (!request.Wait)
+        {
+            return JobConversion.Job(job);
+        }
+        var ended = await jobs.WaitAsync(job.Id, context.CancellationToken).ConfigureAwait(false);
+        if (ended.State != Virt.Driver.Jobs.JobState.Succeeded)
+        {
+            throw ended.Error ?? new VirtException(VirtErrorReason.Internal, $"Job {ended.Id} ended {ended.State} without an error.");
+        }
+        return JobConversion.Job(ended);
     }
 
     public override async Task<GetMigrationMaxDowntimeResponse> GetMigrationMaxDowntime(GetMigrationMaxDowntimeRequest request, ServerCallContext context) =>
@@ -68,5 +72,11 @@ internal sealed class MigrationApi(IDomainDriver domains, IDomainMigration migra
         Requests.Unsupported(request.Postcopy, "postcopy", "the post-copy bandwidth (--postcopy)");
         await migration.SetMaxSpeedAsync(Requests.Domain(request.Domain), request.BandwidthMibS, context.CancellationToken).ConfigureAwait(false);
         return new SetMigrationMaxSpeedResponse();
+    }
+
+    /// <summary>IProgress that reports on the caller's thread (Progress&lt;T&gt; posts to the thread pool, out of order).</summary>
+    private sealed class ReportProgress(Action<MigrationStats> report) : IProgress<MigrationStats>
+    {
+        public void Report(MigrationStats value) => report(value);
     }
 }

@@ -113,18 +113,28 @@ internal static class MigrationCommands
         {
             options.PersistentXml = await XmlFiles.ReadAsync(persistentXml, ct);
         }
+        var verbose = c.Args.Bool("verbose");
         var domain = await Lookup.DomainAsync(c, ct);
         var connection = await c.ConnectionAsync(ct);
         Proto.Job job;
         try
         {
+            // --verbose follows the MIGRATION_OUT job (WatchJob); otherwise the call waits for it to end.
             job = await connection.MigrationCallAsync(domain.Domain.Uuid, (m, r) => m.MigrateDomainAsync(new Proto.MigrateDomainRequest
             {
                 Domain = r,
                 DestinationUri = desturi,
                 Options = options,
-                Wait = true,
+                Wait = !verbose,
             }, cancellationToken: ct));
+            if (verbose)
+            {
+                job = await JobProgressLine.FollowAsync(c, connection, job, "Migration", ct);
+                if (job.State != Proto.JobState.Succeeded)
+                {
+                    throw VshError.Of(job.Error?.Message ?? $"the migration job ended {job.State}");
+                }
+            }
         }
         catch (VirtClientException e)
         {
@@ -140,11 +150,6 @@ internal static class MigrationCommands
                 w.NumberOrNull("total_ms", (long?)job.Result?.FinalStats?.Elapsed?.ToTimeSpan().TotalMilliseconds);
                 w.NumberOrNull("downtime_ms", (long?)job.Result?.FinalStats?.Downtime?.ToTimeSpan().TotalMilliseconds);
             });
-        }
-        else if (c.Args.Bool("verbose"))
-        {
-            // virsh's vshPrintJobProgress line, on stderr, ending at 100 %.
-            c.Session.Terminal.Err.Write("\rMigration: [100 %]\n");
         }
         return true;
     }
