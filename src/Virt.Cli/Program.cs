@@ -107,6 +107,7 @@ internal static class Program
     [
         .. DomainCommands.All(),
         .. DomainLifecycleCommands.All(),
+        UndefineCommand.Definition(),
         .. DomainRuntimeCommands.All(),
         .. CloneCommand.All(),
         .. MigrationCommands.All(),

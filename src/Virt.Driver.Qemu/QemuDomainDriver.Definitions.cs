@@ -13,8 +13,11 @@ public sealed partial class QemuDomainDriver
     public async Task<DomainSummary> DefineDomainAsync(string xml, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        // Everything that can refuse the document runs before anything is claimed or written.
-        var (document, definition) = QemuDefinitions.Canonical(QemuDefinitions.Parse(xml, _options), _options);
+        // Everything that can refuse the document runs before anything is claimed or written. One parse: a parsed
+        // definition formats to a document that parses back to it (Virt.Domain.Tests' round-trip test), so the
+        // stored document needs no second parse; edits, which build definitions by hand, still get one (Canonical).
+        var definition = QemuDefinitions.Parse(xml, _options);
+        var document = QemuDefinitions.Format(definition);
         using var job = await BeginAsync(definition.Uuid, definition.Name, "define", defining: true, cancellationToken).ConfigureAwait(false);
         var existing = Volatile.Read(ref _snapshot).ByUuid.GetValueOrDefault(definition.Uuid);
         await SaveDefinitionAsync(definition, document).ConfigureAwait(false);
@@ -28,8 +31,35 @@ public sealed partial class QemuDomainDriver
     }
 
     public Task<DomainSummary> UndefineDomainAsync(DomainRef domain, CancellationToken cancellationToken) =>
+        UndefineDomainAsync(domain, UndefineNvram.Refuse, cancellationToken);
+
+    /// <summary>
+    /// libvirt's qemuDomainUndefineFlags: an NVRAM file that exists is removed (<c>--nvram</c>), kept
+    /// (<c>--keep-nvram</c>), or refuses the undefine, before anything else changes.
+    /// </summary>
+    public Task<DomainSummary> UndefineDomainAsync(DomainRef domain, UndefineNvram nvram, CancellationToken cancellationToken) =>
         ChangeAsync(domain, "undefine", async current =>
         {
+            var persistent = current.IsActive ? current.InactiveDefinition ?? current.Definition : current.Definition;
+            if (persistent.Os.Nvram?.Path is { } nvramPath && File.Exists(nvramPath))
+            {
+                if (nvram == UndefineNvram.Remove)
+                {
+                    try
+                    {
+                        File.Delete(nvramPath);
+                    }
+                    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                    {
+                        throw new VirtException(VirtErrorReason.Internal, $"failed to remove nvram: {nvramPath}: {e.Message}",
+                            new Dictionary<string, string> { ["domain"] = current.Name, ["path"] = nvramPath }, e);
+                    }
+                }
+                else if (nvram == UndefineNvram.Refuse)
+                {
+                    throw VirtException.OperationInvalid(current.Name, "undefine", current.State, "cannot undefine domain with nvram");
+                }
+            }
             try
             {
                 await _definitions.DeleteAsync(FileName(current.Uuid), CancellationToken.None).ConfigureAwait(false);

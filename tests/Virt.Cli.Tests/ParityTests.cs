@@ -40,6 +40,7 @@ public sealed class ParityTests
     [TestCase("nodememstats; nodememstats --cell 0; domcapabilities; domcapabilities --machine pc; nodecpustats --cpu x")]
     [TestCase("suspend test; suspend test; resume test; resume test; destroy test; destroy test; shutdown test; reboot test; reset test; suspend test; resume test")]
     [TestCase("vcpupin test --cpulist 0; vcpupin test 0 x; setmem test abc; setvcpus test 0 --config; send-key test KEY_BOGUS; send-key test --codeset foo 1; emulatorpin test --live --current; setmem test 1 --current --config; vcpupin nope")]
+    [TestCase("undefine test --wipe-storage; undefine test --nvram --keep-nvram; undefine test --tpm --keep-tpm; undefine test --delete-storage-volume-snapshots; undefine test --storage vda; destroy test; undefine test --storage vda --remove-all-storage; undefine test --storage vdz,,x; undefine test --remove-all-storage; list --all; help undefine")]
     public async Task Errors_are_byte_identical(string command) => await AssertSameAsync(command);
 
     [TestCase("bogus")]

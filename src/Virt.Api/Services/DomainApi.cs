@@ -203,15 +203,18 @@ internal sealed partial class DomainApi(IDomainDriver driver, EventLog events, I
         {
             throw ApiErrors.InvalidArgument("keep_tpm", "tpm and keep_tpm contradict each other; set one.");
         }
-        // No driver keeps snapshots, checkpoints, NVRAM or TPM state yet, so those options have nothing to act on. A
-        // managed save image would be left behind silently, so it is refused as libvirt refuses it.
+        // No driver keeps snapshots, checkpoints or TPM state yet, so those options have nothing to act on; NVRAM goes
+        // to the driver (the QEMU driver removes, keeps or refuses over an existing file). A managed save image would
+        // be left behind silently, so it is refused as libvirt refuses it. Removing storage is the client's part, as
+        // in virsh (vsh undefine --storage / --remove-all-storage look the volumes up, undefine, then wipe and delete).
         var current = await driver.LookupDomainAsync(reference, context.CancellationToken).ConfigureAwait(false);
         if (current.HasManagedSave && !request.ManagedSave)
         {
             throw VirtException.OperationInvalid(current.Name, "undefine", current.State, "domain has a managed save image; set managed_save to remove it too");
         }
         Requests.Unsupported(current.HasManagedSave, "managed_save", "removing a managed save image");
-        await driver.UndefineDomainAsync(reference, context.CancellationToken).ConfigureAwait(false);
+        var nvram = request.Nvram ? UndefineNvram.Remove : request.KeepNvram ? UndefineNvram.Keep : UndefineNvram.Refuse;
+        await driver.UndefineDomainAsync(reference, nvram, context.CancellationToken).ConfigureAwait(false);
         return new UndefineDomainResponse();
     }
 

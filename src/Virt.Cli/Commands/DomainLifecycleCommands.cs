@@ -4,7 +4,7 @@ using Proto = Virt.Protocol.V1;
 
 namespace Virt.Cli.Commands;
 
-/// <summary>Defining and running domains: define, undefine, create, start, destroy, shutdown, reboot, reset,
+/// <summary>Defining and running domains: define, create, start, destroy, shutdown, reboot, reset,
 /// suspend, resume, autostart (virsh-domain.c). Messages name the domain as virsh does: by the argument given for
 /// most actions, by the real name for start, create and define.</summary>
 internal static class DomainLifecycleCommands
@@ -13,8 +13,6 @@ internal static class DomainLifecycleCommands
     [
         new("define", CommandGroup.Domain, "define (but don't start) a domain from an XML file", "Define a domain.",
             [Opt.File("file containing an XML domain description"), Opt.Flag("validate", "validate the XML against the schema")], DefineAsync),
-        new("undefine", CommandGroup.Domain, "undefine a domain", "Undefine an inactive domain, or convert persistent to transient.",
-            [Opt.Domain("domain name or uuid")], UndefineAsync),
         new("create", CommandGroup.Domain, "create a domain from an XML file", "Create a domain.",
         [
             Opt.File("file containing an XML domain description"),
@@ -75,24 +73,6 @@ internal static class DomainLifecycleCommands
         }
 
         Report(c, reply.Domain, "created", $"Domain '{reply.Domain.Name}' created from {file}\n", w => w.WriteState(reply.Status));
-        return true;
-    }
-
-    private static async Task<bool> UndefineAsync(CommandContext c, CancellationToken ct)
-    {
-        var argument = c.Args.Required("domain");
-        var domain = await Lookup.DomainAsync(c, ct);
-        var connection = await c.ConnectionAsync(ct);
-        try
-        {
-            await connection.UndefineDomainAsync(domain.Domain.Uuid, ct);
-        }
-        catch (VirtClientException e)
-        {
-            throw VshError.FromClient(e, $"Failed to undefine domain '{argument}'");
-        }
-
-        Report(c, domain.Domain, "undefined", $"Domain '{argument}' has been undefined\n");
         return true;
     }
 

@@ -29,6 +29,13 @@ public interface IDomainDriver
     /// <summary>Removes the persistent definition; an active domain becomes transient and keeps running.</summary>
     Task<DomainSummary> UndefineDomainAsync(DomainRef domain, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// <see cref="UndefineDomainAsync(DomainRef, CancellationToken)"/> with virsh's NVRAM choice. A driver that keeps
+    /// no NVRAM files (the default) has nothing to refuse, remove or keep.
+    /// </summary>
+    Task<DomainSummary> UndefineDomainAsync(DomainRef domain, UndefineNvram nvram, CancellationToken cancellationToken) =>
+        UndefineDomainAsync(domain, cancellationToken);
+
     /// <summary>Starts a transient domain from XML (<c>virsh create</c>); legal when no domain of that name or UUID is active.</summary>
     Task<DomainSummary> CreateDomainAsync(string xml, bool startPaused, CancellationToken cancellationToken);
 
