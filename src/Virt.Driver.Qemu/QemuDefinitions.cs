@@ -7,7 +7,8 @@ namespace Virt.Driver.Qemu;
 /// <summary>
 /// What the QEMU driver accepts as a definition: the generic parse (size limit, no DTD, strict schema, name rule),
 /// the operator's limits, and a domain type QEMU can run. Every document it writes goes through
-/// <see cref="Canonical"/>, so what is on disk always parses back to what is in memory.
+/// <see cref="Format"/> (a parsed definition) or <see cref="Canonical"/> (an edited one), so what is on disk always
+/// parses back to what is in memory.
 /// </summary>
 internal static class QemuDefinitions
 {
@@ -47,16 +48,7 @@ internal static class QemuDefinitions
     /// </summary>
     public static (string Xml, DomainDefinition Definition) Canonical(DomainDefinition definition, QemuDriverOptions options)
     {
-        string xml;
-        try
-        {
-            xml = DomainXml.Format(definition);
-        }
-        catch (Exception e) when (e is ArgumentException or XmlException)
-        {
-            throw new VirtException(VirtErrorReason.InvalidArgument, $"The definition of domain '{definition.Name}' cannot be written as XML: {e.Message}",
-                new Dictionary<string, string> { ["domain"] = definition.Name }, e);
-        }
+        var xml = Format(definition);
         try
         {
             // No generators may fire here: everything generated (UUID, MACs) is already in the document.
@@ -66,6 +58,23 @@ internal static class QemuDefinitions
         {
             // Only an edit can get here (text XML cannot carry, such as a control character in a description).
             throw new VirtException(VirtErrorReason.InvalidArgument, $"The definition of domain '{definition.Name}' would not read back after this change: {e.Message}",
+                new Dictionary<string, string> { ["domain"] = definition.Name }, e);
+        }
+    }
+
+    /// <summary>
+    /// The document to store for a definition that came out of <see cref="Parse"/>: the parser only builds
+    /// definitions that format to a document parsing back to them, so no second parse is needed.
+    /// </summary>
+    public static string Format(DomainDefinition definition)
+    {
+        try
+        {
+            return DomainXml.Format(definition);
+        }
+        catch (Exception e) when (e is ArgumentException or XmlException)
+        {
+            throw new VirtException(VirtErrorReason.InvalidArgument, $"The definition of domain '{definition.Name}' cannot be written as XML: {e.Message}",
                 new Dictionary<string, string> { ["domain"] = definition.Name }, e);
         }
     }

@@ -1,4 +1,3 @@
-using System.CommandLine;
 using System.Globalization;
 using Virt.Cli.Runtime;
 
@@ -16,7 +15,7 @@ internal enum VersionRequest
 /// virsh's global options (virshParseArgv: getopt_long with <c>+</c>, so option scanning stops at the first word that
 /// is not an option, which starts the command). <c>--json</c> is ours. The scan follows getopt (clusters like
 /// <c>-rq</c>, <c>-cURI</c>, <c>--connect=URI</c>, unambiguous long prefixes, <c>--</c>) and produces canonical
-/// tokens that a System.CommandLine root binds.
+/// tokens, which <see cref="Bind"/> reads.
 /// </summary>
 internal sealed record GlobalOptions(
     string? Uri,
@@ -114,35 +113,21 @@ internal sealed record GlobalOptions(
         return Bind(tokens, args.Skip(i).ToList());
     }
 
+    // The tokens are canonical (--long or --long=value, from _specs), so they are read by hand: a System.CommandLine
+    // root built here for nine options cost a tenth of a vsh start (tools/bench/README.md). As with getopt, an option
+    // given twice keeps its last value. Commands' options are still bound by System.CommandLine (CommandTable).
     private static GlobalOptions Bind(List<string> tokens, IReadOnlyList<string> command)
     {
-        var connect = new Option<string?>("--connect") { Description = "hypervisor connection URI" };
-        var debug = new Option<string?>("--debug") { Description = "debug level [0-4]" };
-        var help = new Option<bool>("--help") { Description = "this help" };
-        var json = new Option<bool>("--json") { Description = "print one JSON document per command instead of text" };
-        var quiet = new Option<bool>("--quiet") { Description = "quiet mode" };
-        var readOnly = new Option<bool>("--readonly") { Description = "connect readonly" };
-        var shortVersion = new Option<bool>("--short-version") { Description = "short version" };
-        var longVersion = new Option<bool>("--long-version") { Description = "long version" };
-        var version = new Option<string?>("--version") { Description = "version, TYPE is short or long (default short)", Arity = ArgumentArity.ZeroOrOne };
-        var root = new RootCommand("vsh");
-        // System.CommandLine's own --help and --version give way to virsh's; no directives ([x] is a legal word).
-        root.Options.Clear();
-        root.Directives.Clear();
-        foreach (var option in new Option[] { connect, debug, help, json, quiet, readOnly, shortVersion, longVersion, version })
+        var values = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var token in tokens)
         {
-            root.Add(option);
-        }
-
-        var result = root.Parse(tokens, new ParserConfiguration { ResponseFileTokenReplacer = null });
-        if (result.Errors.Count > 0)
-        {
-            throw VshError.Syntax(result.Errors[0].Message);
+            var equals = token.IndexOf('=', StringComparison.Ordinal);
+            values[equals < 0 ? token[2..] : token[2..equals]] = equals < 0 ? null : token[(equals + 1)..];
         }
 
         var level = Session.DefaultDebugLevel;
         var warnings = new List<string>();
-        if (result.GetValue(debug) is { } debugText)
+        if (values.GetValueOrDefault("debug") is { } debugText)
         {
             if (!int.TryParse(debugText, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var requested))
             {
@@ -160,18 +145,18 @@ internal sealed record GlobalOptions(
             }
         }
 
-        var versionRequest = result.GetValue(longVersion) ? VersionRequest.Long
-            : result.GetValue(shortVersion) ? VersionRequest.Short
-            : result.GetResult(version) is null ? VersionRequest.None
-            : result.GetValue(version) == "long" ? VersionRequest.Long
+        var versionRequest = values.ContainsKey("long-version") ? VersionRequest.Long
+            : values.ContainsKey("short-version") ? VersionRequest.Short
+            : !values.TryGetValue("version", out var versionType) ? VersionRequest.None
+            : versionType == "long" ? VersionRequest.Long
             : VersionRequest.Short;
 
         return new GlobalOptions(
-            result.GetValue(connect),
-            result.GetValue(readOnly),
-            result.GetValue(quiet),
-            result.GetValue(json),
-            result.GetValue(help),
+            values.GetValueOrDefault("connect"),
+            values.ContainsKey("readonly"),
+            values.ContainsKey("quiet"),
+            values.ContainsKey("json"),
+            values.ContainsKey("help"),
             versionRequest,
             level,
             command)
