@@ -100,7 +100,7 @@ public sealed class RpcChannel : ChannelBase, IDisposable
                 try
                 {
                     await socket.ConnectAsync(unixEndPoint, cancellationToken).ConfigureAwait(false);
-                    return new NetworkStream(socket, ownsSocket: true);
+                    return new ReadAheadStream(socket);
                 }
                 catch
                 {
