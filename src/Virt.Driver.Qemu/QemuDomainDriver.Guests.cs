@@ -95,6 +95,7 @@ public sealed partial class QemuDomainDriver
                 new Dictionary<string, string> { ["domain"] = definition.Name, ["path"] = emulator, ["element"] = "/domain/devices/emulator" }, e);
         }
         var paths = new GuestPaths(definition.Uuid, _options);
+        GuestPreparation.CheckSocketPaths(definition.Name, paths);
         Directory.CreateDirectory(_options.GuestRunDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         Directory.CreateDirectory(_options.LogDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         Directory.CreateDirectory(paths.GuestDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
@@ -139,11 +140,11 @@ public sealed partial class QemuDomainDriver
             LingerSeconds = (uint)Math.Ceiling(_options.WorkerLinger.TotalSeconds),
         };
         spec.Argv.AddRange(argv);
-        WorkerStatus status;
+        LaunchResult launched;
         System.Diagnostics.Process worker;
         try
         {
-            (status, worker) = await VmmLauncher.LaunchAsync(VmmBinary, spec, _options.QmpTimeout + TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+            (launched, worker) = await VmmLauncher.LaunchAsync(VmmBinary, spec, _options.QmpTimeout + TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -151,6 +152,7 @@ public sealed partial class QemuDomainDriver
             RemoveGuestFiles(paths);
             throw;
         }
+        var status = launched.Status;
         var guest = new RunningGuest(definition.Uuid, paths, worker) { Volumes = volumes };
         _running[definition.Uuid] = guest;
         var persistent = existing?.Persistent == true ? existing.Definition : null;
@@ -165,8 +167,14 @@ public sealed partial class QemuDomainDriver
             Reason = status.Reason,
         }, null);
         QemuDriverLog.Started(_logger, definition.Name, definition.Uuid, id, status.QemuPid, status.WorkerPid);
+        // The start's own events (Started, and Suspended for --paused) are committed before the call returns: the
+        // worker sends them with its answer, so no subscribe round trip is on the start's path; the pump follows on
+        // from the last of them (and waits for them itself, from an older worker that does not send them).
+        foreach (var recorded in launched.Events)
+        {
+            Apply(guest, recorded);
+        }
         guest.Pump = Task.Run(() => PumpAsync(guest, definition.Name), CancellationToken.None);
-        // The start's own events (Started, and Suspended for --paused) are committed before the call returns.
         await guest.WaitAppliedAsync(status.Sequence, cancellationToken).ConfigureAwait(false);
         var started = Volatile.Read(ref _snapshot).ByUuid.GetValueOrDefault(definition.Uuid) ?? throw VirtException.DomainNotFound(DomainRef.ByUuid(definition.Uuid));
         try

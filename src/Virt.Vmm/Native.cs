@@ -1,4 +1,6 @@
+using System.Buffers.Binary;
 using System.Runtime.InteropServices;
+using System.Text;
 
 namespace Virt.Vmm;
 
@@ -9,6 +11,8 @@ internal static partial class Native
     public const int SigTerm = 15;
 
     private const int FDupFdCloexec = 1030;
+    private const int AfUnix = 1;
+    private const int SockStream = 1;
 
     /// <summary>Leaves virtd's session and process group, so a signal to virtd's group (Ctrl-C, a service stop) spares the guest.</summary>
     public static void NewSession()
@@ -33,6 +37,43 @@ internal static partial class Native
         return copy >= 0 ? copy : throw new IOException($"fcntl(F_DUPFD_CLOEXEC) on fd {fd} failed: errno {Marshal.GetLastPInvokeError()}");
     }
 
+    /// <summary>
+    /// A listening Unix stream socket at <paramref name="path"/> whose fd a child inherits (no close-on-exec). Raw
+    /// libc rather than <see cref="System.Net.Sockets.Socket"/>: disposing a .NET socket bound to a path deletes the
+    /// file, and this one must stay for QEMU after the worker closes its copy.
+    /// </summary>
+    public static unsafe int ListenUnixInheritable(string path)
+    {
+        var name = Encoding.UTF8.GetBytes(path);
+        // struct sockaddr_un: sa_family_t (2 bytes), then sun_path[108] with its terminating NUL.
+        Span<byte> address = stackalloc byte[110];
+        address.Clear();
+        if (name.Length > address.Length - 3)
+        {
+            throw new IOException($"cannot bind {path}: {name.Length} bytes is over the 107-byte limit of a Unix socket path (sun_path)");
+        }
+        BinaryPrimitives.WriteUInt16LittleEndian(address, AfUnix);
+        name.CopyTo(address[2..]);
+        var fd = SocketCall(AfUnix, SockStream, 0);
+        if (fd < 0)
+        {
+            throw new IOException($"socket(AF_UNIX) for {path} failed: errno {Marshal.GetLastPInvokeError()}");
+        }
+        fixed (byte* pointer = address)
+        {
+            if (BindCall(fd, pointer, 2 + name.Length + 1) < 0 || ListenCall(fd, 1) < 0)
+            {
+                var errno = Marshal.GetLastPInvokeError();
+                _ = CloseCall(fd);
+                throw new IOException($"cannot listen on {path}: errno {errno}");
+            }
+        }
+        return fd;
+    }
+
+    /// <summary>Closes an fd this process opened with libc.</summary>
+    public static void Close(int fd) => _ = CloseCall(fd);
+
     /// <summary>Sends a signal; false when the process is gone.</summary>
     public static bool Signal(int pid, int signal) => Kill(pid, signal) == 0;
 
@@ -44,6 +85,18 @@ internal static partial class Native
 
     [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
     private static partial int Fcntl(int fd, int command, int argument);
+
+    [LibraryImport("libc", EntryPoint = "socket", SetLastError = true)]
+    private static partial int SocketCall(int domain, int type, int protocol);
+
+    [LibraryImport("libc", EntryPoint = "bind", SetLastError = true)]
+    private static unsafe partial int BindCall(int fd, byte* address, int length);
+
+    [LibraryImport("libc", EntryPoint = "listen", SetLastError = true)]
+    private static partial int ListenCall(int fd, int backlog);
+
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    private static partial int CloseCall(int fd);
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int signal);

@@ -54,21 +54,29 @@ internal sealed class Worker : IAsyncDisposable
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(_spec.QmpTimeoutSeconds == 0 ? 60 : _spec.QmpTimeoutSeconds));
         try
         {
-            var start = new ProcessStartInfo(_spec.Argv[0]) { UseShellExecute = false };
-            foreach (var argument in _spec.Argv.Skip(1))
+            var argv = _spec.Argv.ToList();
+            // The monitor and the console are bound here and passed to QEMU as fds, so both connect at once (PreboundSocket).
+            using (var monitor = PreboundSocket.Bind(argv, _spec.QmpSocket))
+            using (var console = _spec.ConsoleSocket.Length > 0 ? PreboundSocket.Bind(argv, _spec.ConsoleSocket) : null)
             {
-                start.ArgumentList.Add(argument);
+                var start = new ProcessStartInfo(argv[0]) { UseShellExecute = false };
+                foreach (var argument in argv.Skip(1))
+                {
+                    start.ArgumentList.Add(argument);
+                }
+                _qemu = Process.Start(start) ?? throw new InvalidOperationException($"{argv[0]} did not start");
             }
-            _qemu = Process.Start(start) ?? throw new InvalidOperationException($"{_spec.Argv[0]} did not start");
             _qemuPid = _qemu.Id;
             _startTimeMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             WorkerLog.Write($"QEMU started, pid {_qemuPid}");
             var qemu = _qemu;
-            _qmp = await QmpConnection.ConnectWhenReadyAsync(_spec.QmpSocket, TimeSpan.FromSeconds(_spec.QmpTimeoutSeconds == 0 ? 60 : _spec.QmpTimeoutSeconds), () => qemu.HasExited, timeout.Token);
+            // Connecting needs no retries now, but ConnectWhenReadyAsync also covers an argv without the socket option.
+            var qmp = QmpConnection.ConnectWhenReadyAsync(_spec.QmpSocket, TimeSpan.FromSeconds(_spec.QmpTimeoutSeconds == 0 ? 60 : _spec.QmpTimeoutSeconds), () => qemu.HasExited, timeout.Token);
             if (_spec.ConsoleSocket.Length > 0)
             {
                 _console = await ConsoleRelay.ConnectAsync(_spec.ConsoleSocket, timeout.Token);
             }
+            _qmp = await qmp;
             _eventPump = Task.Run(PumpEventsAsync, CancellationToken.None);
             if (_spec.StartPaused)
             {
@@ -90,7 +98,9 @@ internal sealed class Worker : IAsyncDisposable
             _ = Task.Run(WatchExitAsync, CancellationToken.None);
             lock (_lock)
             {
-                return new LaunchResult { Status = StatusLocked() };
+                var launched = new LaunchResult { Status = StatusLocked() };
+                launched.Events.AddRange(_events);
+                return launched;
             }
         }
         catch (Exception e) when (e is IOException or InvalidOperationException or OperationCanceledException or QmpException or System.ComponentModel.Win32Exception or System.Net.Sockets.SocketException)

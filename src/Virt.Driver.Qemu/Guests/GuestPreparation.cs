@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text;
 using Virt.Domain;
 using Virt.Qemu.Capabilities;
 using Virt.Qemu.CommandLine;
@@ -12,6 +14,39 @@ namespace Virt.Driver.Qemu;
 internal static class GuestPreparation
 {
     public const string ConsoleAlias = "serial0";
+
+    /// <summary>
+    /// The longest Unix socket path Linux can bind or connect to: <c>sun_path</c> is 108 bytes, the last one the
+    /// terminating NUL. A longer path fails deep inside QEMU or the worker, so it is refused before anything starts.
+    /// </summary>
+    public const int MaxSocketPathBytes = 107;
+
+    /// <summary>
+    /// Refuses a start whose run-directory sockets (the worker's control socket, QMP, the console) would not fit in
+    /// <c>sun_path</c>: their length is the run directory's plus a UUID, so the fix is a shorter <c>--run-dir</c>.
+    /// </summary>
+    public static void CheckSocketPaths(string domain, GuestPaths paths)
+    {
+        // The console socket has the longest name; if it fits, the others do.
+        string[] sockets = [paths.ConsoleSocket, paths.ControlSocket, paths.QmpSocket];
+        var longest = sockets.MaxBy(Encoding.UTF8.GetByteCount)!;
+        var bytes = Encoding.UTF8.GetByteCount(longest);
+        if (bytes <= MaxSocketPathBytes)
+        {
+            return;
+        }
+        // The run directory's share of the path: what is left of the limit once the rest (/qemu/UUID.console.sock) is taken.
+        var runDirectory = Path.GetDirectoryName(paths.Options.GuestRunDirectory) ?? "/";
+        var allowed = MaxSocketPathBytes - (bytes - Encoding.UTF8.GetByteCount(runDirectory));
+        throw new VirtException(VirtErrorReason.ResourceLimit,
+            $"Cannot start domain '{domain}': the socket path '{longest}' is {bytes} bytes, over the limit of {MaxSocketPathBytes} bytes for a Unix socket path (sun_path); use a run directory of at most {allowed} bytes instead of '{runDirectory}' (virtd --run-dir).",
+            new Dictionary<string, string>
+            {
+                ["domain"] = domain,
+                ["path"] = longest,
+                ["limit"] = MaxSocketPathBytes.ToString(CultureInfo.InvariantCulture),
+            });
+    }
 
     /// <summary>Refuses a start whose kernel, initrd, loader or disk image is missing, naming the file and the element.</summary>
     public static void CheckHostFiles(DomainDefinition definition)

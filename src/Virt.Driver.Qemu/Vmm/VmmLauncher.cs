@@ -10,7 +10,7 @@ namespace Virt.Driver.Qemu;
 /// </summary>
 internal static class VmmLauncher
 {
-    public static async Task<(WorkerStatus Status, Process Worker)> LaunchAsync(string binary, LaunchSpec spec, TimeSpan timeout, CancellationToken cancellationToken)
+    public static async Task<(LaunchResult Result, Process Worker)> LaunchAsync(string binary, LaunchSpec spec, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var start = new ProcessStartInfo(binary)
         {
@@ -46,7 +46,7 @@ internal static class VmmLauncher
         }
         if (result?.ResultCase == LaunchResult.ResultOneofCase.Status)
         {
-            return (result.Status, worker);
+            return (result, worker);
         }
         // The worker cleans up after a failed launch itself; a worker that did not answer is killed with its session.
         if (!worker.HasExited)

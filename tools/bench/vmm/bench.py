@@ -60,6 +60,42 @@ def vsh(vshbin, uri, *args, **popen):
 
 CPU = {}
 
+class Shell:
+    """One client process in its shell mode (vsh's or virsh's), connected once, as bare QEMU's figures are taken from one
+    process that is already running: a command's time is from writing its line to the next prompt."""
+
+    def __init__(self, argv, prompt, **popen):
+        self.prompt = prompt.encode()
+        self.p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, **popen)
+        self.buffer = b""
+        self.wait_prompt()
+
+    def wait_prompt(self):
+        deadline = time.monotonic() + 120
+        while self.prompt not in self.buffer:
+            chunk = os.read(self.p.stdout.fileno(), 65536)
+            if not chunk or time.monotonic() > deadline:
+                raise RuntimeError(f"shell ended or hung; it said: {self.buffer[-500:]!r}")
+            self.buffer += chunk
+        out, self.buffer = self.buffer, b""
+        return out
+
+    def time(self, line, expect):
+        t0 = time.monotonic()
+        self.p.stdin.write(line.encode() + b"\n"); self.p.stdin.flush()
+        out = self.wait_prompt()
+        wall = time.monotonic() - t0
+        if expect.encode() not in out:
+            raise RuntimeError(f"{line!r} said {out!r}")
+        return wall
+
+    def close(self):
+        try:
+            self.p.stdin.write(b"quit\n"); self.p.stdin.close()
+        except OSError:
+            pass
+        self.p.wait()
+
 class Libvirt:
     """libvirtd, qemu:///session, as nobody, everything under DIR (see the module comment)."""
 
@@ -90,6 +126,9 @@ class Libvirt:
 
     def virsh(self, *args):
         return vsh("/usr/bin/virsh", self.uri, *args, **self.as_nobody)
+
+    def shell(self):
+        return Shell(["/usr/bin/virsh", "-c", self.uri], "virsh # ", **self.as_nobody)
 
     def stop(self):
         # virtlogd, which the session daemon starts beside itself, is in the same session (process group).
@@ -125,47 +164,71 @@ def main():
         open(xml, "w").write(domain_xml(kernel, initrd))
         libvirt = Libvirt(work, kernel, initrd) if os.path.exists("/usr/sbin/libvirtd") and "--no-libvirt" not in sys.argv else None
         subprocess.run([vshbin, "-c", uri, "define", xml], check=True, stdout=subprocess.DEVNULL)
-        vstart, vdestroy, bstart, bdestroy, lstart, ldestroy, rss = [], [], [], [], [], [], []
+        shell = Shell([vshbin, "-c", uri], "vsh # ")
+        lshell = libvirt.shell() if libvirt is not None else None
+        for sh in (shell, lshell):
+            if sh is not None:  # connect now: the connection is not part of any timed command
+                sh.time("domstate bench", "shut off")
+        series = {k: [] for k in ("vsh_start", "vsh_destroy", "shell_start", "shell_destroy", "bare_start", "bare_destroy",
+                                  "virsh_start", "virsh_destroy", "virsh_shell_start", "virsh_shell_destroy")}
+        rss = []
         argv = None
         for i in range(runs + 1):
-            s = vsh(vshbin, uri, "start", "bench")
+            r = {}
+            r["vsh_start"] = vsh(vshbin, uri, "start", "bench")
             state = dict(l.split("=", 1) for l in open(f"{work}/run/qemu/" + [f for f in os.listdir(f"{work}/run/qemu") if f.endswith(".state")][0]).read().split())
             if argv is None:
                 argv = open(f"/proc/{state['qemu_pid']}/cmdline").read().split("\0")[:-1]
             time.sleep(1.0)
             rss.append(int([l for l in open(f"/proc/{state['worker_pid']}/status") if l.startswith("VmRSS")][0].split()[1]))
-            d_ = vsh(vshbin, uri, "destroy", "bench")
-            b = bare(argv, work)
+            r["vsh_destroy"] = vsh(vshbin, uri, "destroy", "bench")
+            r["shell_start"] = shell.time("start bench", "started")
+            time.sleep(1.0)
+            r["shell_destroy"] = shell.time("destroy bench", "destroyed")
+            r["bare_start"], r["bare_destroy"] = bare(argv, work)
             if libvirt is not None:
-                ls = libvirt.virsh("start", "bench")
+                r["virsh_start"] = libvirt.virsh("start", "bench")
                 time.sleep(1.0)
-                ld = libvirt.virsh("destroy", "bench")
+                r["virsh_destroy"] = libvirt.virsh("destroy", "bench")
+                r["virsh_shell_start"] = lshell.time("start bench", "started")
+                time.sleep(1.0)
+                r["virsh_shell_destroy"] = lshell.time("destroy bench", "destroyed")
             if i > 0:  # the first round warms caches (capabilities probe, page cache)
-                vstart.append(s); vdestroy.append(d_); bstart.append(b[0]); bdestroy.append(b[1])
-                if libvirt is not None:
-                    lstart.append(ls); ldestroy.append(ld)
+                for k, v in r.items():
+                    series[k].append(v)
             else:
                 CPU.clear()
-        med = lambda xs: statistics.median(xs) * 1000
+        shell.close()
+        if lshell is not None:
+            lshell.close()
+        med = {k: statistics.median(v) * 1000 for k, v in series.items() if v}
         result = {
             "runs": runs,
-            "vsh_start_ms": med(vstart), "bare_qemu_start_ms": med(bstart), "start_ratio": med(vstart) / med(bstart),
-            "vsh_destroy_ms": med(vdestroy), "bare_qemu_destroy_ms": med(bdestroy), "destroy_ratio": med(vdestroy) / med(bdestroy),
+            **{k + "_ms": v for k, v in med.items()},
+            "start_ratio": med["vsh_start"] / med["bare_start"], "destroy_ratio": med["vsh_destroy"] / med["bare_destroy"],
+            "shell_start_ratio": med["shell_start"] / med["bare_start"], "shell_destroy_ratio": med["shell_destroy"] / med["bare_destroy"],
             "worker_rss_kib_max": max(rss), "worker": vmm, "vsh": vshbin,
             "client_cpu_ms": {k: statistics.median(v) * 1000 for k, v in CPU.items()},
             "load_average": os.getloadavg()[0],
         }
-        if lstart:
-            result.update({"virsh_start_ms": med(lstart), "start_vs_libvirt": med(vstart) / med(lstart),
-                           "virsh_destroy_ms": med(ldestroy), "destroy_vs_libvirt": med(vdestroy) / med(ldestroy)})
-        print(json.dumps(result) if "--json" in sys.argv else "\n".join([
-            f"start → running (median of {runs}): vsh start {result['vsh_start_ms']:.0f} ms, bare QEMU spawn→cont answered {result['bare_qemu_start_ms']:.0f} ms: {result['start_ratio']:.2f}x (target <= 1.2x)",
-            f"destroy (median of {runs}): vsh destroy {result['vsh_destroy_ms']:.0f} ms, bare QEMU SIGTERM→reaped {result['bare_qemu_destroy_ms']:.0f} ms: {result['destroy_ratio']:.2f}x (target <= 1.2x)",
+        if libvirt is not None:
+            result.update({"start_vs_libvirt": med["vsh_start"] / med["virsh_start"], "destroy_vs_libvirt": med["vsh_destroy"] / med["virsh_destroy"],
+                           "shell_start_vs_libvirt": med["shell_start"] / med["virsh_shell_start"],
+                           "shell_destroy_vs_libvirt": med["shell_destroy"] / med["virsh_shell_destroy"]})
+        r = result
+        print(json.dumps(r) if "--json" in sys.argv else "\n".join([
+            f"medians of {runs} runs; bare QEMU: spawn -> QMP cont answered, SIGTERM -> reaped, from one running process",
+            f"start, vsh process:          {r['vsh_start_ms']:6.0f} ms vs bare QEMU {r['bare_start_ms']:4.0f} ms: {r['start_ratio']:5.2f}x (target <= 1.2x)",
+            f"start, connected vsh shell:  {r['shell_start_ms']:6.0f} ms vs bare QEMU {r['bare_start_ms']:4.0f} ms: {r['shell_start_ratio']:5.2f}x (target <= 1.2x)",
+            f"destroy, vsh process:        {r['vsh_destroy_ms']:6.0f} ms vs bare QEMU {r['bare_destroy_ms']:4.0f} ms: {r['destroy_ratio']:5.2f}x (target <= 1.2x)",
+            f"destroy, connected vsh shell:{r['shell_destroy_ms']:6.0f} ms vs bare QEMU {r['bare_destroy_ms']:4.0f} ms: {r['shell_destroy_ratio']:5.2f}x (target <= 1.2x)",
             f"worker RSS, QEMU excluded: {max(rss) / 1024:.1f} MiB max over {len(rss)} guests (target <= 20 MiB) [{vmm}]",
         ] + ([
-            f"vs libvirt (libvirtd session as nobody): virsh start {result['virsh_start_ms']:.0f} ms: vsh/virsh {result['start_vs_libvirt']:.2f}x (target <= 0.5x); virsh destroy {result['virsh_destroy_ms']:.0f} ms: vsh/virsh {result['destroy_vs_libvirt']:.2f}x (target <= 0.5x)",
-        ] if lstart else []) + [
-            "client CPU (median ms): " + ", ".join(f"{k} {v:.0f}" for k, v in result["client_cpu_ms"].items()) + f"; load average {result['load_average']:.1f}",
+            f"vs libvirt (libvirtd session as nobody), target <= 0.5x: virsh start {r['virsh_start_ms']:.0f} ms ({r['start_vs_libvirt']:.2f}x), "
+            f"virsh destroy {r['virsh_destroy_ms']:.0f} ms ({r['destroy_vs_libvirt']:.2f}x); "
+            f"virsh shell start {r['virsh_shell_start_ms']:.0f} ms ({r['shell_start_vs_libvirt']:.2f}x), virsh shell destroy {r['virsh_shell_destroy_ms']:.0f} ms ({r['shell_destroy_vs_libvirt']:.2f}x)",
+        ] if libvirt is not None else []) + [
+            "client CPU per process (median ms): " + ", ".join(f"{k} {v:.0f}" for k, v in r["client_cpu_ms"].items()) + f"; load average {r['load_average']:.1f}",
         ]))
     finally:
         if libvirt is not None:
