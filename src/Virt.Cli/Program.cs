@@ -112,6 +112,8 @@ internal static class Program
         .. CloneCommand.All(),
         .. MigrationCommands.All(),
         ConsoleCommand.Definition(),
+        ScreenshotCommand.Definition(),
+        DomIfAddrCommand.Definition(),
         .. DomainMetadataCommands.All(),
         .. DomainJobCommands.All(),
         .. SaveCommands.All(),

@@ -52,4 +52,45 @@ public sealed partial class VirtConnection
     /// <returns>One record per domain.</returns>
     public async Task<IReadOnlyList<DomainStatsRecord>> GetDomainStatsAsync(GetDomainStatsRequest request, CancellationToken ct = default) =>
         (await CallAsync(() => Domains.GetDomainStatsAsync(request, cancellationToken: ct)).ConfigureAwait(false)).Records;
+
+    /// <summary>
+    /// virsh screenshot: the image of screen <paramref name="screen"/> of a running domain, written to the stream
+    /// <paramref name="openTarget"/> returns once the image's MIME type is known (virsh names its file after it).
+    /// </summary>
+    /// <param name="domain">Id, UUID or name.</param>
+    /// <param name="screen">The screen (0: the primary display).</param>
+    /// <param name="openTarget">Given the MIME type, opens where the bytes go; the caller disposes it.</param>
+    /// <param name="ct">Cancels the call.</param>
+    /// <returns>The MIME type ("image/png" or "image/x-portable-pixmap").</returns>
+    public async Task<string> TakeScreenshotAsync(string domain, uint screen, Func<string, Stream> openTarget, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(openTarget);
+        var lookup = await LookupDomainAsync(domain, ct).ConfigureAwait(false);
+        try
+        {
+            using var call = Domains.TakeScreenshot(new TakeScreenshotRequest { Domain = new Virt.Protocol.V1.DomainRef { Uuid = lookup.Domain.Uuid }, Screen = screen }, cancellationToken: ct);
+            string? mime = null;
+            Stream? target = null;
+            while (await call.ResponseStream.MoveNext(ct).ConfigureAwait(false))
+            {
+                var message = call.ResponseStream.Current;
+                if (target is null)
+                {
+                    mime = message.MimeType;
+                    target = openTarget(mime);
+                }
+                await target.WriteAsync(message.Data.Memory, ct).ConfigureAwait(false);
+            }
+            if (target is null || mime is null)
+            {
+                throw VirtClientException.Local(StatusCode.Internal, ErrorReason.Internal, "The screenshot ended without any image data.");
+            }
+            await target.FlushAsync(ct).ConfigureAwait(false);
+            return mime;
+        }
+        catch (RpcException e)
+        {
+            throw VirtClientException.From(e);
+        }
+    }
 }

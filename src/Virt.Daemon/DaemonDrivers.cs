@@ -44,6 +44,9 @@ internal sealed record DaemonDrivers(DriverKind Kind, IDomainDriver Domains, INe
             var storage = await StorageDriver.OpenAsync(
                 new StorageDriverOptions { StateDirectory = paths.StateDir, DefaultPoolDirectory = Path.Combine(paths.StateDir, "images") },
                 loggerFactory.CreateLogger("Virt.Driver.Storage"), cancellationToken);
+            // Networks are the test driver's fixture (network 'default') until their own driver lands; it is read-only,
+            // so nothing about it needs to persist.
+            var fixture = TestDriver.CreateDefault(events);
             var qemu = await QemuDomainDriver.OpenAsync(
                 new QemuDriverOptions
                 {
@@ -51,6 +54,8 @@ internal sealed record DaemonDrivers(DriverKind Kind, IDomainDriver Domains, INe
                     RunDirectory = paths.RunDir,
                     AutostartOnOpen = true,
                     Volumes = storage,
+                    // domifaddr --source lease: the dnsmasq lease files of the networks, RUN/network/NAME.leases.
+                    Leases = new DnsmasqLeases(Path.Combine(paths.RunDir, "network"), fixture),
                     VolumeCloner = new StorageVolumeCloner(storage),
                     HostCpus = placement.HostCpus,
                     Placement = placement,
@@ -58,9 +63,6 @@ internal sealed record DaemonDrivers(DriverKind Kind, IDomainDriver Domains, INe
                     // virt-vmm beside virtd unless VIRT_VMM_BINARY names another (the NativeAOT publish, for instance).
                     VmmBinary = Environment.GetEnvironmentVariable("VIRT_VMM_BINARY") is { Length: > 0 } vmm ? vmm : null,
                 }, events, loggerFactory.CreateLogger("Virt.Driver.Qemu"), cancellationToken);
-            // Networks are the test driver's fixture (network 'default') until their own driver lands; it is read-only,
-            // so nothing about it needs to persist.
-            var fixture = TestDriver.CreateDefault(events);
             drivers = new DaemonDrivers(kind, qemu, fixture, storage, events, placement) { Jobs = jobs };
         }
         var domains = await drivers.Domains.ListDomainsAsync(DomainListFilter.All, cancellationToken);

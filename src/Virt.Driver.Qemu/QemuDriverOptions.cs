@@ -55,6 +55,15 @@ public sealed record QemuDriverOptions
     /// </summary>
     public IVolumeResolver? Volumes { get; init; }
 
+    /// <summary>
+    /// The DHCP leases of virtual networks, for domifaddr's lease source (virtd passes <see cref="DnsmasqLeases"/>);
+    /// without it an interface on a network has no lease address.
+    /// </summary>
+    public INetworkLeases? Leases { get; init; }
+
+    /// <summary>The ARP table domifaddr's arp source reads (tests point it elsewhere).</summary>
+    public string ArpTablePath { get; init; } = ArpTable.ProcPath;
+
     /// <summary>Clones <c>&lt;disk type='volume'&gt;</c> inside its pool for CloneDomain (virtd passes the storage driver's). Null: such disks cannot be copied.</summary>
     public IVolumeCloner? VolumeCloner { get; init; }
 

@@ -1,0 +1,138 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using Virt.Testing;
+
+namespace Virt.Integration.Tests;
+
+/// <summary>
+/// screenshot, domifaddr and the socket-path limit through a real virtd, a real vsh and the heartbeat guest.
+/// </summary>
+public sealed partial class VirtdGuestTests
+{
+    private const string GuestMac = "52:54:00:7a:11:01";
+
+    [Test]
+    [CancelAfter(300_000)]
+    public async Task Screenshot_streams_a_png_of_the_guests_display_into_the_file(CancellationToken ct)
+    {
+        await using var virtd = await VirtdProcess.StartAsync();
+        var file = await VshRun.GuestXmlFileAsync(virtd.StateDir, "shot", "<video><model type='vga'/></video>");
+        await VshRun.OkAsync(virtd, "define", file);
+        var (stoppedCode, _, stoppedErrors) = await VshRun.RunAsync(virtd, "screenshot", "shot", "--file", Path.Combine(virtd.StateDir, "x.png"));
+        Assert.That((stoppedCode, stoppedErrors), Is.EqualTo((1, "error: could not take a screenshot of shot\nerror: Requested operation is not valid: domain is not running\n")));
+        Assert.That(File.Exists(Path.Combine(virtd.StateDir, "x.png")), Is.False, "nothing is created when there is nothing to save");
+
+        await VshRun.OkAsync(virtd, "start", "shot");
+        var uuid = (await VshRun.OkAsync(virtd, "domuuid", "shot")).Trim();
+        await VshRun.WaitForBeatAsync(VshRun.ConsoleLog(virtd, uuid), 1, _boot);
+        var image = Path.Combine(virtd.StateDir, "screen.png");
+        Assert.That(await VshRun.OkAsync(virtd, "screenshot", "shot", "--file", image), Is.EqualTo($"Screenshot saved to {image}, with type of image/png\n"));
+
+        // A PNG: the signature, then the IHDR chunk with the width and height of the VGA console.
+        var bytes = await File.ReadAllBytesAsync(image, ct);
+        Assert.That(bytes[..8], Is.EqualTo(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G', 0x0d, 0x0a, 0x1a, 0x0a }));
+        Assert.That(System.Text.Encoding.ASCII.GetString(bytes, 12, 4), Is.EqualTo("IHDR"));
+        var (width, height) = (BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan(16)), BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan(20)));
+        Assert.That(width, Is.GreaterThan(0u));
+        Assert.That(height, Is.GreaterThan(0u));
+
+        // Without --file: virsh's generated name, DOMAIN-DATE-TIME.png, in the current directory.
+        var (code, output, errors) = await RunInAsync(virtd, virtd.StateDir, "screenshot", "shot");
+        Assert.That((code, errors), Is.EqualTo((0, "")));
+        Assert.That(output, Does.Match(@"^Screenshot saved to shot-\d{4}-\d\d-\d\d-\d\d:\d\d:\d\d\.png, with type of image/png\n$"));
+        var generated = output["Screenshot saved to ".Length..output.IndexOf(',', StringComparison.Ordinal)];
+        Assert.That(new FileInfo(Path.Combine(virtd.StateDir, generated)).Length, Is.EqualTo(bytes.Length).Within(bytes.Length / 2));
+
+        var (headCode, _, headErrors) = await VshRun.RunAsync(virtd, "screenshot", "shot", "--screen", "3", "--file", Path.Combine(virtd.StateDir, "head3.png"));
+        Assert.That((headCode, headErrors), Is.EqualTo((1, "error: could not take a screenshot of shot\nerror: invalid argument: no such screen ID: 3\n")));
+        Assert.That(File.Exists(Path.Combine(virtd.StateDir, "head3.png")), Is.False, "a file the command created is removed when it fails");
+        await VshRun.OkAsync(virtd, "destroy", "shot");
+    }
+
+    [Test]
+    [CancelAfter(300_000)]
+    public async Task Domifaddr_reads_the_arp_table_of_virtds_namespace_and_the_leases_and_refuses_the_agent_source(CancellationToken ct)
+    {
+        // virtd in its own network namespace, whose ARP table gets a complete entry for the guest's MAC.
+        await using var namespaces = await NetworkNamespacePair.CreateAsync();
+        await using var virtd = await VirtdProcess.StartInNamespaceAsync(namespaces.NamespaceA);
+        var file = await VshRun.GuestXmlFileAsync(virtd.StateDir, "addr", $"<interface type='user'><mac address='{GuestMac}'/><model type='virtio'/></interface>");
+        await VshRun.OkAsync(virtd, "define", file);
+        var (inactiveCode, _, inactiveErrors) = await VshRun.RunAsync(virtd, "domifaddr", "addr");
+        Assert.That((inactiveCode, inactiveErrors), Is.EqualTo((1, "error: Failed to query for interfaces addresses\nerror: Requested operation is not valid: domain is not running\n")));
+        await VshRun.OkAsync(virtd, "start", "addr");
+
+        const string Header = " Name       MAC address          Protocol     Address\n-------------------------------------------------------------------------------\n";
+        Assert.That(await VshRun.OkAsync(virtd, "domifaddr", "addr", "--source", "arp"), Is.EqualTo(Header + "\n"), "nothing in the table has the guest's MAC yet");
+        var device = (await IpAsync("-n", namespaces.NamespaceA, "-o", "link", "show", "type", "veth")).Split(':')[1].Trim().Split('@')[0];
+        await IpAsync("-n", namespaces.NamespaceA, "neigh", "add", namespaces.AddressB, "lladdr", GuestMac, "dev", device, "nud", "permanent");
+        Assert.That(await VshRun.OkAsync(virtd, "domifaddr", "addr", "--source", "arp"),
+            Is.EqualTo(Header + $" -          {GuestMac}    ipv4         {namespaces.AddressB}/0\n\n"));
+        Assert.That(await VshRun.OkAsync(virtd, "domifaddr", "addr", "--source", "arp", "--interface", "vnet9"), Is.EqualTo(Header + "\n"));
+
+        // The lease source asks the networks of <interface type='network'>; a user-mode NIC is on none.
+        Assert.That(await VshRun.OkAsync(virtd, "domifaddr", "addr"), Is.EqualTo(Header + "\n"));
+        var (agentCode, _, agentErrors) = await VshRun.RunAsync(virtd, "domifaddr", "addr", "--source", "agent");
+        Assert.That((agentCode, agentErrors), Is.EqualTo((1,
+            "error: Failed to query for interfaces addresses\nerror: Operation not supported: domain 'addr' has no QEMU guest agent to ask; use --source lease or --source arp\n")));
+        var (badCode, _, badErrors) = await VshRun.RunAsync(virtd, "domifaddr", "addr", "--source", "dhcp");
+        Assert.That((badCode, badErrors), Is.EqualTo((1, "error: Unknown data source 'dhcp'\n")));
+        await VshRun.OkAsync(virtd, "destroy", "addr");
+    }
+
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task A_run_directory_too_long_for_the_guests_sockets_is_a_typed_refusal_naming_the_path_and_the_limit(CancellationToken ct)
+    {
+        // virtd's own sockets (RUN/virtd.sock) fit; RUN/qemu/UUID.console.sock does not.
+        var state = Directory.CreateTempSubdirectory("virt-long-").FullName;
+        var longState = Path.Combine(state, new string('s', 69 - state.Length));
+        Directory.CreateDirectory(longState);
+        try
+        {
+            await using var virtd = await VirtdProcess.StartAsync(longState);
+            var file = await VshRun.GuestXmlFileAsync(longState, "long");
+            await VshRun.OkAsync(virtd, "define", file);
+            var (code, _, errors) = await VshRun.RunAsync(virtd, "start", "long");
+            Assert.That(code, Is.EqualTo(1));
+            Assert.That(errors, Does.StartWith($"error: Failed to start domain 'long'\nerror: Cannot start domain 'long': the socket path '{Path.Combine(virtd.RunDir, "qemu")}/"));
+            Assert.That(errors, Does.Contain(".console.sock' is 129 bytes, over the limit of 107 bytes for a Unix socket path (sun_path)"));
+            Assert.That(errors, Does.Contain("use a run directory of at most 52 bytes"));
+            Assert.That(await VshRun.OkAsync(virtd, "domstate", "long"), Is.EqualTo("shut off\n\n"));
+            Assert.That(Directory.Exists(Path.Combine(virtd.RunDir, "qemu")) ? Directory.GetFileSystemEntries(Path.Combine(virtd.RunDir, "qemu")) : [], Is.Empty, "nothing was started or written");
+        }
+        finally
+        {
+            Directory.Delete(state, recursive: true);
+        }
+    }
+
+    private static async Task<(int Code, string Out, string Err)> RunInAsync(VirtdProcess virtd, string directory, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(VshRun.Binary) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = directory };
+        foreach (var argument in (string[])["-c", virtd.AdminUri, .. arguments])
+        {
+            start.ArgumentList.Add(argument);
+        }
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        return (process.ExitCode, await output, await errors);
+    }
+
+    private static async Task<string> IpAsync(params string[] arguments)
+    {
+        var start = new ProcessStartInfo("ip") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.That(process.ExitCode, Is.Zero, $"ip {string.Join(' ', arguments)}: {await errors}");
+        return await output;
+    }
+}
