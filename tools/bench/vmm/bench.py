@@ -10,6 +10,8 @@ libvirt (when /usr/sbin/libvirtd exists): Debian's libvirtd in session mode (qem
 HOME and XDG directories in the work directory (a privileged libvirtd needs libvirt-daemon-system's users and
 directories; see tools/bench/daemon), the same guest (type 'qemu', TCG), `virsh start` and `virsh destroy`.
 Every round runs Virt, bare QEMU and libvirt one after another, so load from elsewhere hits all three alike.
+Each client is timed twice: as a process (spawn to exit), and as one shell already connected (a command line written
+to its stdin until the next prompt), which is what bare QEMU's figures are: no client start-up (tools/bench/README.md).
 """
 import json, os, pwd, resource, shutil, signal, socket, statistics, subprocess, sys, tempfile, time
 
