@@ -2,25 +2,30 @@ using System.Globalization;
 using System.Security.Cryptography;
 using Virt.Domain;
 using Virt.Domain.Xml;
+using Virt.Driver.Jobs;
 
 namespace Virt.Driver.Qemu;
 
 /// <summary>virt-clone (MIGRATION.md, "Clone"): new name, UUID and MACs; disks copied with qemu-img; defined last.</summary>
 public sealed partial class QemuDomainDriver : IDomainCloning
 {
-    public async Task<DomainSummary> CloneDomainAsync(DomainCloneRequest request, IProgress<CopyProgress>? progress, CancellationToken cancellationToken)
+    public async Task<JobInfo> CloneDomainAsync(DomainCloneRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentException.ThrowIfNullOrEmpty(request.NewName);
-        var unknown = request.Disks.Select(d => d.Target).Except(Find(Volatile.Read(ref _snapshot), request.Source).Definition.Devices.Disks.Select(d => d.Target.Dev), StringComparer.Ordinal).FirstOrDefault();
+        var found = Find(Volatile.Read(ref _snapshot), request.Source);
+        var unknown = request.Disks.Select(d => d.Target).Except(found.Definition.Devices.Disks.Select(d => d.Target.Dev), StringComparer.Ordinal).FirstOrDefault();
         if (unknown is not null)
         {
             throw new VirtException(VirtErrorReason.InvalidArgument, $"The domain has no disk with target '{unknown}'; name the disks by their target (vda, sdb, …).",
                 new Dictionary<string, string> { ["disk"] = unknown });
         }
-        DomainSummary? cloned = null;
-        await ChangeAsync(request.Source, "clone", async current =>
+        // What can fail at once (state, name, disk plan) fails the call; the copies are the job. The job holds the
+        // original's gate, so it cannot be started or changed while its disks are read.
+        var gate = await BeginAsync(found.Uuid, found.Name, "clone", defining: false, cancellationToken).ConfigureAwait(false);
+        try
         {
+            var current = Volatile.Read(ref _snapshot).ByUuid.GetValueOrDefault(found.Uuid) ?? throw VirtException.DomainNotFound(request.Source);
             if (current.State is not (DomainState.Shutoff or DomainState.Paused))
             {
                 throw VirtException.OperationInvalid(current.Name, "clone", current.State, "the domain must be shut off or paused while its disks are copied");
@@ -31,64 +36,89 @@ public sealed partial class QemuDomainDriver : IDomainCloning
                 CheckUnique(request.NewUuid ?? Guid.Empty, request.NewName);
             }
             var plan = PlanDisks(original, request);
-            var created = new List<string>();
-            try
+            var start = new JobStart(JobOperation.Clone, $"clone {current.Name} as {request.NewName}") { Domain = JobDomain.Of(current) };
+            return _jobs.Run(start, async handle =>
             {
-                ulong total = (ulong)plan.Where(p => p.CopyFrom is not null).Sum(p => SizeOf(p.CopyFrom!));
-                ulong done = 0;
-                var disks = new List<Disk>();
-                foreach (var step in plan)
+                using (gate)
                 {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    if (step.Disk is null)
-                    {
-                        continue;
-                    }
-                    if (step.CopyFrom is { } from && step.CopyTo is { } to)
-                    {
-                        var size = (ulong)SizeOf(from);
-                        var before = done;
-                        await QemuImgCopy.CopyAsync(from, to, step.Format, percent =>
-                            progress?.Report(new CopyProgress($"copying {step.Disk.Target.Dev}", total, before + (ulong)(size * percent / 100))), cancellationToken).ConfigureAwait(false);
-                        created.Add(to);
-                        done += size;
-                        progress?.Report(new CopyProgress($"copying {step.Disk.Target.Dev}", total, done));
-                    }
-                    else if (step.VolumeFrom is { } volume && step.NewVolumeName is { } newVolume)
-                    {
-                        var cloner = _options.VolumeCloner ?? throw new VirtException(VirtErrorReason.OperationUnsupported,
-                            $"Disk {step.Disk.Target.Dev} is a pool volume, and this daemon has no storage driver to clone it with.");
-                        await cloner.CloneAsync(volume.Pool, volume.Volume, newVolume, cancellationToken).ConfigureAwait(false);
-                        created.Add("volume:" + volume.Pool + "/" + newVolume);
-                    }
-                    disks.Add(step.Disk);
+                    var cloned = await CloneCoreAsync(current, original, request, plan, handle).ConfigureAwait(false);
+                    return new JobResult { Domain = JobDomain.Of(cloned) };
                 }
-                var clone = original with
-                {
-                    Name = request.NewName,
-                    Uuid = request.NewUuid ?? Guid.NewGuid(),
-                    Id = null,
-                    Devices = original.Devices with
-                    {
-                        Disks = new ValueList<Disk>(disks),
-                        Interfaces = request.KeepMacs ? original.Devices.Interfaces
-                            : new ValueList<NetworkInterface>(original.Devices.Interfaces.Select(i => i with { Mac = NewMac() })),
-                    },
-                };
-                cloned = await DefineDomainAsync(DomainXml.Format(clone), CancellationToken.None).ConfigureAwait(false);
-                MigrationLog.Cloned(_logger, current.Name, cloned.Name, cloned.Uuid, created.Count);
-                return current;
-            }
-            catch
+            });
+        }
+        catch
+        {
+            gate.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The copies (progress: bytes of the disks to copy, done so far) and the define; undone on failure or cancel.</summary>
+    private async Task<DomainSummary> CloneCoreAsync(DomainSummary current, DomainDefinition original, DomainCloneRequest request, List<CloneStep> plan, JobHandle handle)
+    {
+        var token = handle.CancellationToken;
+        var created = new List<string>();
+        try
+        {
+            var total = (ulong)plan.Where(p => p.CopyFrom is not null).Sum(p => SizeOf(p.CopyFrom!));
+            ulong done = 0;
+            handle.Report(JobProgress.Data("copying", total, 0));
+            var disks = new List<Disk>();
+            foreach (var step in plan)
             {
-                foreach (var path in created)
+                token.ThrowIfCancellationRequested();
+                if (step.Disk is null)
                 {
-                    await RemoveCreatedAsync(path).ConfigureAwait(false);
+                    continue;
                 }
-                throw;
+                if (step.CopyFrom is { } from && step.CopyTo is { } to)
+                {
+                    var size = (ulong)SizeOf(from);
+                    var before = done;
+                    var phase = $"copying {step.Disk.Target.Dev}";
+                    await QemuImgCopy.CopyAsync(from, to, step.Format, percent =>
+                        handle.Report(JobProgress.Data(phase, total, before + (ulong)(size * Math.Clamp(percent, 0, 100) / 100))), token).ConfigureAwait(false);
+                    created.Add(to);
+                    done += size;
+                    handle.Report(JobProgress.Data(phase, total, done));
+                }
+                else if (step.VolumeFrom is { } volume && step.NewVolumeName is { } newVolume)
+                {
+                    var cloner = _options.VolumeCloner ?? throw new VirtException(VirtErrorReason.OperationUnsupported,
+                        $"Disk {step.Disk.Target.Dev} is a pool volume, and this daemon has no storage driver to clone it with.");
+                    await cloner.CloneAsync(volume.Pool, volume.Volume, newVolume, token).ConfigureAwait(false);
+                    created.Add("volume:" + volume.Pool + "/" + newVolume);
+                }
+                disks.Add(step.Disk);
             }
-        }, cancellationToken).ConfigureAwait(false);
-        return cloned!;
+            var clone = original with
+            {
+                Name = request.NewName,
+                Uuid = request.NewUuid ?? Guid.NewGuid(),
+                Id = null,
+                Devices = original.Devices with
+                {
+                    Disks = new ValueList<Disk>(disks),
+                    Interfaces = request.KeepMacs ? original.Devices.Interfaces
+                        : new ValueList<NetworkInterface>(original.Devices.Interfaces.Select(i => i with { Mac = NewMac() })),
+                },
+            };
+            token.ThrowIfCancellationRequested();
+            // Every copy is complete: defining is quick and not undone by an abort.
+            handle.SetCancellable(false);
+            handle.Report(JobProgress.Data("completed", total, total));
+            var cloned = await DefineDomainAsync(DomainXml.Format(clone), CancellationToken.None).ConfigureAwait(false);
+            MigrationLog.Cloned(_logger, current.Name, cloned.Name, cloned.Uuid, created.Count);
+            return cloned;
+        }
+        catch
+        {
+            foreach (var path in created)
+            {
+                await RemoveCreatedAsync(path).ConfigureAwait(false);
+            }
+            throw;
+        }
     }
 
     private sealed record CloneStep(Disk? Disk, string? CopyFrom, string? CopyTo, string Format, (string Pool, string Volume)? VolumeFrom, string? NewVolumeName);

@@ -1,6 +1,9 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Xml.Linq;
+using Virt.Client;
 using Virt.Testing;
+using Proto = Virt.Protocol.V1;
 
 namespace Virt.Integration.Tests;
 
@@ -99,6 +102,75 @@ public sealed class CloneTests
             Assert.That((source.Attribute("pool")?.Value, source.Attribute("volume")?.Value), Is.EqualTo(("default", "hb2.qcow2")));
             Assert.That(await VshRun.OkAsync(virtd, "vol-dumpxml", "--pool", "default", "hb2.qcow2"), Does.Contain("<format type='qcow2'/>"));
         });
+    }
+
+    [Test]
+    [CancelAfter(300_000)]
+    public async Task A_clone_is_a_job_with_progress_and_aborting_it_kills_qemu_img_and_leaves_nothing(CancellationToken ct)
+    {
+        await using var virtd = await VirtdProcess.StartAsync();
+        // 1 GiB of non-zero data: qemu-img copies every byte of it (zeroes it would skip), time enough to abort.
+        var disk = Path.Combine(virtd.StateDir, "big.raw");
+        await using (var stream = File.Create(disk))
+        {
+            var block = new byte[1 << 20];
+            Array.Fill(block, (byte)0x5a);
+            for (var i = 0; i < 1024; i++)
+            {
+                await stream.WriteAsync(block, ct);
+            }
+        }
+        await VshRun.OkAsync(virtd, "define", await VshRun.GuestXmlFileAsync(virtd.StateDir, "hb",
+            $"<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='{disk}'/><target dev='vda' bus='virtio'/></disk>"));
+        await using var virt = await VirtConnection.OpenAsync(virtd.AdminUri, cancellationToken: ct);
+
+        var job = await virt.CloneDomainAsync("hb", new Proto.CloneDomainRequest { NewName = "hb2", Wait = false }, ct);
+        Assert.That((job.Operation, job.State, job.Cancellable), Is.EqualTo((Proto.JobOperation.Clone, Proto.JobState.Running, true)));
+        // The copy has started when the job reports qemu-img's first progress for the disk.
+        await foreach (var update in virt.WatchJobAsync(job.Id, TimeSpan.FromMilliseconds(100), ct))
+        {
+            job = update;
+            if (update.Progress.Phase == "copying vda" || update.State != Proto.JobState.Running)
+            {
+                break;
+            }
+        }
+        Assert.That((job.State, job.Progress.DataTotalBytes), Is.EqualTo((Proto.JobState.Running, 1UL << 30)));
+        Assert.That(QemuImgWriting(virtd.StateDir), Is.Not.Empty, "qemu-img copies while the job runs");
+
+        await virt.AbortDomainJobAsync("hb", ct);
+        var ended = await virt.WaitJobAsync(job.Id, ct);
+        await Assert.MultipleAsync(async () =>
+        {
+            Assert.That(ended.State, Is.EqualTo(Proto.JobState.Cancelled));
+            Assert.That(ended.Error.Message, Does.StartWith("operation aborted"));
+            Assert.That(QemuImgWriting(virtd.StateDir), Is.Empty, "qemu-img was killed");
+            Assert.That(Directory.GetFiles(virtd.StateDir, "*", SearchOption.TopDirectoryOnly).Where(f => !f.EndsWith(".xml", StringComparison.Ordinal)), Is.EqualTo(new[] { disk }));
+            Assert.That(await VshRun.OkAsync(virtd, "list", "--all", "--name"), Is.EqualTo("hb\n\n"));
+            Assert.That(await VshRun.OkAsync(virtd, "domjobinfo", "--completed", "hb"), Does.Match(@"^Job type: +Cancelled +\n"));
+        });
+    }
+
+    /// <summary>The qemu-img processes whose command line names a file in <paramref name="directory"/>.</summary>
+    private static List<int> QemuImgWriting(string directory)
+    {
+        var found = new List<int>();
+        foreach (var proc in Directory.GetDirectories("/proc"))
+        {
+            try
+            {
+                var argv = File.ReadAllText(Path.Combine(proc, "cmdline")).Split('\0');
+                if (Path.GetFileName(argv[0]) == "qemu-img" && argv.Any(a => a.StartsWith(directory, StringComparison.Ordinal)))
+                {
+                    found.Add(int.Parse(Path.GetFileName(proc), CultureInfo.InvariantCulture));
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+            {
+                // Not a process, or it has just exited.
+            }
+        }
+        return found;
     }
 
     private static async Task RunAsync(string program, params string[] arguments)

@@ -1,11 +1,10 @@
-using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Virt.Driver;
 using Virt.Protocol.V1;
 
 namespace Virt.Api;
 
-/// <summary>virt-clone (CloneDomain) over <see cref="IDomainCloning"/>.</summary>
+/// <summary>virt-clone (CloneDomain) over <see cref="IDomainCloning"/>: answers with its CLONE job (wait = true: once it has ended).</summary>
 internal sealed partial class DomainApi
 {
     public override async Task<Job> CloneDomain(CloneDomainRequest request, ServerCallContext context)
@@ -38,36 +37,16 @@ internal sealed partial class DomainApi
             Disks = disks,
             KeepMacs = request.KeepMacs,
         };
-        var original = await driver.LookupDomainAsync(source, context.CancellationToken).ConfigureAwait(false);
-        var created = DateTimeOffset.UtcNow;
-        CopyProgress? last = null;
-        // Jobs (JobService) arrive with their own change: until then the clone runs within this call.
-        var cloned = await cloning.CloneDomainAsync(clone, new SynchronousProgress<CopyProgress>(p => last = p), CancellationToken.None).ConfigureAwait(false);
-        var progress = new JobProgress { Phase = "completed", Elapsed = Duration.FromTimeSpan(DateTimeOffset.UtcNow - created) };
-        if (last is not null)
+        var job = await cloning.CloneDomainAsync(clone, context.CancellationToken).ConfigureAwait(false);
+        if (!request.Wait)
         {
-            progress.DataTotalBytes = last.TotalBytes;
-            progress.DataProcessedBytes = last.ProcessedBytes;
-            progress.DataRemainingBytes = last.TotalBytes - Math.Min(last.TotalBytes, last.ProcessedBytes);
+            return JobConversion.Job(job);
         }
-        return new Job
+        var ended = await cloning.Jobs.WaitAsync(job.Id, context.CancellationToken).ConfigureAwait(false);
+        if (ended.State != Virt.Driver.Jobs.JobState.Succeeded)
         {
-            Id = "clone-" + Guid.NewGuid().ToString("N"),
-            Operation = JobOperation.Clone,
-            State = JobState.Succeeded,
-            Domain = ToProto.Identity(original),
-            Description = $"clone {original.Name} as {cloned.Name}",
-            CreateTime = Timestamp.FromDateTimeOffset(created),
-            StartTime = Timestamp.FromDateTimeOffset(created),
-            EndTime = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
-            Progress = progress,
-            Result = new JobResult { Domain = ToProto.Identity(cloned), FinalStats = progress },
-        };
-    }
-
-    /// <summary>IProgress that reports on the caller's thread (Progress&lt;T&gt; posts to the thread pool).</summary>
-    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
+            throw ended.Error ?? new VirtException(VirtErrorReason.Internal, $"Job {ended.Id} ended {ended.State} without an error.");
+        }
+        return JobConversion.Job(ended);
     }
 }

@@ -1,14 +1,21 @@
+using Virt.Driver.Jobs;
+
 namespace Virt.Driver;
 
 /// <summary>virt-clone: a copy of a shut-off (or paused) domain under a new name, UUID and MACs, with its disks copied.</summary>
 public interface IDomainCloning
 {
+    /// <summary>The registry the clone jobs run in (the API waits on it for <c>wait = true</c> callers).</summary>
+    JobRegistry Jobs { get; }
+
     /// <summary>
-    /// Clones <see cref="DomainCloneRequest.Source"/> and defines the clone. The source must be shut off or paused
-    /// (<see cref="VirtErrorReason.OperationInvalid"/>); a taken name is <see cref="VirtErrorReason.DomainExists"/>.
-    /// A failed or cancelled clone removes every file it created and defines nothing.
+    /// Starts a CLONE job on <see cref="DomainCloneRequest.Source"/> that copies its disks (progress: bytes copied of
+    /// all to copy) and defines the clone (the job's result domain). What fails at once fails the call: the source
+    /// must be shut off or paused (<see cref="VirtErrorReason.OperationInvalid"/>), a taken name is
+    /// <see cref="VirtErrorReason.DomainExists"/>, a taken target path <see cref="VirtErrorReason.StorageVolumeExists"/>.
+    /// A failed or cancelled clone stops its copy, removes every file it created and defines nothing.
     /// </summary>
-    Task<DomainSummary> CloneDomainAsync(DomainCloneRequest request, IProgress<CopyProgress>? progress, CancellationToken cancellationToken);
+    Task<JobInfo> CloneDomainAsync(DomainCloneRequest request, CancellationToken cancellationToken);
 }
 
 /// <summary>What to clone, and how.</summary>
@@ -41,6 +48,3 @@ public enum DiskCloneMode
     Linked = 3,
     Omit = 4,
 }
-
-/// <summary>Progress of a copy: bytes in all, done so far.</summary>
-public sealed record CopyProgress(string Phase, ulong TotalBytes, ulong ProcessedBytes);
