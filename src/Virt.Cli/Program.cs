@@ -117,6 +117,8 @@ internal static class Program
         .. DomainMetadataCommands.All(),
         .. DomainJobCommands.All(),
         .. SaveCommands.All(),
+        .. SaveImageCommands.All(),
+        .. ManagedSaveCommands.All(),
         EditCommand.Definition(),
         EventCommand.Definition(),
         .. NetworkCommands.All(),

@@ -22,15 +22,9 @@ public sealed partial class QemuDomainDriver
         return await LaunchAsync(definition, existing, startPaused, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>libvirt's virDomainCreate: restores the managed save image if there is one (QemuDomainDriver.ManagedSave.cs).</summary>
     public Task<DomainSummary> StartDomainAsync(DomainRef domain, bool startPaused, CancellationToken cancellationToken) =>
-        ChangeAsync(domain, "start", current =>
-        {
-            if (current.IsActive)
-            {
-                throw VirtException.OperationInvalid(current.Name, "start", current.State, "domain is already running");
-            }
-            return LaunchAsync(current.Definition, current, startPaused, cancellationToken);
-        }, cancellationToken);
+        StartDomainAsync(domain, startPaused, forceBoot: false, cancellationToken);
 
     /// <summary>
     /// Destroy does not wait for the domain's gate: it must get through while a long job (a shutdown waiting for its

@@ -22,30 +22,41 @@ public sealed partial class QemuDomainDriver : IDomainSaving
 
     private static readonly TimeSpan _streamCloseTimeout = TimeSpan.FromSeconds(30);
 
-    public async Task<JobInfo> SaveDomainAsync(DomainRef domain, string path, SavedGuestState state, CancellationToken cancellationToken)
+    public Task<JobInfo> SaveDomainAsync(DomainRef domain, string path, SavedGuestState state, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(domain);
         var target = CheckSaveTarget(path);
+        return StartSaveAsync(domain, state, new SaveTarget(target, JobOperation.Save, "save", Managed: false), cancellationToken);
+    }
+
+    /// <summary>
+    /// The call half of save and managed save: what fails at once fails the call; the job holds the domain's gate
+    /// from here to its end.
+    /// </summary>
+    private async Task<JobInfo> StartSaveAsync(DomainRef domain, SavedGuestState state, SaveTarget target, CancellationToken cancellationToken)
+    {
         var found = Find(Volatile.Read(ref _snapshot), domain);
-        var gate = await BeginAsync(found.Uuid, found.Name, "save", defining: false, cancellationToken).ConfigureAwait(false);
+        var gate = await BeginAsync(found.Uuid, found.Name, target.Operation, defining: false, cancellationToken).ConfigureAwait(false);
         try
         {
             var current = Volatile.Read(ref _snapshot).ByUuid.GetValueOrDefault(found.Uuid) ?? throw VirtException.DomainNotFound(domain);
-            RequireGuest(current, "save");
-            if (File.Exists(target))
+            RequireGuest(current, target.Operation);
+            var path = target.Managed ? PrepareManagedSave(current) : target.Path;
+            if (!target.Managed && File.Exists(path))
             {
-                throw new VirtException(VirtErrorReason.OperationInvalid, $"Cannot save domain '{current.Name}' to '{target}': the file exists; remove it or choose another name.",
-                    new Dictionary<string, string> { ["domain"] = current.Name, ["path"] = target });
+                throw new VirtException(VirtErrorReason.OperationInvalid, $"Cannot save domain '{current.Name}' to '{path}': the file exists; remove it or choose another name.",
+                    new Dictionary<string, string> { ["domain"] = current.Name, ["path"] = path });
             }
             var wasRunning = current.State == DomainState.Running;
             var recordRunning = state switch { SavedGuestState.Running => true, SavedGuestState.Paused => false, _ => wasRunning };
             var xml = DomainXml.Format(current.Definition with { Id = null });
-            var start = new JobStart(JobOperation.Save, $"save {current.Name} to {target}") { Domain = JobDomain.Of(current) };
+            var description = target.Managed ? $"managedsave {current.Name}" : $"save {current.Name} to {path}";
+            var start = new JobStart(target.Job, description) { Domain = JobDomain.Of(current) };
             return _jobs.Run(start, async handle =>
             {
                 using (gate)
                 {
-                    await SaveCoreAsync(current, target, xml, wasRunning, recordRunning, handle).ConfigureAwait(false);
+                    await SaveCoreAsync(current, path, xml, wasRunning, recordRunning, handle, target.Managed).ConfigureAwait(false);
                     return new JobResult { Domain = JobDomain.Of(current) };
                 }
             });
@@ -90,7 +101,7 @@ public sealed partial class QemuDomainDriver : IDomainSaving
         }
     }
 
-    private async Task SaveCoreAsync(DomainSummary current, string target, string xml, bool wasRunning, bool recordRunning, JobHandle handle)
+    private async Task SaveCoreAsync(DomainSummary current, string target, string xml, bool wasRunning, bool recordRunning, JobHandle handle, bool managed)
     {
         var token = handle.CancellationToken;
         var directory = Path.GetDirectoryName(target)!;
@@ -148,8 +159,13 @@ public sealed partial class QemuDomainDriver : IDomainSaving
             }
             await SaveImage.CompleteAsync(temp, token).ConfigureAwait(false);
             handle.SetCancellable(false);
-            File.Move(temp, target, overwrite: false);
+            // A managed save replaces an image a failed restore left behind; a plain save never overwrites.
+            File.Move(temp, target, overwrite: managed);
             File.Delete(closed);
+            if (managed)
+            {
+                Update(current.Uuid, latest => latest is null ? null : latest with { HasManagedSave = true }, null);
+            }
         }
         catch
         {
@@ -286,6 +302,9 @@ public sealed partial class QemuDomainDriver : IDomainSaving
         }
         return full;
     }
+
+    /// <summary>Where a save goes: a file the caller names, or the domain's managed save image.</summary>
+    private sealed record SaveTarget(string Path, JobOperation Job, string Operation, bool Managed);
 
     private static JobProgress Progress(MigrationStats stats) => new()
     {

@@ -66,7 +66,7 @@ public sealed partial class QemuDomainDriver : IDomainDriver, IDisposable
     /// <summary>
     /// Opens the driver on <see cref="QemuDriverOptions.StateDirectory"/>, loading every stored definition. A file that
     /// does not parse (or whose name and content disagree) is moved to <c>STATE/qemu/quarantine</c> and logged, never
-    /// silently dropped; temporary files of a save that was killed are removed.
+    /// silently dropped; managed save images are found and temporary files of a managed save that was killed are removed.
     /// </summary>
     public static async Task<QemuDomainDriver> OpenAsync(QemuDriverOptions options, EventLog events, ILogger logger, CancellationToken cancellationToken)
     {
@@ -76,6 +76,7 @@ public sealed partial class QemuDomainDriver : IDomainDriver, IDisposable
         var driver = new QemuDomainDriver(options, events, logger);
         await driver.LoadAsync(cancellationToken).ConfigureAwait(false);
         await driver.ReconnectAsync(cancellationToken).ConfigureAwait(false);
+        driver.LoadManagedSaves();
         if (options.AutostartOnOpen)
         {
             _ = Task.Run(driver.AutostartAsync, CancellationToken.None);

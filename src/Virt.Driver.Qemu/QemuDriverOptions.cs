@@ -100,6 +100,12 @@ public sealed record QemuDriverOptions
     /// <summary>One <c>UUID.xml</c> per persistent domain.</summary>
     public string DomainsDirectory => Path.Combine(DriverDirectory, "domains");
 
+    /// <summary>
+    /// <c>STATE/qemu/save</c>: managed save images, <c>UUID.save</c> (libvirt: /var/lib/libvirt/qemu/save/NAME.save; by UUID
+    /// here as every per-domain file of this driver, so a rename or a new domain of the same name never finds another's image).
+    /// </summary>
+    public string ManagedSaveDirectory => Path.Combine(DriverDirectory, "save");
+
     /// <summary>One file per domain that starts with virtd, named by UUID (libvirt keeps symlinks; a file is enough).</summary>
     public string AutostartDirectory => Path.Combine(DriverDirectory, "autostart");
 

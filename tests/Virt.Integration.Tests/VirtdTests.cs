@@ -36,7 +36,7 @@ public sealed class VirtdTests
         await using var virtd = await VirtdProcess.StartAsync();
         using var channel = RpcChannel.ForUnixSocket(virtd.AdminSocket);
 
-        var ex = Assert.ThrowsAsync<RpcException>(async () => await new DomainService.DomainServiceClient(channel).ManagedSaveDomainAsync(new ManagedSaveDomainRequest()));
+        var ex = Assert.ThrowsAsync<RpcException>(async () => await new DomainService.DomainServiceClient(channel).RenameDomainAsync(new RenameDomainRequest()));
 
         Assert.That(ex!.StatusCode, Is.EqualTo(StatusCode.Unimplemented));
     }

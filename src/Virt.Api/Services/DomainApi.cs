@@ -204,15 +204,19 @@ internal sealed partial class DomainApi(IDomainDriver driver, EventLog events, I
             throw ApiErrors.InvalidArgument("keep_tpm", "tpm and keep_tpm contradict each other; set one.");
         }
         // No driver keeps snapshots, checkpoints or TPM state yet, so those options have nothing to act on; NVRAM goes
-        // to the driver (the QEMU driver removes, keeps or refuses over an existing file). A managed save image would
-        // be left behind silently, so it is refused as libvirt refuses it. Removing storage is the client's part, as
+        // to the driver (the QEMU driver removes, keeps or refuses over an existing file). A managed save image is
+        // refused unless managed_save asks to remove it too, as libvirt does. Removing storage is the client's part, as
         // in virsh (vsh undefine --storage / --remove-all-storage look the volumes up, undefine, then wipe and delete).
         var current = await driver.LookupDomainAsync(reference, context.CancellationToken).ConfigureAwait(false);
         if (current.HasManagedSave && !request.ManagedSave)
         {
-            throw VirtException.OperationInvalid(current.Name, "undefine", current.State, "domain has a managed save image; set managed_save to remove it too");
+            // libvirt's qemuDomainUndefineFlags text (VIR_ERR_OPERATION_INVALID).
+            throw VirtException.OperationInvalid(current.Name, "undefine", current.State, "Refusing to undefine while domain managed save image exists");
         }
-        Requests.Unsupported(current.HasManagedSave, "managed_save", "removing a managed save image");
+        if (current.HasManagedSave)
+        {
+            await ManagedSaving().RemoveManagedSaveAsync(reference, context.CancellationToken).ConfigureAwait(false);
+        }
         var nvram = request.Nvram ? UndefineNvram.Remove : request.KeepNvram ? UndefineNvram.Keep : UndefineNvram.Refuse;
         await driver.UndefineDomainAsync(reference, nvram, context.CancellationToken).ConfigureAwait(false);
         return new UndefineDomainResponse();
@@ -272,9 +276,9 @@ internal sealed partial class DomainApi(IDomainDriver driver, EventLog events, I
         var reference = Requests.Domain(request.Domain);
         Requests.Unsupported(request.Autodestroy, "autodestroy", "destroying the domain when the connection closes (--autodestroy)");
         Requests.Unsupported(request.ResetNvram, "reset_nvram", "re-creating the UEFI variable store (--reset-nvram)");
-        // bypass_cache and force_boot only concern a managed save image, which no driver writes yet: with none to
-        // restore, a normal boot is exactly what they ask for.
-        var started = await driver.StartDomainAsync(reference, request.Paused, context.CancellationToken).ConfigureAwait(false);
+        // bypass_cache only concerns reading a managed save image; reading it through the page cache is what it
+        // avoids, not a different result. force_boot discards the image (DomainApi.ManagedSave.cs).
+        var started = await StartAsync(reference, request, context.CancellationToken).ConfigureAwait(false);
         return new StartDomainResponse { Domain = ToProto.Identity(started), Status = ToProto.Status(started) };
     }
 

@@ -20,7 +20,12 @@ internal static class DomainLifecycleCommands
             Opt.Flag("validate", "validate the XML against the schema"),
         ], CreateAsync),
         new("start", CommandGroup.Domain, "start a (previously defined) inactive domain", "Start a domain, either from the last managedsave state, or via a fresh boot if no managedsave state is present.",
-            [Opt.Domain("name of the inactive domain"), Opt.Flag("paused", "leave the guest paused after start")], StartAsync),
+        [
+            Opt.Domain("name of the inactive domain"),
+            Opt.Flag("paused", "leave the guest paused after start"),
+            Opt.Flag("bypass-cache", "avoid file system cache when loading"),
+            Opt.Flag("force-boot", "force fresh boot by discarding any managed save"),
+        ], StartAsync),
         new("destroy", CommandGroup.Domain, "destroy (stop) a domain", "Forcefully stop a given domain, but leave its resources intact.",
             [Opt.Domain(), Opt.Flag("graceful", "terminate gracefully")],
             (c, ct) => ActAsync(c, "destroy", "destroyed", (v, u) => v.DestroyDomainAsync(u, c.Args.Bool("graceful"), ct), ct)),
@@ -87,7 +92,8 @@ internal static class DomainLifecycleCommands
         var connection = await c.ConnectionAsync(ct);
         try
         {
-            await connection.StartDomainAsync(domain.Domain.Uuid, c.Args.Bool("paused"), ct);
+            var request = new Proto.StartDomainRequest { Paused = c.Args.Bool("paused"), BypassCache = c.Args.Bool("bypass-cache"), ForceBoot = c.Args.Bool("force-boot") };
+            await connection.StartDomainAsync(domain.Domain.Uuid, request, ct);
         }
         catch (VirtClientException e)
         {

@@ -117,7 +117,7 @@ internal static class SaveCommands
         return true;
     }
 
-    private static Proto.RestoreState State(CommandContext c)
+    internal static Proto.RestoreState State(CommandContext c)
     {
         var running = c.Args.Bool("running");
         var paused = c.Args.Bool("paused");
@@ -129,7 +129,7 @@ internal static class SaveCommands
     }
 
     /// <summary>virsh --verbose: "\rSave: [ 42 %]" on stderr as the job progresses (vshPrintJobProgress), until it ends.</summary>
-    private static async Task<Proto.Job> FollowAsync(CommandContext c, VirtConnection connection, Proto.Job job, string label, CancellationToken ct)
+    internal static async Task<Proto.Job> FollowAsync(CommandContext c, VirtConnection connection, Proto.Job job, string label, CancellationToken ct)
     {
         var err = c.Session.Terminal.Err;
         await foreach (var update in connection.WatchJobAsync(job.Id, TimeSpan.FromMilliseconds(500), ct))

@@ -93,6 +93,12 @@ internal static class UndefineCommand
             }
         }
 
+        if (domain.HasManagedSave && !a.Bool("managed-save"))
+        {
+            // virsh refuses by itself, without a "Failed to undefine" line (cmdUndefine's piecewise fallback).
+            throw VshError.Of("Refusing to undefine while domain managed save image exists");
+        }
+
         try
         {
             await connection.DomainCallAsync(domain.Domain.Uuid, (d, r) => d.UndefineDomainAsync(new Proto.UndefineDomainRequest

@@ -31,15 +31,7 @@ internal sealed record SaveImage(string Path, string Xml, bool WasRunning, long 
     /// <summary>Creates <paramref name="path"/> (mode 0600, must not exist) holding the partial header and the XML.</summary>
     public static async Task<long> CreatePartialAsync(string path, string xml, bool wasRunning, CancellationToken cancellationToken)
     {
-        var xmlBytes = Encoding.UTF8.GetBytes(xml);
-        var area = xmlBytes.Length + 1;
-        area += (Alignment - ((HeaderSize + area) % Alignment)) % Alignment;
-        var buffer = new byte[HeaderSize + area];
-        PartialMagic.CopyTo(buffer);
-        BinaryPrimitives.WriteUInt32LittleEndian(buffer.AsSpan(16), Version);
-        BinaryPrimitives.WriteUInt32LittleEndian(buffer.AsSpan(20), (uint)area);
-        BinaryPrimitives.WriteUInt32LittleEndian(buffer.AsSpan(24), wasRunning ? 1u : 0u);
-        xmlBytes.CopyTo(buffer.AsSpan(HeaderSize));
+        var buffer = Head(xml, wasRunning, PartialMagic, minimumArea: 0);
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite };
         await using var file = new FileStream(path, options);
         await file.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
@@ -57,8 +49,11 @@ internal sealed record SaveImage(string Path, string Xml, bool WasRunning, long 
         file.Flush(flushToDisk: true);
     }
 
-    /// <summary>Reads and checks the header, the XML and the start of the stream; anything wrong is ImageInvalid naming the file.</summary>
-    public static async Task<SaveImage> ReadAsync(string path, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads and checks the header, the XML and the start of the stream; anything wrong is ImageInvalid naming the file
+    /// and what the caller was doing (<paramref name="action"/>: "restore from", "read", "update").
+    /// </summary>
+    public static async Task<SaveImage> ReadAsync(string path, CancellationToken cancellationToken, string action = "restore from")
     {
         if (!System.IO.Path.IsPathFullyQualified(path))
         {
@@ -72,50 +67,50 @@ internal sealed record SaveImage(string Path, string Xml, bool WasRunning, long 
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
-            throw new VirtException(VirtErrorReason.InvalidArgument, $"Cannot restore from '{path}': no such file.", new Dictionary<string, string> { ["path"] = path }, e);
+            throw new VirtException(VirtErrorReason.InvalidArgument, $"Cannot {action} '{path}': no such file.", new Dictionary<string, string> { ["path"] = path }, e);
         }
         catch (UnauthorizedAccessException e)
         {
-            throw new VirtException(VirtErrorReason.AccessDenied, $"Cannot restore from '{path}': the daemon may not read it.", new Dictionary<string, string> { ["path"] = path }, e);
+            throw new VirtException(VirtErrorReason.AccessDenied, $"Cannot {action} '{path}': the daemon may not read it.", new Dictionary<string, string> { ["path"] = path }, e);
         }
         await using (file.ConfigureAwait(false))
         {
             var length = file.Length;
             if (length < HeaderSize)
             {
-                throw Invalid(path, $"it is {length} bytes long, shorter than a save image header ({HeaderSize} bytes)");
+                throw Invalid(action, path, $"it is {length} bytes long, shorter than a save image header ({HeaderSize} bytes)");
             }
             var header = new byte[HeaderSize];
             await file.ReadExactlyAsync(header, cancellationToken).ConfigureAwait(false);
             var magic = header.AsSpan(0, 16);
             if (magic.SequenceEqual(PartialMagic))
             {
-                throw Invalid(path, "it is an incomplete save image (the save that wrote it did not finish)");
+                throw Invalid(action, path, "it is an incomplete save image (the save that wrote it did not finish)");
             }
             if (!magic.SequenceEqual(Magic))
             {
-                throw Invalid(path, "it is not a save image (its first 16 bytes are not the magic 'LibvirtQemudSave')");
+                throw Invalid(action, path, "it is not a save image (its first 16 bytes are not the magic 'LibvirtQemudSave')");
             }
             var version = BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(16));
             if (version is not (1 or Version))
             {
-                throw Invalid(path, $"its save image version is {version}; versions 1 and 2 are supported");
+                throw Invalid(action, path, $"its save image version is {version}; versions 1 and 2 are supported");
             }
             var area = BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(20));
             var wasRunning = BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(24)) != 0;
             var format = BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(28));
             if (format != 0)
             {
-                throw Invalid(path, $"its guest state is compressed (format {format}); only raw images are supported");
+                throw Invalid(action, path, $"its guest state is compressed (format {format}); only raw images are supported");
             }
             if (area is 0 or > MaxXmlArea)
             {
-                throw Invalid(path, $"its header gives an XML length of {area} bytes (corrupt header)");
+                throw Invalid(action, path, $"its header gives an XML length of {area} bytes (corrupt header)");
             }
             var streamOffset = HeaderSize + (long)area;
             if (length < streamOffset + 4)
             {
-                throw Invalid(path, $"it is truncated: {length} bytes, but the header and XML alone take {streamOffset} and the guest state follows them");
+                throw Invalid(action, path, $"it is truncated: {length} bytes, but the header and XML alone take {streamOffset} and the guest state follows them");
             }
             var data = new byte[area];
             await file.ReadExactlyAsync(data, cancellationToken).ConfigureAwait(false);
@@ -125,12 +120,71 @@ internal sealed record SaveImage(string Path, string Xml, bool WasRunning, long 
             await file.ReadExactlyAsync(stream, cancellationToken).ConfigureAwait(false);
             if (BinaryPrimitives.ReadUInt32BigEndian(stream) != QemuStreamMagic)
             {
-                throw Invalid(path, string.Create(CultureInfo.InvariantCulture, $"no QEMU migration stream starts at offset {streamOffset} (corrupt image)"));
+                throw Invalid(action, path, string.Create(CultureInfo.InvariantCulture, $"no QEMU migration stream starts at offset {streamOffset} (corrupt image)"));
             }
             return new SaveImage(path, xml, wasRunning, streamOffset, length);
         }
     }
 
-    private static VirtException Invalid(string path, string what) =>
-        new(VirtErrorReason.ImageInvalid, $"Cannot restore from '{path}': {what}.", new Dictionary<string, string> { ["path"] = path });
+    private static VirtException Invalid(string action, string path, string what) =>
+        new(VirtErrorReason.ImageInvalid, $"Cannot {action} '{path}': {what}.", new Dictionary<string, string> { ["path"] = path });
+
+    /// <summary>
+    /// Replaces the XML (and the recorded running state) atomically: the new image is written beside this one as
+    /// <c>.NAME.RANDOM.part</c>, made durable and renamed over it, so a crash leaves the old image or the new one, never
+    /// half of each. When the new XML fits the XML area the copy is the kernel's (File.Copy: a reflink or
+    /// copy_file_range where the file system can) and only the head changes; otherwise the stream is copied after a
+    /// larger, again 4 KiB aligned, area.
+    /// </summary>
+    public async Task RewriteAsync(string xml, bool wasRunning, CancellationToken cancellationToken)
+    {
+        var directory = System.IO.Path.GetDirectoryName(Path)!;
+        var temp = System.IO.Path.Combine(directory, $".{System.IO.Path.GetFileName(Path)}.{Guid.NewGuid():N}.part");
+        var head = Head(xml, wasRunning, Magic, minimumArea: 0);
+        try
+        {
+            if (head.Length <= StreamOffset)
+            {
+                File.Copy(Path, temp);
+                head = Head(xml, wasRunning, Magic, minimumArea: (int)(StreamOffset - HeaderSize));
+                await using var file = new FileStream(temp, FileMode.Open, FileAccess.Write, FileShare.None);
+                await file.WriteAsync(head, cancellationToken).ConfigureAwait(false);
+                file.Flush(flushToDisk: true);
+            }
+            else
+            {
+                var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite };
+                await using var file = new FileStream(temp, options);
+                await file.WriteAsync(head, cancellationToken).ConfigureAwait(false);
+                await using (var source = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.Read))
+                {
+                    source.Position = StreamOffset;
+                    await source.CopyToAsync(file, cancellationToken).ConfigureAwait(false);
+                }
+                file.Flush(flushToDisk: true);
+            }
+            File.Move(temp, Path, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
+    }
+
+    /// <summary>The header and XML area (at least <paramref name="minimumArea"/> bytes, ending on a 4 KiB boundary).</summary>
+    private static byte[] Head(string xml, bool wasRunning, ReadOnlySpan<byte> magic, int minimumArea)
+    {
+        var xmlBytes = Encoding.UTF8.GetBytes(xml);
+        var area = xmlBytes.Length + 1;
+        area += (Alignment - ((HeaderSize + area) % Alignment)) % Alignment;
+        area = Math.Max(area, minimumArea);
+        var buffer = new byte[HeaderSize + area];
+        magic.CopyTo(buffer);
+        BinaryPrimitives.WriteUInt32LittleEndian(buffer.AsSpan(16), Version);
+        BinaryPrimitives.WriteUInt32LittleEndian(buffer.AsSpan(20), (uint)area);
+        BinaryPrimitives.WriteUInt32LittleEndian(buffer.AsSpan(24), wasRunning ? 1u : 0u);
+        xmlBytes.CopyTo(buffer.AsSpan(HeaderSize));
+        return buffer;
+    }
 }

@@ -13,4 +13,19 @@ internal static partial class SaveLog
 
     [LoggerMessage(EventId = 582, Level = LogLevel.Warning, Message = "Undoing the failed save of domain {Name}: {Problem}")]
     public static partial void UndoFailed(ILogger logger, string name, string problem);
+
+    [LoggerMessage(EventId = 583, Level = LogLevel.Information, Message = "Domain {Name}: managed save image {Path} removed ({Why})")]
+    public static partial void ManagedSaveRemoved(ILogger logger, string name, string path, string why);
+
+    [LoggerMessage(EventId = 584, Level = LogLevel.Warning, Message = "Managed save image {Path} belongs to no defined domain; left for the operator")]
+    public static partial void OrphanManagedSave(ILogger logger, string path);
+
+    [LoggerMessage(EventId = 585, Level = LogLevel.Warning, Message = "Removed {Path}, the temporary file of a save that did not finish")]
+    public static partial void StaleSaveTemp(ILogger logger, string path);
+
+    [LoggerMessage(EventId = 586, Level = LogLevel.Warning, Message = "Domain {Name}: ignoring the incomplete managed save image {Path} and booting")]
+    public static partial void IncompleteManagedSave(ILogger logger, string name, string path);
+
+    [LoggerMessage(EventId = 587, Level = LogLevel.Information, Message = "Save image {Path}: XML replaced")]
+    public static partial void ImageXmlReplaced(ILogger logger, string path);
 }

@@ -20,6 +20,16 @@ public interface IDomainSaving
     /// (<see cref="VirtErrorReason.ImageInvalid"/>); a stream QEMU cannot load fails the job, and no QEMU is left.
     /// </summary>
     Task<JobInfo> RestoreDomainAsync(string path, SavedGuestState state, CancellationToken cancellationToken);
+
+    /// <summary>virsh save-image-dumpxml: the domain XML stored in a save image (checked as restore checks it).</summary>
+    Task<string> GetSaveImageXmlAsync(string path, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// virsh save-image-define: replaces the XML stored in a save image, atomically (the image is rewritten beside
+    /// itself and renamed over). The new XML must describe the same machine (<see cref="VirtErrorReason.InvalidArgument"/>
+    /// naming the first difference otherwise); <paramref name="state"/> other than AsSaved changes the recorded state.
+    /// </summary>
+    Task DefineSaveImageXmlAsync(string path, string xml, SavedGuestState state, CancellationToken cancellationToken);
 }
 
 /// <summary>The state a restored guest is left in (proto's RestoreState, same numbers).</summary>
