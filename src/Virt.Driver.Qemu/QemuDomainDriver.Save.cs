@@ -17,6 +17,7 @@ public sealed partial class QemuDomainDriver : IDomainSaving
 {
     private const int PausedSave = 3;
     private const int RunningRestored = 3;
+    private const int RunningSaveCanceled = 7;
     private const int ShutoffSaved = 5;
     private const int StoppedSaved = 4;
 
@@ -186,7 +187,11 @@ public sealed partial class QemuDomainDriver : IDomainSaving
         try
         {
             await ExecuteQmpAsync(current.Uuid, "migrate_cancel", null, CancellationToken.None).ConfigureAwait(false);
-            for (var i = 0; i < 100; i++)
+            // Until the migration is over, QEMU still holds the stream: a writer that was blocked (a slow disk) could
+            // still finish and create the marker after the clean-up. Once it is over QEMU has closed the channel and
+            // reaped the shell (SIGTERM, then SIGKILL), so nothing can write under these names any more.
+            var waited = Stopwatch.StartNew();
+            while (waited.Elapsed < _streamCloseTimeout)
             {
                 var info = await ExecuteQmpAsync(current.Uuid, "query-migrate", null, CancellationToken.None).ConfigureAwait(false);
                 if (info?["status"]?.GetValue<string>() is not ("active" or "setup" or "cancelling" or "device" or "pre-switchover"))
@@ -199,6 +204,8 @@ public sealed partial class QemuDomainDriver : IDomainSaving
             if (pausedBySelf && latest is { IsActive: true, State: DomainState.Paused })
             {
                 await ControlAsync(guest, latest, ControlAction.Cont, CancellationToken.None).ConfigureAwait(false);
+                // libvirt's VIR_DOMAIN_RUNNING_SAVE_CANCELED: "running (save canceled)".
+                Update(current.Uuid, after => after is { State: DomainState.Running } ? after with { Reason = RunningSaveCanceled } : after, null);
             }
         }
         catch (VirtException e)

@@ -38,10 +38,27 @@ public sealed class SaveTests
             }
             Assert.That(System.Text.Encoding.ASCII.GetString(header), Is.EqualTo("LibvirtQemudSave"));
 
+            // save-image-dumpxml shows the XML in the header; save-image-define replaces it with a compatible one
+            // (a description, and --paused recorded) and refuses another UUID, leaving the image as it was.
+            var xml = await VshRun.OkAsync(virtd, "save-image-dumpxml", image);
+            Assert.That(xml, Does.Contain("<name>hb</name>").And.Contain($"<uuid>{uuid}</uuid>"));
+            var described = Path.Combine(images, "described.xml");
+            await File.WriteAllTextAsync(described, xml.Replace("<uuid>", "<description>edited in the image</description>\n  <uuid>", StringComparison.Ordinal));
+            Assert.That(await VshRun.OkAsync(virtd, "save-image-define", image, described, "--running"), Is.EqualTo($"State file {image} updated.\n\n"));
+            Assert.That(await VshRun.OkAsync(virtd, "save-image-dumpxml", image), Does.Contain("<description>edited in the image</description>"));
+            var stranger = Path.Combine(images, "stranger.xml");
+            await File.WriteAllTextAsync(stranger, xml.Replace(uuid, "0b7c3d1e-1111-4222-8333-944455556666", StringComparison.Ordinal));
+            var edited = await File.ReadAllBytesAsync(image);
+            var (refused, _, why) = await VshRun.RunAsync(virtd, "save-image-define", image, stranger);
+            Assert.That((refused, why), Is.EqualTo((1, $"error: Failed to update {image}\nerror: Cannot update '{image}': the new XML changes the guest's UUID (/domain/uuid), which the saved state depends on; only disk and interface sources, graphics settings, title, description, metadata and lifecycle actions may change.\n")));
+            Assert.That(await File.ReadAllBytesAsync(image), Is.EqualTo(edited), "a refused define leaves the image as it was");
+            Assert.That(Directory.GetFiles(images).Where(f => Path.GetFileName(f).StartsWith('.')), Is.Empty, "no temp file left by the rewrite");
+
             var beforeSave = VshRun.Heartbeats(log);
             var lastSaved = beforeSave[^1];
             Assert.That(await VshRun.OkAsync(virtd, "restore", image), Is.EqualTo($"Domain restored from {image}\n\n"));
             Assert.That(await VshRun.OkAsync(virtd, "domstate", "hb", "--reason"), Is.EqualTo("running (restored)\n\n"));
+            Assert.That(await VshRun.OkAsync(virtd, "dumpxml", "hb"), Does.Contain("<description>edited in the image</description>"), "the guest runs with the image's XML");
             await VshRun.WaitForBeatAsync(log, lastSaved, TimeSpan.FromSeconds(30));
             var afterRestore = VshRun.Heartbeats(log);
             var resumed = afterRestore.Count > beforeSave.Count ? afterRestore.Skip(beforeSave.Count).ToList() : [.. afterRestore];
@@ -74,6 +91,98 @@ public sealed class SaveTests
             await VshRun.RunAsync(virtd, "destroy", "hb");
             Directory.Delete(images, recursive: true);
         }
+    }
+
+    /// <summary>
+    /// The save's writer (the <c>cat</c> QEMU's exec: URI runs) is stopped, as a stalled disk would stall it, so QEMU is
+    /// still streaming when domjobabort arrives; it is let go a second later, as a disk that recovers.
+    /// </summary>
+    [Test]
+    [CancelAfter(300_000)]
+    public async Task A_save_aborted_while_QEMU_streams_ends_cancelled_with_the_guest_running_and_no_file_left()
+    {
+        await using var virtd = await VirtdProcess.StartAsync();
+        var file = await VshRun.GuestXmlFileAsync(virtd.StateDir, "hb");
+        await VshRun.OkAsync(virtd, "define", file);
+        await VshRun.OkAsync(virtd, "start", "hb");
+        var images = Directory.CreateTempSubdirectory("vsave-abort-").FullName;
+        int? writer = null;
+        try
+        {
+            var uuid = (await VshRun.OkAsync(virtd, "domuuid", "hb")).Trim();
+            var log = VshRun.ConsoleLog(virtd, uuid);
+            await VshRun.WaitForBeatAsync(log, 2, _boot);
+            var image = Path.Combine(images, "hb.save");
+
+            var saving = VshRun.RunAsync(virtd, "save", "hb", image);
+            writer = await StopWriterAsync(images, TimeSpan.FromSeconds(60));
+            var info = await VshRun.OkAsync(virtd, "domjobinfo", "hb");
+            Assert.That(info, Does.Match(@"Job type: +Unbounded *\n").And.Match(@"Operation: +Save *\n"), "the save job is running while its writer is stopped");
+            Assert.That(Directory.GetFiles(images), Has.Length.EqualTo(1), "the temporary file, and nothing under the target name");
+
+            Assert.That(await VshRun.OkAsync(virtd, "domjobabort", "hb"), Is.EqualTo("\n"));
+            await Task.Delay(1000);
+            Signal("CONT", writer.Value);
+            var (code, _, errors) = await saving;
+            writer = null;
+
+            Assert.That(code, Is.EqualTo(1));
+            Assert.That(errors, Does.StartWith($"error: Failed to save domain 'hb' to {image}\nerror: operation aborted: canceled by client"));
+            Assert.That(await VshRun.OkAsync(virtd, "domjobinfo", "hb", "--completed"), Does.Match(@"Job type: +Cancelled *\n"));
+            Assert.That(await VshRun.OkAsync(virtd, "domstate", "hb", "--reason"), Is.EqualTo("running (save canceled)\n\n"));
+            Assert.That(Directory.GetFiles(images), Is.Empty, "no temporary file and no file under the target name");
+            var last = VshRun.Heartbeats(log)[^1];
+            Assert.That(await VshRun.WaitForBeatAsync(log, last, TimeSpan.FromSeconds(30)), Is.GreaterThan(last), "the guest keeps running");
+            await Task.Delay(2000);
+            Assert.That(Directory.GetFiles(images), Is.Empty, "nothing appears later either (the stream's writer is gone)");
+        }
+        finally
+        {
+            if (writer is { } stopped)
+            {
+                Signal("CONT", stopped);
+            }
+            await VshRun.RunAsync(virtd, "destroy", "hb");
+            Directory.Delete(images, recursive: true);
+        }
+    }
+
+    /// <summary>Finds the process whose stdout is the save's temporary file in <paramref name="directory"/> and stops it.</summary>
+    private static async Task<int> StopWriterAsync(string directory, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            foreach (var proc in Directory.EnumerateDirectories("/proc"))
+            {
+                if (!int.TryParse(Path.GetFileName(proc), out var pid))
+                {
+                    continue;
+                }
+                try
+                {
+                    var target = new FileInfo(Path.Combine(proc, "fd", "1")).LinkTarget;
+                    if (target is not null && target.StartsWith(directory + "/.hb.save.", StringComparison.Ordinal)
+                        && (await File.ReadAllTextAsync(Path.Combine(proc, "comm"))).Trim() == "cat")
+                    {
+                        Signal("STOP", pid);
+                        return pid;
+                    }
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    // Gone meanwhile, or not ours.
+                }
+            }
+            await Task.Delay(20);
+        }
+        throw new TimeoutException($"no save writer into {directory} within {timeout}");
+    }
+
+    private static void Signal(string signal, int pid)
+    {
+        using var kill = System.Diagnostics.Process.Start("kill", ["-" + signal, pid.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
+        kill.WaitForExit();
     }
 
     private static void AssertNothingRuns(VirtdProcess virtd)
