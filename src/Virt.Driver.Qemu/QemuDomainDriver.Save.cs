@@ -132,7 +132,7 @@ public sealed partial class QemuDomainDriver : IDomainSaving
                 var stats = Stats(info, clock.Elapsed);
                 if (stats.Phase == "completed")
                 {
-                    handle.Report(Progress(stats) with { DataRemainingBytes = 0 });
+                    handle.Report(stats.ToJobProgress() with { DataRemainingBytes = 0 });
                     break;
                 }
                 if (stats.Phase is "failed" or "cancelled")
@@ -141,7 +141,7 @@ public sealed partial class QemuDomainDriver : IDomainSaving
                     throw new VirtException(VirtErrorReason.HypervisorError, $"Cannot save domain '{current.Name}' to '{target}': QEMU reported '{why}'; the domain keeps running.",
                         new Dictionary<string, string> { ["domain"] = current.Name, ["path"] = target });
                 }
-                handle.Report(Progress(stats));
+                handle.Report(stats.ToJobProgress());
             }
             var waited = Stopwatch.StartNew();
             while (!File.Exists(closed))
@@ -312,22 +312,6 @@ public sealed partial class QemuDomainDriver : IDomainSaving
 
     /// <summary>Where a save goes: a file the caller names, or the domain's managed save image.</summary>
     private sealed record SaveTarget(string Path, JobOperation Job, string Operation, bool Managed);
-
-    private static JobProgress Progress(MigrationStats stats) => new()
-    {
-        Phase = stats.Phase,
-        Elapsed = stats.Elapsed,
-        SetupTime = stats.SetupTime,
-        DataTotalBytes = stats.DataTotal,
-        DataProcessedBytes = stats.DataProcessed,
-        DataRemainingBytes = stats.DataRemaining,
-        MemoryTotalBytes = stats.DataTotal,
-        MemoryProcessedBytes = stats.DataProcessed,
-        MemoryRemainingBytes = stats.DataRemaining,
-        MemoryBytesPerSecond = stats.MemoryBytesPerSecond,
-        MemoryDirtyRatePagesPerSecond = stats.DirtyRatePagesPerSecond,
-        MemoryIteration = stats.Iterations,
-    };
 
     /// <summary>One argument for the /bin/sh QEMU runs exec: URIs with.</summary>
     private static string ShellQuote(string value) => "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";

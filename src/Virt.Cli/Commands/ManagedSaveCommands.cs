@@ -113,14 +113,7 @@ internal static class ManagedSaveCommands
         {
             throw VshError.FromClient(e);
         }
-        if (c.Json)
-        {
-            c.WriteJson(w => w.WriteString("xml", xml));
-        }
-        else
-        {
-            c.Print(xml);
-        }
+        c.PrintXml(xml);
         return true;
     }
 

@@ -88,14 +88,7 @@ internal static class NetworkCommands
         var network = await LookupAsync(c, ct);
         var connection = await c.ConnectionAsync(ct);
         var xml = await connection.GetNetworkXmlAsync(network.Network.Uuid, c.Args.Bool("inactive"), ct);
-        if (c.Json)
-        {
-            c.WriteJson(w => w.WriteString("xml", xml));
-        }
-        else
-        {
-            c.Print(xml);
-        }
+        c.PrintXml(xml);
 
         return true;
     }

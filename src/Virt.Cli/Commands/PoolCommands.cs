@@ -84,14 +84,7 @@ internal static class PoolCommands
         var pool = await LookupAsync(c, ct);
         var connection = await c.ConnectionAsync(ct);
         var xml = await connection.GetPoolXmlAsync(pool.Pool.Uuid, c.Args.Bool("inactive"), ct);
-        if (c.Json)
-        {
-            c.WriteJson(w => w.WriteString("xml", xml));
-        }
-        else
-        {
-            c.Print(xml);
-        }
+        c.PrintXml(xml);
 
         return true;
     }

@@ -95,7 +95,7 @@ internal static class PoolLifecycleCommands
         var xml = BuildXml(c);
         if (c.Args.Bool("print-xml"))
         {
-            PrintXml(c, xml);
+            c.PrintXml(xml);
             return true;
         }
         var connection = await c.ConnectionAsync(ct);
@@ -128,7 +128,7 @@ internal static class PoolLifecycleCommands
         var xml = BuildXml(c);
         if (c.Args.Bool("print-xml"))
         {
-            PrintXml(c, xml);
+            c.PrintXml(xml);
             return true;
         }
         var pool = await CreateXmlAsync(c, xml, overwrite, $"Failed to create pool {c.Args.Required("name")}", ct);
@@ -244,18 +244,6 @@ internal static class PoolLifecycleCommands
         }
         xml.Append("</pool>\n");
         return xml.ToString();
-    }
-
-    private static void PrintXml(CommandContext c, string xml)
-    {
-        if (c.Json)
-        {
-            c.WriteJson(w => w.WriteString("xml", xml));
-        }
-        else
-        {
-            c.Print(xml);
-        }
     }
 
     private static void Report(CommandContext c, string name, string uuid, string result, string text)

@@ -233,14 +233,7 @@ internal static class VolumeCommands
         {
             throw VshError.FromClient(e);
         }
-        if (c.Json)
-        {
-            c.WriteJson(w => w.WriteString("xml", xml));
-        }
-        else
-        {
-            c.Print(xml);
-        }
+        c.PrintXml(xml);
         return true;
     }
 

@@ -46,6 +46,20 @@ internal sealed class CommandContext(Session session, CommandArgs args)
         Finished = true;
     }
 
+    /// <summary>A *-dumpxml command's document as the server formatted it (its own final newline), or under --json
+    /// the object <c>{"xml": ...}</c>.</summary>
+    public void PrintXml(string xml)
+    {
+        if (Json)
+        {
+            WriteJson(w => w.WriteString("xml", xml));
+        }
+        else
+        {
+            Print(xml);
+        }
+    }
+
     /// <summary>The command's one JSON document.</summary>
     public void WriteJson(Action<Utf8JsonWriter> body)
     {
