@@ -9,16 +9,8 @@ public sealed partial class VirtConnection
     /// <param name="domain">Id, UUID or name.</param>
     /// <param name="request">State and wait; its domain is filled in.</param>
     /// <param name="ct">Cancels the call (not the job: use domjobabort).</param>
-    public Task<Job> ManagedSaveDomainAsync(string domain, ManagedSaveDomainRequest request, CancellationToken ct = default)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        return ByDomainAsync(domain, r =>
-        {
-            var call = request.Clone();
-            call.Domain = r;
-            return Domains.ManagedSaveDomainAsync(call, cancellationToken: ct);
-        });
-    }
+    public Task<Job> ManagedSaveDomainAsync(string domain, ManagedSaveDomainRequest request, CancellationToken ct = default) =>
+        ByDomainAsync(domain, request, (call, r) => call.Domain = r, call => Domains.ManagedSaveDomainAsync(call, cancellationToken: ct));
 
     /// <summary>virsh managedsave-remove.</summary>
     public Task RemoveManagedSaveAsync(string domain, CancellationToken ct = default) =>
@@ -33,28 +25,12 @@ public sealed partial class VirtConnection
         ByDomainAsync(domain, r => Domains.DefineManagedSaveXmlAsync(new DefineManagedSaveXmlRequest { Domain = r, Xml = xml ?? "", State = state }, cancellationToken: ct));
 
     /// <summary>virsh start with all its options (--paused, --force-boot, ...); its domain is filled in.</summary>
-    public Task<StartDomainResponse> StartDomainAsync(string domain, StartDomainRequest request, CancellationToken ct = default)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        return ByDomainAsync(domain, r =>
-        {
-            var call = request.Clone();
-            call.Domain = r;
-            return Domains.StartDomainAsync(call, cancellationToken: ct);
-        });
-    }
+    public Task<StartDomainResponse> StartDomainAsync(string domain, StartDomainRequest request, CancellationToken ct = default) =>
+        ByDomainAsync(domain, request, (call, r) => call.Domain = r, call => Domains.StartDomainAsync(call, cancellationToken: ct));
 
     /// <summary>virsh undefine with all its options (--managed-save, ...); its domain is filled in.</summary>
-    public Task<UndefineDomainResponse> UndefineDomainAsync(string domain, UndefineDomainRequest request, CancellationToken ct = default)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        return ByDomainAsync(domain, r =>
-        {
-            var call = request.Clone();
-            call.Domain = r;
-            return Domains.UndefineDomainAsync(call, cancellationToken: ct);
-        });
-    }
+    public Task<UndefineDomainResponse> UndefineDomainAsync(string domain, UndefineDomainRequest request, CancellationToken ct = default) =>
+        ByDomainAsync(domain, request, (call, r) => call.Domain = r, call => Domains.UndefineDomainAsync(call, cancellationToken: ct));
 
     /// <summary>virsh save-image-dumpxml: the XML in a save image on the daemon's host.</summary>
     public async Task<string> GetSaveImageXmlAsync(string path, bool securityInfo = false, CancellationToken ct = default) =>

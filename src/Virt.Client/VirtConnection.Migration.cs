@@ -28,14 +28,6 @@ public sealed partial class VirtConnection
     /// <param name="request">The clone's name and choices; its source is filled in.</param>
     /// <param name="ct">Cancels the call (not the clone).</param>
     /// <returns>The job.</returns>
-    public Task<Job> CloneDomainAsync(string domain, CloneDomainRequest request, CancellationToken ct = default)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        return ByDomainAsync(domain, r =>
-        {
-            var call = request.Clone();
-            call.Source = r;
-            return Domains.CloneDomainAsync(call, cancellationToken: ct);
-        });
-    }
+    public Task<Job> CloneDomainAsync(string domain, CloneDomainRequest request, CancellationToken ct = default) =>
+        ByDomainAsync(domain, request, (call, r) => call.Source = r, call => Domains.CloneDomainAsync(call, cancellationToken: ct));
 }

@@ -10,16 +10,8 @@ public sealed partial class VirtConnection
     /// <param name="request">Path, state and wait; its domain is filled in.</param>
     /// <param name="ct">Cancels the call (not the job: use domjobabort).</param>
     /// <returns>The job (ended when <c>wait</c> was set).</returns>
-    public Task<Job> SaveDomainAsync(string domain, SaveDomainRequest request, CancellationToken ct = default)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        return ByDomainAsync(domain, r =>
-        {
-            var call = request.Clone();
-            call.Domain = r;
-            return Domains.SaveDomainAsync(call, cancellationToken: ct);
-        });
-    }
+    public Task<Job> SaveDomainAsync(string domain, SaveDomainRequest request, CancellationToken ct = default) =>
+        ByDomainAsync(domain, request, (call, r) => call.Domain = r, call => Domains.SaveDomainAsync(call, cancellationToken: ct));
 
     /// <summary>virsh restore: starts a RESTORE job from a save image on the daemon's host.</summary>
     /// <param name="request">Path, state and wait.</param>

@@ -430,6 +430,22 @@ public sealed partial class VirtConnection : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// <see cref="ByDomainAsync{T}(string, Func{Virt.Protocol.V1.DomainRef, AsyncUnaryCall{T}})"/> for a request the caller
+    /// built: a copy of it gets the resolved reference, so the caller's object is left as it was.
+    /// </summary>
+    private static Task<T> ByDomainAsync<TRequest, T>(string domain, TRequest request, Action<TRequest, Virt.Protocol.V1.DomainRef> setDomain, Func<TRequest, AsyncUnaryCall<T>> call)
+        where TRequest : Google.Protobuf.IDeepCloneable<TRequest>
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return ByDomainAsync(domain, r =>
+        {
+            var copy = request.Clone();
+            setDomain(copy, r);
+            return call(copy);
+        });
+    }
+
     /// <summary>A call on a network named virsh's way: by UUID if the text is one (then by name if none has it), else by name.</summary>
     private static async Task<T> ByNetworkAsync<T>(string network, Func<NetworkRef, AsyncUnaryCall<T>> call)
     {
