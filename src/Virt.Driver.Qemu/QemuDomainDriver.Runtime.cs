@@ -11,7 +11,7 @@ namespace Virt.Driver.Qemu;
 /// the worker's QMP pass-through and the kernel's thread affinity, statistics from QMP and /proc. Changes take the
 /// domain's job; reads do not. See README.md, "Running guests".
 /// </summary>
-public sealed partial class QemuDomainDriver : IDomainRuntime
+public sealed partial class QemuDomainDriver : IDomainRuntime, IDomainScreenshot
 {
     public Task<DomainSummary> SetMemoryAsync(DomainRef domain, ulong memoryKiB, DomainModification modification, CancellationToken cancellationToken) =>
         ChangeAsync(domain, "set memory of", async current =>

@@ -9,8 +9,8 @@ namespace Virt.Api;
 
 /// <summary>
 /// Resources and statistics of running guests over <see cref="IDomainRuntime"/>: setmem, setmaxmem, setvcpus,
-/// vcpupin, emulatorpin, domstats, domblkstat, domifstat, dommemstat, send-key, screenshot. A driver without the
-/// contract answers libvirt's "this function is not supported by the connection driver".
+/// vcpupin, emulatorpin, domstats, domblkstat, domifstat, dommemstat, send-key; screenshot over
+/// <see cref="IDomainScreenshot"/>. A driver without the contract answers libvirt's "this function is not supported by the connection driver".
 /// </summary>
 internal sealed partial class DomainApi
 {
@@ -201,7 +201,7 @@ internal sealed partial class DomainApi
     public override async Task TakeScreenshot(TakeScreenshotRequest request, IServerStreamWriter<TakeScreenshotResponse> responseStream, ServerCallContext context)
     {
         var reference = Requests.Domain(request.Domain);
-        var shot = await Runtime("virDomainScreenshot").TakeScreenshotAsync(reference, request.Screen, context.CancellationToken).ConfigureAwait(false);
+        var shot = await Contract<IDomainScreenshot>("virDomainScreenshot").TakeScreenshotAsync(reference, request.Screen, context.CancellationToken).ConfigureAwait(false);
         const int Chunk = 1 << 20;
         var offset = 0;
         do
@@ -239,8 +239,10 @@ internal sealed partial class DomainApi
         return info;
     }
 
-    private IDomainRuntime Runtime(string api) =>
-        driver as IDomainRuntime ?? throw new VirtException(VirtErrorReason.OperationUnsupported, $"this function is not supported by the connection driver: {api}",
+    private IDomainRuntime Runtime(string api) => Contract<IDomainRuntime>(api);
+
+    private T Contract<T>(string api) where T : class =>
+        driver as T ?? throw new VirtException(VirtErrorReason.OperationUnsupported, $"this function is not supported by the connection driver: {api}",
             new Dictionary<string, string> { ["operation"] = api });
 
     private async Task<DomainRuntimeStats> ActiveStatsAsync(DomainRef reference, DomainStatsGroups groups, string api, ServerCallContext context)

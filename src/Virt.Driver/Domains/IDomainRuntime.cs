@@ -2,8 +2,8 @@ namespace Virt.Driver;
 
 /// <summary>
 /// Resources and statistics of running guests (virsh setmem, setmaxmem, setvcpus, vcpupin, emulatorpin, domstats,
-/// domblkstat, send-key, screenshot). A separate contract from <see cref="IDomainDriver"/> because not every driver
-/// has it: the API answers OPERATION_UNSUPPORTED for a driver that does not implement it. The <c>modification</c>
+/// domblkstat, send-key; screenshot is <see cref="IDomainScreenshot"/>). A separate contract from
+/// <see cref="IDomainDriver"/> because not every driver has it: the API answers OPERATION_UNSUPPORTED for a driver that does not implement it. The <c>modification</c>
 /// rules are libvirt's virDomainModificationImpact: current means live when active and config otherwise; live on an
 /// inactive domain and config on a transient one are <see cref="VirtErrorReason.OperationInvalid"/>.
 /// </summary>
@@ -35,13 +35,7 @@ public interface IDomainRuntime
 
     /// <summary>Presses <paramref name="qnumCodes"/> (QEMU's "qnum" numbering: XT scancodes, 0xe0 prefix as 0x80) together for <paramref name="holdTimeMs"/>.</summary>
     Task SendKeyAsync(DomainRef domain, IReadOnlyList<uint> qnumCodes, uint holdTimeMs, CancellationToken cancellationToken);
-
-    /// <summary>The image of screen <paramref name="screen"/> of an active domain with a display.</summary>
-    Task<DomainScreenshot> TakeScreenshotAsync(DomainRef domain, uint screen, CancellationToken cancellationToken);
 }
 
 /// <summary>The host CPUs one vCPU may run on, ascending.</summary>
 public sealed record VcpuAffinity(uint Vcpu, IReadOnlyList<uint> HostCpus);
-
-/// <summary>A screenshot and its MIME type.</summary>
-public sealed record DomainScreenshot(string MimeType, ReadOnlyMemory<byte> Data);

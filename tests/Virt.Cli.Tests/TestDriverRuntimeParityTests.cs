@@ -1,0 +1,135 @@
+using System.Text.RegularExpressions;
+using static Virt.Cli.Tests.Processes;
+
+namespace Virt.Cli.Tests;
+
+/// <summary>
+/// domifaddr and screenshot through <c>vsh -c test:///default</c> against <c>virsh -c test:///default</c>: libvirt's
+/// test driver makes up one IPv4 address per interface and returns a fixed PNG, and ours must print the same.
+/// </summary>
+[TestFixture]
+[Parallelizable(ParallelScope.All)]
+public sealed partial class TestDriverRuntimeParityTests
+{
+    // A network interface, one on user networking, one on a bridge and a second network one: the made-up addresses
+    // depend on the interface's index, its type and the domain's id.
+    private const string ManyInterfaces = """
+        <domain type='test'>
+          <name>nics</name>
+          <memory unit='KiB'>65536</memory>
+          <vcpu>1</vcpu>
+          <os><type arch='i686'>hvm</type></os>
+          <devices>
+            <interface type='network'><mac address='52:54:00:00:00:01'/><source network='default'/></interface>
+            <interface type='user'><mac address='52:54:00:00:00:02'/></interface>
+            <interface type='bridge'><mac address='52:54:00:00:00:03'/><source bridge='br0'/></interface>
+            <interface type='network'><mac address='52:54:00:00:00:04'/><source network='default'/><target dev='mine0'/></interface>
+          </devices>
+        </domain>
+        """;
+
+    private const string UnknownNetwork = """
+        <domain type='test'>
+          <name>lost</name>
+          <memory unit='KiB'>65536</memory>
+          <vcpu>1</vcpu>
+          <os><type arch='i686'>hvm</type></os>
+          <devices>
+            <interface type='network'><mac address='52:54:00:00:00:05'/><source network='nosuch'/></interface>
+          </devices>
+        </domain>
+        """;
+
+    [TestCase("domifaddr test; domifaddr test --full; domifaddr test --source agent; domifaddr test --source arp; domifaddr test --source lease")]
+    [TestCase("domifaddr test --interface testnet0; domifaddr test --interface nope; domifaddr 1; domifaddr 6695eb01-f6a4-8304-79aa-97f2502e193f")]
+    [TestCase("domifaddr nope; domifaddr test --source bogus; domifaddr test --interface aa:bb:cc:dd:ee:ff")]
+    [TestCase("destroy test; domifaddr test")]
+    public async Task Domifaddr_of_the_fixture_is_byte_identical(string chain) => await AssertSameAsync(chain);
+
+    [Test]
+    public async Task Domifaddr_addresses_follow_the_interface_and_the_domain_id_as_in_virsh()
+    {
+        var file = WriteFile("parity-nics.xml", ManyInterfaces);
+        // The second start gets id 3: the addresses on the network move by 20 per id, the others stay.
+        await AssertSameAsync($"define {file}; start nics; domifaddr nics; domifaddr nics --interface mine0; destroy nics; start nics; domifaddr nics --full");
+    }
+
+    [Test]
+    public async Task Domifaddr_of_an_interface_on_an_unknown_network_fails_as_in_virsh()
+    {
+        var file = WriteFile("parity-lost.xml", UnknownNetwork);
+        await AssertSameAsync($"define {file}; start lost; domifaddr lost");
+    }
+
+    [TestCase("")]
+    [TestCase("destroy test; ")]
+    [TestCase("suspend test; ")]
+    public async Task Screenshot_to_a_named_file_is_a_png_in_any_state_as_in_virsh(string before)
+    {
+        var virshFile = Path.Combine(WorkDirectory, $"shot-virsh-{Guid.NewGuid():N}.png");
+        var vshFile = Path.Combine(WorkDirectory, $"shot-vsh-{Guid.NewGuid():N}.png");
+        try
+        {
+            var virshTask = VirshAsync("-c", TestUri, $"{before}screenshot test --file {virshFile} --screen 1");
+            var vshTask = VshAsync("-c", TestUri, $"{before}screenshot test --file {vshFile} --screen 1");
+            var (virsh, vsh) = (await virshTask, await vshTask);
+
+            Assert.That(vsh with { Stdout = vsh.Stdout.Replace(vshFile, virshFile, StringComparison.Ordinal) }, Is.EqualTo(virsh), $"virsh:\n{virsh}\nvsh:\n{vsh}");
+            Assert.That(vsh.Stdout, Does.Contain($"Screenshot saved to {vshFile}, with type of image/png"));
+            AssertPng(vshFile);
+        }
+        finally
+        {
+            File.Delete(virshFile);
+            File.Delete(vshFile);
+        }
+    }
+
+    [Test]
+    public async Task Screenshot_without_a_file_names_it_after_the_domain_and_the_time_as_virsh()
+    {
+        var virshTask = VirshAsync("-c", TestUri, "screenshot", "test");
+        var vshTask = VshAsync("-c", TestUri, "screenshot", "test");
+        var (virsh, vsh) = (await virshTask, await vshTask);
+
+        Assert.That((vsh.ExitCode, vsh.Stderr), Is.EqualTo((virsh.ExitCode, virsh.Stderr)));
+        var virshName = GeneratedName().Match(virsh.Stdout);
+        var vshName = GeneratedName().Match(vsh.Stdout);
+        Assert.That(virshName.Success, Is.True, virsh.Stdout);
+        Assert.That(vshName.Success, Is.True, vsh.Stdout);
+        try
+        {
+            Assert.That(vsh.Stdout.Replace(vshName.Groups[1].Value, "NAME", StringComparison.Ordinal),
+                Is.EqualTo(virsh.Stdout.Replace(virshName.Groups[1].Value, "NAME", StringComparison.Ordinal)));
+            AssertPng(Path.Combine(WorkDirectory, vshName.Groups[1].Value));
+        }
+        finally
+        {
+            File.Delete(Path.Combine(WorkDirectory, virshName.Groups[1].Value));
+            File.Delete(Path.Combine(WorkDirectory, vshName.Groups[1].Value));
+        }
+    }
+
+    [Test]
+    public async Task Screenshot_of_an_unknown_domain_is_byte_identical() => await AssertSameAsync("screenshot nope --file never.png");
+
+    private static void AssertPng(string file)
+    {
+        var bytes = File.ReadAllBytes(file);
+        Assert.That(bytes.AsSpan(0, 8).ToArray(), Is.EqualTo(new byte[] { 0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a }), $"{file} is not a PNG");
+        var width = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan(16, 4));
+        var height = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan(20, 4));
+        Assert.That((width, height), Is.Not.EqualTo((0u, 0u)));
+    }
+
+    private static async Task AssertSameAsync(string chain)
+    {
+        var virshTask = VirshAsync("-c", TestUri, chain);
+        var vshTask = VshAsync("-c", TestUri, chain);
+        var (virsh, vsh) = (await virshTask, await vshTask);
+        Assert.That(vsh, Is.EqualTo(virsh), $"virsh:\n{virsh}\nvsh:\n{vsh}");
+    }
+
+    [GeneratedRegex(@"^Screenshot saved to (test-\d{4}-\d\d-\d\d-\d\d:\d\d:\d\d\.png), with type of image/png$", RegexOptions.Multiline)]
+    private static partial Regex GeneratedName();
+}
