@@ -23,6 +23,9 @@ internal sealed class Worker : IAsyncDisposable
     private readonly Lock _lock = new();
     private readonly List<WorkerEvent> _events = [];
     private readonly List<Channel<WorkerEvent>> _subscribers = [];
+    // QEMU's exit is recorded and sent to subscribers: what a kill answers on.
+    private readonly TaskCompletionSource _exitRecorded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // ...and the state file says so too: only then may the worker end and remove that file.
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Process? _qemu;
@@ -233,7 +236,10 @@ internal sealed class Worker : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops QEMU with SIGTERM, then SIGKILL after the grace (destroy); answers once QEMU is reaped.</summary>
+    /// <summary>
+    /// Stops QEMU with SIGTERM, then SIGKILL after the grace (destroy); answers once QEMU is reaped and its exit recorded
+    /// and sent to subscribers, without waiting for the state file (see <see cref="WatchExitAsync"/>).
+    /// </summary>
     public async Task<WorkerResponse> KillAsync(KillRequest request, CancellationToken cancellationToken)
     {
         lock (_lock)
@@ -256,7 +262,7 @@ internal sealed class Worker : IAsyncDisposable
                 return Error(WorkerErrorCode.Timeout, $"QEMU (pid {_qemuPid}) did not exit within {request.GraceMs} ms of SIGTERM; it was left running (graceful)");
             }
             Native.Signal(_qemuPid, Native.SigKill);
-            await _exited.Task.WaitAsync(cancellationToken);
+            await _exitRecorded.Task.WaitAsync(cancellationToken);
         }
         return new WorkerResponse { Status = Status() };
     }
@@ -326,7 +332,7 @@ internal sealed class Worker : IAsyncDisposable
     {
         try
         {
-            await _exited.Task.WaitAsync(timeout, cancellationToken);
+            await _exitRecorded.Task.WaitAsync(timeout, cancellationToken);
             return true;
         }
         catch (TimeoutException)
@@ -356,8 +362,11 @@ internal sealed class Worker : IAsyncDisposable
         return status;
     }
 
-    /// <summary>Under the lock: a new state and its event, delivered to subscribers and written to the state file.</summary>
-    private void Record(string name, JsonObject? data, int state, int reason, int lifecycleType, int lifecycleDetail)
+    /// <summary>
+    /// Under the lock: a new state and its event, delivered to subscribers and written to the state file (unless
+    /// <paramref name="writeStateFile"/> is false: the caller writes it after leaving the lock).
+    /// </summary>
+    private void Record(string name, JsonObject? data, int state, int reason, int lifecycleType, int lifecycleDetail, bool writeStateFile = true)
     {
         var changed = state != _state || reason != _reason;
         _state = state;
@@ -378,16 +387,21 @@ internal sealed class Worker : IAsyncDisposable
         {
             subscriber.Writer.TryWrite(recorded);
         }
-        if (changed || lifecycleType != NoEvent || _exitCode is not null)
+        if (writeStateFile && (changed || lifecycleType != NoEvent || _exitCode is not null))
         {
-            try
-            {
-                WorkerStateFile.Write(_spec.StateFile, StatusLocked());
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                WorkerLog.Write($"cannot write {_spec.StateFile}: {e.Message}");
-            }
+            WriteStateFile(StatusLocked());
+        }
+    }
+
+    private void WriteStateFile(WorkerStatus status)
+    {
+        try
+        {
+            WorkerStateFile.Write(_spec.StateFile, status);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            WorkerLog.Write($"cannot write {_spec.StateFile}: {e.Message}");
         }
     }
 
@@ -516,7 +530,15 @@ internal sealed class Worker : IAsyncDisposable
         }
     }
 
-    /// <summary>Reaps QEMU (at once: init here reaps orphans only every second or two) and records why it ended.</summary>
+    /// <summary>
+    /// Reaps QEMU (at once: init here reaps orphans only every second or two) and records why it ended. The exit goes
+    /// to subscribers and to a waiting kill first and to the state file after: replacing that file costs a rename over
+    /// an existing one, which ext4 (auto_da_alloc) turns into a flush of the new file's data, milliseconds that
+    /// destroy's answer does not need to wait for. While the worker runs it answers for the guest itself; the file is
+    /// for a virtd that finds it gone, and the worker does not end (nor remove the file) before it is written. Were the
+    /// worker and virtd both killed in between, the file would still say "running" with a QEMU pid that is gone, which
+    /// a restarted virtd reports as shut off (crashed): never as running.
+    /// </summary>
     private async Task WatchExitAsync()
     {
         await _qemu!.WaitForExitAsync();
@@ -531,6 +553,8 @@ internal sealed class Worker : IAsyncDisposable
             WorkerLog.Write("QMP events did not end after QEMU exited");
         }
         _console?.GuestStopped();
+        WorkerStatus final;
+        int finalReason;
         lock (_lock)
         {
             _exitCode = code;
@@ -538,14 +562,19 @@ internal sealed class Worker : IAsyncDisposable
                 : _panicked ? (ShutoffCrashed, StoppedCrashed)
                 : _state == Shutdown ? (ShutoffShutdown, StoppedShutdown)
                 : (ShutoffCrashed, StoppedFailed);
-            Record("VMM_QEMU_EXITED", new JsonObject { ["exit"] = code }, Shutoff, reason, EventStopped, detail);
+            Record("VMM_QEMU_EXITED", new JsonObject { ["exit"] = code }, Shutoff, reason, EventStopped, detail, writeStateFile: false);
             foreach (var subscriber in _subscribers)
             {
                 subscriber.Writer.TryComplete();
             }
             _subscribers.Clear();
-            WorkerLog.Write($"QEMU exited with {(code > 128 ? $"signal {code - 128}" : $"code {code}")}: shut off, reason {reason}");
+            final = StatusLocked();
+            finalReason = reason;
         }
+        _exitRecorded.TrySetResult();
+        // Nothing records after the exit (no monitor, no QEMU), so this last write cannot overtake another one.
+        WriteStateFile(final);
+        WorkerLog.Write($"QEMU exited with {(code > 128 ? $"signal {code - 128}" : $"code {code}")}: shut off, reason {finalReason}");
         _exited.TrySetResult();
     }
 

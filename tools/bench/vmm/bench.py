@@ -2,8 +2,9 @@
 """Start/destroy latency of a guest through virtd + vsh + virt-vmm against bare QEMU, and the worker's RSS.
 
 Bare QEMU: spawn qemu-system-x86_64 with the argv virtd would use (-S, QMP socket), connect to QMP, send
-qmp_capabilities and cont; "running" is cont answered. Destroy: SIGTERM until the process is reaped.
-Virt: `vsh start` (returns once the guest runs: worker up, QMP connected, cont answered and committed) and
+qmp_capabilities and cont; "running" is cont answered. Destroy: SIGTERM until the process is reaped, after the
+guest ran as long as every other side's guest does before its destroy (GUEST_AGE).
+Virt: virtd as installed (NativeAOT, tools/bench/vmm/run publishes it), `vsh start` (returns once the guest runs: worker up, QMP connected, cont answered and committed) and
 `vsh destroy` (returns once QEMU is reaped and the shut-off committed), wall time of the vsh process.
 Worker RSS: VmRSS of virt-vmm (QEMU excluded) with the guest running and its console attached once.
 libvirt (when /usr/sbin/libvirtd exists): Debian's libvirtd in session mode (qemu:///session) as nobody with its
@@ -14,6 +15,9 @@ Each client is timed twice: as a process (spawn to exit), and as one shell alrea
 to its stdin until the next prompt), which is what bare QEMU's figures are: no client start-up (tools/bench/README.md).
 """
 import json, os, pwd, resource, shutil, signal, socket, statistics, subprocess, sys, tempfile, time
+
+# How long every guest runs between its start and its destroy, on every side alike.
+GUEST_AGE = 1.0
 
 def qmp_cont(path, deadline):
     while True:
@@ -41,7 +45,8 @@ def bare(argv, work):
     p = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     s = qmp_cont(qmp, t0 + 60)
     start = time.monotonic() - t0
-    time.sleep(0.5)
+    # As long as Virt's guests run before their destroy: QEMU's exit unmaps what the guest and TCG touched so far.
+    time.sleep(GUEST_AGE)
     t1 = time.monotonic()
     p.send_signal(signal.SIGTERM); p.wait()
     destroy = time.monotonic() - t1
@@ -181,19 +186,19 @@ def main():
             state = dict(l.split("=", 1) for l in open(f"{work}/run/qemu/" + [f for f in os.listdir(f"{work}/run/qemu") if f.endswith(".state")][0]).read().split())
             if argv is None:
                 argv = open(f"/proc/{state['qemu_pid']}/cmdline").read().split("\0")[:-1]
-            time.sleep(1.0)
+            time.sleep(GUEST_AGE)
             rss.append(int([l for l in open(f"/proc/{state['worker_pid']}/status") if l.startswith("VmRSS")][0].split()[1]))
             r["vsh_destroy"] = vsh(vshbin, uri, "destroy", "bench")
             r["shell_start"] = shell.time("start bench", "started")
-            time.sleep(1.0)
+            time.sleep(GUEST_AGE)
             r["shell_destroy"] = shell.time("destroy bench", "destroyed")
             r["bare_start"], r["bare_destroy"] = bare(argv, work)
             if libvirt is not None:
                 r["virsh_start"] = libvirt.virsh("start", "bench")
-                time.sleep(1.0)
+                time.sleep(GUEST_AGE)
                 r["virsh_destroy"] = libvirt.virsh("destroy", "bench")
                 r["virsh_shell_start"] = lshell.time("start bench", "started")
-                time.sleep(1.0)
+                time.sleep(GUEST_AGE)
                 r["virsh_shell_destroy"] = lshell.time("destroy bench", "destroyed")
             if i > 0:  # the first round warms caches (capabilities probe, page cache)
                 for k, v in r.items():
@@ -238,4 +243,5 @@ def main():
         d.terminate(); d.wait()
         subprocess.run(["rm", "-rf", work])
 
-main()
+if __name__ == "__main__":
+    main()

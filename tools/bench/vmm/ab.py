@@ -1,0 +1,72 @@
+#!/usr/bin/python3
+"""A/B of destroy through a connected vsh shell: several virtd/virt-vmm pairs side by side, one guest and one shell
+each, rounds interleaved with bare QEMU (SIGTERM to reaped, 1 s and 0.5 s after cont), so load from elsewhere falls
+on all alike. Per destroy it also reads virtd's on-CPU and run-queue time (/proc/PID/task/*/schedstat, ns), which move
+far less with other load than wall time does.
+
+    ab.py REPO ROUNDS '{"before": ["/path/virtd", "/path/virt-vmm"], "after": [...]}'
+
+Keep copies of the binaries to compare (a publish overwrites them). tools/bench/README.md has what it showed.
+"""
+import os, sys, time, subprocess, signal, statistics, json
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench import Shell, domain_xml, qmp_cont
+repo = sys.argv[1]; rounds = int(sys.argv[2]); configs = json.loads(sys.argv[3])
+vsh = f"{repo}/src/Virt.Cli/bin/Release/net10.0/linux-x64/publish/vsh"
+guest = subprocess.run([f"{repo}/tools/guest/build"], capture_output=True, text=True, check=True).stdout.strip()
+import tempfile
+base = tempfile.mkdtemp(prefix="vab-")
+daemons, shells, argv = {}, {}, None
+def sched(pid):
+    run = wait = 0
+    for t in os.listdir(f"/proc/{pid}/task"):
+        try:
+            a, b, _ = open(f"/proc/{pid}/task/{t}/schedstat").read().split()
+            run += int(a); wait += int(b)
+        except OSError: pass
+    return run / 1e6, wait / 1e6
+def bare(age):
+    qmp = os.path.join(base, "bare.qmp")
+    args = [f"socket,id=charmonitor,path={qmp},server=on,wait=off" if a.startswith("socket,id=charmonitor") else "null,id=charserial0" if a.startswith("socket,id=charserial0") else a for a in argv]
+    p = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    s = qmp_cont(qmp, time.monotonic() + 60); time.sleep(age)
+    t1 = time.monotonic(); p.send_signal(signal.SIGTERM); p.wait(); d = time.monotonic() - t1
+    s.close(); return d
+try:
+    for name, (virtd, vmm) in configs.items():
+        work = f"{base}/{name}"; os.makedirs(work)
+        log = open(f"{work}/virtd.log", "w")
+        daemons[name] = subprocess.Popen([virtd, "--state-dir", work], stdout=log, stderr=log, stdin=subprocess.DEVNULL, env=dict(os.environ, VIRT_VMM_BINARY=vmm))
+        for _ in range(600):
+            if os.path.exists(f"{work}/run/virtd.sock"): break
+            time.sleep(0.05)
+        uri = f"virt+unix://{work}/run/virtd.sock"
+        open(f"{work}/g.xml", "w").write(domain_xml(f"{guest}/vmlinuz", f"{guest}/initrd.img"))
+        subprocess.run([vsh, "-c", uri, "define", f"{work}/g.xml"], check=True, stdout=subprocess.DEVNULL)
+        shells[name] = Shell([vsh, "-c", uri], "vsh # "); shells[name].time("domstate bench", "shut off")
+    series = {k: [] for k in [c + x for c in configs for x in ("", ".virtd_cpu", ".virtd_runq")] + ["bare_1.0", "bare_0.5"]}
+    for i in range(rounds + 1):
+        r = {}
+        for name, sh in shells.items():
+            sh.time("start bench", "started")
+            if argv is None:
+                w = f"{base}/{name}/run/qemu"; st = [f for f in os.listdir(w) if f.endswith(".state")][0]
+                state = dict(l.split("=", 1) for l in open(f"{w}/{st}").read().split())
+                argv = open(f"/proc/{state['qemu_pid']}/cmdline").read().split("\0")[:-1]
+            time.sleep(1.0)
+            d0 = sched(daemons[name].pid)
+            r[name] = sh.time("destroy bench", "destroyed")
+            d1 = sched(daemons[name].pid)
+            r[name + ".virtd_cpu"] = (d1[0] - d0[0]) / 1000; r[name + ".virtd_runq"] = (d1[1] - d0[1]) / 1000
+        r["bare_1.0"] = bare(1.0); r["bare_0.5"] = bare(0.5)
+        if i > 0:
+            for k, v in r.items(): series[k].append(v * 1000)
+    for k, v in series.items():
+        v = sorted(v); print(f"{k:20s} mean {statistics.mean(v):6.2f} median {statistics.median(v):6.2f} ms  min {v[0]:6.2f}  p25 {v[len(v)//4]:6.2f}  p75 {v[3*len(v)//4]:6.2f}")
+    med = {k: statistics.median(v) for k, v in series.items()}
+    for k in configs: print(f"{k:14s} / bare_1.0 = {med[k]/med['bare_1.0']:.2f}x   / bare_0.5 = {med[k]/med['bare_0.5']:.2f}x")
+    print("load average", os.getloadavg())
+finally:
+    for sh in shells.values(): sh.close()
+    for d in daemons.values(): d.terminate(); d.wait()
+    subprocess.run(["rm", "-rf", base])
