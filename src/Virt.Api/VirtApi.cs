@@ -45,7 +45,7 @@ public static class VirtApi
         [
             WrapService(DomainService.BindService(new DomainApi(domains, events, hostInfo, options.Stopping)), DomainService.Descriptor, options),
             WrapService(NetworkService.BindService(new NetworkApi(networks, events)), NetworkService.Descriptor, options),
-            WrapService(StorageService.BindService(new StorageApi(pools, events)), StorageService.Descriptor, options),
+            WrapService(StorageService.BindService(new StorageApi(pools, events, jobs)), StorageService.Descriptor, options),
             WrapService(EventService.BindService(new EventApi(events, options)), EventService.Descriptor, options),
             WrapService(JobService.BindService(new JobApi(jobs, domains, options.Jobs is not null, options.Stopping)), JobService.Descriptor, options),
         ];

@@ -124,6 +124,7 @@ internal static class Program
         .. NetworkCommands.All(),
         .. PoolCommands.All(),
         .. PoolLifecycleCommands.All(),
+        PoolEventCommand.Definition(),
         .. VolumeCommands.All(),
         .. VolumeTransferCommands.All(),
         .. HostCommands.All(),

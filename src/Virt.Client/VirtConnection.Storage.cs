@@ -56,9 +56,15 @@ public sealed partial class VirtConnection
             var which = 0;
             ulong sent = 0;
             int Want() => length == 0 ? VolumeChunkBytes : (int)Math.Min((ulong)VolumeChunkBytes, length - sent);
-            var pending = source.ReadAtLeastAsync(buffers[which].AsMemory(0, Want()), Want(), throwOnEndOfStream: false, ct);
+            var pending = source.ReadAtLeastAsync(buffers[which].AsMemory(0, Want()), Want(), throwOnEndOfStream: false, ct).AsTask();
             while (true)
             {
+                // A server that ends the call early (CancelJob, an error) is heard at once, even while the source is slow to
+                // give more bytes (a pipe, a network stream).
+                if (!pending.IsCompleted && await Task.WhenAny(pending, call.ResponseAsync).ConfigureAwait(false) != pending)
+                {
+                    return await call.ResponseAsync.ConfigureAwait(false);
+                }
                 var read = await pending.ConfigureAwait(false);
                 if (read == 0)
                 {
@@ -69,8 +75,8 @@ public sealed partial class VirtConnection
                 which ^= 1;
                 var next = Want();
                 pending = next > 0 && read == chunk.Length
-                    ? source.ReadAtLeastAsync(buffers[which].AsMemory(0, next), next, throwOnEndOfStream: false, ct)
-                    : ValueTask.FromResult(0);
+                    ? source.ReadAtLeastAsync(buffers[which].AsMemory(0, next), next, throwOnEndOfStream: false, ct).AsTask()
+                    : Task.FromResult(0);
                 await call.RequestStream.WriteAsync(new UploadVolumeRequest { Data = UnsafeByteOperations.UnsafeWrap(chunk.AsMemory(0, read)) }, ct).ConfigureAwait(false);
                 progress?.Report(sent);
             }

@@ -42,7 +42,7 @@ internal sealed record DaemonDrivers(DriverKind Kind, IDomainDriver Domains, INe
             // Pools and volumes are the storage driver's, kept under STATE/storage; the first start makes the 'default'
             // dir pool in STATE/images. It opens first, so domains that autostart find their pools started.
             var storage = await StorageDriver.OpenAsync(
-                new StorageDriverOptions { StateDirectory = paths.StateDir, DefaultPoolDirectory = Path.Combine(paths.StateDir, "images") },
+                new StorageDriverOptions { StateDirectory = paths.StateDir, DefaultPoolDirectory = Path.Combine(paths.StateDir, "images"), Events = events },
                 loggerFactory.CreateLogger("Virt.Driver.Storage"), cancellationToken);
             // Networks are the test driver's fixture (network 'default') until their own driver lands; it is read-only,
             // so nothing about it needs to persist.

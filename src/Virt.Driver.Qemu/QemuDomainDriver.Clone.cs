@@ -76,8 +76,8 @@ public sealed partial class QemuDomainDriver : IDomainCloning
                     var size = (ulong)SizeOf(from);
                     var before = done;
                     var phase = $"copying {step.Disk.Target.Dev}";
-                    await QemuImgCopy.CopyAsync(from, to, step.Format, percent =>
-                        handle.Report(JobProgress.Data(phase, total, before + (ulong)(size * Math.Clamp(percent, 0, 100) / 100))), token).ConfigureAwait(false);
+                    await QemuImgCopy.CopyAsync(from, to, step.Format, fraction =>
+                        handle.Report(JobProgress.Data(phase, total, before + (ulong)(size * fraction))), token).ConfigureAwait(false);
                     created.Add(to);
                     done += size;
                     handle.Report(JobProgress.Data(phase, total, done));

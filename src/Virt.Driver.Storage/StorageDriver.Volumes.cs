@@ -118,7 +118,7 @@ public sealed partial class StorageDriver
             }
         }
         StorageDriverLog.VolumeChanged(_logger, entry.Name, volume.Name, "created");
-        return await CommitVolumeAsync(entry.Uuid, created, cancellationToken).ConfigureAwait(false);
+        return await CommitVolumeAsync(entry.Uuid, created, VolumeEventType.Created).ConfigureAwait(false);
     }
 
     public async Task DeleteVolumeAsync(VolumeLocator volume, CancellationToken cancellationToken)
@@ -138,6 +138,7 @@ public sealed partial class StorageDriver
             var updated = entry with { Volumes = entry.Volumes.Remove(found.Name) };
             updated = updated with { Sizes = await SizesOrOldAsync(updated).ConfigureAwait(false) };
             Publish(updated);
+            Raise(VolumeLifecycleEvent.Of(entry.Volume(found), VolumeEventType.Deleted));
             StorageDriverLog.VolumeChanged(_logger, entry.Name, found.Name, "deleted");
         }
         finally
@@ -146,19 +147,19 @@ public sealed partial class StorageDriver
         }
     }
 
-    public async Task<StorageVolumeSummary> WipeVolumeAsync(VolumeLocator volume, VolumeWipeAlgorithm algorithm, CancellationToken cancellationToken)
+    public async Task<StorageVolumeSummary> WipeVolumeAsync(VolumeLocator volume, VolumeWipeAlgorithm algorithm, Action<double>? progress, CancellationToken cancellationToken)
     {
         var (entry, found) = await ClaimAsync(volume, "wipe", cancellationToken).ConfigureAwait(false);
         try
         {
-            await _backends.For(entry.Live.Type).WipeVolumeAsync(entry.Live, found, algorithm, cancellationToken).ConfigureAwait(false);
+            await _backends.For(entry.Live.Type).WipeVolumeAsync(entry.Live, found, algorithm, progress, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
             Unmark(found.Target.Path!);
         }
         StorageDriverLog.VolumeChanged(_logger, entry.Name, found.Name, "wiped");
-        return await ReinspectAsync(entry.Uuid, found, cancellationToken).ConfigureAwait(false);
+        return await ReinspectAsync(entry.Uuid, found, VolumeEventType.Wiped, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<StorageVolumeSummary> ResizeVolumeAsync(VolumeLocator volume, ulong capacityBytes, bool allocate, bool shrink, CancellationToken cancellationToken)
@@ -197,7 +198,7 @@ public sealed partial class StorageDriver
             Unmark(found.Target.Path!);
         }
         StorageDriverLog.VolumeChanged(_logger, entry.Name, found.Name, "resized");
-        return await ReinspectAsync(entry.Uuid, found, cancellationToken).ConfigureAwait(false);
+        return await ReinspectAsync(entry.Uuid, found, VolumeEventType.Resized, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<VolumeDataStream> OpenVolumeDataAsync(VolumeLocator volume, bool write, ulong offset, CancellationToken cancellationToken)
@@ -242,7 +243,7 @@ public sealed partial class StorageDriver
                 Unmark(path);
                 if (write)
                 {
-                    await ReinspectAsync(uuid, found, CancellationToken.None).ConfigureAwait(false);
+                    await ReinspectAsync(uuid, found, VolumeEventType.Uploaded, CancellationToken.None).ConfigureAwait(false);
                 }
             });
         }
@@ -309,7 +310,8 @@ public sealed partial class StorageDriver
         }
     }
 
-    private async Task<StorageVolumeSummary> CommitVolumeAsync(Guid pool, StorageVolumeDefinition volume, CancellationToken ct)
+    /// <summary>Publishes a volume's new figures in its pool, then raises <paramref name="raises"/> for it.</summary>
+    private async Task<StorageVolumeSummary> CommitVolumeAsync(Guid pool, StorageVolumeDefinition volume, VolumeEventType raises)
     {
         await _gate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
         try
@@ -321,7 +323,9 @@ public sealed partial class StorageDriver
             entry = entry with { Volumes = entry.Volumes.SetItem(volume.Name, volume) };
             entry = entry with { Sizes = await SizesOrOldAsync(entry).ConfigureAwait(false) };
             Publish(entry);
-            return entry.Volume(volume);
+            var summary = entry.Volume(volume);
+            Raise(VolumeLifecycleEvent.Of(summary, raises));
+            return summary;
         }
         finally
         {
@@ -329,7 +333,7 @@ public sealed partial class StorageDriver
         }
     }
 
-    private async Task<StorageVolumeSummary> ReinspectAsync(Guid pool, StorageVolumeDefinition volume, CancellationToken ct)
+    private async Task<StorageVolumeSummary> ReinspectAsync(Guid pool, StorageVolumeDefinition volume, VolumeEventType raises, CancellationToken ct)
     {
         if (!_pools.TryGetValue(pool, out var entry))
         {
@@ -345,7 +349,7 @@ public sealed partial class StorageDriver
             // The contents no longer read as the known format (e.g. other bytes uploaded into a qcow2 volume): keep the last figures.
             updated = volume;
         }
-        return await CommitVolumeAsync(pool, updated, ct).ConfigureAwait(false);
+        return await CommitVolumeAsync(pool, updated, raises).ConfigureAwait(false);
     }
 
     private static async Task<PoolSizes> SizesOrOldAsync(PoolEntry entry)

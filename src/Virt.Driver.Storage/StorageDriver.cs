@@ -18,6 +18,8 @@ public sealed partial class StorageDriver : IStoragePoolDriver, IVolumeResolver,
 {
     private static readonly FrozenBackends _backends = new();
     private readonly ILogger _logger;
+    // Set once the pools are loaded: what happens while opening raises nothing (StorageDriverOptions.Events).
+    private EventLog? _events;
     private readonly DefinitionStore _definitions;
     private readonly DefinitionStore _live;
     private readonly DefinitionStore _autostart;
@@ -52,6 +54,7 @@ public sealed partial class StorageDriver : IStoragePoolDriver, IVolumeResolver,
         {
             await driver.CreateDefaultPoolAsync(directory, cancellationToken).ConfigureAwait(false);
         }
+        driver._events = options.Events;
         return driver;
     }
 
@@ -154,6 +157,7 @@ public sealed partial class StorageDriver : IStoragePoolDriver, IVolumeResolver,
                 ? new PoolEntry { Live = definition, Config = definition }
                 : existing with { Config = definition, Live = existing.Active ? existing.Live : definition };
             Publish(entry);
+            Raise(new PoolLifecycleEvent(definition.Name, definition.Uuid, PoolEventType.Defined));
             StorageDriverLog.PoolChanged(_logger, definition.Name, "defined");
             return entry.Summary();
         }
@@ -173,6 +177,7 @@ public sealed partial class StorageDriver : IStoragePoolDriver, IVolumeResolver,
             var entry = await ActivateAsync(new PoolEntry { Live = definition }, build, cancellationToken).ConfigureAwait(false);
             await _live.SaveAsync(Key(definition.Uuid), StoragePoolXml.Format(definition), CancellationToken.None).ConfigureAwait(false);
             Publish(entry);
+            Raise(new PoolLifecycleEvent(definition.Name, definition.Uuid, PoolEventType.Started));
             StorageDriverLog.PoolChanged(_logger, definition.Name, "created");
             return entry.Summary();
         }
@@ -191,7 +196,7 @@ public sealed partial class StorageDriver : IStoragePoolDriver, IVolumeResolver,
             }
             await _backends.For(entry.Live.Type).BuildAsync(entry.Live, mode, cancellationToken).ConfigureAwait(false);
             return entry;
-        }, cancellationToken);
+        }, cancellationToken, Lifecycle(PoolEventType.Created));
 
     public async Task<StoragePoolSummary> StartPoolAsync(string pool, PoolBuildMode? build, CancellationToken cancellationToken) =>
         (await ChangeAsync(pool, async entry =>
@@ -205,7 +210,7 @@ public sealed partial class StorageDriver : IStoragePoolDriver, IVolumeResolver,
             await _live.SaveAsync(Key(definition.Uuid), StoragePoolXml.Format(definition), CancellationToken.None).ConfigureAwait(false);
             StorageDriverLog.PoolChanged(_logger, entry.Name, "started");
             return started;
-        }, cancellationToken).ConfigureAwait(false))!.Summary();
+        }, cancellationToken, Lifecycle(PoolEventType.Started)).ConfigureAwait(false))!.Summary();
 
     public Task DestroyPoolAsync(string pool, CancellationToken cancellationToken) =>
         ChangeAsync(pool, async entry =>
@@ -221,7 +226,7 @@ public sealed partial class StorageDriver : IStoragePoolDriver, IVolumeResolver,
             return entry.Config is null
                 ? null
                 : entry with { Active = false, Live = entry.Config, Sizes = PoolSizes.Zero, Volumes = entry.Volumes.Clear() };
-        }, cancellationToken);
+        }, cancellationToken, Lifecycle(PoolEventType.Stopped));
 
     public Task DeletePoolAsync(string pool, CancellationToken cancellationToken) =>
         ChangeAsync(pool, async entry =>
@@ -233,7 +238,7 @@ public sealed partial class StorageDriver : IStoragePoolDriver, IVolumeResolver,
             await _backends.For(entry.Live.Type).DeleteAsync(entry.Live, cancellationToken).ConfigureAwait(false);
             StorageDriverLog.PoolChanged(_logger, entry.Name, "deleted");
             return entry;
-        }, cancellationToken);
+        }, cancellationToken, Lifecycle(PoolEventType.Deleted));
 
     public Task UndefinePoolAsync(string pool, CancellationToken cancellationToken) =>
         ChangeAsync(pool, async entry =>
@@ -246,7 +251,7 @@ public sealed partial class StorageDriver : IStoragePoolDriver, IVolumeResolver,
             await _autostart.DeleteAsync(Key(entry.Uuid), CancellationToken.None).ConfigureAwait(false);
             StorageDriverLog.PoolChanged(_logger, entry.Name, "undefined");
             return entry.Active ? entry with { Config = null, Autostart = false } : null;
-        }, cancellationToken);
+        }, cancellationToken, Lifecycle(PoolEventType.Undefined));
 
     public Task SetPoolAutostartAsync(string pool, bool autostart, CancellationToken cancellationToken) =>
         ChangeAsync(pool, async entry =>
@@ -275,7 +280,7 @@ public sealed partial class StorageDriver : IStoragePoolDriver, IVolumeResolver,
                 throw NotInState(entry, "refresh", "is not active");
             }
             return await ScanAsync(entry, cancellationToken).ConfigureAwait(false);
-        }, cancellationToken).ConfigureAwait(false))!.Summary();
+        }, cancellationToken, entry => new PoolRefreshEvent(entry.Name, entry.Uuid)).ConfigureAwait(false))!.Summary();
 
     /// <summary>Builds (optionally) and starts the pool's backend, then scans it; the backend is stopped again if the scan fails.</summary>
     private static async Task<PoolEntry> ActivateAsync(PoolEntry entry, PoolBuildMode? build, CancellationToken ct)
@@ -307,9 +312,10 @@ public sealed partial class StorageDriver : IStoragePoolDriver, IVolumeResolver,
 
     /// <summary>
     /// One change of one pool under the gate: <paramref name="change"/> returns the new entry (null removes the pool),
-    /// which is published when it returns.
+    /// which is published when it returns; then the <paramref name="raises"/> event, if any, so that a subscriber who
+    /// looks the pool up on the event already sees the change.
     /// </summary>
-    private async Task<PoolEntry?> ChangeAsync(string pool, Func<PoolEntry, Task<PoolEntry?>> change, CancellationToken ct)
+    private async Task<PoolEntry?> ChangeAsync(string pool, Func<PoolEntry, Task<PoolEntry?>> change, CancellationToken ct, Func<PoolEntry, VirtEvent>? raises = null)
     {
         await _gate.WaitAsync(ct).ConfigureAwait(false);
         try
@@ -324,6 +330,10 @@ public sealed partial class StorageDriver : IStoragePoolDriver, IVolumeResolver,
             {
                 Publish(changed);
             }
+            if (raises is not null)
+            {
+                Raise(raises(entry));
+            }
             return changed;
         }
         finally
@@ -333,6 +343,10 @@ public sealed partial class StorageDriver : IStoragePoolDriver, IVolumeResolver,
     }
 
     private void Publish(PoolEntry entry) => _pools = _pools.SetItem(entry.Uuid, entry);
+
+    private void Raise(VirtEvent raised) => _events?.Append(raised);
+
+    private static Func<PoolEntry, VirtEvent> Lifecycle(PoolEventType type) => entry => new PoolLifecycleEvent(entry.Name, entry.Uuid, type);
 
     private PoolEntry Find(string nameOrUuid)
     {

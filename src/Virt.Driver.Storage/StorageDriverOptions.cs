@@ -11,4 +11,10 @@ public sealed record StorageDriverOptions
     /// named <c>default</c> with this target, as libvirt's packaging does for /var/lib/libvirt/images.
     /// </summary>
     public string? DefaultPoolDirectory { get; init; }
+
+    /// <summary>
+    /// Where pool and volume events go (virtd's one log, shared with the domain driver). Null: none are raised. Pools
+    /// restarted or autostarted while the driver opens raise none, as in libvirt: nobody can be subscribed yet.
+    /// </summary>
+    public EventLog? Events { get; init; }
 }

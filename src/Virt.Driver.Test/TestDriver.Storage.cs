@@ -5,7 +5,7 @@ namespace Virt.Driver.Test;
 /// <summary>
 /// The test driver's pools are its fixture's, read-only: every mutating pool or volume operation is
 /// <see cref="VirtErrorReason.OperationUnsupported"/>, and the fixture's pools hold no volumes. Real pools are
-/// Virt.Driver.Storage's.
+/// Virt.Driver.Storage's. A refresh raises the refresh event, as libvirt's test driver does.
 /// </summary>
 public sealed partial class TestDriver
 {
@@ -25,8 +25,12 @@ public sealed partial class TestDriver
 
     public Task SetPoolAutostartAsync(string pool, bool autostart, CancellationToken cancellationToken) => throw Unsupported("storage pool autostart");
 
-    public async Task<StoragePoolSummary> RefreshPoolAsync(string pool, CancellationToken cancellationToken) =>
-        await LookupPoolAsync(pool, cancellationToken).ConfigureAwait(false);
+    public async Task<StoragePoolSummary> RefreshPoolAsync(string pool, CancellationToken cancellationToken)
+    {
+        var refreshed = await LookupPoolAsync(pool, cancellationToken).ConfigureAwait(false);
+        _events.Append(new PoolRefreshEvent(refreshed.Name, refreshed.Uuid));
+        return refreshed;
+    }
 
     public async Task<IReadOnlyList<StorageVolumeSummary>> ListVolumesAsync(string pool, CancellationToken cancellationToken)
     {
@@ -50,7 +54,7 @@ public sealed partial class TestDriver
 
     public Task DeleteVolumeAsync(VolumeLocator volume, CancellationToken cancellationToken) => throw Unsupported("deleting storage volumes");
 
-    public Task<StorageVolumeSummary> WipeVolumeAsync(VolumeLocator volume, VolumeWipeAlgorithm algorithm, CancellationToken cancellationToken) =>
+    public Task<StorageVolumeSummary> WipeVolumeAsync(VolumeLocator volume, VolumeWipeAlgorithm algorithm, Action<double>? progress, CancellationToken cancellationToken) =>
         throw Unsupported("wiping storage volumes");
 
     public Task<StorageVolumeSummary> ResizeVolumeAsync(VolumeLocator volume, ulong capacityBytes, bool allocate, bool shrink, CancellationToken cancellationToken) =>

@@ -7,7 +7,7 @@ namespace Virt.Cli.Tests;
 /// <summary>
 /// <c>event --all --loop</c> through a real virtd (<c>--driver test</c>) on its Unix socket: one vsh watches, other
 /// vsh sessions define and undefine, and the watcher prints virsh's lines for them. Ctrl-C (SIGINT) ends the loop
-/// the way virsh's does.
+/// the way virsh's does. <c>pool-event</c> the same way, on the fixture pool's refreshes.
 /// </summary>
 [TestFixture]
 [NonParallelizable]
@@ -103,6 +103,33 @@ public sealed class EventTests
             "event 'definition-change' for domain 'e5': autostart\n" +
             "event loop interrupted\n" +
             "events received: 5\n\n"), result.ToString());
+    }
+
+    [Test]
+    public async Task Pool_event_prints_the_refreshes_of_the_pool_it_watches()
+    {
+        using var watcher = await WatchAsync("pool-event --event refresh --pool default-pool --loop --timeout 120");
+        await RunOkAsync("pool-refresh default-pool; pool-refresh default-pool");
+        await watcher.WaitForLinesAsync(2);
+        Kill(watcher.Process, "INT");
+        var result = await watcher.FinishAsync();
+        Assert.That(result.Stdout, Is.EqualTo(
+            "event 'refresh' for storage pool default-pool\n" +
+            "event 'refresh' for storage pool default-pool\n" +
+            "event loop interrupted\n" +
+            "events received: 2\n\n"), result.ToString());
+        Assert.That(result.ExitCode, Is.Zero);
+    }
+
+    [Test]
+    public async Task Pool_event_refuses_a_pool_that_does_not_exist_instead_of_watching_every_pool()
+    {
+        var result = await VshAsync("-c", _virtd.AdminUri, "pool-event --event lifecycle --pool nosuch --timeout 120");
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.ExitCode, Is.EqualTo(1));
+            Assert.That(result.Stderr, Is.EqualTo("error: failed to get pool 'nosuch'\nerror: Storage pool not found: no storage pool with matching name 'nosuch'\n"));
+        });
     }
 
     [Test]

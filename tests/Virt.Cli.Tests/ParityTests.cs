@@ -37,6 +37,7 @@ public sealed class ParityTests
     [TestCase("domid nope; domstate nope --reason; dumpxml nope; undefine nope; start nope; destroy 42; domname test; domuuid 6695eb01-f6a4-8304-79aa-97f2502e193f; domid 1")]
     [TestCase("net-dumpxml nope; metadata test http://example.org/none; define /nonexistent/domain.xml; list --table --name")]
     [TestCase("event --loop --timeout 1; event --all --event lifecycle --timeout 1; event --all --timeout 0; event --all --timeout x")]
+    [TestCase("pool-event --list; pool-event; pool-event --event foo; pool-event --event refresh --timeout 1; pool-event --event lifecycle --timeout 0; help pool-event")]
     [TestCase("nodememstats; nodememstats --cell 0; domcapabilities; domcapabilities --machine pc; nodecpustats --cpu x")]
     [TestCase("suspend test; suspend test; resume test; resume test; destroy test; destroy test; shutdown test; reboot test; reset test; suspend test; resume test")]
     [TestCase("vcpupin test --cpulist 0; vcpupin test 0 x; setmem test abc; setvcpus test 0 --config; send-key test KEY_BOGUS; send-key test --codeset foo 1; emulatorpin test --live --current; setmem test 1 --current --config; vcpupin nope")]

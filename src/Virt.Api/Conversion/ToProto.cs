@@ -135,6 +135,29 @@ internal static class ToProto
                     Progress = JobConversion.Progress(progress.Job.Progress),
                 };
                 break;
+            case Virt.Driver.PoolLifecycleEvent pool:
+                message.PoolLifecycle = new Virt.Protocol.V1.PoolLifecycleEvent
+                {
+                    Pool = new PoolIdentity { Name = pool.Name, Uuid = Uuid(pool.Uuid) },
+                    Type = (Virt.Protocol.V1.PoolEventType)(int)pool.Type,
+                };
+                break;
+            case Virt.Driver.PoolRefreshEvent refresh:
+                message.PoolRefresh = new Virt.Protocol.V1.PoolRefreshEvent { Pool = new PoolIdentity { Name = refresh.Name, Uuid = Uuid(refresh.Uuid) } };
+                break;
+            case Virt.Driver.VolumeLifecycleEvent volumeEvent:
+                message.VolumeLifecycle = new Virt.Protocol.V1.VolumeLifecycleEvent
+                {
+                    Volume = new VolumeIdentity
+                    {
+                        Pool = new PoolIdentity { Name = volumeEvent.PoolName, Uuid = Uuid(volumeEvent.PoolUuid) },
+                        Name = volumeEvent.Name,
+                        Key = volumeEvent.Key,
+                        Path = volumeEvent.Path,
+                    },
+                    Type = (Virt.Protocol.V1.VolumeEventType)(int)volumeEvent.Type,
+                };
+                break;
             default:
                 // A kind this API does not know yet: sent without payload, which clients skip (events.proto).
                 break;

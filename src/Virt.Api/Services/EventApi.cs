@@ -110,7 +110,7 @@ internal sealed class EventApi(EventLog events, VirtApiOptions options) : EventS
         });
 
     /// <summary>SubscribeRequest's families and object filters.</summary>
-    private sealed record EventFilter(HashSet<EventFamily> Families, HashSet<string> DomainNames, HashSet<Guid> DomainUuids)
+    private sealed record EventFilter(HashSet<EventFamily> Families, HashSet<string> DomainNames, HashSet<Guid> DomainUuids, HashSet<string> Pools)
     {
         public static EventFilter From(SubscribeRequest request)
         {
@@ -141,17 +141,18 @@ internal sealed class EventApi(EventLog events, VirtApiOptions options) : EventS
                         throw ApiErrors.InvalidArgument("domains", "An entry of domains names no domain: set its name or uuid.");
                 }
             }
-            // Networks and pools filters select network, pool and volume events, none of which are produced yet; they
-            // are checked so that a malformed one fails now rather than when those events arrive.
+            // Networks filters select network events, none of which are produced yet; they are checked so that a
+            // malformed one fails now rather than when those events arrive.
             foreach (var network in request.Networks)
             {
                 Requests.Network(network);
             }
+            var pools = new HashSet<string>(StringComparer.Ordinal);
             foreach (var pool in request.Pools)
             {
-                Requests.Pool(pool, "pools");
+                pools.Add(Requests.Pool(pool, "pools"));
             }
-            return new EventFilter(families, names, uuids);
+            return new EventFilter(families, names, uuids, pools);
         }
 
         public bool Matches(VirtEvent virtEvent) => virtEvent switch
@@ -164,14 +165,24 @@ internal sealed class EventApi(EventLog events, VirtApiOptions options) : EventS
                 && (DomainNames.Count == 0 && DomainUuids.Count == 0 || DomainNames.Contains(changed.Name) || DomainUuids.Contains(changed.Uuid)),
             Virt.Driver.Jobs.JobStateChangedEvent job => MatchesJob(EventFamily.JobStateChanged, job.Job),
             Virt.Driver.Jobs.JobProgressEvent progress => MatchesJob(EventFamily.JobProgress, progress.Job),
+            Virt.Driver.PoolLifecycleEvent pool => MatchesPool(EventFamily.PoolLifecycle, pool.Name, pool.Uuid),
+            Virt.Driver.PoolRefreshEvent refresh => MatchesPool(EventFamily.PoolRefresh, refresh.Name, refresh.Uuid),
+            Virt.Driver.VolumeLifecycleEvent volume => MatchesPool(EventFamily.VolumeLifecycle, volume.PoolName, volume.PoolUuid),
             // Kinds this API cannot describe yet go out without payload only to unfiltered subscribers.
-            _ => Families.Count == 0 && DomainNames.Count == 0 && DomainUuids.Count == 0,
+            _ => Families.Count == 0 && DomainNames.Count == 0 && DomainUuids.Count == 0 && Pools.Count == 0,
         };
 
-        // A domain filter keeps the jobs on those domains only (volume jobs have none).
+        // Pools are named as the request named them: by name or by UUID (Requests.Pool keeps either as text).
+        private bool MatchesPool(EventFamily family, string name, Guid uuid) =>
+            (Families.Count == 0 || Families.Contains(family))
+            && (Pools.Count == 0 || Pools.Contains(name) || Pools.Contains(uuid.ToString("D")));
+
+        // A domain filter keeps the jobs on those domains only (volume jobs have none); a pool filter keeps the
+        // volume jobs of those pools only.
         private bool MatchesJob(EventFamily family, Virt.Driver.Jobs.JobInfo job) =>
             (Families.Count == 0 || Families.Contains(family))
             && (DomainNames.Count == 0 && DomainUuids.Count == 0
-                || job.Domain is { } domain && (DomainNames.Contains(domain.Name) || DomainUuids.Contains(domain.Uuid)));
+                || job.Domain is { } domain && (DomainNames.Contains(domain.Name) || DomainUuids.Contains(domain.Uuid)))
+            && (Pools.Count == 0 || job.Volume is not { } volume || Pools.Contains(volume.PoolName) || Pools.Contains(volume.PoolUuid.ToString("D")));
     }
 }

@@ -1,20 +1,22 @@
 using System.Diagnostics;
 using Google.Protobuf;
-using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Virt.Domain;
 using Virt.Domain.Storage;
 using Virt.Domain.Xml;
 using Virt.Driver;
 using Virt.Protocol.V1;
+using DriverJobs = Virt.Driver.Jobs;
 
 namespace Virt.Api;
 
 /// <summary>
-/// virt.v1.StorageService over <see cref="IStoragePoolDriver"/>: pools, volumes and the upload/download streams. Volume
-/// jobs (copy, wipe, transfers) run within their call; the returned job has ended, as every client must handle anyway.
+/// virt.v1.StorageService over <see cref="IStoragePoolDriver"/>: pools, volumes and the upload/download streams. Long
+/// volume work is a job in the daemon's <see cref="DriverJobs.JobRegistry"/>: copies and wipes run in the background
+/// (answered at once, or once ended with <c>wait</c>), transfers for as long as their stream. Each reports its progress
+/// in bytes, and CancelJob stops it. What can be checked before the work starts (names, lookups) fails the call, not a job.
 /// </summary>
-internal sealed class StorageApi(IStoragePoolDriver driver, EventLog events) : StorageService.StorageServiceBase
+internal sealed class StorageApi(IStoragePoolDriver driver, EventLog events, DriverJobs.JobRegistry jobs) : StorageService.StorageServiceBase
 {
     /// <summary>
     /// The data message of a download (storage.proto allows up to 1 MiB). 64 KiB measured cheapest per GiB
@@ -220,7 +222,6 @@ internal sealed class StorageApi(IStoragePoolDriver driver, EventLog events) : S
     public override async Task<Job> CreateVolumeFrom(CreateVolumeFromRequest request, ServerCallContext context)
     {
         Requests.Unsupported(request.Reflink, "reflink", "copy-on-write clones (--reflink)");
-        var created = DateTimeOffset.UtcNow;
         var source = await driver.LookupVolumeAsync(Requests.Volume(request.Source, "source"), context.CancellationToken).ConfigureAwait(false);
         var pool = request.Pool is null ? source.PoolUuid.ToString("D") : Requests.Pool(request.Pool);
         StorageVolumeDefinition definition;
@@ -253,9 +254,22 @@ internal sealed class StorageApi(IStoragePoolDriver driver, EventLog events) : S
             default:
                 throw ApiErrors.InvalidArgument("target", "The request names no new volume: set xml or new_name.");
         }
-        var options = new VolumeCreateOptions { PreallocateMetadata = request.PreallocMetadata, Source = VolumeLocator.ByPath(source.Path) };
-        var volume = await driver.CreateVolumeAsync(pool, definition, options, context.CancellationToken).ConfigureAwait(false);
-        return Ended(JobOperation.VolumeCreateFrom, volume, $"create volume {volume.Name} from {source.Name}", created, null);
+        await CheckNameFreeAsync(pool, definition.Name, context.CancellationToken).ConfigureAwait(false);
+        var total = source.Definition.CapacityBytes;
+        var job = jobs.Run(new DriverJobs.JobStart(DriverJobs.JobOperation.VolumeCreateFrom, $"create volume {definition.Name} from {source.Name}") { Volume = DriverJobs.JobVolume.Of(source) }, async handle =>
+        {
+            handle.Report(DriverJobs.JobProgress.Data("copying", total, 0));
+            var options = new VolumeCreateOptions
+            {
+                PreallocateMetadata = request.PreallocMetadata,
+                Source = VolumeLocator.ByPath(source.Path),
+                Progress = share => handle.Report(DriverJobs.JobProgress.Data("copying", total, (ulong)(total * share))),
+            };
+            var volume = await driver.CreateVolumeAsync(pool, definition, options, handle.CancellationToken).ConfigureAwait(false);
+            handle.Report(DriverJobs.JobProgress.Data("copying", total, total));
+            return new DriverJobs.JobResult { Volume = DriverJobs.JobVolume.Of(volume) };
+        });
+        return await AnswerAsync(job, request.Wait, context.CancellationToken).ConfigureAwait(false);
     }
 
     public override async Task<DeleteVolumeResponse> DeleteVolume(DeleteVolumeRequest request, ServerCallContext context)
@@ -264,7 +278,7 @@ internal sealed class StorageApi(IStoragePoolDriver driver, EventLog events) : S
         Requests.Unsupported(request.WithSnapshots, "with_snapshots", "deleting internal snapshots with the volume (--delete-snapshots)");
         if (request.Zeroed)
         {
-            await driver.WipeVolumeAsync(volume, VolumeWipeAlgorithm.Zero, context.CancellationToken).ConfigureAwait(false);
+            await driver.WipeVolumeAsync(volume, VolumeWipeAlgorithm.Zero, progress: null, context.CancellationToken).ConfigureAwait(false);
         }
         await driver.DeleteVolumeAsync(volume, context.CancellationToken).ConfigureAwait(false);
         return new DeleteVolumeResponse();
@@ -272,14 +286,24 @@ internal sealed class StorageApi(IStoragePoolDriver driver, EventLog events) : S
 
     public override async Task<Job> WipeVolume(WipeVolumeRequest request, ServerCallContext context)
     {
-        var created = DateTimeOffset.UtcNow;
         var algorithm = (VolumeWipeAlgorithm)(int)request.Algorithm;
         if (!System.Enum.IsDefined(algorithm))
         {
             throw ApiErrors.InvalidArgument("algorithm", $"{(int)request.Algorithm} is not a wipe algorithm.");
         }
-        var volume = await driver.WipeVolumeAsync(Requests.Volume(request.Volume), algorithm, context.CancellationToken).ConfigureAwait(false);
-        return Ended(JobOperation.VolumeWipe, volume, $"wipe volume {volume.Name}", created, null);
+        var locator = Requests.Volume(request.Volume);
+        var volume = await driver.LookupVolumeAsync(locator, context.CancellationToken).ConfigureAwait(false);
+        var total = volume.Definition.CapacityBytes;
+        var job = jobs.Run(new DriverJobs.JobStart(DriverJobs.JobOperation.VolumeWipe, $"wipe volume {volume.Name}") { Volume = DriverJobs.JobVolume.Of(volume) }, async handle =>
+        {
+            handle.Report(DriverJobs.JobProgress.Data("wiping", total, 0));
+            var wiped = await driver.WipeVolumeAsync(locator, algorithm, share => handle.Report(DriverJobs.JobProgress.Data("wiping", total, (ulong)(total * share))),
+                handle.CancellationToken).ConfigureAwait(false);
+            // A zero wipe that punches a hole, or recreates an image format, writes nothing to count: it is all done.
+            handle.Report(DriverJobs.JobProgress.Data("wiping", total, total));
+            return new DriverJobs.JobResult { Volume = DriverJobs.JobVolume.Of(wiped) };
+        });
+        return await AnswerAsync(job, request.Wait, context.CancellationToken).ConfigureAwait(false);
     }
 
     public override async Task<ResizeVolumeResponse> ResizeVolume(ResizeVolumeRequest request, ServerCallContext context)
@@ -307,7 +331,6 @@ internal sealed class StorageApi(IStoragePoolDriver driver, EventLog events) : S
 
     public override async Task<Job> UploadVolume(IAsyncStreamReader<UploadVolumeRequest> requestStream, ServerCallContext context)
     {
-        var created = DateTimeOffset.UtcNow;
         var ct = context.CancellationToken;
         if (!await requestStream.MoveNext(ct).ConfigureAwait(false) || requestStream.Current.KindCase != UploadVolumeRequest.KindOneofCase.Header)
         {
@@ -317,44 +340,50 @@ internal sealed class StorageApi(IStoragePoolDriver driver, EventLog events) : S
         Requests.Unsupported(header.Sparse, "sparse", "sparse uploads (--sparse)");
         await using var data = await driver.OpenVolumeDataAsync(Requests.Volume(header.Volume), write: true, header.Offset, ct).ConfigureAwait(false);
         var limit = header.Length > 0 ? header.Length : data.Size - header.Offset;
-        ulong written = 0;
-        // Each message owns its bytes, so the file write of one overlaps receiving the next; one write at a time.
-        var pendingWrite = Task.CompletedTask;
-        try
+        using var handle = jobs.Start(new DriverJobs.JobStart(DriverJobs.JobOperation.VolumeUpload, $"upload to volume {data.Volume.Name}") { Volume = DriverJobs.JobVolume.Of(data.Volume) });
+        return await TransferAsync(handle, async token =>
         {
-            while (await requestStream.MoveNext(ct).ConfigureAwait(false))
+            ulong written = 0;
+            handle.Report(DriverJobs.JobProgress.Data("transferring", limit, 0));
+            // Each message owns its bytes, so the file write of one overlaps receiving the next; one write at a time.
+            var pendingWrite = Task.CompletedTask;
+            try
             {
-                var message = requestStream.Current;
-                if (message.KindCase != UploadVolumeRequest.KindOneofCase.Data)
+                while (await requestStream.MoveNext(token).ConfigureAwait(false))
                 {
-                    throw ApiErrors.InvalidArgument("kind", "After the header an upload carries only data messages (holes need sparse).");
-                }
-                var chunk = message.Data.Memory;
-                if (written + (ulong)chunk.Length > limit)
-                {
-                    throw ApiErrors.InvalidArgument("data", header.Length > 0
-                        ? $"The upload sent more than the {header.Length} bytes its header announced."
-                        : $"The upload runs past the end of volume '{data.Volume.Name}' ({data.Size} bytes); resize it first or send less.");
+                    var message = requestStream.Current;
+                    if (message.KindCase != UploadVolumeRequest.KindOneofCase.Data)
+                    {
+                        throw ApiErrors.InvalidArgument("kind", "After the header an upload carries only data messages (holes need sparse).");
+                    }
+                    var chunk = message.Data.Memory;
+                    if (written + (ulong)chunk.Length > limit)
+                    {
+                        throw ApiErrors.InvalidArgument("data", header.Length > 0
+                            ? $"The upload sent more than the {header.Length} bytes its header announced."
+                            : $"The upload runs past the end of volume '{data.Volume.Name}' ({data.Size} bytes); resize it first or send less.");
+                    }
+                    await pendingWrite.ConfigureAwait(false);
+                    pendingWrite = data.Stream.WriteAsync(chunk, token).AsTask();
+                    written += (ulong)chunk.Length;
+                    handle.Report(DriverJobs.JobProgress.Data("transferring", limit, written));
                 }
                 await pendingWrite.ConfigureAwait(false);
-                pendingWrite = data.Stream.WriteAsync(chunk, ct).AsTask();
-                written += (ulong)chunk.Length;
             }
-            await pendingWrite.ConfigureAwait(false);
-        }
-        catch
-        {
-            // Never leave a write running on a stream about to be closed; the first failure is the one reported.
-            await pendingWrite.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            throw;
-        }
-        if (header.Length > 0 && written != header.Length)
-        {
-            throw new VirtException(VirtErrorReason.OperationInvalid, $"The upload ended after {written} of the {header.Length} bytes its header announced.",
-                new Dictionary<string, string> { ["volume"] = data.Volume.Name });
-        }
-        await data.Stream.FlushAsync(ct).ConfigureAwait(false);
-        return Ended(JobOperation.VolumeUpload, data.Volume, $"upload to volume {data.Volume.Name}", created, written);
+            catch
+            {
+                // Never leave a write running on a stream about to be closed; the first failure is the one reported.
+                await pendingWrite.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                throw;
+            }
+            if (header.Length > 0 && written != header.Length)
+            {
+                throw new VirtException(VirtErrorReason.OperationInvalid, $"The upload ended after {written} of the {header.Length} bytes its header announced.",
+                    new Dictionary<string, string> { ["volume"] = data.Volume.Name });
+            }
+            await data.Stream.FlushAsync(token).ConfigureAwait(false);
+            return new DriverJobs.JobResult { Volume = DriverJobs.JobVolume.Of(data.Volume) };
+        }, ct).ConfigureAwait(false);
     }
 
     public override async Task DownloadVolume(DownloadVolumeRequest request, IServerStreamWriter<DownloadVolumeResponse> responseStream, ServerCallContext context)
@@ -364,37 +393,102 @@ internal sealed class StorageApi(IStoragePoolDriver driver, EventLog events) : S
         await using var data = await driver.OpenVolumeDataAsync(Requests.Volume(request.Volume), write: false, request.Offset, ct).ConfigureAwait(false);
         var available = data.Size - request.Offset;
         var length = request.Length > 0 ? Math.Min(request.Length, available) : available;
-        var jobId = "volume-download-" + Guid.NewGuid().ToString("N");
-        await responseStream.WriteAsync(new DownloadVolumeResponse
+        using var handle = jobs.Start(new DriverJobs.JobStart(DriverJobs.JobOperation.VolumeDownload, $"download volume {data.Volume.Name}") { Volume = DriverJobs.JobVolume.Of(data.Volume) });
+        await TransferAsync(handle, async token =>
         {
-            Header = new DownloadHeader { Volume = ToProto.Identity(data.Volume), JobId = jobId, Length = length },
+            handle.Report(DriverJobs.JobProgress.Data("transferring", length, 0));
+            await responseStream.WriteAsync(new DownloadVolumeResponse
+            {
+                Header = new DownloadHeader { Volume = ToProto.Identity(data.Volume), JobId = handle.Id, Length = length },
+            }, token).ConfigureAwait(false);
+            // Two buffers: the next read overlaps the write of the previous chunk.
+            var buffers = new[] { new byte[ChunkBytes], new byte[ChunkBytes] };
+            var clock = Stopwatch.StartNew();
+            var lastProgress = TimeSpan.Zero;
+            ulong sent = 0;
+            var which = 0;
+            var pendingRead = data.Stream.ReadAsync(buffers[which].AsMemory(0, (int)Math.Min((ulong)ChunkBytes, length)), token);
+            while (sent < length)
+            {
+                var read = await pendingRead.ConfigureAwait(false);
+                if (read == 0)
+                {
+                    break;
+                }
+                var chunk = buffers[which];
+                sent += (ulong)read;
+                which ^= 1;
+                var next = (int)Math.Min((ulong)ChunkBytes, length - sent);
+                pendingRead = next > 0 ? data.Stream.ReadAsync(buffers[which].AsMemory(0, next), token) : ValueTask.FromResult(0);
+                await responseStream.WriteAsync(new DownloadVolumeResponse { Data = UnsafeByteOperations.UnsafeWrap(chunk.AsMemory(0, read)) }, token).ConfigureAwait(false);
+                handle.Report(DriverJobs.JobProgress.Data("transferring", length, sent));
+                if (clock.Elapsed - lastProgress >= TimeSpan.FromSeconds(1))
+                {
+                    lastProgress = clock.Elapsed;
+                    await responseStream.WriteAsync(new DownloadVolumeResponse { Progress = JobConversion.Progress(handle.Info.Progress) }, token).ConfigureAwait(false);
+                }
+            }
+            return new DriverJobs.JobResult { Volume = DriverJobs.JobVolume.Of(data.Volume) };
         }, ct).ConfigureAwait(false);
-        // Two buffers: the next read overlaps the write of the previous chunk.
-        var buffers = new[] { new byte[ChunkBytes], new byte[ChunkBytes] };
-        var clock = Stopwatch.StartNew();
-        var lastProgress = TimeSpan.Zero;
-        ulong sent = 0;
-        var which = 0;
-        var pendingRead = data.Stream.ReadAsync(buffers[which].AsMemory(0, (int)Math.Min((ulong)ChunkBytes, length)), ct);
-        while (sent < length)
+    }
+
+    /// <summary>
+    /// Runs a transfer as <paramref name="handle"/>'s job: it stops when the call ends or CancelJob cancels the job, and
+    /// its outcome ends the job. A failed or cancelled transfer fails the call with the job's error ("operation
+    /// aborted" for CancelJob), so the caller and ListJobs tell the same story.
+    /// </summary>
+    private async Task<Job> TransferAsync(DriverJobs.JobHandle handle, Func<CancellationToken, Task<DriverJobs.JobResult>> transfer, CancellationToken call)
+    {
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(call, handle.CancellationToken);
+        try
         {
-            var read = await pendingRead.ConfigureAwait(false);
-            if (read == 0)
-            {
-                break;
-            }
-            var chunk = buffers[which];
-            sent += (ulong)read;
-            which ^= 1;
-            var next = (int)Math.Min((ulong)ChunkBytes, length - sent);
-            pendingRead = next > 0 ? data.Stream.ReadAsync(buffers[which].AsMemory(0, next), ct) : ValueTask.FromResult(0);
-            await responseStream.WriteAsync(new DownloadVolumeResponse { Data = UnsafeByteOperations.UnsafeWrap(chunk.AsMemory(0, read)) }, ct).ConfigureAwait(false);
-            if (clock.Elapsed - lastProgress >= TimeSpan.FromSeconds(1))
-            {
-                lastProgress = clock.Elapsed;
-                await responseStream.WriteAsync(new DownloadVolumeResponse { Progress = Progress("transferring", length, sent, clock.Elapsed) }, ct).ConfigureAwait(false);
-            }
+            return JobConversion.Job(handle.Succeed(await transfer(either.Token).ConfigureAwait(false)));
         }
+        catch (Exception e)
+        {
+            if (call.IsCancellationRequested)
+            {
+                // The client went away: its job was cancelled by it, not failed.
+                TryCancel(handle.Id);
+            }
+            var ended = handle.Fail(e);
+            if (ended.State == DriverJobs.JobState.Cancelled && ended.Error is { } aborted)
+            {
+                throw aborted;
+            }
+            throw;
+        }
+    }
+
+    private void TryCancel(string id)
+    {
+        try
+        {
+            jobs.Cancel(id);
+        }
+        catch (VirtException)
+        {
+            // Already ended or not cancellable: nothing to do.
+        }
+    }
+
+    /// <summary>Answers with a background job: at once, or with <paramref name="wait"/> once it has ended (failing with its error).</summary>
+    private async Task<Job> AnswerAsync(DriverJobs.JobInfo job, bool wait, CancellationToken ct) =>
+        JobConversion.Job(wait ? await jobs.WaitForSuccessAsync(job.Id, ct).ConfigureAwait(false) : job);
+
+    // The new volume's name must be free before its job exists: a clash is the call's error, not a failed job.
+    private async Task CheckNameFreeAsync(string pool, string name, CancellationToken ct)
+    {
+        try
+        {
+            await driver.LookupVolumeAsync(VolumeLocator.InPool(pool, name), ct).ConfigureAwait(false);
+        }
+        catch (VirtException e) when (e.Reason == VirtErrorReason.StorageVolumeNotFound)
+        {
+            return;
+        }
+        throw new VirtException(VirtErrorReason.StorageVolumeExists, $"storage volume '{name}' exists already",
+            new Dictionary<string, string> { ["pool"] = pool, ["volume"] = name });
     }
 
     private async Task<StorageVolumeSummary> FindBackingAsync(string pool, string reference, CancellationToken ct)
@@ -433,35 +527,4 @@ internal sealed class StorageApi(IStoragePoolDriver driver, EventLog events) : S
         PoolBuildOverwrite.Unspecified => PoolBuildMode.Default,
         _ => throw ApiErrors.InvalidArgument("overwrite", $"{(int)overwrite} is not a build mode; use OVERWRITE or NO_OVERWRITE."),
     };
-
-    private static JobProgress Progress(string phase, ulong total, ulong processed, TimeSpan elapsed) => new()
-    {
-        Phase = phase,
-        Elapsed = Duration.FromTimeSpan(elapsed),
-        DataTotalBytes = total,
-        DataProcessedBytes = processed,
-        DataRemainingBytes = total - processed,
-    };
-
-    private static Job Ended(JobOperation operation, StorageVolumeSummary volume, string description, DateTimeOffset created, ulong? bytes)
-    {
-        var ended = DateTimeOffset.UtcNow;
-        var identity = ToProto.Identity(volume);
-        return new Job
-        {
-            Id = operation.ToString().ToLowerInvariant() + "-" + Guid.NewGuid().ToString("N"),
-            Operation = operation,
-            State = JobState.Succeeded,
-            Volume = identity,
-            Description = description,
-            CreateTime = Timestamp.FromDateTimeOffset(created),
-            StartTime = Timestamp.FromDateTimeOffset(created),
-            EndTime = Timestamp.FromDateTimeOffset(ended),
-            Result = new JobResult
-            {
-                Volume = identity,
-                FinalStats = bytes is { } b ? Progress("completed", b, b, ended - created) : null,
-            },
-        };
-    }
 }

@@ -1,16 +1,14 @@
 using System.Globalization;
 using System.Text.Json;
 using Virt.Cli.Runtime;
-using Virt.Client;
 using Proto = Virt.Protocol.V1;
 
 namespace Virt.Cli.Commands;
 
 /// <summary>
 /// <c>event</c> (tools/virsh-domain-event.c cmdEvent): wait for domain events and print them as virsh does,
-/// <c>event 'lifecycle' for domain 'x': Defined Added</c>, until the first one (or with <c>--loop</c> until the
-/// timeout or Ctrl-C), then <c>events received: N</c>. It succeeds only if at least one event arrived. Events come from
-/// the API's feed, subscribed from "now" (no replay), filtered on the server by family and domain.
+/// <c>event 'lifecycle' for domain 'x': Defined Added</c>, through <see cref="EventLoop"/> (virsh's wait, its
+/// endings and its count), filtered on the server by family and domain.
 /// </summary>
 internal static class EventCommand
 {
@@ -44,13 +42,6 @@ internal static class EventCommand
     private static readonly string[] _ioError = ["none", "pause", "report"];
 
     private static readonly string[] _metadataTypes = ["description", "title", "element"];
-
-    private enum Ending
-    {
-        Done,
-        Timeout,
-        Interrupt,
-    }
 
     public static CommandDef Definition() =>
         new("event", CommandGroup.Events, "Domain Events", "List event types, or wait for domain events to occur",
@@ -115,117 +106,7 @@ internal static class EventCommand
             request.Domains.Add(new Proto.DomainRef { Uuid = domain.Domain.Uuid });
         }
 
-        var connection = await c.ConnectionAsync(ct);
-        var count = 0;
-        var ending = Ending.Done;
-        using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        if (timeout is { } t)
-        {
-            wait.CancelAfter(t);
-        }
-
-        var interrupted = false;
-        ConsoleCancelEventHandler onInterrupt = (_, e) =>
-        {
-            // Ctrl-C ends the wait, not the process (vshEventStart's SIGINT handler).
-            e.Cancel = true;
-            interrupted = true;
-            wait.Cancel();
-        };
-        Console.CancelKeyPress += onInterrupt;
-        try
-        {
-            await foreach (var item in connection.SubscribeEventsAsync(request, wait.Token))
-            {
-                switch (item.KindCase)
-                {
-                    case Proto.SubscribeResponse.KindOneofCase.CaughtUp:
-                        c.Session.Debug(0, string.Create(CultureInfo.InvariantCulture, $"event: subscribed at sequence {item.CaughtUp.LatestSequence}"));
-                        continue;
-                    case Proto.SubscribeResponse.KindOneofCase.Gap:
-                        c.Session.Debug(1, string.Create(CultureInfo.InvariantCulture, $"event: gap ({item.Gap.Reason}) after sequence {item.Gap.RequestedAfterSequence}"));
-                        continue;
-                    case Proto.SubscribeResponse.KindOneofCase.Event:
-                        break;
-                    default:
-                        continue;
-                }
-
-                foreach (var (name, text) in Describe(item.Event))
-                {
-                    if (eventName is not null && name != eventName)
-                    {
-                        continue;
-                    }
-
-                    Print(c, item.Event, name, text, timestamp);
-                    count++;
-                    if (!loop)
-                    {
-                        break;
-                    }
-                }
-
-                if (!loop && count > 0)
-                {
-                    break;
-                }
-            }
-        }
-        catch (Exception e) when (wait.IsCancellationRequested && !ct.IsCancellationRequested
-            && e is OperationCanceledException or Grpc.Core.RpcException or VirtClientException)
-        {
-            // Our own timeout or Ctrl-C ended the stream, however the transport words the cancellation.
-            ending = interrupted ? Ending.Interrupt : Ending.Timeout;
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onInterrupt;
-        }
-
-        if (c.Json)
-        {
-            c.WriteJson(w =>
-            {
-                w.WriteString("ended", ending switch { Ending.Timeout => "timeout", Ending.Interrupt => "interrupted", _ => "done" });
-                w.WriteNumber("events_received", count);
-            });
-        }
-        else
-        {
-            c.Print(ending switch
-            {
-                Ending.Timeout => "event loop timed out\n",
-                Ending.Interrupt => "event loop interrupted\n",
-                _ => "",
-            });
-            c.Print(string.Create(CultureInfo.InvariantCulture, $"events received: {count}\n"));
-        }
-
-        return count > 0;
-    }
-
-    private static void Print(CommandContext c, Proto.Event e, string name, string text, bool timestamp)
-    {
-        var time = e.Time?.ToDateTime() ?? DateTime.UtcNow;
-        if (c.Json)
-        {
-            c.Print(JsonOutput.Document(w =>
-            {
-                w.WriteString("event", name);
-                w.WriteNumber("sequence", e.Sequence);
-                w.WriteString("time", time.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
-                WritePayload(w, e);
-                w.WriteString("text", text.TrimEnd('\n'));
-            }));
-        }
-        else
-        {
-            // virTimeStringNowRaw: "YYYY-MM-DD HH:MM:SS.mmm+0000".
-            c.Print(timestamp ? time.ToString("yyyy-MM-dd HH:mm:ss.fff'+0000: '", CultureInfo.InvariantCulture) + text : text);
-        }
-
-        c.Session.Terminal.Out.Flush();
+        return await EventLoop.RunAsync(c, request, new EventLoop.Printer(Describe, WritePayload), eventName, loop, timestamp, timeout, ct);
     }
 
     /// <summary>The virsh callbacks an event triggers, each with its text (an I/O error triggers two).</summary>

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
-using System.Text;
 
 namespace Virt.Driver.Qemu;
 
@@ -11,7 +9,7 @@ namespace Virt.Driver.Qemu;
 /// </summary>
 internal static class QemuImgCopy
 {
-    public static async Task CopyAsync(string source, string target, string format, Action<double>? percent, CancellationToken cancellationToken)
+    public static async Task CopyAsync(string source, string target, string format, Action<double>? fraction, CancellationToken cancellationToken)
     {
         var temporary = Path.Combine(Path.GetDirectoryName(target) ?? ".", "." + Path.GetFileName(target) + ".part-" + Guid.NewGuid().ToString("N")[..8]);
         var start = new ProcessStartInfo("qemu-img") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
@@ -21,7 +19,7 @@ internal static class QemuImgCopy
         }
         using var process = Process.Start(start) ?? throw new InvalidOperationException("qemu-img did not start");
         var errors = process.StandardError.ReadToEndAsync(CancellationToken.None);
-        var output = ReadProgressAsync(process.StandardOutput, percent);
+        var output = QemuImgProgress.ReadAsync(process.StandardOutput, fraction);
         try
         {
             await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
@@ -48,33 +46,5 @@ internal static class QemuImgCopy
                 new Dictionary<string, string> { ["path"] = target });
         }
         File.Move(temporary, target);
-    }
-
-    /// <summary>qemu-img -p writes "    (12.34/100%)" records separated by carriage returns.</summary>
-    private static async Task ReadProgressAsync(StreamReader reader, Action<double>? percent)
-    {
-        var buffer = new char[256];
-        var record = new StringBuilder();
-        int read;
-        while ((read = await reader.ReadAsync(buffer.AsMemory(), CancellationToken.None).ConfigureAwait(false)) > 0)
-        {
-            foreach (var c in buffer.AsSpan(0, read))
-            {
-                if (c is '\r' or '\n')
-                {
-                    var text = record.ToString().Trim().TrimStart('(');
-                    var slash = text.IndexOf('/', StringComparison.Ordinal);
-                    if (slash > 0 && double.TryParse(text[..slash], NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
-                    {
-                        percent?.Invoke(value);
-                    }
-                    record.Clear();
-                }
-                else
-                {
-                    record.Append(c);
-                }
-            }
-        }
     }
 }

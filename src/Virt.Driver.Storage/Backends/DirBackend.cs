@@ -161,7 +161,7 @@ internal class DirBackend : PoolBackend
         {
             if (source is not null)
             {
-                await QemuImg.ConvertAsync(source.Target.Path!, source.Target.Format ?? ImageFormat.Raw, partial, format, ImageOptions(volume, options), ct).ConfigureAwait(false);
+                await QemuImg.ConvertAsync(source.Target.Path!, source.Target.Format ?? ImageFormat.Raw, partial, format, ImageOptions(volume, options), options.Progress, ct).ConfigureAwait(false);
                 if (volume.CapacityBytes > source.CapacityBytes)
                 {
                     await QemuImg.ResizeAsync(partial, format, volume.CapacityBytes, shrink: false, allocate: false, ct).ConfigureAwait(false);
@@ -213,7 +213,7 @@ internal class DirBackend : PoolBackend
         return QemuImg.ResizeAsync(VolumePath(pool, volume.Name), format, capacity, shrink, allocate && format == ImageFormat.Raw, ct);
     }
 
-    public override async Task WipeVolumeAsync(StoragePoolDefinition pool, StorageVolumeDefinition volume, VolumeWipeAlgorithm algorithm, CancellationToken ct)
+    public override async Task WipeVolumeAsync(StoragePoolDefinition pool, StorageVolumeDefinition volume, VolumeWipeAlgorithm algorithm, Action<double>? progress, CancellationToken ct)
     {
         var path = VolumePath(pool, volume.Name);
         var format = volume.Target.Format ?? ImageFormat.Raw;
@@ -239,7 +239,7 @@ internal class DirBackend : PoolBackend
             }
             return;
         }
-        await WipeBytesAsync(path, Target(pool), algorithm, blockDevice: false, ct).ConfigureAwait(false);
+        await WipeBytesAsync(path, Target(pool), algorithm, blockDevice: false, progress, ct).ConfigureAwait(false);
     }
 
     /// <summary>Overwrites a raw file or block device: zero (holes where the filesystem can punch them) or random.</summary>
@@ -247,8 +247,9 @@ internal class DirBackend : PoolBackend
     /// <param name="poolTarget">For a file volume, its pool's directory: the file is opened with <see cref="OpenVolumeFile"/>.</param>
     /// <param name="algorithm">Zero or random.</param>
     /// <param name="blockDevice">The volume is a block device (its size comes from BLKGETSIZE64).</param>
+    /// <param name="progress">Called with the share written so far, 0 to 1.</param>
     /// <param name="ct">Cancels the wipe.</param>
-    public static async Task WipeBytesAsync(string path, string? poolTarget, VolumeWipeAlgorithm algorithm, bool blockDevice, CancellationToken ct)
+    public static async Task WipeBytesAsync(string path, string? poolTarget, VolumeWipeAlgorithm algorithm, bool blockDevice, Action<double>? progress, CancellationToken ct)
     {
         if (algorithm is not (VolumeWipeAlgorithm.Zero or VolumeWipeAlgorithm.Random))
         {
@@ -273,6 +274,7 @@ internal class DirBackend : PoolBackend
                 System.Security.Cryptography.RandomNumberGenerator.Fill(buffer.AsSpan(0, count));
             }
             await file.WriteAsync(buffer.AsMemory(0, count), ct).ConfigureAwait(false);
+            progress?.Invoke((double)(done + count) / length);
         }
         await file.FlushAsync(ct).ConfigureAwait(false);
     }

@@ -74,8 +74,8 @@ internal sealed class IscsiBackend : PoolBackend
 
     public override Task ResizeVolumeAsync(StoragePoolDefinition pool, StorageVolumeDefinition volume, ulong capacity, bool allocate, bool shrink, CancellationToken ct) => throw Unsupported("resizing iscsi LUNs");
 
-    public override Task WipeVolumeAsync(StoragePoolDefinition pool, StorageVolumeDefinition volume, VolumeWipeAlgorithm algorithm, CancellationToken ct) =>
-        DirBackend.WipeBytesAsync(VolumePath(pool, volume.Name), null, algorithm, blockDevice: true, ct);
+    public override Task WipeVolumeAsync(StoragePoolDefinition pool, StorageVolumeDefinition volume, VolumeWipeAlgorithm algorithm, Action<double>? progress, CancellationToken ct) =>
+        DirBackend.WipeBytesAsync(VolumePath(pool, volume.Name), null, algorithm, blockDevice: true, progress, ct);
 
     private StorageVolumeDefinition Lun(StoragePoolDefinition pool, string name)
     {

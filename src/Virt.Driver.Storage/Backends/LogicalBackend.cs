@@ -137,7 +137,7 @@ internal sealed class LogicalBackend : PoolBackend
         {
             if (source is not null)
             {
-                await QemuImg.ConvertAsync(source.Target.Path!, source.Target.Format ?? ImageFormat.Raw, VolumePath(pool, volume.Name), ImageFormat.Raw, [], ct).ConfigureAwait(false);
+                await QemuImg.ConvertAsync(source.Target.Path!, source.Target.Format ?? ImageFormat.Raw, VolumePath(pool, volume.Name), ImageFormat.Raw, [], options.Progress, ct).ConfigureAwait(false);
             }
         }
         catch
@@ -167,8 +167,8 @@ internal sealed class LogicalBackend : PoolBackend
         }
     }
 
-    public override Task WipeVolumeAsync(StoragePoolDefinition pool, StorageVolumeDefinition volume, VolumeWipeAlgorithm algorithm, CancellationToken ct) =>
-        DirBackend.WipeBytesAsync(VolumePath(pool, volume.Name), null, algorithm, blockDevice: true, ct);
+    public override Task WipeVolumeAsync(StoragePoolDefinition pool, StorageVolumeDefinition volume, VolumeWipeAlgorithm algorithm, Action<double>? progress, CancellationToken ct) =>
+        DirBackend.WipeBytesAsync(VolumePath(pool, volume.Name), null, algorithm, blockDevice: true, progress, ct);
 
     private static StorageVolumeDefinition Volume(StoragePoolDefinition pool, string name, ulong size)
     {

@@ -40,7 +40,7 @@ internal abstract class PoolBackend
 
     public abstract Task ResizeVolumeAsync(StoragePoolDefinition pool, StorageVolumeDefinition volume, ulong capacity, bool allocate, bool shrink, CancellationToken ct);
 
-    public abstract Task WipeVolumeAsync(StoragePoolDefinition pool, StorageVolumeDefinition volume, VolumeWipeAlgorithm algorithm, CancellationToken ct);
+    public abstract Task WipeVolumeAsync(StoragePoolDefinition pool, StorageVolumeDefinition volume, VolumeWipeAlgorithm algorithm, Action<double>? progress, CancellationToken ct);
 
     /// <summary>One volume re-read after a change.</summary>
     public abstract Task<StorageVolumeDefinition> InspectAsync(StoragePoolDefinition pool, string name, StorageVolumeDefinition? known, CancellationToken ct);

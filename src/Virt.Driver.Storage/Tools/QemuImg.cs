@@ -38,15 +38,21 @@ internal static class QemuImg
         return ToolRunner.RunCheckedAsync(Tool, argv, $"create {Name(format)} image {path}", ct);
     }
 
-    public static Task ConvertAsync(string source, ImageFormat sourceFormat, string target, ImageFormat targetFormat, IReadOnlyList<string> options, CancellationToken ct)
+    /// <summary>Copies <paramref name="source"/> into a new image; with <paramref name="progress"/>, qemu-img reports its progress (<c>-p</c>) and that gets the share copied, 0 to 1.</summary>
+    public static Task ConvertAsync(string source, ImageFormat sourceFormat, string target, ImageFormat targetFormat, IReadOnlyList<string> options, Action<double>? progress, CancellationToken ct)
     {
         List<string> argv = ["convert", "-f", Name(sourceFormat), "-O", Name(targetFormat)];
+        if (progress is not null)
+        {
+            argv.Add("-p");
+        }
         if (options.Count > 0)
         {
             argv.AddRange(["-o", string.Join(',', options)]);
         }
         argv.AddRange([source, target]);
-        return ToolRunner.RunCheckedAsync(Tool, argv, $"copy {source} into a new {Name(targetFormat)} image", ct);
+        return ToolRunner.RunCheckedAsync(Tool, argv, $"copy {source} into a new {Name(targetFormat)} image",
+            progress is null ? null : output => QemuImgProgress.ReadAsync(output, progress), ct);
     }
 
     public static Task ResizeAsync(string path, ImageFormat format, ulong capacity, bool shrink, bool allocate, CancellationToken ct)

@@ -18,7 +18,11 @@ internal sealed record ToolResult(string Tool, int ExitCode, string Stdout, stri
 /// </summary>
 internal static class ToolRunner
 {
-    public static async Task<ToolResult> RunAsync(string tool, IEnumerable<string> arguments, CancellationToken cancellationToken)
+    public static Task<ToolResult> RunAsync(string tool, IEnumerable<string> arguments, CancellationToken cancellationToken) =>
+        RunAsync(tool, arguments, readOutput: null, cancellationToken);
+
+    /// <summary>The same; <paramref name="readOutput"/>, if given, reads stdout as it comes (a progress stream) instead of capturing it, and the result's Stdout is then empty.</summary>
+    public static async Task<ToolResult> RunAsync(string tool, IEnumerable<string> arguments, Func<StreamReader, Task>? readOutput, CancellationToken cancellationToken)
     {
         var start = new ProcessStartInfo(tool)
         {
@@ -47,7 +51,9 @@ internal static class ToolRunner
         using (process)
         {
             process.StandardInput.Close();
-            var stdout = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
+            var stdout = readOutput is null
+                ? process.StandardOutput.ReadToEndAsync(CancellationToken.None)
+                : ReadThenEmptyAsync(process.StandardOutput, readOutput);
             var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
             try
             {
@@ -64,10 +70,20 @@ internal static class ToolRunner
     }
 
     /// <summary>Runs the tool and throws <see cref="VirtErrorReason.StorageBackendFailed"/> with its words when it fails.</summary>
-    public static async Task<ToolResult> RunCheckedAsync(string tool, IEnumerable<string> arguments, string doing, CancellationToken cancellationToken)
+    public static Task<ToolResult> RunCheckedAsync(string tool, IEnumerable<string> arguments, string doing, CancellationToken cancellationToken) =>
+        RunCheckedAsync(tool, arguments, doing, readOutput: null, cancellationToken);
+
+    /// <summary>The same, with stdout read by <paramref name="readOutput"/> as it comes.</summary>
+    public static async Task<ToolResult> RunCheckedAsync(string tool, IEnumerable<string> arguments, string doing, Func<StreamReader, Task>? readOutput, CancellationToken cancellationToken)
     {
-        var result = await RunAsync(tool, arguments, cancellationToken).ConfigureAwait(false);
+        var result = await RunAsync(tool, arguments, readOutput, cancellationToken).ConfigureAwait(false);
         return result.Succeeded ? result : throw Failed(result, doing);
+    }
+
+    private static async Task<string> ReadThenEmptyAsync(StreamReader output, Func<StreamReader, Task> read)
+    {
+        await read(output).ConfigureAwait(false);
+        return "";
     }
 
     public static VirtException Failed(ToolResult result, string doing) =>

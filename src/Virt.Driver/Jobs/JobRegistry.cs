@@ -205,6 +205,18 @@ public sealed class JobRegistry
     }
 
     /// <summary>
+    /// Returns the job once it has ended SUCCEEDED; a job that failed or was cancelled throws its error, as the
+    /// synchronous call would have (callers with <c>wait = true</c>). Cancelling the wait never cancels the job.
+    /// </summary>
+    public async Task<JobInfo> WaitForSuccessAsync(string id, CancellationToken cancellationToken)
+    {
+        var ended = await WaitAsync(id, cancellationToken).ConfigureAwait(false);
+        return ended.State == JobState.Succeeded
+            ? ended
+            : throw ended.Error ?? new VirtException(VirtErrorReason.Internal, $"Job {ended.Id} ended {ended.State} without an error.");
+    }
+
+    /// <summary>
     /// The job now, then at every state change at once and on progress at most every <paramref name="minInterval"/>;
     /// the last item is the ended job. Cancelling the watch never cancels the job.
     /// </summary>

@@ -55,7 +55,7 @@ public interface IStoragePoolDriver
     Task DeleteVolumeAsync(VolumeLocator volume, CancellationToken cancellationToken);
 
     /// <summary>vol-wipe: overwrites the contents; the volume keeps its name, format and capacity.</summary>
-    Task<StorageVolumeSummary> WipeVolumeAsync(VolumeLocator volume, VolumeWipeAlgorithm algorithm, CancellationToken cancellationToken);
+    Task<StorageVolumeSummary> WipeVolumeAsync(VolumeLocator volume, VolumeWipeAlgorithm algorithm, Action<double>? progress, CancellationToken cancellationToken);
 
     /// <summary>vol-resize to <paramref name="capacityBytes"/> (absolute); smaller only with <paramref name="shrink"/>.</summary>
     Task<StorageVolumeSummary> ResizeVolumeAsync(VolumeLocator volume, ulong capacityBytes, bool allocate, bool shrink, CancellationToken cancellationToken);

@@ -11,4 +11,7 @@ public sealed record VolumeCreateOptions
 
     /// <summary>True when the allocation was not given (vol-create-as without --allocation): sparse files.</summary>
     public bool Sparse { get; init; }
+
+    /// <summary>For a copy (<see cref="Source"/>): called with the share copied so far, 0 to 1, from any thread (the job's progress).</summary>
+    public Action<double>? Progress { get; init; }
 }
