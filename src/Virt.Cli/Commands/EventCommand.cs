@@ -63,25 +63,7 @@ internal static class EventCommand
         a.Exclusive("list", "event");
         if (a.Bool("list"))
         {
-            if (c.Json)
-            {
-                c.WriteJson(w =>
-                {
-                    w.WriteStartArray("events");
-                    foreach (var name in _names)
-                    {
-                        w.WriteStringValue(name);
-                    }
-
-                    w.WriteEndArray();
-                });
-            }
-            else
-            {
-                c.Print(string.Concat(_names.Select(n => n + "\n")));
-            }
-
-            return true;
+            return EventLoop.PrintTypes(c, _names);
         }
 
         var eventName = a.String("event");

@@ -24,6 +24,30 @@ internal static class EventLoop
         Interrupt,
     }
 
+    /// <summary>--list: the command's event types, one per line (or one JSON array).</summary>
+    public static bool PrintTypes(CommandContext c, IReadOnlyList<string> names)
+    {
+        if (c.Json)
+        {
+            c.WriteJson(w =>
+            {
+                w.WriteStartArray("events");
+                foreach (var name in names)
+                {
+                    w.WriteStringValue(name);
+                }
+
+                w.WriteEndArray();
+            });
+        }
+        else
+        {
+            c.Print(string.Concat(names.Select(n => n + "\n")));
+        }
+
+        return true;
+    }
+
     /// <summary>Subscribes with <paramref name="request"/> and prints what arrives; <paramref name="eventName"/> is the one callback to print (--event), null for all.</summary>
     public static async Task<bool> RunAsync(CommandContext c, Proto.SubscribeRequest request, Printer printer, string? eventName, bool loop, bool timestamp, TimeSpan? timeout, CancellationToken ct)
     {

@@ -34,25 +34,7 @@ internal static class PoolEventCommand
         var a = c.Args;
         if (a.Bool("list"))
         {
-            if (c.Json)
-            {
-                c.WriteJson(w =>
-                {
-                    w.WriteStartArray("events");
-                    foreach (var name in _names)
-                    {
-                        w.WriteStringValue(name);
-                    }
-
-                    w.WriteEndArray();
-                });
-            }
-            else
-            {
-                c.Print(string.Concat(_names.Select(n => n + "\n")));
-            }
-
-            return true;
+            return EventLoop.PrintTypes(c, _names);
         }
 
         var eventName = a.String("event") ?? throw VshError.Of("either --list or --event <type> is required");
