@@ -79,7 +79,8 @@ public sealed partial class QemuDomainDriver
     }
 
     /// <summary>Starts QEMU through a new worker and commits the running domain (PrepareHost, Launch, FinishStartup).</summary>
-    private async Task<DomainSummary> LaunchAsync(DomainDefinition definition, DomainSummary? existing, bool startPaused, CancellationToken cancellationToken, bool incoming = false)
+    private async Task<DomainSummary> LaunchAsync(DomainDefinition definition, DomainSummary? existing, bool startPaused, CancellationToken cancellationToken, bool incoming = false,
+        SaveImage? restoreFrom = null)
     {
         GuestPreparation.CheckHostFiles(definition);
         using var vcpus = ReserveVcpus(definition);
@@ -138,6 +139,8 @@ public sealed partial class QemuDomainDriver
             OnCrash = DomainXmlNames.LifecycleAction.ToXml(definition.OnCrash),
             QmpTimeoutSeconds = (uint)Math.Ceiling(_options.QmpTimeout.TotalSeconds),
             LingerSeconds = (uint)Math.Ceiling(_options.WorkerLinger.TotalSeconds),
+            IncomingFile = restoreFrom?.Path ?? "",
+            IncomingOffset = (ulong)(restoreFrom?.StreamOffset ?? 0),
         };
         spec.Argv.AddRange(argv);
         LaunchResult launched;
@@ -153,7 +156,7 @@ public sealed partial class QemuDomainDriver
             throw;
         }
         var status = launched.Status;
-        var guest = new RunningGuest(definition.Uuid, paths, worker) { Volumes = volumes };
+        var guest = new RunningGuest(definition.Uuid, paths, worker) { Volumes = volumes, IncomingStarted = launched.IncomingStarted };
         _running[definition.Uuid] = guest;
         var persistent = existing?.Persistent == true ? existing.Definition : null;
         Update(definition.Uuid, _ => new DomainSummary
@@ -262,6 +265,10 @@ public sealed partial class QemuDomainDriver
             latest => recorded.LifecycleType == GuestStates.NoEvent ? null
                 : new DomainLifecycleEvent(latest.Name, guest.Uuid, (DomainEventType)recorded.LifecycleType, recorded.LifecycleDetail));
         guest.MarkApplied(recorded.Sequence);
+        if (recorded.Name == "MIGRATION")
+        {
+            guest.MarkMigrationEvent();
+        }
     }
 
     /// <summary>The guest is shut off: commit it (a transient domain goes away), then let the worker go and tidy up.</summary>

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Virt.Domain;
 using Virt.Domain.Xml;
+using Virt.Driver.Jobs;
 using Virt.Qemu.Capabilities;
 using Virt.Vmm.Protocol;
 
@@ -116,6 +117,7 @@ public sealed partial class QemuDomainDriver : IDomainMigration
             var port = await IncomingPortAsync(definition.Uuid, cancellationToken).ConfigureAwait(false);
             var incoming = new Incoming(migrationId, definition.Uuid, definition.Name, settings, xml, job);
             _incoming[migrationId] = incoming;
+            RunIncomingJob(incoming);
             _ = Task.Run(async () =>
             {
                 await Task.Delay(_finishTimeout, CancellationToken.None).ConfigureAwait(false);
@@ -134,6 +136,32 @@ public sealed partial class QemuDomainDriver : IDomainMigration
             job.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// The destination's own "migration in" job, from Prepare to Finish (libvirt's Incoming migration): domjobinfo
+    /// shows it here, and domjobabort here gives up the incoming copy (Finish as cancelled: QEMU killed, the transient
+    /// domain gone); the source's stream then fails and its Finish finds CANCELLED recorded, so it resumes the guest.
+    /// </summary>
+    private void RunIncomingJob(Incoming incoming)
+    {
+        var start = new JobStart(JobOperation.MigrationIn, $"incoming migration of {incoming.Name} ({incoming.Id})")
+        {
+            Domain = new JobDomain(incoming.Name, incoming.Uuid),
+        };
+        _jobs.Run(start, async handle =>
+        {
+            incoming.Handle = handle;
+            using var abort = handle.CancellationToken.Register(() =>
+                _ = Task.Run(() => FinishIncomingAsync(incoming.Id, cancelled: true, CancellationToken.None), CancellationToken.None));
+            var outcome = await incoming.Ended.Task.ConfigureAwait(false);
+            if (outcome != MigrationOutcome.RunningOnDestination)
+            {
+                throw new VirtException(VirtErrorReason.MigrationFailed, $"The incoming migration of domain '{incoming.Name}' was cancelled; nothing of it is left on this host.",
+                    new Dictionary<string, string> { ["domain"] = incoming.Name, ["migration"] = incoming.Id });
+            }
+            return new JobResult { Domain = new JobDomain(incoming.Name, incoming.Uuid) };
+        });
     }
 
     public async Task<MigrationStats> PerformOutgoingAsync(string migrationId, string incomingUri, IProgress<MigrationStats>? progress, CancellationToken cancellationToken)
@@ -162,39 +190,36 @@ public sealed partial class QemuDomainDriver : IDomainMigration
         try
         {
             outgoing.Active = true;
+            await EnableMigrationEventsAsync(outgoing.Uuid, cancellationToken).ConfigureAwait(false);
             await ExecuteQmpAsync(outgoing.Uuid, "migrate", new JsonObject { ["uri"] = incomingUri }, cancellationToken).ConfigureAwait(false);
             var lastReport = TimeSpan.Zero;
             var suspendedForTimeout = false;
-            while (true)
+            var info = await WatchMigrationAsync(outgoing.Uuid, guest, async (running, elapsed) =>
             {
-                await Task.Delay(_pollInterval, cancellationToken).ConfigureAwait(false);
-                var info = await ExecuteQmpAsync(outgoing.Uuid, "query-migrate", null, cancellationToken).ConfigureAwait(false) as JsonObject;
-                var stats = Stats(info, clock.Elapsed);
-                switch (stats.Phase)
+                if (elapsed - lastReport >= _progressInterval)
                 {
-                    case "completed":
-                        outgoing.Completed = true;
-                        progress?.Report(stats);
-                        MigrationLog.Completed(_logger, migrationId, outgoing.Name, stats.Elapsed.TotalMilliseconds, stats.Downtime?.TotalMilliseconds ?? -1);
-                        return stats;
-                    case "failed" or "cancelled":
-                        var why = info?["error-desc"]?.GetValue<string>() ?? stats.Phase;
-                        throw new VirtException(VirtErrorReason.MigrationFailed, $"Migration of domain '{outgoing.Name}' failed: QEMU reported '{why}'; the domain keeps running on this host.",
-                            new Dictionary<string, string> { ["domain"] = outgoing.Name });
+                    lastReport = elapsed;
+                    progress?.Report(Stats(running, clock.Elapsed));
                 }
-                if (clock.Elapsed - lastReport >= _progressInterval)
-                {
-                    lastReport = clock.Elapsed;
-                    progress?.Report(stats);
-                }
-                if (outgoing.Settings.Timeout is { } limit && clock.Elapsed > limit && !suspendedForTimeout && Latest(current).State == DomainState.Running)
+                if (outgoing.Settings.Timeout is { } limit && elapsed > limit && !suspendedForTimeout && Latest(current).State == DomainState.Running)
                 {
                     // virsh --timeout (--timeout-suspend): pause the guest so the last pass converges.
                     suspendedForTimeout = true;
                     outgoing.PausedBySelf = true;
                     await ControlAsync(guest, current, ControlAction.Stop, cancellationToken).ConfigureAwait(false);
                 }
+            }, cancellationToken).ConfigureAwait(false);
+            var stats = Stats(info, clock.Elapsed);
+            if (stats.Phase != "completed")
+            {
+                var why = info?["error-desc"]?.GetValue<string>() ?? stats.Phase;
+                throw new VirtException(VirtErrorReason.MigrationFailed, $"Migration of domain '{outgoing.Name}' failed: QEMU reported '{why}'; the domain keeps running on this host.",
+                    new Dictionary<string, string> { ["domain"] = outgoing.Name });
             }
+            outgoing.Completed = true;
+            progress?.Report(stats);
+            MigrationLog.Completed(_logger, migrationId, outgoing.Name, stats.Elapsed.TotalMilliseconds, stats.Downtime?.TotalMilliseconds ?? -1);
+            return stats;
         }
         catch (Exception e) when (e is VirtException or OperationCanceledException)
         {
@@ -227,6 +252,8 @@ public sealed partial class QemuDomainDriver : IDomainMigration
             var outcome = MigrationOutcome.Cancelled;
             if (!cancelled)
             {
+                // From here the outcome belongs to Finish: an abort on this host no longer applies.
+                incoming.Handle?.SetCancellable(false);
                 try
                 {
                     await WaitIncomingCompletedAsync(incoming, cancellationToken).ConfigureAwait(false);
@@ -251,6 +278,7 @@ public sealed partial class QemuDomainDriver : IDomainMigration
             _outcomes[migrationId] = (outcome, incoming.Uuid);
             _incoming.TryRemove(migrationId, out _);
             incoming.Job.Dispose();
+            incoming.Ended.TrySetResult(outcome);
             if (outcome == MigrationOutcome.RunningOnDestination && incoming.Settings.Persistent)
             {
                 await DefineDomainAsync(incoming.Xml, CancellationToken.None).ConfigureAwait(false);
@@ -457,14 +485,9 @@ public sealed partial class QemuDomainDriver : IDomainMigration
         try
         {
             await ExecuteQmpAsync(outgoing.Uuid, "migrate_cancel", null, CancellationToken.None).ConfigureAwait(false);
-            for (var i = 0; i < 100; i++)
+            if (_running.TryGetValue(outgoing.Uuid, out var streaming))
             {
-                var info = await ExecuteQmpAsync(outgoing.Uuid, "query-migrate", null, CancellationToken.None).ConfigureAwait(false);
-                if (info?["status"]?.GetValue<string>() is not ("active" or "setup" or "cancelling" or "device" or "pre-switchover"))
-                {
-                    break;
-                }
-                await Task.Delay(_pollInterval, CancellationToken.None).ConfigureAwait(false);
+                await WatchMigrationAsync(outgoing.Uuid, streaming, null, CancellationToken.None, done: status => !IsMigrationActive(status), limit: TimeSpan.FromSeconds(5)).ConfigureAwait(false);
             }
             var latest = Latest(current);
             if (latest is { IsActive: true, State: DomainState.Paused } && (outgoing.WasRunning || outgoing.PausedBySelf) && _running.TryGetValue(outgoing.Uuid, out var guest))
@@ -562,5 +585,11 @@ public sealed partial class QemuDomainDriver : IDomainMigration
         public IDisposable Job { get; } = job;
 
         public SemaphoreSlim Gate { get; } = new(1, 1);
+
+        /// <summary>This host's "migration in" job, once the registry runs it.</summary>
+        public JobHandle? Handle { get; set; }
+
+        /// <summary>Finish's outcome; the job ends with it.</summary>
+        public TaskCompletionSource<MigrationOutcome> Ended { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

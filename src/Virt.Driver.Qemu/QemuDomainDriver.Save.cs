@@ -23,11 +23,16 @@ public sealed partial class QemuDomainDriver : IDomainSaving
 
     private static readonly TimeSpan _streamCloseTimeout = TimeSpan.FromSeconds(30);
 
-    public Task<JobInfo> SaveDomainAsync(DomainRef domain, string path, SavedGuestState state, CancellationToken cancellationToken)
+    public Task<JobInfo> SaveDomainAsync(DomainRef domain, string path, SavedGuestState state, SaveFileOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(domain);
+        ArgumentNullException.ThrowIfNull(options);
         var target = CheckSaveTarget(path);
-        return StartSaveAsync(domain, state, new SaveTarget(target, JobOperation.Save, "save", Managed: false), cancellationToken);
+        if (options.BypassCache)
+        {
+            DirectIo.RequireForWriting(Path.GetDirectoryName(target)!, $"Cannot save to '{target}' with --bypass-cache");
+        }
+        return StartSaveAsync(domain, state, new SaveTarget(target, JobOperation.Save, "save", Managed: false) { Options = options }, cancellationToken);
     }
 
     /// <summary>
@@ -51,13 +56,20 @@ public sealed partial class QemuDomainDriver : IDomainSaving
             var wasRunning = current.State == DomainState.Running;
             var recordRunning = state switch { SavedGuestState.Running => true, SavedGuestState.Paused => false, _ => wasRunning };
             var xml = DomainXml.Format(current.Definition with { Id = null });
+            if (target.Options.Xml is { } updated)
+            {
+                // save --xml: the image carries this XML instead of the live one; it must describe the same machine.
+                var (document, replacement) = QemuDefinitions.Canonical(QemuDefinitions.Parse(updated, _options), _options);
+                SaveImageAbi.Check(path, current.Definition, replacement, $"Cannot save domain '{current.Name}' with the XML given");
+                xml = document;
+            }
             var description = target.Managed ? $"managedsave {current.Name}" : $"save {current.Name} to {path}";
             var start = new JobStart(target.Job, description) { Domain = JobDomain.Of(current) };
             return _jobs.Run(start, async handle =>
             {
                 using (gate)
                 {
-                    await SaveCoreAsync(current, path, xml, wasRunning, recordRunning, handle, target.Managed).ConfigureAwait(false);
+                    await SaveCoreAsync(current, path, xml, wasRunning, recordRunning, handle, target.Managed, target.Options.BypassCache).ConfigureAwait(false);
                     return new JobResult { Domain = JobDomain.Of(current) };
                 }
             });
@@ -69,10 +81,22 @@ public sealed partial class QemuDomainDriver : IDomainSaving
         }
     }
 
-    public async Task<JobInfo> RestoreDomainAsync(string path, SavedGuestState state, CancellationToken cancellationToken)
+    public async Task<JobInfo> RestoreDomainAsync(string path, SavedGuestState state, SaveFileOptions options, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(options);
         var image = await SaveImage.ReadAsync(path, cancellationToken).ConfigureAwait(false);
+        if (options.BypassCache)
+        {
+            DirectIo.RequireForReading(image.Path, $"Cannot restore from '{image.Path}' with --bypass-cache");
+        }
         var definition = QemuDefinitions.Canonical(QemuDefinitions.Parse(image.Xml, _options), _options).Definition;
+        if (options.Xml is { } updated)
+        {
+            // restore --xml: the guest runs with this XML instead of the image's; it must describe the same machine.
+            var replacement = QemuDefinitions.Canonical(QemuDefinitions.Parse(updated, _options), _options).Definition;
+            SaveImageAbi.Check(image.Path, definition, replacement, $"Cannot restore from '{image.Path}' with the XML given");
+            definition = replacement;
+        }
         var gate = await BeginAsync(definition.Uuid, definition.Name, "restore", defining: true, cancellationToken).ConfigureAwait(false);
         try
         {
@@ -90,7 +114,7 @@ public sealed partial class QemuDomainDriver : IDomainSaving
             {
                 using (gate)
                 {
-                    var restored = await RestoreCoreAsync(definition, existing, image, resume, handle).ConfigureAwait(false);
+                    var restored = await RestoreCoreAsync(definition, existing, image, resume, handle, options.BypassCache).ConfigureAwait(false);
                     return new JobResult { Domain = JobDomain.Of(restored) };
                 }
             });
@@ -102,7 +126,7 @@ public sealed partial class QemuDomainDriver : IDomainSaving
         }
     }
 
-    private async Task SaveCoreAsync(DomainSummary current, string target, string xml, bool wasRunning, bool recordRunning, JobHandle handle, bool managed)
+    private async Task SaveCoreAsync(DomainSummary current, string target, string xml, bool wasRunning, bool recordRunning, JobHandle handle, bool managed, bool bypassCache)
     {
         var token = handle.CancellationToken;
         var directory = Path.GetDirectoryName(target)!;
@@ -121,28 +145,28 @@ public sealed partial class QemuDomainDriver : IDomainSaving
                 Update(current.Uuid, latest => latest is { State: DomainState.Paused } ? latest with { Reason = PausedSave } : latest, null);
             }
             await ExecuteQmpAsync(current.Uuid, "migrate-set-parameters", new JsonObject { ["max-bandwidth"] = UnlimitedBandwidthBytes }, token).ConfigureAwait(false);
+            await EnableMigrationEventsAsync(current.Uuid, token).ConfigureAwait(false);
             // QEMU 7.2 has no file: URI. cat appends after the header; the marker says cat has written everything and exited.
-            var command = $"cat >> {ShellQuote(temp)} && : > {ShellQuote(closed)}";
+            // --bypass-cache: dd writes whole 1 MiB blocks with O_DIRECT (the header is 4 KiB-aligned, and GNU dd drops
+            // O_DIRECT for a short last block), as libvirt's iohelper does.
+            var writer = bypassCache
+                ? $"dd of={ShellQuote(temp)} oflag=direct,append conv=notrunc iflag=fullblock bs=1M status=none"
+                : $"cat >> {ShellQuote(temp)}";
+            var command = $"{writer} && : > {ShellQuote(closed)}";
             await ExecuteQmpAsync(current.Uuid, "migrate", new JsonObject { ["uri"] = "exec:" + command }, token).ConfigureAwait(false);
-            var clock = Stopwatch.StartNew();
-            while (true)
+            var info = await WatchMigrationAsync(current.Uuid, guest, (progress, elapsed) =>
             {
-                await Task.Delay(_pollInterval, token).ConfigureAwait(false);
-                var info = await ExecuteQmpAsync(current.Uuid, "query-migrate", null, token).ConfigureAwait(false) as JsonObject;
-                var stats = Stats(info, clock.Elapsed);
-                if (stats.Phase == "completed")
-                {
-                    handle.Report(stats.ToJobProgress() with { DataRemainingBytes = 0 });
-                    break;
-                }
-                if (stats.Phase is "failed" or "cancelled")
-                {
-                    var why = info?["error-desc"]?.GetValue<string>() ?? stats.Phase;
-                    throw new VirtException(VirtErrorReason.HypervisorError, $"Cannot save domain '{current.Name}' to '{target}': QEMU reported '{why}'; the domain keeps running.",
-                        new Dictionary<string, string> { ["domain"] = current.Name, ["path"] = target });
-                }
-                handle.Report(stats.ToJobProgress());
+                handle.Report(Stats(progress, elapsed).ToJobProgress());
+                return Task.CompletedTask;
+            }, token).ConfigureAwait(false);
+            var stats = Stats(info, TimeSpan.Zero);
+            if (stats.Phase != "completed")
+            {
+                var why = info?["error-desc"]?.GetValue<string>() ?? stats.Phase;
+                throw new VirtException(VirtErrorReason.HypervisorError, $"Cannot save domain '{current.Name}' to '{target}': QEMU reported '{why}'; the domain keeps running.",
+                    new Dictionary<string, string> { ["domain"] = current.Name, ["path"] = target });
             }
+            handle.Report(stats.ToJobProgress() with { DataRemainingBytes = 0 });
             var waited = Stopwatch.StartNew();
             while (!File.Exists(closed))
             {
@@ -190,16 +214,7 @@ public sealed partial class QemuDomainDriver : IDomainSaving
             // Until the migration is over, QEMU still holds the stream: a writer that was blocked (a slow disk) could
             // still finish and create the marker after the clean-up. Once it is over QEMU has closed the channel and
             // reaped the shell (SIGTERM, then SIGKILL), so nothing can write under these names any more.
-            var waited = Stopwatch.StartNew();
-            while (waited.Elapsed < _streamCloseTimeout)
-            {
-                var info = await ExecuteQmpAsync(current.Uuid, "query-migrate", null, CancellationToken.None).ConfigureAwait(false);
-                if (info?["status"]?.GetValue<string>() is not ("active" or "setup" or "cancelling" or "device" or "pre-switchover"))
-                {
-                    break;
-                }
-                await Task.Delay(_pollInterval, CancellationToken.None).ConfigureAwait(false);
-            }
+            await WatchMigrationAsync(current.Uuid, guest, null, CancellationToken.None, done: status => !IsMigrationActive(status), limit: _streamCloseTimeout).ConfigureAwait(false);
             var latest = Latest(current);
             if (pausedBySelf && latest is { IsActive: true, State: DomainState.Paused })
             {
@@ -215,38 +230,52 @@ public sealed partial class QemuDomainDriver : IDomainSaving
         }
     }
 
-    private async Task<DomainSummary> RestoreCoreAsync(DomainDefinition definition, DomainSummary? existing, SaveImage image, bool resume, JobHandle handle)
+    private async Task<DomainSummary> RestoreCoreAsync(DomainDefinition definition, DomainSummary? existing, SaveImage image, bool resume, JobHandle handle, bool bypassCache = false)
     {
         var token = handle.CancellationToken;
-        var launched = await LaunchAsync(definition, existing, startPaused: true, token, incoming: true).ConfigureAwait(false);
+        // The worker opens the image and has QEMU load it from that fd as soon as QMP is up (LaunchSpec.incoming_file).
+        DomainSummary launched;
         try
         {
-            var uri = $"exec:tail -c +{image.StreamOffset + 1} {ShellQuote(image.Path)}";
-            await ExecuteQmpAsync(definition.Uuid, "migrate-incoming", new JsonObject { ["uri"] = uri }, token).ConfigureAwait(false);
-            var total = (ulong)(image.Length - image.StreamOffset);
-            while (true)
+            launched = await LaunchAsync(definition, existing, startPaused: true, token, incoming: true, restoreFrom: bypassCache ? null : image).ConfigureAwait(false);
+        }
+        catch (VirtException e) when (e.Reason == VirtErrorReason.HypervisorError)
+        {
+            // QEMU may already have refused the stream while the worker was starting it.
+            throw new VirtException(e.Reason, $"Cannot restore from '{image.Path}': {e.Message}", new Dictionary<string, string> { ["path"] = image.Path }, e);
+        }
+        try
+        {
+            var guest = RequireGuest(launched, "restore");
+            if (!guest.IncomingStarted)
             {
-                await Task.Delay(_pollInterval, token).ConfigureAwait(false);
-                JsonNode? info;
-                try
+                // --bypass-cache (QEMU cannot read with O_DIRECT's alignment itself: dd reads whole blocks for it, as
+                // libvirt's iohelper does), or a worker from before incoming_file: feed the stream through a pipe.
+                await EnableMigrationEventsAsync(definition.Uuid, token).ConfigureAwait(false);
+                var uri = bypassCache
+                    ? $"exec:dd if={ShellQuote(image.Path)} iflag=direct,skip_bytes skip={image.StreamOffset} bs=1M status=none"
+                    : $"exec:tail -c +{image.StreamOffset + 1} {ShellQuote(image.Path)}";
+                await ExecuteQmpAsync(definition.Uuid, "migrate-incoming", new JsonObject { ["uri"] = uri }, token).ConfigureAwait(false);
+            }
+            var total = (ulong)(image.Length - image.StreamOffset);
+            JsonObject? info;
+            try
+            {
+                info = await WatchMigrationAsync(definition.Uuid, guest, (progress, _) =>
                 {
-                    info = await ExecuteQmpAsync(definition.Uuid, "query-migrate", null, token).ConfigureAwait(false);
-                }
-                catch (VirtException e) when (e.Reason is VirtErrorReason.OperationInvalid or VirtErrorReason.VmmUnreachable or VirtErrorReason.DomainNotFound)
-                {
-                    // QEMU 7.2 exits when an incoming stream fails to load.
-                    throw CannotLoad(image, "QEMU could not load the guest state and exited (the file is truncated or corrupt)", e);
-                }
-                var status = info?["status"]?.GetValue<string>();
-                if (status == "completed")
-                {
-                    break;
-                }
-                if (status is "failed" or "cancelled")
-                {
-                    throw CannotLoad(image, $"QEMU reported '{info?["error-desc"]?.GetValue<string>() ?? status}' while loading the guest state", null);
-                }
-                handle.Report(JobProgress.Data(status ?? "setup", total, 0));
+                    handle.Report(JobProgress.Data(progress?["status"]?.GetValue<string>() ?? "setup", total, 0));
+                    return Task.CompletedTask;
+                }, token).ConfigureAwait(false);
+            }
+            catch (VirtException e) when (e.Reason is VirtErrorReason.OperationInvalid or VirtErrorReason.VmmUnreachable or VirtErrorReason.DomainNotFound)
+            {
+                // QEMU 7.2 exits when an incoming stream fails to load.
+                throw CannotLoad(image, "QEMU could not load the guest state and exited (the file is truncated or corrupt)", e);
+            }
+            var status = info?["status"]?.GetValue<string>();
+            if (status != "completed")
+            {
+                throw CannotLoad(image, $"QEMU reported '{info?["error-desc"]?.GetValue<string>() ?? status}' while loading the guest state", null);
             }
             await WaitLoadedAsync(definition, image, token).ConfigureAwait(false);
             handle.SetCancellable(false);
@@ -311,7 +340,10 @@ public sealed partial class QemuDomainDriver : IDomainSaving
     }
 
     /// <summary>Where a save goes: a file the caller names, or the domain's managed save image.</summary>
-    private sealed record SaveTarget(string Path, JobOperation Job, string Operation, bool Managed);
+    private sealed record SaveTarget(string Path, JobOperation Job, string Operation, bool Managed)
+    {
+        public SaveFileOptions Options { get; init; } = SaveFileOptions.Default;
+    }
 
     /// <summary>One argument for the /bin/sh QEMU runs exec: URIs with.</summary>
     private static string ShellQuote(string value) => "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";

@@ -13,6 +13,8 @@ internal static partial class Native
     private const int FDupFdCloexec = 1030;
     private const int AfUnix = 1;
     private const int SockStream = 1;
+    private const int ORdOnly = 0;
+    private const int SeekSet = 0;
 
     /// <summary>Leaves virtd's session and process group, so a signal to virtd's group (Ctrl-C, a service stop) spares the guest.</summary>
     public static void NewSession()
@@ -71,6 +73,36 @@ internal static partial class Native
         return fd;
     }
 
+    /// <summary>
+    /// <paramref name="path"/> opened read-only with no close-on-exec, so a child inherits it, positioned at
+    /// <paramref name="offset"/>, after checking that the 4 bytes there are <paramref name="magic"/>.
+    /// </summary>
+    public static unsafe int OpenInheritableAt(string path, long offset, ReadOnlySpan<byte> magic)
+    {
+        var name = Encoding.UTF8.GetBytes(path + "\0");
+        int fd;
+        fixed (byte* pointer = name)
+        {
+            fd = OpenCall(pointer, ORdOnly);
+        }
+        if (fd < 0)
+        {
+            throw new IOException($"cannot open {path}: errno {Marshal.GetLastPInvokeError()}");
+        }
+        Span<byte> found = stackalloc byte[magic.Length];
+        long read;
+        fixed (byte* pointer = found)
+        {
+            read = PreadCall(fd, pointer, found.Length, offset);
+        }
+        if (read != magic.Length || !found.SequenceEqual(magic) || LseekCall(fd, offset, SeekSet) != offset)
+        {
+            _ = CloseCall(fd);
+            throw new IOException($"{path} has no QEMU migration stream at offset {offset}");
+        }
+        return fd;
+    }
+
     /// <summary>Closes an fd this process opened with libc.</summary>
     public static void Close(int fd) => _ = CloseCall(fd);
 
@@ -97,6 +129,15 @@ internal static partial class Native
 
     [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
     private static partial int CloseCall(int fd);
+
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true)]
+    private static unsafe partial int OpenCall(byte* path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "pread", SetLastError = true)]
+    private static unsafe partial nint PreadCall(int fd, byte* buffer, nint count, long offset);
+
+    [LibraryImport("libc", EntryPoint = "lseek", SetLastError = true)]
+    private static partial long LseekCall(int fd, long offset, int whence);
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int signal);

@@ -59,15 +59,28 @@ internal sealed class Worker : IAsyncDisposable
         {
             var argv = _spec.Argv.ToList();
             // The monitor and the console are bound here and passed to QEMU as fds, so both connect at once (PreboundSocket).
-            using (var monitor = PreboundSocket.Bind(argv, _spec.QmpSocket))
-            using (var console = _spec.ConsoleSocket.Length > 0 ? PreboundSocket.Bind(argv, _spec.ConsoleSocket) : null)
+            // A restore's stream: QEMU reads it straight from the file (libvirt passes an fd as well).
+            var incoming = _spec.IncomingFile.Length > 0 ? Native.OpenInheritableAt(_spec.IncomingFile, checked((long)_spec.IncomingOffset), "QEVM"u8) : -1;
+            try
             {
-                var start = new ProcessStartInfo(argv[0]) { UseShellExecute = false };
-                foreach (var argument in argv.Skip(1))
+                using (var monitor = PreboundSocket.Bind(argv, _spec.QmpSocket))
+                using (var console = _spec.ConsoleSocket.Length > 0 ? PreboundSocket.Bind(argv, _spec.ConsoleSocket) : null)
                 {
-                    start.ArgumentList.Add(argument);
+                    var start = new ProcessStartInfo(argv[0]) { UseShellExecute = false };
+                    foreach (var argument in argv.Skip(1))
+                    {
+                        start.ArgumentList.Add(argument);
+                    }
+                    _qemu = Process.Start(start) ?? throw new InvalidOperationException($"{argv[0]} did not start");
                 }
-                _qemu = Process.Start(start) ?? throw new InvalidOperationException($"{argv[0]} did not start");
+            }
+            finally
+            {
+                // QEMU has its own copy now (or never will); the worker keeps none, so QEMU's close ends the stream.
+                if (incoming >= 0)
+                {
+                    Native.Close(incoming);
+                }
             }
             _qemuPid = _qemu.Id;
             _startTimeMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
@@ -81,6 +94,18 @@ internal sealed class Worker : IAsyncDisposable
             }
             _qmp = await qmp;
             _eventPump = Task.Run(PumpEventsAsync, CancellationToken.None);
+            var incomingStarted = false;
+            if (incoming >= 0)
+            {
+                // MIGRATION events tell virtd the load has ended without it polling; migrate-incoming answers at once
+                // and QEMU loads in the background.
+                await _qmp.ExecuteAsync("migrate-set-capabilities", new JsonObject
+                {
+                    ["capabilities"] = new JsonArray(new JsonObject { ["capability"] = "events", ["state"] = true }),
+                }, timeout.Token);
+                await _qmp.ExecuteAsync("migrate-incoming", new JsonObject { ["uri"] = $"fd:{incoming}" }, timeout.Token);
+                incomingStarted = true;
+            }
             if (_spec.StartPaused)
             {
                 lock (_lock)
@@ -101,7 +126,7 @@ internal sealed class Worker : IAsyncDisposable
             _ = Task.Run(WatchExitAsync, CancellationToken.None);
             lock (_lock)
             {
-                var launched = new LaunchResult { Status = StatusLocked() };
+                var launched = new LaunchResult { Status = StatusLocked(), IncomingStarted = incomingStarted };
                 launched.Events.AddRange(_events);
                 return launched;
             }

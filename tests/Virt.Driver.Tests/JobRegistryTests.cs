@@ -66,7 +66,7 @@ public sealed class JobRegistryTests
         Assert.That(asked.Id, Is.EqualTo(info.Id));
         Assert.That(ended.State, Is.EqualTo(JobState.Cancelled));
         Assert.That(ended.Error?.Reason, Is.EqualTo(VirtErrorReason.OperationCancelled));
-        Assert.That(ended.Error?.Message, Is.EqualTo("operation aborted: canceled by client"));
+        Assert.That(ended.Error?.Message, Is.EqualTo("operation aborted: domain save job: canceled by client"), "libvirt's words, with its name for the job");
         Assert.That(ended.Error?.Metadata["job"], Is.EqualTo(info.Id));
     }
 

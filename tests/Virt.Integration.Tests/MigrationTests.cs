@@ -170,6 +170,8 @@ public sealed class MigrationTests
         }
         Assert.That(info, Does.Match(@"^Job type: +Unbounded +\nOperation: +Outgoing migration *\nTime elapsed: ").And.Contain("Data remaining:").And.Contain("Memory total:"), info);
         Assert.That(await VshRun.OkAsync(destination, "list", "--all", "--name"), Is.EqualTo("hb\n\n"), "the destination's incoming domain while the stream runs");
+        Assert.That(await VshRun.OkAsync(destination, "domjobinfo", "hb"), Does.Match(@"^Job type: +Unbounded +\nOperation: +Incoming migration *\nTime elapsed: "),
+            "the destination has its own job, as libvirt's");
 
         await VshRun.OkAsync(source, "domjobabort", "hb");
         var (code, _, errors) = await migrate;
@@ -177,7 +179,7 @@ public sealed class MigrationTests
         await Assert.MultipleAsync(async () =>
         {
             Assert.That(code, Is.EqualTo(1));
-            Assert.That(errors, Does.Match(@"^(\rMigration: \[ *\d+ %\])+error: operation aborted: "), "progress lines, then the abort");
+            Assert.That(errors, Does.Match(@"^(\rMigration: \[ *\d+ %\])+error: operation aborted: migration out job: canceled by client\n$"), "progress lines, then virsh's abort message");
             Assert.That(await VshRun.OkAsync(source, "domstate", "--reason", "hb"), Is.EqualTo("running (booted)\n\n"));
             Assert.That(await VshRun.OkAsync(source, "domjobinfo", "--completed", "hb"), Does.Match(@"^Job type: +Cancelled +\n"));
             Assert.That(await VshRun.OkAsync(destination, "list", "--all", "--name"), Is.EqualTo("\n"));
@@ -187,6 +189,43 @@ public sealed class MigrationTests
         await VshRun.WaitForBeatAsync(sourceLog, above: beat + 3, TimeSpan.FromSeconds(30));
         var (noJob, _, none) = await VshRun.RunAsync(source, "domjobabort", "hb");
         Assert.That((noJob, none), Is.EqualTo((1, "error: Requested operation is not valid: no job is active on the domain\n")));
+        await VshRun.OkAsync(source, "destroy", "hb");
+    }
+
+    [Test]
+    [CancelAfter(600_000)]
+    public async Task Domjobabort_on_the_destination_drops_the_incoming_copy_and_the_source_keeps_running(CancellationToken ct)
+    {
+        await using var hosts = await NetworkNamespacePair.CreateAsync();
+        await using var source = await StartHostAsync(hosts.NamespaceA, hosts.AddressA);
+        await using var destination = await StartHostAsync(hosts.NamespaceB, hosts.AddressB);
+        await VshRun.OkAsync(source, "define", await VshRun.GuestXmlFileAsync(source.StateDir, "hb"));
+        await VshRun.OkAsync(source, "start", "hb");
+        var uuid = (await VshRun.OkAsync(source, "domuuid", "hb")).Trim();
+        var sourceLog = VshRun.ConsoleLog(source, uuid);
+        await VshRun.WaitForBeatAsync(sourceLog, above: 3, _boot);
+
+        // 1 MiB/s, as above: the stream is still running when the destination gives up.
+        var migrate = VshRun.RunAsync(source, "migrate", "--live", "--bandwidth", "1", "hb", $"virt+tcp://{hosts.AddressB}:{PeerPort}/");
+        var watch = Stopwatch.StartNew();
+        while (!(await VshRun.RunAsync(destination, "domjobinfo", "hb")).Out.Contains("Incoming migration", StringComparison.Ordinal))
+        {
+            Assert.That(migrate.IsCompleted || watch.Elapsed > TimeSpan.FromSeconds(60), Is.False, "the destination's incoming job appears while the stream runs");
+            await Task.Delay(200, ct);
+        }
+        Assert.That(await VshRun.OkAsync(destination, "domjobabort", "hb"), Is.EqualTo("\n"));
+
+        var (code, _, errors) = await migrate;
+        await Assert.MultipleAsync(async () =>
+        {
+            Assert.That(code, Is.EqualTo(1), errors);
+            Assert.That(errors, Does.StartWith("error: "), "the source's migration fails");
+            Assert.That(await VshRun.OkAsync(destination, "list", "--all", "--name"), Is.EqualTo("\n"), "the incoming copy is gone");
+            Assert.That(StateFiles(destination), Is.Empty);
+            Assert.That(await VshRun.OkAsync(source, "domstate", "hb"), Is.EqualTo("running\n\n"));
+        });
+        var beat = VshRun.Heartbeats(sourceLog)[^1];
+        await VshRun.WaitForBeatAsync(sourceLog, above: beat + 3, TimeSpan.FromSeconds(30));
         await VshRun.OkAsync(source, "destroy", "hb");
     }
 

@@ -50,7 +50,7 @@ public sealed class SaveTests
             await File.WriteAllTextAsync(stranger, xml.Replace(uuid, "0b7c3d1e-1111-4222-8333-944455556666", StringComparison.Ordinal));
             var edited = await File.ReadAllBytesAsync(image);
             var (refused, _, why) = await VshRun.RunAsync(virtd, "save-image-define", image, stranger);
-            Assert.That((refused, why), Is.EqualTo((1, $"error: Failed to update {image}\nerror: Cannot update '{image}': the new XML changes the guest's UUID (/domain/uuid), which the saved state depends on; only disk and interface sources, graphics settings, title, description, metadata and lifecycle actions may change.\n")));
+            Assert.That((refused, why), Is.EqualTo((1, $"error: Failed to update {image}\nerror: Cannot update '{image}': the new XML changes the guest's UUID (/domain/uuid), which the saved state depends on; only the host side may change: disk sources (type, source, backing store, driver), interface sources (type, source, target device, link state), device aliases, graphics settings other than the type, title, description, metadata and lifecycle actions.\n")));
             Assert.That(await File.ReadAllBytesAsync(image), Is.EqualTo(edited), "a refused define leaves the image as it was");
             Assert.That(Directory.GetFiles(images).Where(f => Path.GetFileName(f).StartsWith('.')), Is.Empty, "no temp file left by the rewrite");
 
@@ -127,7 +127,7 @@ public sealed class SaveTests
             writer = null;
 
             Assert.That(code, Is.EqualTo(1));
-            Assert.That(errors, Does.StartWith($"error: Failed to save domain 'hb' to {image}\nerror: operation aborted: canceled by client"));
+            Assert.That(errors, Does.StartWith($"error: Failed to save domain 'hb' to {image}\nerror: operation aborted: domain save job: canceled by client\n"));
             Assert.That(await VshRun.OkAsync(virtd, "domjobinfo", "hb", "--completed"), Does.Match(@"Job type: +Cancelled *\n"));
             Assert.That(await VshRun.OkAsync(virtd, "domstate", "hb", "--reason"), Is.EqualTo("running (save canceled)\n\n"));
             Assert.That(Directory.GetFiles(images), Is.Empty, "no temporary file and no file under the target name");
@@ -135,6 +135,60 @@ public sealed class SaveTests
             Assert.That(await VshRun.WaitForBeatAsync(log, last, TimeSpan.FromSeconds(30)), Is.GreaterThan(last), "the guest keeps running");
             await Task.Delay(2000);
             Assert.That(Directory.GetFiles(images), Is.Empty, "nothing appears later either (the stream's writer is gone)");
+        }
+        finally
+        {
+            if (writer is { } stopped)
+            {
+                Signal("CONT", stopped);
+            }
+            await VshRun.RunAsync(virtd, "destroy", "hb");
+            Directory.Delete(images, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// virsh's SIGINT handling: Ctrl-C (SIGINT) to `vsh save --verbose` while the save streams into a stalled writer
+    /// aborts the job rather than ending vsh, which then reports the abort as virsh does.
+    /// </summary>
+    [Test]
+    [CancelAfter(300_000)]
+    public async Task Ctrl_C_on_vsh_save_verbose_aborts_the_save_job_and_vsh_reports_it()
+    {
+        await using var virtd = await VirtdProcess.StartAsync();
+        await VshRun.OkAsync(virtd, "define", await VshRun.GuestXmlFileAsync(virtd.StateDir, "hb"));
+        await VshRun.OkAsync(virtd, "start", "hb");
+        var images = Directory.CreateTempSubdirectory("vsave-int-").FullName;
+        int? writer = null;
+        try
+        {
+            var uuid = (await VshRun.OkAsync(virtd, "domuuid", "hb")).Trim();
+            var log = VshRun.ConsoleLog(virtd, uuid);
+            await VshRun.WaitForBeatAsync(log, 2, _boot);
+            var image = Path.Combine(images, "hb.save");
+            var start = new System.Diagnostics.ProcessStartInfo(VshRun.Binary) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+            foreach (var argument in new[] { "-c", virtd.AdminUri, "save", "--verbose", "hb", image })
+            {
+                start.ArgumentList.Add(argument);
+            }
+            using var vsh = System.Diagnostics.Process.Start(start)!;
+            vsh.StandardInput.Close();
+            var output = vsh.StandardOutput.ReadToEndAsync();
+            var errors = vsh.StandardError.ReadToEndAsync();
+            writer = await StopWriterAsync(images, TimeSpan.FromSeconds(60));
+
+            Signal("INT", vsh.Id);
+            await Task.Delay(1000);
+            Assert.That(vsh.HasExited, Is.False, "SIGINT does not end vsh while its job runs: it asks for the abort and waits");
+            Signal("CONT", writer.Value);
+            writer = null;
+            await vsh.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(120));
+
+            Assert.That(vsh.ExitCode, Is.EqualTo(1));
+            Assert.That(await errors, Does.EndWith($"error: Failed to save domain 'hb' to {image}\nerror: operation aborted: domain save job: canceled by client\n"));
+            await output;
+            Assert.That(await VshRun.OkAsync(virtd, "domstate", "hb", "--reason"), Is.EqualTo("running (save canceled)\n\n"));
+            Assert.That(Directory.GetFiles(images), Is.Empty, "no file left");
         }
         finally
         {

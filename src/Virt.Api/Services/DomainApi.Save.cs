@@ -16,9 +16,7 @@ internal sealed partial class DomainApi
         var saving = Saving();
         var domain = Requests.Domain(request.Domain);
         RequirePath(request.Path);
-        Requests.Unsupported(request.Xml.Length > 0, "xml", "replacing the XML stored in the image (--xml)");
-        Requests.Unsupported(request.BypassCache, "bypass_cache", "--bypass-cache");
-        var job = await saving.SaveDomainAsync(domain, request.Path, State(request.State), context.CancellationToken).ConfigureAwait(false);
+        var job = await saving.SaveDomainAsync(domain, request.Path, State(request.State), Options(request.Xml, request.BypassCache), context.CancellationToken).ConfigureAwait(false);
         return await FinishAsync(saving, job, request.Wait, context).ConfigureAwait(false);
     }
 
@@ -26,10 +24,8 @@ internal sealed partial class DomainApi
     {
         var saving = Saving();
         RequirePath(request.Path);
-        Requests.Unsupported(request.Xml.Length > 0, "xml", "replacing the XML stored in the image (--xml)");
-        Requests.Unsupported(request.BypassCache, "bypass_cache", "--bypass-cache");
         Requests.Unsupported(request.ResetNvram, "reset_nvram", "--reset-nvram");
-        var job = await saving.RestoreDomainAsync(request.Path, State(request.State), context.CancellationToken).ConfigureAwait(false);
+        var job = await saving.RestoreDomainAsync(request.Path, State(request.State), Options(request.Xml, request.BypassCache), context.CancellationToken).ConfigureAwait(false);
         return await FinishAsync(saving, job, request.Wait, context).ConfigureAwait(false);
     }
 
@@ -48,6 +44,9 @@ internal sealed partial class DomainApi
         await Saving().DefineSaveImageXmlAsync(request.Path, xml, State(request.State), context.CancellationToken).ConfigureAwait(false);
         return new DefineSaveImageXmlResponse();
     }
+
+    private static SaveFileOptions Options(string xml, bool bypassCache) =>
+        new() { Xml = xml.Length > 0 ? Requests.Xml(xml) : null, BypassCache = bypassCache };
 
     private IDomainSaving Saving() =>
         driver as IDomainSaving ?? throw ApiErrors.Unsupported("domain", $"the {driver.Type} driver cannot save or restore domains.");

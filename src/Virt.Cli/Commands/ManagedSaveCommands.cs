@@ -46,6 +46,7 @@ internal static class ManagedSaveCommands
         var connection = await c.ConnectionAsync(ct);
         var request = new Proto.ManagedSaveDomainRequest { State = state, BypassCache = c.Args.Bool("bypass-cache"), Wait = !verbose };
         var failed = $"Failed to save domain '{argument}' state";
+        using var interrupt = JobInterrupt.AbortJobOn(connection, domain.Domain.Uuid);
         try
         {
             var job = await connection.ManagedSaveDomainAsync(domain.Domain.Uuid, request, ct);

@@ -117,6 +117,7 @@ internal static class MigrationCommands
         var domain = await Lookup.DomainAsync(c, ct);
         var connection = await c.ConnectionAsync(ct);
         Proto.Job job;
+        using var interrupt = JobInterrupt.AbortJobOn(connection, domain.Domain.Uuid);
         try
         {
             // --verbose follows the MIGRATION_OUT job (WatchJob); otherwise the call waits for it to end.

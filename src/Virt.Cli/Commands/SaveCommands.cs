@@ -47,6 +47,7 @@ internal static class SaveCommands
             Wait = !verbose,
         };
         var failed = $"Failed to save domain '{c.Args.Required("domain")}' to {file}";
+        using var interrupt = JobInterrupt.AbortJobOn(connection, domain.Domain.Uuid);
         try
         {
             var job = await connection.SaveDomainAsync(domain.Domain.Uuid, request, ct);

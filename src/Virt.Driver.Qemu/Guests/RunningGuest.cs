@@ -12,6 +12,7 @@ internal sealed class RunningGuest(Guid uuid, GuestPaths paths, Process? worker)
     private readonly List<(ulong Sequence, TaskCompletionSource Done)> _waiters = [];
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ulong _applied;
+    private TaskCompletionSource _migrationEvent = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public Guid Uuid { get; } = uuid;
 
@@ -32,6 +33,9 @@ internal sealed class RunningGuest(Guid uuid, GuestPaths paths, Process? worker)
 
     /// <summary>Set by a save once its image is complete, before it kills QEMU: the stop is committed as shut off (saved).</summary>
     public bool SavedAway { get; set; }
+
+    /// <summary>The worker sent migrate-incoming for a restore's image itself (LaunchSpec.incoming_file).</summary>
+    public bool IncomingStarted { get; set; }
 
     /// <summary>Completes once the guest's shut-off is committed.</summary>
     public Task Stopped => _stopped.Task;
@@ -74,6 +78,32 @@ internal sealed class RunningGuest(Guid uuid, GuestPaths paths, Process? worker)
             }
             _waiters.Clear();
         }
+    }
+
+    /// <summary>
+    /// Completes at QEMU's next MIGRATION event (its migration changed status). Taken before reading query-migrate, so
+    /// a change between the read and the wait is not missed.
+    /// </summary>
+    public Task NextMigrationEvent
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _migrationEvent.Task;
+            }
+        }
+    }
+
+    public void MarkMigrationEvent()
+    {
+        TaskCompletionSource fired;
+        lock (_lock)
+        {
+            fired = _migrationEvent;
+            _migrationEvent = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+        fired.TrySetResult();
     }
 
     /// <summary>Waits until the events up to <paramref name="sequence"/> are committed (or the guest has stopped).</summary>

@@ -5,14 +5,19 @@ namespace Virt.Driver.Qemu;
 /// <summary>
 /// Whether a replacement XML for a save image describes the same machine (libvirt's
 /// virDomainDefCheckABIStability, coarser): QEMU loads the saved state into the devices the new XML creates, so
-/// anything the guest can see must stay. What may change is what QEMU reaches on the host side: disk and interface
-/// sources, disk driver settings, graphics listeners and passwords, device aliases, and what the guest cannot see
-/// (title, description, metadata, lifecycle actions, tuning).
+/// anything the guest can see must stay. What may change is what QEMU reaches on the host side: where disks and
+/// interfaces get their data (libvirt lets source paths change: a disk's type, source, backing store and driver; an
+/// interface's type, source, target device and link state), device aliases, graphics settings other than the type,
+/// and what the guest cannot see (title, description, metadata, lifecycle actions). <see cref="Allowed"/> says exactly
+/// that in the refusal, so the message and the comparison cannot drift apart.
 /// </summary>
 internal static class SaveImageAbi
 {
-    /// <summary>Throws InvalidArgument naming the first part of <paramref name="replacement"/> that differs.</summary>
-    public static void Check(string path, DomainDefinition saved, DomainDefinition replacement)
+    /// <summary>
+    /// Throws InvalidArgument naming the first part of <paramref name="replacement"/> that differs; the message starts
+    /// with <paramref name="refusal"/> (save-image-define's "Cannot update 'PATH'" when none is given).
+    /// </summary>
+    public static void Check(string path, DomainDefinition saved, DomainDefinition replacement, string? refusal = null)
     {
         var a = Guest(saved);
         var b = Guest(replacement);
@@ -52,12 +57,16 @@ internal static class SaveImageAbi
             if (!Equals(of(a), of(b)))
             {
                 throw new VirtException(VirtErrorReason.InvalidArgument,
-                    $"Cannot update '{path}': the new XML changes the guest's {what} ({element}), which the saved state depends on; "
-                    + "only disk and interface sources, graphics settings, title, description, metadata and lifecycle actions may change.",
+                    $"{refusal ?? $"Cannot update '{path}'"}: the new XML changes the guest's {what} ({element}), which the saved state depends on; {Allowed}",
                     new Dictionary<string, string> { ["path"] = path, ["element"] = element });
             }
         }
     }
+
+    /// <summary>What <see cref="Guest"/> clears, in the refusal's words.</summary>
+    public const string Allowed = "only the host side may change: disk sources (type, source, backing store, driver), interface sources "
+        + "(type, source, target device, link state), device aliases, graphics settings other than the type, title, description, "
+        + "metadata and lifecycle actions.";
 
     /// <summary>The definition with the host-side and guest-invisible parts cleared.</summary>
     private static DomainDefinition Guest(DomainDefinition d) => d with
@@ -71,8 +80,11 @@ internal static class SaveImageAbi
         OnCrash = LifecycleAction.Destroy,
         Devices = d.Devices with
         {
-            Disks = new ValueList<Disk>(d.Devices.Disks.Select(disk => disk with { Source = null, BackingStore = null, Driver = null, Alias = null })),
-            Interfaces = new ValueList<NetworkInterface>(d.Devices.Interfaces.Select(nic => nic with { Source = null, TargetDev = null, LinkUp = null, Alias = null })),
+            Disks = new ValueList<Disk>(d.Devices.Disks.Select(disk => disk with { Type = DiskType.File, Source = null, BackingStore = null, Driver = null, Alias = null })),
+            Interfaces = new ValueList<NetworkInterface>(d.Devices.Interfaces.Select(nic => nic with
+            {
+                Type = InterfaceType.Network, Source = null, TargetDev = null, LinkUp = null, Alias = null,
+            })),
         },
     };
 }

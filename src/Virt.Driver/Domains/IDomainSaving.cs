@@ -13,13 +13,18 @@ public interface IDomainSaving
     /// stops (shut off, reason saved). A failed or cancelled save leaves the guest as it was and no file at the path.
     /// What can fail at once (no such domain, not running, a bad path) fails the call, not the job.
     /// </summary>
-    Task<JobInfo> SaveDomainAsync(DomainRef domain, string path, SavedGuestState state, CancellationToken cancellationToken);
+    /// <para><paramref name="options"/>: an updated XML to store in the image instead of the live one (it must describe
+    /// the same machine, as save-image-define checks), and O_DIRECT writes (<see cref="VirtErrorReason.OperationUnsupported"/>
+    /// at once where the file system has none).</para>
+    Task<JobInfo> SaveDomainAsync(DomainRef domain, string path, SavedGuestState state, SaveFileOptions options, CancellationToken cancellationToken);
 
     /// <summary>
     /// Starts a RESTORE job from a save image. A file that is not a complete save image fails the call
     /// (<see cref="VirtErrorReason.ImageInvalid"/>); a stream QEMU cannot load fails the job, and no QEMU is left.
     /// </summary>
-    Task<JobInfo> RestoreDomainAsync(string path, SavedGuestState state, CancellationToken cancellationToken);
+    /// <para><paramref name="options"/>: an updated XML to run the guest with instead of the image's (it must describe
+    /// the same machine), and O_DIRECT reads.</para>
+    Task<JobInfo> RestoreDomainAsync(string path, SavedGuestState state, SaveFileOptions options, CancellationToken cancellationToken);
 
     /// <summary>virsh save-image-dumpxml: the domain XML stored in a save image (checked as restore checks it).</summary>
     Task<string> GetSaveImageXmlAsync(string path, CancellationToken cancellationToken);
@@ -39,4 +44,16 @@ public enum SavedGuestState
     AsSaved = 0,
     Running = 1,
     Paused = 2,
+}
+
+/// <summary>virsh save/restore --xml FILE and --bypass-cache.</summary>
+public sealed record SaveFileOptions
+{
+    public static SaveFileOptions Default { get; } = new();
+
+    /// <summary>A domain XML replacing the one stored in (save) or read from (restore) the image; null for none.</summary>
+    public string? Xml { get; init; }
+
+    /// <summary>Write or read the image with O_DIRECT, past the host's page cache.</summary>
+    public bool BypassCache { get; init; }
 }

@@ -152,7 +152,7 @@ public sealed class JobRegistry
         lock (_lock)
         {
             entry = _jobs.TryGetValue(id, out var found) ? found : throw NotFound(id);
-            RequestCancel(entry, Cancelled("canceled by client", entry.Info.Id));
+            RequestCancel(entry, Cancelled(ByClient(entry.Info.Operation), entry.Info.Id));
         }
         return Requested(entry);
     }
@@ -166,7 +166,7 @@ public sealed class JobRegistry
             entry = _jobs.Values.Where(e => !e.Info.IsEnded && e.Info.Domain?.Uuid == domain).MaxBy(e => e.Info.CreateTime)
                 ?? throw new VirtException(VirtErrorReason.OperationInvalid, "Requested operation is not valid: no job is active on the domain",
                     new Dictionary<string, string> { ["domain"] = domainName });
-            RequestCancel(entry, Cancelled("canceled by client", entry.Info.Id));
+            RequestCancel(entry, Cancelled(ByClient(entry.Info.Operation), entry.Info.Id));
         }
         return Requested(entry);
     }
@@ -407,6 +407,23 @@ public sealed class JobRegistry
         VirtException virt => virt,
         OperationCanceledException => new VirtException(VirtErrorReason.OperationCancelled, "operation aborted: the job was interrupted", inner: error),
         _ => new VirtException(VirtErrorReason.Internal, $"internal error: {error.Message}", inner: error),
+    };
+
+    /// <summary>
+    /// libvirt's words for a job a client aborted, "JOB: canceled by client", with its qemuMigrationJobName for the
+    /// job (virsh prints "operation aborted: migration out job: canceled by client"); jobs libvirt has no name for
+    /// say only "canceled by client".
+    /// </summary>
+    internal static string ByClient(JobOperation operation) => operation switch
+    {
+        JobOperation.MigrationOut => "migration out job: canceled by client",
+        JobOperation.MigrationIn => "migration in job: canceled by client",
+        JobOperation.Save or JobOperation.ManagedSave => "domain save job: canceled by client",
+        JobOperation.Dump => "domain core dump job: canceled by client",
+        JobOperation.Snapshot => "snapshot job: canceled by client",
+        JobOperation.Start or JobOperation.Restore => "start job: canceled by client",
+        JobOperation.Backup => "backup job: canceled by client",
+        _ => "canceled by client",
     };
 
     private static VirtException Cancelled(string why, string id) =>

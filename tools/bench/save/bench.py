@@ -184,7 +184,7 @@ def main():
                 for k, v in (("lsave", ls), ("lrestore", lr), ("lsize", lz)):
                     rows[k].append(v)
         med = lambda k: statistics.median(rows[k])
-        r = {"runs": runs, "vsh": vshbin, "virtd": virtd, "load_average": os.getloadavg()[0],
+        r = {"runs": runs, "vsh": vshbin, "virtd": virtd, "worker": os.environ.get("VIRT_VMM_BINARY", ""), "load_average": os.getloadavg()[0],
              "vsh_save_ms": med("vsave") * 1000, "vsh_restore_ms": med("vrestore") * 1000, "virt_image_bytes": med("vsize"),
              "save_job_ms": med("vsavejob") * 1000, "restore_job_ms": med("vrestorejob") * 1000,
              "bare_save_ms": med("bsave") * 1000, "bare_restore_ms": med("brestore") * 1000, "bare_image_bytes": med("bsize")}
@@ -203,7 +203,7 @@ def main():
             f"image: Virt {mib(r['virt_image_bytes']):.2f} MiB, bare QEMU {mib(r['bare_image_bytes']):.2f} MiB: {r['size_vs_bare']:.3f}x",
         ] + ([
             f"vs libvirt (libvirtd session as nobody): virsh save {r['virsh_save_ms']:.0f} ms: {r['save_vs_libvirt']:.2f}x; virsh restore {r['virsh_restore_ms']:.0f} ms: {r['restore_vs_libvirt']:.2f}x; image {mib(r['libvirt_image_bytes']):.2f} MiB: {r['size_vs_libvirt']:.3f}x (targets <= 1x)",
-        ] if rows["lsave"] else []) + [f"load average {r['load_average']:.1f}; {virtd}"]))
+        ] if rows["lsave"] else []) + [f"load average {r['load_average']:.1f}; {virtd}; worker {os.environ.get('VIRT_VMM_BINARY', 'virt-vmm beside virtd')}; {vshbin}"]))
     finally:
         if libvirt is not None:
             libvirt.stop()
