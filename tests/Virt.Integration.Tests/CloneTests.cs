@@ -26,7 +26,10 @@ public sealed class CloneTests
             $"<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='{disk}'/><target dev='vda' bus='virtio'/></disk>{Interface}");
         await VshRun.OkAsync(virtd, "define", file);
 
-        Assert.That(await VshRun.OkAsync(virtd, "clone", "hb", "--name", "hb2", "--auto-clone"), Is.EqualTo("Domain 'hb2' cloned from 'hb'\n\n"));
+        // --verbose: the clone job's progress on stderr, as virsh's other long jobs print theirs.
+        var (cloned, said, progress) = await VshRun.RunAsync(virtd, "clone", "hb", "--name", "hb2", "--auto-clone", "--verbose");
+        Assert.That((cloned, said), Is.EqualTo((0, "Domain 'hb2' cloned from 'hb'\n\n")), progress);
+        Assert.That(progress, Does.Match(@"^(\rClone: \[ *\d+ %\])*\rClone: \[100 %\]\n$"));
 
         var original = XDocument.Parse(await VshRun.OkAsync(virtd, "dumpxml", "hb")).Root!;
         var clone = XDocument.Parse(await VshRun.OkAsync(virtd, "dumpxml", "hb2")).Root!;

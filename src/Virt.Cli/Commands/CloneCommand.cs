@@ -24,6 +24,7 @@ internal static class CloneCommand
             Opt.Flag("auto-clone", "name the disk copies after the new domain, beside the originals"),
             Opt.Flag("preserve-macs", "keep the original MAC addresses"),
             new("file", OptionKind.Argv, "path for a disk copy, one per copied disk, in disk order"),
+            Opt.Flag("verbose", "display the progress of the clone"),
         ], CloneAsync),
     ];
 
@@ -35,7 +36,7 @@ internal static class CloneCommand
         var skip = c.Args.String("skip-copy");
         var domain = await Lookup.DomainAsync(c, ct);
         var connection = await c.ConnectionAsync(ct);
-        var request = new Proto.CloneDomainRequest { NewName = name, NewUuid = c.Args.String("uuid") ?? "", KeepMacs = c.Args.Bool("preserve-macs"), Wait = true };
+        var request = new Proto.CloneDomainRequest { NewName = name, NewUuid = c.Args.String("uuid") ?? "", KeepMacs = c.Args.Bool("preserve-macs"), Wait = !c.Args.Bool("verbose") };
         if (skip is not null)
         {
             request.Disks.Add(new Proto.CloneDisk { Target = skip, Mode = Proto.CloneDiskMode.Share });
@@ -59,13 +60,24 @@ internal static class CloneCommand
             }
         }
         Proto.Job job;
+        var failed = $"Failed to clone domain '{c.Args.Required("domain")}'";
+        using var interrupt = JobInterrupt.AbortJobOn(connection, domain.Domain.Uuid);
         try
         {
             job = await connection.CloneDomainAsync(domain.Domain.Uuid, request, ct);
+            if (!request.Wait)
+            {
+                // --verbose follows the CLONE job (qemu-img's progress) with virsh's progress line.
+                job = await JobProgressLine.FollowAsync(c, connection, job, "Clone", ct);
+                if (job.State != Proto.JobState.Succeeded)
+                {
+                    throw VshError.Of(failed, job.Error?.Message ?? $"the clone job ended {job.State}");
+                }
+            }
         }
         catch (VirtClientException e)
         {
-            throw VshError.FromClient(e, $"Failed to clone domain '{c.Args.Required("domain")}'");
+            throw VshError.FromClient(e, failed);
         }
         if (c.Json)
         {
