@@ -4,8 +4,7 @@ using Virt.Cli.Runtime;
 namespace Virt.Cli.Commands;
 
 /// <summary>
-/// Every vsh command, by name, each as a System.CommandLine <see cref="Command"/> (under a root, built on first use)
-/// with one typed <see cref="Option"/> per option. <see cref="ArgumentBinder"/> first turns virsh's grammar into canonical
+/// Every vsh command, by name, each as a System.CommandLine <see cref="Command"/> (built on first use) with one typed <see cref="Option"/> per option. <see cref="ArgumentBinder"/> first turns virsh's grammar into canonical
 /// tokens; System.CommandLine then binds them, and the handler reads typed values through <see cref="CommandArgs"/>.
 /// </summary>
 internal sealed class CommandTable
@@ -14,7 +13,7 @@ internal sealed class CommandTable
     private static readonly ParserConfiguration _parser = new() { ResponseFileTokenReplacer = null };
 
     private readonly Dictionary<string, CommandDef> _byName;
-    private readonly Dictionary<string, (RootCommand Root, Dictionary<string, Option> Options)> _parsers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (Command Command, Dictionary<string, Option> Options)> _parsers = new(StringComparer.Ordinal);
 
     public CommandTable(IEnumerable<CommandDef> commands)
     {
@@ -37,8 +36,9 @@ internal sealed class CommandTable
             return null;
         }
 
-        var (root, options) = ParserFor(command);
-        var result = root.Parse(tokens, _parser);
+        var (parser, options) = ParserFor(command);
+        // The command is its own root, so the command name that leads the canonical tokens is not parsed again.
+        var result = parser.Parse(tokens.Skip(1).ToList(), _parser);
         if (result.Errors.Count > 0)
         {
             // The binder only emits well-formed tokens, so this is a table bug; say what System.CommandLine said.
@@ -49,17 +49,17 @@ internal sealed class CommandTable
     }
 
     // A command's System.CommandLine tree, built when it is first used: a vsh process usually runs one command, and
-    // building all of them would be start-up time spent on nothing.
-    private (RootCommand Root, Dictionary<string, Option> Options) ParserFor(CommandDef def)
+    // building all of them would be start-up time spent on nothing. The command is the root of its own tree, not a
+    // child of a RootCommand: RootCommand's constructor adds --help and --version, whose descriptions System.CommandLine
+    // reads from its resources (a ResourceManager walking assembly metadata by reflection). That was a sixth of a
+    // NativeAOT `vsh list --all` in perf (tools/bench/README.md), for options the binder never lets through.
+    private (Command Command, Dictionary<string, Option> Options) ParserFor(CommandDef def)
     {
         if (_parsers.TryGetValue(def.Name, out var built))
         {
             return built;
         }
 
-        var root = new RootCommand("vsh: the virtualization shell");
-        root.Options.Clear();
-        root.Directives.Clear();
         var command = new Command(def.Name, def.Help);
         var options = new Dictionary<string, Option>(StringComparer.Ordinal);
         foreach (var o in def.Options)
@@ -74,7 +74,6 @@ internal sealed class CommandTable
             options[o.Name] = option;
         }
 
-        root.Add(command);
-        return _parsers[def.Name] = (root, options);
+        return _parsers[def.Name] = (command, options);
     }
 }

@@ -48,10 +48,19 @@ internal static class DomainLifecycleCommands
         var file = c.Args.Required("file");
         var xml = await XmlFiles.ReadAsync(file, ct);
         var connection = await c.ConnectionAsync(ct);
+        return await ReportDefineAsync(c, file, connection.DefineDomainAsync(xml, c.Args.Bool("validate"), ct));
+    }
+
+    /// <summary>
+    /// The second half of <c>define</c>: waits for a define already sent and prints its result or error. The shell's
+    /// <see cref="Shell.DefinePipeline"/> sends several defines before it reports the first.
+    /// </summary>
+    internal static async Task<bool> ReportDefineAsync(CommandContext c, string file, Task<Proto.DefineDomainResponse> call)
+    {
         Proto.DefineDomainResponse reply;
         try
         {
-            reply = await connection.DefineDomainAsync(xml, c.Args.Bool("validate"), ct);
+            reply = await call;
         }
         catch (VirtClientException e)
         {

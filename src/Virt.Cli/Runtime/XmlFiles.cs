@@ -15,6 +15,13 @@ internal static class XmlFiles
     public static Task<string> ReadAsync(string path, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(Read(path));
+    }
+
+    /// <summary>The file's text, read synchronously (see <see cref="ReadAsync"/>).</summary>
+    /// <exception cref="VshError">The file cannot be read, worded as libvirt words it.</exception>
+    public static string Read(string path)
+    {
         if (Directory.Exists(path))
         {
             throw VshError.Of($"Failed to read file '{path}': Is a directory");
@@ -29,7 +36,7 @@ internal static class XmlFiles
             }
 
             using var reader = new StreamReader(stream, new System.Text.UTF8Encoding(false), detectEncodingFromByteOrderMarks: false, bufferSize: 16384);
-            return Task.FromResult(reader.ReadToEnd());
+            return reader.ReadToEnd();
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {

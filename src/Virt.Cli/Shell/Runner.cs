@@ -56,7 +56,8 @@ internal sealed class Runner(CommandTable table, Session session)
         return ok;
     }
 
-    private async Task<bool> RunOneAsync(ParsedCommand parsed, CancellationToken cancellationToken)
+    /// <summary>Runs one command (its help, when it has no arguments), with virsh's error lines and blank line.</summary>
+    public async Task<bool> RunOneAsync(ParsedCommand parsed, CancellationToken cancellationToken)
     {
         if (parsed.Args is null)
         {
