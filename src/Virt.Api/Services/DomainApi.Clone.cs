@@ -38,15 +38,6 @@ internal sealed partial class DomainApi
             KeepMacs = request.KeepMacs,
         };
         var job = await cloning.CloneDomainAsync(clone, context.CancellationToken).ConfigureAwait(false);
-        if (!request.Wait)
-        {
-            return JobConversion.Job(job);
-        }
-        var ended = await cloning.Jobs.WaitAsync(job.Id, context.CancellationToken).ConfigureAwait(false);
-        if (ended.State != Virt.Driver.Jobs.JobState.Succeeded)
-        {
-            throw ended.Error ?? new VirtException(VirtErrorReason.Internal, $"Job {ended.Id} ended {ended.State} without an error.");
-        }
-        return JobConversion.Job(ended);
+        return JobConversion.Job(request.Wait ? await cloning.Jobs.WaitForSuccessAsync(job.Id, context.CancellationToken).ConfigureAwait(false) : job);
     }
 }

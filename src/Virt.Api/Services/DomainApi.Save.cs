@@ -70,15 +70,6 @@ internal sealed partial class DomainApi
     /// <summary>The job now, or with <c>wait</c> once it has ended; a job that did not succeed fails the call with its error.</summary>
     private static async Task<Job> FinishAsync(IDomainSaving saving, JobInfo job, bool wait, ServerCallContext context)
     {
-        if (!wait)
-        {
-            return JobConversion.Job(job);
-        }
-        var ended = await saving.Jobs.WaitAsync(job.Id, context.CancellationToken).ConfigureAwait(false);
-        if (ended.State != Virt.Driver.Jobs.JobState.Succeeded)
-        {
-            throw ended.Error ?? new VirtException(VirtErrorReason.Internal, $"Job {ended.Id} ended {ended.State} without an error.");
-        }
-        return JobConversion.Job(ended);
+        return JobConversion.Job(wait ? await saving.Jobs.WaitForSuccessAsync(job.Id, context.CancellationToken).ConfigureAwait(false) : job);
     }
 }

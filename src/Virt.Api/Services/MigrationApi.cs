@@ -40,16 +40,7 @@ internal sealed class MigrationApi(IDomainDriver domains, IDomainMigration migra
             var (arrived, stats) = await run.RunAsync(outgoing, destination, options, progress, () => handle.SetCancellable(false), handle.CancellationToken).ConfigureAwait(false);
             return new Virt.Driver.Jobs.JobResult { Domain = JobDomain.Of(arrived), FinalStats = stats.ToJobProgress() with { Phase = "completed" } };
         });
-        if (!request.Wait)
-        {
-            return JobConversion.Job(job);
-        }
-        var ended = await jobs.WaitAsync(job.Id, context.CancellationToken).ConfigureAwait(false);
-        if (ended.State != Virt.Driver.Jobs.JobState.Succeeded)
-        {
-            throw ended.Error ?? new VirtException(VirtErrorReason.Internal, $"Job {ended.Id} ended {ended.State} without an error.");
-        }
-        return JobConversion.Job(ended);
+        return JobConversion.Job(request.Wait ? await jobs.WaitForSuccessAsync(job.Id, context.CancellationToken).ConfigureAwait(false) : job);
     }
 
     public override async Task<GetMigrationMaxDowntimeResponse> GetMigrationMaxDowntime(GetMigrationMaxDowntimeRequest request, ServerCallContext context) =>
