@@ -68,7 +68,7 @@ internal static class CloneCommand
             if (!request.Wait)
             {
                 // --verbose follows the CLONE job (qemu-img's progress) with virsh's progress line.
-                job = await JobProgressLine.FollowAsync(c, connection, job, "Clone", ct);
+                job = await JobProgressLine.FollowAsync(c, connection, job, "Clone", newlineAfterSuccess: true, ct);
                 if (job.State != Proto.JobState.Succeeded)
                 {
                     throw VshError.Of(failed, job.Error?.Message ?? $"the clone job ended {job.State}");

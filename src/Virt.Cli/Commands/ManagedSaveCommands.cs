@@ -52,7 +52,7 @@ internal static class ManagedSaveCommands
             var job = await connection.ManagedSaveDomainAsync(domain.Domain.Uuid, request, ct);
             if (verbose)
             {
-                job = await SaveCommands.FollowAsync(c, connection, job, "Managedsave", ct);
+                job = await JobProgressLine.FollowAsync(c, connection, job, "Managedsave", newlineAfterSuccess: false, ct);
                 if (job.State != Proto.JobState.Succeeded)
                 {
                     throw VshError.Of(failed, job.Error?.Message ?? $"the managed save job ended {job.State}");

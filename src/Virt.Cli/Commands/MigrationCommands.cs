@@ -130,7 +130,7 @@ internal static class MigrationCommands
             }, cancellationToken: ct));
             if (verbose)
             {
-                job = await JobProgressLine.FollowAsync(c, connection, job, "Migration", ct);
+                job = await JobProgressLine.FollowAsync(c, connection, job, "Migration", newlineAfterSuccess: true, ct);
                 if (job.State != Proto.JobState.Succeeded)
                 {
                     throw VshError.Of(job.Error?.Message ?? $"the migration job ended {job.State}");

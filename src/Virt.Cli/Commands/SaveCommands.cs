@@ -1,4 +1,3 @@
-using System.Globalization;
 using Virt.Cli.Runtime;
 using Virt.Client;
 using Proto = Virt.Protocol.V1;
@@ -53,7 +52,7 @@ internal static class SaveCommands
             var job = await connection.SaveDomainAsync(domain.Domain.Uuid, request, ct);
             if (verbose)
             {
-                job = await FollowAsync(c, connection, job, "Save", ct);
+                job = await JobProgressLine.FollowAsync(c, connection, job, "Save", newlineAfterSuccess: false, ct);
                 if (job.State != Proto.JobState.Succeeded)
                 {
                     throw VshError.Of(failed, job.Error?.Message ?? $"the save job ended {job.State}");
@@ -127,21 +126,5 @@ internal static class SaveCommands
             throw VshError.Of("Options --running and --paused are mutually exclusive");
         }
         return running ? Proto.RestoreState.Running : paused ? Proto.RestoreState.Paused : Proto.RestoreState.Unspecified;
-    }
-
-    /// <summary>virsh --verbose: "\rSave: [ 42 %]" on stderr as the job progresses (vshPrintJobProgress), until it ends.</summary>
-    internal static async Task<Proto.Job> FollowAsync(CommandContext c, VirtConnection connection, Proto.Job job, string label, CancellationToken ct)
-    {
-        var err = c.Session.Terminal.Err;
-        await foreach (var update in connection.WatchJobAsync(job.Id, TimeSpan.FromMilliseconds(500), ct))
-        {
-            job = update;
-            var progress = update.Progress;
-            var percent = update.State == Proto.JobState.Succeeded ? 100
-                : progress is { DataTotalBytes: > 0 } ? (int)Math.Min(99, 100 - (progress.DataRemainingBytes * 100 / progress.DataTotalBytes)) : 0;
-            await err.WriteAsync(string.Create(CultureInfo.InvariantCulture, $"\r{label}: [{percent,3} %]"));
-            await err.FlushAsync(ct);
-        }
-        return job;
     }
 }

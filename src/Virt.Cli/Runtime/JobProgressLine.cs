@@ -6,11 +6,12 @@ namespace Virt.Cli.Runtime;
 
 /// <summary>
 /// virsh --verbose for a long job (virshWatchJob, virshPrintJobProgress): follows the job with WatchJob and writes
-/// "\rLABEL: [ 42 %]" on stderr whenever it reports data, then "\rLABEL: [100 %]" and a newline once it succeeded.
+/// "\rLABEL: [ 42 %]" on stderr whenever it reports data, then "\rLABEL: [100 %]" once it succeeded, followed by a
+/// newline unless the command's own message starts with one (save and managedsave: "\nDomain ... saved").
 /// </summary>
 internal static class JobProgressLine
 {
-    public static async Task<Proto.Job> FollowAsync(CommandContext c, VirtConnection connection, Proto.Job job, string label, CancellationToken ct)
+    public static async Task<Proto.Job> FollowAsync(CommandContext c, VirtConnection connection, Proto.Job job, string label, bool newlineAfterSuccess, CancellationToken ct)
     {
         var err = c.Session.Terminal.Err;
         await foreach (var update in connection.WatchJobAsync(job.Id, TimeSpan.FromMilliseconds(500), ct))
@@ -18,7 +19,7 @@ internal static class JobProgressLine
             job = update;
             if (update.State == Proto.JobState.Succeeded)
             {
-                await err.WriteAsync(Format(label, 0, 1) + "\n");
+                await err.WriteAsync(Format(label, 0, 1) + (newlineAfterSuccess ? "\n" : ""));
             }
             else if (update.Progress is { DataTotalBytes: > 0 } progress && !IsEnded(update.State))
             {
