@@ -136,4 +136,54 @@ public sealed class ManagedSaveTests
             await VshRun.RunAsync(virtd, "destroy", "hb");
         }
     }
+
+    /// <summary>
+    /// Ctrl-C (SIGINT) to `vsh managedsave` (without --verbose: the call itself waits for the job) while the image is
+    /// being written by a stalled writer: vsh asks for the abort and waits, the job ends cancelled, the guest runs on
+    /// and neither the image nor its temp file is left (the same JobInterrupt as save's, SaveTests).
+    /// </summary>
+    [Test]
+    [CancelAfter(300_000)]
+    public async Task Ctrl_C_on_vsh_managedsave_aborts_the_job_the_guest_keeps_running_and_no_image_is_left()
+    {
+        await using var virtd = await VirtdProcess.StartAsync();
+        await VshRun.OkAsync(virtd, "define", await VshRun.GuestXmlFileAsync(virtd.StateDir, "hb"));
+        await VshRun.OkAsync(virtd, "start", "hb");
+        var uuid = (await VshRun.OkAsync(virtd, "domuuid", "hb")).Trim();
+        var saves = Path.Combine(virtd.StateDir, "qemu", "save");
+        int? writer = null;
+        try
+        {
+            var log = VshRun.ConsoleLog(virtd, uuid);
+            await VshRun.WaitForBeatAsync(log, 2, _boot);
+            var (process, output, errors) = VshRun.Start(virtd, "managedsave", "hb");
+            using var vsh = process;
+            writer = await VshRun.StopSaveWriterAsync(saves, uuid + ".save", TimeSpan.FromSeconds(60));
+
+            VshRun.Signal("INT", vsh.Id);
+            await Task.Delay(1000);
+            Assert.That(vsh.HasExited, Is.False, "SIGINT does not end vsh while its job runs: it asks for the abort and waits");
+            VshRun.Signal("CONT", writer.Value);
+            writer = null;
+            await vsh.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(120));
+
+            Assert.That(vsh.ExitCode, Is.EqualTo(1));
+            Assert.That(await errors, Is.EqualTo("error: Failed to save domain 'hb' state\nerror: operation aborted: domain save job: canceled by client\n"));
+            Assert.That(await output, Is.EqualTo("\n"), "only the empty line virsh prints after a failed command");
+            Assert.That(await VshRun.OkAsync(virtd, "domjobinfo", "hb", "--completed"), Does.Match(@"Job type: +Cancelled *\n"));
+            Assert.That(await VshRun.OkAsync(virtd, "domstate", "hb", "--reason"), Is.EqualTo("running (save canceled)\n\n"));
+            Assert.That(await VshRun.OkAsync(virtd, "dominfo", "hb"), Does.Contain("Managed save:   no\n"));
+            Assert.That(Directory.GetFiles(saves), Is.Empty, "no image and no temp file");
+            var last = VshRun.Heartbeats(log)[^1];
+            Assert.That(await VshRun.WaitForBeatAsync(log, last, TimeSpan.FromSeconds(30)), Is.GreaterThan(last), "the guest keeps running");
+        }
+        finally
+        {
+            if (writer is { } stopped)
+            {
+                VshRun.Signal("CONT", stopped);
+            }
+            await VshRun.RunAsync(virtd, "destroy", "hb");
+        }
+    }
 }

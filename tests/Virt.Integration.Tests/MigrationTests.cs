@@ -192,6 +192,52 @@ public sealed class MigrationTests
         await VshRun.OkAsync(source, "destroy", "hb");
     }
 
+    /// <summary>
+    /// virsh's SIGINT handling for migrate (JobInterrupt, as save's in SaveTests): Ctrl-C to `vsh migrate --verbose`
+    /// while the stream runs aborts the migration job instead of ending vsh, which reports the abort as virsh does; the
+    /// source keeps the running guest and the destination is left with nothing.
+    /// </summary>
+    [Test]
+    [CancelAfter(600_000)]
+    public async Task Ctrl_C_on_vsh_migrate_aborts_the_migration_the_source_keeps_running_and_the_destination_has_nothing(CancellationToken ct)
+    {
+        await using var hosts = await NetworkNamespacePair.CreateAsync();
+        await using var source = await StartHostAsync(hosts.NamespaceA, hosts.AddressA);
+        await using var destination = await StartHostAsync(hosts.NamespaceB, hosts.AddressB);
+        await VshRun.OkAsync(source, "define", await VshRun.GuestXmlFileAsync(source.StateDir, "hb"));
+        await VshRun.OkAsync(source, "start", "hb");
+        var uuid = (await VshRun.OkAsync(source, "domuuid", "hb")).Trim();
+        var sourceLog = VshRun.ConsoleLog(source, uuid);
+        await VshRun.WaitForBeatAsync(sourceLog, above: 3, _boot);
+
+        // 1 MiB/s: the stream is still running when Ctrl-C comes.
+        var (process, output, errors) = VshRun.Start(source, "migrate", "--live", "--verbose", "--bandwidth", "1", "hb", $"virt+tcp://{hosts.AddressB}:{PeerPort}/");
+        using var vsh = process;
+        var watch = Stopwatch.StartNew();
+        while (!(await VshRun.RunAsync(source, "domjobinfo", "hb")).Out.Contains("Data processed:", StringComparison.Ordinal))
+        {
+            Assert.That(vsh.HasExited || watch.Elapsed > TimeSpan.FromSeconds(60), Is.False, "the migration job streams before Ctrl-C");
+            await Task.Delay(200, ct);
+        }
+
+        VshRun.Signal("INT", vsh.Id);
+        await vsh.WaitForExitAsync(ct).WaitAsync(TimeSpan.FromSeconds(120), ct);
+        var beat = VshRun.Heartbeats(sourceLog)[^1];
+        var stderr = await errors;
+        await Assert.MultipleAsync(async () =>
+        {
+            Assert.That(vsh.ExitCode, Is.EqualTo(1), "vsh reports the aborted job; SIGINT did not end it (that would be 130)");
+            Assert.That(stderr, Does.Match(@"^(\rMigration: \[ *\d+ %\])+error: operation aborted: migration out job: canceled by client\n$"), "progress lines, then virsh's abort message");
+            Assert.That(await output, Is.EqualTo("\n"), "only the empty line virsh prints after a failed command");
+            Assert.That(await VshRun.OkAsync(source, "domstate", "--reason", "hb"), Is.EqualTo("running (booted)\n\n"));
+            Assert.That(await VshRun.OkAsync(source, "domjobinfo", "--completed", "hb"), Does.Match(@"^Job type: +Cancelled +\n"));
+            Assert.That(await VshRun.OkAsync(destination, "list", "--all", "--name"), Is.EqualTo("\n"));
+            Assert.That(StateFiles(destination), Is.Empty);
+        });
+        await VshRun.WaitForBeatAsync(sourceLog, above: beat + 3, TimeSpan.FromSeconds(30));
+        await VshRun.OkAsync(source, "destroy", "hb");
+    }
+
     [Test]
     [CancelAfter(600_000)]
     public async Task Domjobabort_on_the_destination_drops_the_incoming_copy_and_the_source_keeps_running(CancellationToken ct)

@@ -115,14 +115,14 @@ public sealed class SaveTests
             var image = Path.Combine(images, "hb.save");
 
             var saving = VshRun.RunAsync(virtd, "save", "hb", image);
-            writer = await StopWriterAsync(images, TimeSpan.FromSeconds(60));
+            writer = await VshRun.StopSaveWriterAsync(images, "hb.save", TimeSpan.FromSeconds(60));
             var info = await VshRun.OkAsync(virtd, "domjobinfo", "hb");
             Assert.That(info, Does.Match(@"Job type: +Unbounded *\n").And.Match(@"Operation: +Save *\n"), "the save job is running while its writer is stopped");
             Assert.That(Directory.GetFiles(images), Has.Length.EqualTo(1), "the temporary file, and nothing under the target name");
 
             Assert.That(await VshRun.OkAsync(virtd, "domjobabort", "hb"), Is.EqualTo("\n"));
             await Task.Delay(1000);
-            Signal("CONT", writer.Value);
+            VshRun.Signal("CONT", writer.Value);
             var (code, _, errors) = await saving;
             writer = null;
 
@@ -140,7 +140,7 @@ public sealed class SaveTests
         {
             if (writer is { } stopped)
             {
-                Signal("CONT", stopped);
+                VshRun.Signal("CONT", stopped);
             }
             await VshRun.RunAsync(virtd, "destroy", "hb");
             Directory.Delete(images, recursive: true);
@@ -166,21 +166,14 @@ public sealed class SaveTests
             var log = VshRun.ConsoleLog(virtd, uuid);
             await VshRun.WaitForBeatAsync(log, 2, _boot);
             var image = Path.Combine(images, "hb.save");
-            var start = new System.Diagnostics.ProcessStartInfo(VshRun.Binary) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
-            foreach (var argument in new[] { "-c", virtd.AdminUri, "save", "--verbose", "hb", image })
-            {
-                start.ArgumentList.Add(argument);
-            }
-            using var vsh = System.Diagnostics.Process.Start(start)!;
-            vsh.StandardInput.Close();
-            var output = vsh.StandardOutput.ReadToEndAsync();
-            var errors = vsh.StandardError.ReadToEndAsync();
-            writer = await StopWriterAsync(images, TimeSpan.FromSeconds(60));
+            var (process, output, errors) = VshRun.Start(virtd, "save", "--verbose", "hb", image);
+            using var vsh = process;
+            writer = await VshRun.StopSaveWriterAsync(images, "hb.save", TimeSpan.FromSeconds(60));
 
-            Signal("INT", vsh.Id);
+            VshRun.Signal("INT", vsh.Id);
             await Task.Delay(1000);
             Assert.That(vsh.HasExited, Is.False, "SIGINT does not end vsh while its job runs: it asks for the abort and waits");
-            Signal("CONT", writer.Value);
+            VshRun.Signal("CONT", writer.Value);
             writer = null;
             await vsh.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(120));
 
@@ -194,49 +187,11 @@ public sealed class SaveTests
         {
             if (writer is { } stopped)
             {
-                Signal("CONT", stopped);
+                VshRun.Signal("CONT", stopped);
             }
             await VshRun.RunAsync(virtd, "destroy", "hb");
             Directory.Delete(images, recursive: true);
         }
-    }
-
-    /// <summary>Finds the process whose stdout is the save's temporary file in <paramref name="directory"/> and stops it.</summary>
-    private static async Task<int> StopWriterAsync(string directory, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            foreach (var proc in Directory.EnumerateDirectories("/proc"))
-            {
-                if (!int.TryParse(Path.GetFileName(proc), out var pid))
-                {
-                    continue;
-                }
-                try
-                {
-                    var target = new FileInfo(Path.Combine(proc, "fd", "1")).LinkTarget;
-                    if (target is not null && target.StartsWith(directory + "/.hb.save.", StringComparison.Ordinal)
-                        && (await File.ReadAllTextAsync(Path.Combine(proc, "comm"))).Trim() == "cat")
-                    {
-                        Signal("STOP", pid);
-                        return pid;
-                    }
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                {
-                    // Gone meanwhile, or not ours.
-                }
-            }
-            await Task.Delay(20);
-        }
-        throw new TimeoutException($"no save writer into {directory} within {timeout}");
-    }
-
-    private static void Signal(string signal, int pid)
-    {
-        using var kill = System.Diagnostics.Process.Start("kill", ["-" + signal, pid.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
-        kill.WaitForExit();
     }
 
     private static void AssertNothingRuns(VirtdProcess virtd)

@@ -12,6 +12,16 @@ internal static partial class VshRun
 
     public static async Task<(int Code, string Out, string Err)> RunAsync(VirtdProcess virtd, params string[] arguments)
     {
+        var (process, output, errors) = Start(virtd, arguments);
+        using (process)
+        {
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(180));
+            return (process.ExitCode, await output, await errors);
+        }
+    }
+
+    private static ProcessStartInfo StartInfo(VirtdProcess virtd, string[] arguments)
+    {
         var start = new ProcessStartInfo(Binary) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add(virtd.AdminUri);
@@ -19,12 +29,7 @@ internal static partial class VshRun
         {
             start.ArgumentList.Add(argument);
         }
-        using var process = Process.Start(start)!;
-        process.StandardInput.Close();
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(180));
-        return (process.ExitCode, await output, await errors);
+        return start;
     }
 
     public static async Task<string> OkAsync(VirtdProcess virtd, params string[] arguments)
