@@ -10,8 +10,8 @@ namespace Virt.Driver.Qemu;
 /// <summary>
 /// virsh save and restore (Save/README.md). Save pauses the guest, streams QEMU's migration state through the worker's
 /// QMP passthrough (<c>migrate exec:cat &gt;&gt; TEMP</c>) behind a libvirt-layout header, renames the temp file on
-/// success and stops the guest. Restore starts QEMU with <c>-incoming defer</c> and feeds it the stream with
-/// <c>migrate-incoming exec:tail -c +OFFSET FILE</c>, as a migration's destination does.
+/// success and stops the guest. Restore starts QEMU with <c>-incoming defer</c> and has the worker feed it the image
+/// from an fd (<c>migrate-incoming fd:N</c>), as a migration's destination does.
 /// </summary>
 public sealed partial class QemuDomainDriver : IDomainSaving
 {
@@ -134,18 +134,30 @@ public sealed partial class QemuDomainDriver : IDomainSaving
         var closed = temp + ".closed";
         var guest = RequireGuest(current, "save");
         var pausedBySelf = false;
+        SyncBehind? syncBehind = null;
         try
         {
             var headerLength = await SaveImage.CreatePartialAsync(temp, xml, recordRunning, token).ConfigureAwait(false);
+            // The stream's settings go to QEMU while the vCPUs stop: three worker round trips at once, not in a row.
+            var settings = Task.WhenAll(
+                ExecuteQmpAsync(current.Uuid, "migrate-set-parameters", new JsonObject { ["max-bandwidth"] = UnlimitedBandwidthBytes }, token),
+                EnableMigrationEventsAsync(current.Uuid, token));
             if (wasRunning)
             {
                 // libvirt stops the vCPUs first: the image is one consistent instant, and no page is sent twice.
-                await ControlAsync(guest, current, ControlAction.Stop, token).ConfigureAwait(false);
+                try
+                {
+                    await ControlAsync(guest, current, ControlAction.Stop, token).ConfigureAwait(false);
+                }
+                finally
+                {
+                    // Whatever the stop did, the settings' calls end before the clean-up sends migrate_cancel.
+                    await Task.WhenAny(settings).ConfigureAwait(false);
+                }
                 pausedBySelf = true;
                 Update(current.Uuid, latest => latest is { State: DomainState.Paused } ? latest with { Reason = PausedSave } : latest, null);
             }
-            await ExecuteQmpAsync(current.Uuid, "migrate-set-parameters", new JsonObject { ["max-bandwidth"] = UnlimitedBandwidthBytes }, token).ConfigureAwait(false);
-            await EnableMigrationEventsAsync(current.Uuid, token).ConfigureAwait(false);
+            await settings.ConfigureAwait(false);
             // QEMU 7.2 has no file: URI. cat appends after the header; the marker says cat has written everything and exited.
             // --bypass-cache: dd writes whole 1 MiB blocks with O_DIRECT (the header is 4 KiB-aligned, and GNU dd drops
             // O_DIRECT for a short last block), as libvirt's iohelper does.
@@ -153,6 +165,7 @@ public sealed partial class QemuDomainDriver : IDomainSaving
                 ? $"dd of={ShellQuote(temp)} oflag=direct,append conv=notrunc iflag=fullblock bs=1M status=none"
                 : $"cat >> {ShellQuote(temp)}";
             var command = $"{writer} && : > {ShellQuote(closed)}";
+            syncBehind = SyncBehind.Start(temp);
             await ExecuteQmpAsync(current.Uuid, "migrate", new JsonObject { ["uri"] = "exec:" + command }, token).ConfigureAwait(false);
             var info = await WatchMigrationAsync(current.Uuid, guest, (progress, elapsed) =>
             {
@@ -167,20 +180,16 @@ public sealed partial class QemuDomainDriver : IDomainSaving
                     new Dictionary<string, string> { ["domain"] = current.Name, ["path"] = target });
             }
             handle.Report(stats.ToJobProgress() with { DataRemainingBytes = 0 });
-            var waited = Stopwatch.StartNew();
-            while (!File.Exists(closed))
-            {
-                if (waited.Elapsed > _streamCloseTimeout)
-                {
-                    throw new VirtException(VirtErrorReason.HypervisorError, $"Cannot save domain '{current.Name}' to '{target}': the state stream was not closed within {_streamCloseTimeout.TotalSeconds:0} s.",
-                        new Dictionary<string, string> { ["domain"] = current.Name, ["path"] = target });
-                }
-                await Task.Delay(_pollInterval, token).ConfigureAwait(false);
-            }
+            await WaitStreamClosedAsync(current, target, closed, token).ConfigureAwait(false);
             if (new FileInfo(temp).Length <= headerLength)
             {
                 throw new VirtException(VirtErrorReason.HypervisorError, $"Cannot save domain '{current.Name}' to '{target}': QEMU wrote no guest state.",
                     new Dictionary<string, string> { ["domain"] = current.Name, ["path"] = target });
+            }
+            if (syncBehind is not null)
+            {
+                await syncBehind.DisposeAsync().ConfigureAwait(false);
+                syncBehind = null;
             }
             await SaveImage.CompleteAsync(temp, token).ConfigureAwait(false);
             handle.SetCancellable(false);
@@ -194,6 +203,10 @@ public sealed partial class QemuDomainDriver : IDomainSaving
         }
         catch
         {
+            if (syncBehind is not null)
+            {
+                await syncBehind.DisposeAsync().ConfigureAwait(false);
+            }
             await UndoSaveAsync(current, guest, pausedBySelf).ConfigureAwait(false);
             File.Delete(temp);
             File.Delete(closed);
@@ -203,6 +216,27 @@ public sealed partial class QemuDomainDriver : IDomainSaving
         guest.SavedAway = true;
         await KillAsync(guest, Latest(current), graceful: false, CancellationToken.None).ConfigureAwait(false);
         SaveLog.Saved(_logger, current.Name, target);
+    }
+
+    /// <summary>
+    /// QEMU reports completed once it has handed the last bytes to the writer, which may still be writing them; the
+    /// marker appears when it has exited. That is milliseconds later: look after 1 ms, then at doubling intervals (a
+    /// fixed 50 ms poll cost every save about 50 ms here).
+    /// </summary>
+    private static async Task WaitStreamClosedAsync(DomainSummary current, string target, string closed, CancellationToken cancellationToken)
+    {
+        var waited = Stopwatch.StartNew();
+        var delay = TimeSpan.FromMilliseconds(1);
+        while (!File.Exists(closed))
+        {
+            if (waited.Elapsed > _streamCloseTimeout)
+            {
+                throw new VirtException(VirtErrorReason.HypervisorError, $"Cannot save domain '{current.Name}' to '{target}': the state stream was not closed within {_streamCloseTimeout.TotalSeconds:0} s.",
+                    new Dictionary<string, string> { ["domain"] = current.Name, ["path"] = target });
+            }
+            await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _pollInterval.Ticks));
+        }
     }
 
     /// <summary>A failed or cancelled save: stop QEMU's stream and give the guest back its vCPUs if it ran.</summary>
