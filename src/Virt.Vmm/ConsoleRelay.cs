@@ -132,7 +132,7 @@ internal sealed class ConsoleRelay : IDisposable
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
-            // QEMU went away; WatchExitAsync closes the client.
+            // QEMU went away; RecordExit closes the client.
         }
     }
 

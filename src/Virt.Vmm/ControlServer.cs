@@ -71,7 +71,9 @@ internal sealed class ControlServer : IAsyncDisposable
             {
                 return;
             }
-            _ = Task.Run(() => ServeAsync(connection));
+            // Served from here up to its first wait (reading the request): a hop through the thread pool first cost a
+            // thread wake-up on every call's path, destroy's included. Nothing before that wait blocks.
+            _ = ServeAsync(connection);
         }
     }
 

@@ -1,7 +1,7 @@
 using Virt.Vmm;
 using Virt.Vmm.Protocol;
 
-// virt-vmm: started by virtd, one per guest. Its stdin carries one LaunchSpec; its stdout gets one LaunchResult
+// virt-vmm: started by virtd, one per guest (started ahead as a spare, it waits for that spec). Its stdin carries one LaunchSpec; its stdout gets one LaunchResult
 // and is then closed (virtd waits for it), and from then on the worker holds none of virtd's fds (src/Virt.Vmm/README.md).
 if (args is ["--version"])
 {
@@ -24,7 +24,12 @@ catch (InvalidDataException e)
     Console.Error.WriteLine("virt-vmm: the launch spec on stdin does not parse: " + e.Message);
     return 2;
 }
-if (spec is null || spec.Argv.Count == 0)
+if (spec is null)
+{
+    // A spare worker that virtd let go (or virtd ended) before it had a guest for it (VmmSpare in the QEMU driver).
+    return 0;
+}
+if (spec.Argv.Count == 0)
 {
     Console.Error.WriteLine("virt-vmm: expected a launch spec with a QEMU argv on stdin");
     return 2;

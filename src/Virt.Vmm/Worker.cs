@@ -23,8 +23,10 @@ internal sealed class Worker : IAsyncDisposable
     private readonly Lock _lock = new();
     private readonly List<WorkerEvent> _events = [];
     private readonly List<Channel<WorkerEvent>> _subscribers = [];
-    // QEMU's exit is recorded and sent to subscribers: what a kill answers on.
-    private readonly TaskCompletionSource _exitRecorded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // QEMU's exit is recorded and sent to subscribers: what a kill answers on. Its continuations run inline, on the
+    // exit watcher's thread, so a waiting kill writes its answer before that thread rewrites the state file
+    // (OnQemuExited); queued to the thread pool, the answer went out after the file on the same thread.
+    private readonly TaskCompletionSource _exitRecorded = new();
     // ...and the state file says so too: only then may the worker end and remove that file.
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -123,7 +125,7 @@ internal sealed class Worker : IAsyncDisposable
                 }
             }
             _server = ControlServer.Start(_spec.ControlSocket, this);
-            _ = Task.Run(WatchExitAsync, CancellationToken.None);
+            StartExitWatcher();
             lock (_lock)
             {
                 var launched = new LaunchResult { Status = StatusLocked(), IncomingStarted = incomingStarted };
@@ -263,7 +265,7 @@ internal sealed class Worker : IAsyncDisposable
 
     /// <summary>
     /// Stops QEMU with SIGTERM, then SIGKILL after the grace (destroy); answers once QEMU is reaped and its exit recorded
-    /// and sent to subscribers, without waiting for the state file (see <see cref="WatchExitAsync"/>).
+    /// and sent to subscribers, without waiting for the state file (see <see cref="RecordExit"/>).
     /// </summary>
     public async Task<WorkerResponse> KillAsync(KillRequest request, CancellationToken cancellationToken)
     {
@@ -449,6 +451,12 @@ internal sealed class Worker : IAsyncDisposable
     /// <summary>libvirt's qemu_process.c event handlers, in short; returns what to do about the event outside the lock.</summary>
     private Func<Task>? OnQmpEventLocked(QmpEvent qmpEvent)
     {
+        if (_exitCode is not null)
+        {
+            // A destroy records the exit without waiting for the monitor's last events; what QEMU said before it went
+            // changes nothing now, and VMM_QEMU_EXITED stays the last event.
+            return null;
+        }
         var data = qmpEvent.Data;
         switch (qmpEvent.Name)
         {
@@ -556,19 +564,50 @@ internal sealed class Worker : IAsyncDisposable
     }
 
     /// <summary>
-    /// Reaps QEMU (at once: init here reaps orphans only every second or two) and records why it ended. The exit goes
-    /// to subscribers and to a waiting kill first and to the state file after: replacing that file costs a rename over
-    /// an existing one, which ext4 (auto_da_alloc) turns into a flush of the new file's data, milliseconds that
-    /// destroy's answer does not need to wait for. While the worker runs it answers for the guest itself; the file is
-    /// for a virtd that finds it gone, and the worker does not end (nor remove the file) before it is written. Were the
-    /// worker and virtd both killed in between, the file would still say "running" with a QEMU pid that is gone, which
-    /// a restarted virtd reports as shut off (crashed): never as running.
+    /// Waits for QEMU's exit on a thread of its own. QEMU is the worker's child, so .NET's SIGCHLD handler reaps it at once
+    /// (init here reaps orphans only every second or two) and sets the process's wait handle; a thread blocked on that
+    /// handle runs the moment it is set, where an awaited <see cref="Process.WaitForExitAsync"/> went through the thread
+    /// pool's wait thread, a work item and a continuation first (three more thread wake-ups on destroy's path).
     /// </summary>
-    private async Task WatchExitAsync()
+    private void StartExitWatcher()
     {
-        await _qemu!.WaitForExitAsync();
-        var code = _qemu.ExitCode;
-        // Let the monitor's last events (SHUTDOWN before the exit) be handled before deciding what the exit means.
+        var qemu = _qemu!;
+        var watcher = new Thread(() =>
+        {
+            qemu.WaitForExit();
+            OnQemuExited(qemu.ExitCode);
+        }, maxStackSize: 256 * 1024)
+        {
+            IsBackground = true,
+            Name = "qemu exit",
+        };
+        watcher.Start();
+    }
+
+    /// <summary>
+    /// Records why QEMU ended. A destroy needs nothing more to know that (it is "destroyed" whatever QEMU said last), so
+    /// it is recorded here at once; any other exit first lets the monitor's last events (SHUTDOWN before the exit) be
+    /// handled, which decide between shutdown and crashed (<see cref="RecordExitAfterEventsAsync"/>).
+    /// </summary>
+    private void OnQemuExited(int code)
+    {
+        bool destroyed;
+        lock (_lock)
+        {
+            destroyed = _destroyRequested;
+        }
+        if (destroyed)
+        {
+            RecordExit(code);
+        }
+        else
+        {
+            _ = RecordExitAfterEventsAsync(code);
+        }
+    }
+
+    private async Task RecordExitAfterEventsAsync(int code)
+    {
         try
         {
             await _eventPump.WaitAsync(TimeSpan.FromSeconds(2));
@@ -577,6 +616,20 @@ internal sealed class Worker : IAsyncDisposable
         {
             WorkerLog.Write("QMP events did not end after QEMU exited");
         }
+        RecordExit(code);
+    }
+
+    /// <summary>
+    /// Records QEMU's exit. It goes to subscribers and to a waiting kill first (inline: <see cref="_exitRecorded"/>)
+    /// and to the state file after: replacing that file costs a rename over an existing one, which ext4
+    /// (auto_da_alloc) turns into a flush of the new file's data, milliseconds that destroy's answer does not need to
+    /// wait for. While the worker runs it answers for the guest itself; the file is for a virtd that finds it gone, and
+    /// the worker does not end (nor remove the file) before it is written. Were the worker and virtd both killed in
+    /// between, the file would still say "running" with a QEMU pid that is gone, which a restarted virtd reports as
+    /// shut off (crashed): never as running.
+    /// </summary>
+    private void RecordExit(int code)
+    {
         _console?.GuestStopped();
         WorkerStatus final;
         int finalReason;
@@ -597,7 +650,8 @@ internal sealed class Worker : IAsyncDisposable
             finalReason = reason;
         }
         _exitRecorded.TrySetResult();
-        // Nothing records after the exit (no monitor, no QEMU), so this last write cannot overtake another one.
+        // Nothing records after the exit (no QEMU; monitor events that arrive late are dropped), so this last write
+        // cannot overtake another one.
         WriteStateFile(final);
         WorkerLog.Write($"QEMU exited with {(code > 128 ? $"signal {code - 128}" : $"code {code}")}: shut off, reason {finalReason}");
         _exited.TrySetResult();
