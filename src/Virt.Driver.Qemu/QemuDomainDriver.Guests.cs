@@ -147,7 +147,7 @@ public sealed partial class QemuDomainDriver
         System.Diagnostics.Process worker;
         try
         {
-            (launched, worker) = await VmmLauncher.LaunchAsync(VmmBinary, spec, _options.QmpTimeout + TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+            (launched, worker) = await VmmLauncher.LaunchAsync(_spareWorker, VmmBinary, spec, _options.QmpTimeout + TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -249,6 +249,14 @@ public sealed partial class QemuDomainDriver
 
     /// <summary>Commits one worker event: the state it left the guest in, and libvirt's lifecycle event if there is one.</summary>
     private void Apply(RunningGuest guest, WorkerEvent recorded)
+    {
+        lock (guest.ApplyGate)
+        {
+            ApplyLocked(guest, recorded);
+        }
+    }
+
+    private void ApplyLocked(RunningGuest guest, WorkerEvent recorded)
     {
         if (recorded.Sequence <= guest.Applied)
         {

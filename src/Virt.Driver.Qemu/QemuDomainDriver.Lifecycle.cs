@@ -126,6 +126,7 @@ public sealed partial class QemuDomainDriver
         try
         {
             var response = await CallAsync(guest, current.Name, new WorkerRequest { Kill = request }, cancellationToken).ConfigureAwait(false);
+            CommitKilled(guest, response.Status);
             await guest.WaitAppliedAsync(response.Status.Sequence, cancellationToken).ConfigureAwait(false);
         }
         catch (VirtException e) when (e.Reason == VirtErrorReason.VmmUnreachable)
@@ -134,6 +135,38 @@ public sealed partial class QemuDomainDriver
             WorkerGone(guest, current.Name);
         }
         await guest.Stopped.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The kill's answer says QEMU is gone and why; when that is the destroy itself and every event before it is
+    /// committed, commit the exit from the answer instead of waiting for the same event on the worker's event stream,
+    /// which the worker sends from another thread (one more thread wake-up there and one here on destroy's path). The
+    /// event, when it arrives, is then already applied and skipped (<see cref="RunningGuest.ApplyGate"/>).
+    /// </summary>
+    private void CommitKilled(RunningGuest guest, WorkerStatus status)
+    {
+        if (status is not { State: GuestStates.Shutoff, Reason: GuestStates.ShutoffDestroyed })
+        {
+            return;
+        }
+        lock (guest.ApplyGate)
+        {
+            if (guest.Applied + 1 != status.Sequence)
+            {
+                // Events between are still on their way (or this one is applied already): the pump commits them in order.
+                return;
+            }
+            ApplyLocked(guest, new WorkerEvent
+            {
+                Sequence = status.Sequence,
+                Name = "VMM_QEMU_EXITED",
+                State = GuestStates.Shutoff,
+                Reason = GuestStates.ShutoffDestroyed,
+                LifecycleType = GuestStates.EventStopped,
+                LifecycleDetail = GuestStates.StoppedDestroyed,
+                TimeMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+            });
+        }
     }
 
     private DomainSummary Latest(DomainSummary current) => Volatile.Read(ref _snapshot).ByUuid.GetValueOrDefault(current.Uuid) ?? AfterStop(current);

@@ -33,6 +33,7 @@ public sealed partial class QemuDomainDriver : IDomainDriver, IDisposable
     private readonly QemuCapabilitiesCache _capabilities;
     private readonly ConcurrentDictionary<Guid, RunningGuest> _running = new();
     private readonly JobRegistry _jobs;
+    private readonly VmmSpare _spareWorker;
     private readonly Lock _indexLock = new();
     private int _nextId;
 
@@ -55,6 +56,7 @@ public sealed partial class QemuDomainDriver : IDomainDriver, IDisposable
         _liveDefinitions = new DefinitionStore(options.GuestRunDirectory, flush: false);
         _capabilities = new QemuCapabilitiesCache(options.CapabilitiesCacheDirectory);
         _jobs = options.Jobs ?? new JobRegistry(events);
+        _spareWorker = new VmmSpare(VmmBinary);
     }
 
     /// <summary>The registry this driver's long operations run their jobs in (<see cref="QemuDriverOptions.Jobs"/>).</summary>
@@ -101,12 +103,13 @@ public sealed partial class QemuDomainDriver : IDomainDriver, IDisposable
         return Task.FromResult(Find(Volatile.Read(ref _snapshot), domain));
     }
 
-    /// <summary>Checkpoints the definition journals (so the next start has nothing to replay) and closes them.</summary>
+    /// <summary>Checkpoints the definition journals (so the next start has nothing to replay), closes them, and ends the spare worker.</summary>
     public void Dispose()
     {
         _definitions.Dispose();
         _autostart.Dispose();
         _liveDefinitions.Dispose();
+        _spareWorker.Dispose();
     }
 
     private static DomainSummary Find(Snapshot snapshot, DomainRef domain)

@@ -37,6 +37,8 @@ public sealed class GuestLifecycleTests
             {
                 await _driver.DestroyDomainAsync(DomainRef.ByUuid(domain.Uuid), graceful: false, CancellationToken.None);
             }
+            _driver.Dispose();
+            _driver = null;
         }
         Directory.Delete(_state, recursive: true);
     }
@@ -108,6 +110,79 @@ public sealed class GuestLifecycleTests
             (DomainEventType.Stopped, 1),
         }));
         await driver.UndefineDomainAsync(domain, cancellationToken);
+    }
+
+    [Test]
+    [CancelAfter(300_000)]
+    public async Task A_start_leaves_a_spare_worker_that_the_next_start_uses_and_disposing_the_driver_ends_it(CancellationToken cancellationToken)
+    {
+        var guest = await TestGuest.GetAsync(cancellationToken);
+        var driver = await OpenAsync();
+        Assert.That(SpareWorkers(), Is.Empty, "no spare before the first start");
+        var first = Guid.NewGuid();
+        await driver.CreateDomainAsync(GuestFixture.Xml(guest, "s1", first), startPaused: true, cancellationToken);
+
+        var spares = await GuestFixture.EventuallyAsync(() => Task.FromResult(SpareWorkers()), s => s.Count == 1, TimeSpan.FromSeconds(30), cancellationToken);
+        Assert.That(spares, Has.Count.EqualTo(1), "one worker waits for the next start");
+        var second = Guid.NewGuid();
+        var created = await driver.CreateDomainAsync(GuestFixture.Xml(guest, "s2", second), startPaused: true, cancellationToken);
+        Assert.That(created.State, Is.EqualTo(DomainState.Paused));
+        Assert.That(WorkerPid(second), Is.EqualTo(spares[0]), "the second guest runs in the spare");
+
+        var next = await GuestFixture.EventuallyAsync(() => Task.FromResult(SpareWorkers()), s => s.Count == 1, TimeSpan.FromSeconds(30), cancellationToken);
+        Assert.That(next, Has.Count.EqualTo(1).And.Not.Contains(spares[0]), "and a new spare waits");
+        foreach (var uuid in new[] { first, second })
+        {
+            await driver.DestroyDomainAsync(DomainRef.ByUuid(uuid), graceful: false, cancellationToken);
+        }
+        driver.Dispose();
+        _driver = null;
+        var gone = await GuestFixture.EventuallyAsync(() => Task.FromResult(SpareWorkers()), s => s.Count == 0, TimeSpan.FromSeconds(10), cancellationToken);
+        Assert.That(gone, Is.Empty, "disposing the driver ends the spare");
+    }
+
+    private int WorkerPid(Guid uuid) => Virt.Vmm.Protocol.WorkerStateFile.Read(Path.Combine(RunDir, $"{uuid}.state"))!.WorkerPid;
+
+    /// <summary>This process's virt-vmm children (not zombies) that run no guest: no state file names them.</summary>
+    private List<int> SpareWorkers()
+    {
+        var guests = new HashSet<int>();
+        foreach (var file in Directory.Exists(RunDir) ? Directory.EnumerateFiles(RunDir, "*.state") : [])
+        {
+            try
+            {
+                guests.Add(Virt.Vmm.Protocol.WorkerStateFile.Read(file)?.WorkerPid ?? 0);
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException)
+            {
+                // Removed as its worker was released.
+            }
+        }
+        var spares = new List<int>();
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), System.Globalization.CultureInfo.InvariantCulture, out var pid) || guests.Contains(pid))
+            {
+                continue;
+            }
+            string stat;
+            try
+            {
+                stat = File.ReadAllText(Path.Combine(directory, "stat"));
+            }
+            catch (IOException)
+            {
+                continue;
+            }
+            // pid (comm) state ppid ...
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            if (stat.Contains("(virt-vmm)", StringComparison.Ordinal) && fields[0] != "Z"
+                && fields[1] == Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            {
+                spares.Add(pid);
+            }
+        }
+        return spares;
     }
 
     [Test]

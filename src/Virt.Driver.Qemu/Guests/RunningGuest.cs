@@ -23,6 +23,12 @@ internal sealed class RunningGuest(Guid uuid, GuestPaths paths, Process? worker)
 
     public CancellationTokenSource PumpStop { get; } = new();
 
+    /// <summary>
+    /// Held while one worker event is committed: the event pump and a destroy that commits the exit from the kill's
+    /// answer (QemuDomainDriver.KillAsync) may both hold the same event, and it must be committed once.
+    /// </summary>
+    public Lock ApplyGate { get; } = new();
+
     /// <summary>The storage volumes leased to this guest; released when it stops.</summary>
     public VolumeLeases Volumes { get; set; } = VolumeLeases.None;
 

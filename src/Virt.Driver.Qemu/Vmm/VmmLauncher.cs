@@ -4,25 +4,18 @@ using Virt.Vmm.Protocol;
 namespace Virt.Driver.Qemu;
 
 /// <summary>
-/// Spawns one worker: the launch spec goes to its stdin, the one <see cref="LaunchResult"/> comes back on its stdout,
+/// Launches one worker (the waiting spare, or a new one: <see cref="VmmSpare"/>): the launch spec goes to its stdin, the one <see cref="LaunchResult"/> comes back on its stdout,
 /// and then the worker holds none of virtd's pipes (it moves its stdio onto the guest's log first thing). On any
 /// failure the worker is killed and reaped here, so no half-started worker or QEMU stays behind.
 /// </summary>
 internal static class VmmLauncher
 {
-    public static async Task<(LaunchResult Result, Process Worker)> LaunchAsync(string binary, LaunchSpec spec, TimeSpan timeout, CancellationToken cancellationToken)
+    public static async Task<(LaunchResult Result, Process Worker)> LaunchAsync(VmmSpare spare, string binary, LaunchSpec spec, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var start = new ProcessStartInfo(binary)
-        {
-            UseShellExecute = false,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
         Process worker;
         try
         {
-            worker = Process.Start(start) ?? throw new InvalidOperationException($"{binary} did not start");
+            worker = spare.Take();
         }
         catch (System.ComponentModel.Win32Exception e)
         {
@@ -44,6 +37,8 @@ internal static class VmmLauncher
         {
             failure = e;
         }
+        // The next start's worker, started now that this one has answered (VmmSpare).
+        spare.Replenish();
         if (result?.ResultCase == LaunchResult.ResultOneofCase.Status)
         {
             return (result, worker);
