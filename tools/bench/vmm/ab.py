@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""A/B of destroy through a connected vsh shell: several virtd/virt-vmm pairs side by side, one guest and one shell
-each, rounds interleaved with bare QEMU (SIGTERM to reaped, 1 s and 0.5 s after cont), so load from elsewhere falls
+"""A/B of start and destroy through a connected vsh shell: several virtd/virt-vmm pairs side by side, one guest and one shell
+each, rounds interleaved with bare QEMU (spawn to cont answered; SIGTERM to reaped, 1 s and 0.5 s after cont), so load from elsewhere falls
 on all alike. Per destroy it also reads virtd's on-CPU and run-queue time (/proc/PID/task/*/schedstat, ns), which move
 far less with other load than wall time does.
 
@@ -28,10 +28,11 @@ def sched(pid):
 def bare(age):
     qmp = os.path.join(base, "bare.qmp")
     args = [f"socket,id=charmonitor,path={qmp},server=on,wait=off" if a.startswith("socket,id=charmonitor") else "null,id=charserial0" if a.startswith("socket,id=charserial0") else a for a in argv]
+    t0 = time.monotonic()
     p = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    s = qmp_cont(qmp, time.monotonic() + 60); time.sleep(age)
+    s = qmp_cont(qmp, t0 + 60); start = time.monotonic() - t0; time.sleep(age)
     t1 = time.monotonic(); p.send_signal(signal.SIGTERM); p.wait(); d = time.monotonic() - t1
-    s.close(); return d
+    s.close(); return d, start
 try:
     for name, (virtd, vmm) in configs.items():
         work = f"{base}/{name}"; os.makedirs(work)
@@ -44,11 +45,11 @@ try:
         open(f"{work}/g.xml", "w").write(domain_xml(f"{guest}/vmlinuz", f"{guest}/initrd.img"))
         subprocess.run([vsh, "-c", uri, "define", f"{work}/g.xml"], check=True, stdout=subprocess.DEVNULL)
         shells[name] = Shell([vsh, "-c", uri], "vsh # "); shells[name].time("domstate bench", "shut off")
-    series = {k: [] for k in [c + x for c in configs for x in ("", ".virtd_cpu", ".virtd_runq")] + ["bare_1.0", "bare_0.5"]}
+    series = {k: [] for k in [c + x for c in configs for x in ("", ".virtd_cpu", ".virtd_runq", ".start")] + ["bare_1.0", "bare_0.5", "bare_start"]}
     for i in range(rounds + 1):
         r = {}
         for name, sh in shells.items():
-            sh.time("start bench", "started")
+            r[name + ".start"] = sh.time("start bench", "started")
             if argv is None:
                 w = f"{base}/{name}/run/qemu"; st = [f for f in os.listdir(w) if f.endswith(".state")][0]
                 state = dict(l.split("=", 1) for l in open(f"{w}/{st}").read().split())
@@ -58,13 +59,13 @@ try:
             r[name] = sh.time("destroy bench", "destroyed")
             d1 = sched(daemons[name].pid)
             r[name + ".virtd_cpu"] = (d1[0] - d0[0]) / 1000; r[name + ".virtd_runq"] = (d1[1] - d0[1]) / 1000
-        r["bare_1.0"] = bare(1.0); r["bare_0.5"] = bare(0.5)
+        r["bare_1.0"], r["bare_start"] = bare(1.0); r["bare_0.5"], _ = bare(0.5)
         if i > 0:
             for k, v in r.items(): series[k].append(v * 1000)
     for k, v in series.items():
         v = sorted(v); print(f"{k:20s} mean {statistics.mean(v):6.2f} median {statistics.median(v):6.2f} ms  min {v[0]:6.2f}  p25 {v[len(v)//4]:6.2f}  p75 {v[3*len(v)//4]:6.2f}")
     med = {k: statistics.median(v) for k, v in series.items()}
-    for k in configs: print(f"{k:14s} / bare_1.0 = {med[k]/med['bare_1.0']:.2f}x   / bare_0.5 = {med[k]/med['bare_0.5']:.2f}x")
+    for k in configs: print(f"{k:14s} destroy / bare_1.0 = {med[k]/med['bare_1.0']:.2f}x   / bare_0.5 = {med[k]/med['bare_0.5']:.2f}x   start / bare_start = {med[k + '.start']/med['bare_start']:.2f}x")
     print("load average", os.getloadavg())
 finally:
     for sh in shells.values(): sh.close()
