@@ -28,7 +28,7 @@ internal sealed class ReadOnlyCallInvoker(CallInvoker inner) : CallInvoker
         return inner.BlockingUnaryCall(method, host, options, request);
     }
 
-    public override AsyncUnaryCall<TResponse> AsyncUnaryCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options, TRequest request)
+    protected override AsyncUnaryCall<object> StartUnaryCall(Method<object, object> method, string? host, CallOptions options, object request)
     {
         Check(method);
         if (request is GetDomainXmlRequest { SecurityInfo: true })

@@ -87,14 +87,14 @@ public sealed partial class VirtConnection : IAsyncDisposable
             case VirtTransport.Unix:
             {
                 var path = target.SocketPath!;
-                await ProbeAsync(new UnixDomainSocketEndPoint(path), $"Failed to connect socket to '{path}'", target.Text, cancellationToken).ConfigureAwait(false);
-                var channel = RpcChannel.ForUnixSocket(path);
+                var connected = await ConnectAsync(new UnixDomainSocketEndPoint(path), $"Failed to connect socket to '{path}'", target.Text, cancellationToken).ConfigureAwait(false);
+                var channel = RpcChannel.ForUnixSocket(path, connected: connected);
                 return new VirtConnection(target.Text, readOnly, channel.CreateCallInvoker(), channel);
             }
             default:
             {
                 var host = target.Host!;
-                await ProbeAsync(new DnsEndPoint(host, target.Port), $"unable to connect to server at '{host}:{target.Port}'", target.Text, cancellationToken).ConfigureAwait(false);
+                (await ConnectAsync(new DnsEndPoint(host, target.Port), $"unable to connect to server at '{host}:{target.Port}'", target.Text, cancellationToken).ConfigureAwait(false)).Dispose();
                 var authority = host.Contains(':', StringComparison.Ordinal) ? $"[{host}]" : host;
                 var channel = RpcChannel.ForAddress(new System.Uri($"http://{authority}:{target.Port}"));
                 // A TCP listener has no read-only twin, so the client applies the rule itself, from the same descriptors.
@@ -490,20 +490,29 @@ public sealed partial class VirtConnection : IAsyncDisposable
         }
     }
 
-    /// <summary>Connects and disconnects once, so an absent daemon fails at open with the system's reason, as in libvirt.</summary>
-    private static async Task ProbeAsync(EndPoint endPoint, string what, string uri, CancellationToken cancellationToken)
+    /// <summary>
+    /// Connects once at open, so an absent daemon fails there with the system's reason, as in libvirt. A Unix socket's
+    /// connection becomes the channel's first; a TCP one is closed (its handler connects by itself).
+    /// </summary>
+    private static async Task<Socket> ConnectAsync(EndPoint endPoint, string what, string uri, CancellationToken cancellationToken)
     {
-        using var socket = endPoint is UnixDomainSocketEndPoint
+        var socket = endPoint is UnixDomainSocketEndPoint
             ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
             : new Socket(SocketType.Stream, ProtocolType.Tcp);
         try
         {
             await socket.ConnectAsync(endPoint, cancellationToken).ConfigureAwait(false);
+            return socket;
         }
-        catch (SocketException e)
+        catch (Exception e)
         {
-            throw VirtClientException.Local(StatusCode.Unavailable, ErrorReason.Unspecified, $"{what}: {Reason(e, endPoint)}", e,
-                new Dictionary<string, string> { ["uri"] = uri });
+            socket.Dispose();
+            if (e is SocketException failed)
+            {
+                throw VirtClientException.Local(StatusCode.Unavailable, ErrorReason.Unspecified, $"{what}: {Reason(failed, endPoint)}", e,
+                    new Dictionary<string, string> { ["uri"] = uri });
+            }
+            throw;
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using System.Text;
 using Grpc.Core;
 using Virt.Rpc.Client;
@@ -53,6 +54,37 @@ public sealed class ConnectionInfoTests
             using (var channel = RpcChannel.ForUnixSocket(readOnly))
             {
                 Assert.That(await AskAsync(channel), Is.EqualTo($"unix:{readOnly}|True|{readOnly}|{self.Pid}|{self.Uid}|{self.Gid}"));
+            }
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Test]
+    public async Task A_socket_connected_beforehand_is_the_channels_first_connection()
+    {
+        var directory = Directory.CreateTempSubdirectory("virt-conn-").FullName;
+        try
+        {
+            var path = Path.Combine(directory, "admin.sock");
+            await using var server = new RpcServer();
+            server.ListenUnixSocket(path);
+            server.AddService(Service());
+            await server.StartAsync(CancellationToken.None);
+            var connected = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            await connected.ConnectAsync(new UnixDomainSocketEndPoint(path));
+            // With the path gone, only the socket connected beforehand reaches the server.
+            File.Delete(path);
+
+            using (var channel = RpcChannel.ForUnixSocket(path, connected: connected))
+            {
+                Assert.That(await AskAsync(channel), Does.StartWith($"unix:{path}|False|"));
+            }
+            using (var channel = RpcChannel.ForUnixSocket(path))
+            {
+                Assert.That(async () => await AskAsync(channel), Throws.TypeOf<RpcException>().With.Property(nameof(RpcException.StatusCode)).EqualTo(StatusCode.Unavailable));
             }
         }
         finally

@@ -9,11 +9,11 @@ internal sealed class HttpCallInvoker(RpcChannel channel) : CallInvoker
     public override TResponse BlockingUnaryCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options, TRequest request) =>
         AsyncUnaryCall(method, host, options, request).ResponseAsync.GetAwaiter().GetResult();
 
-    public override AsyncUnaryCall<TResponse> AsyncUnaryCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options, TRequest request)
+    protected override AsyncUnaryCall<object> StartUnaryCall(Method<object, object> method, string? host, CallOptions options, object request)
     {
-        var call = new ClientCall<TRequest, TResponse>(channel, method, options);
+        var call = new ClientCall<object, object>(channel, method, options);
         var response = call.StartUnaryAsync(request);
-        return new AsyncUnaryCall<TResponse>(response, call.ResponseHeadersAsync, call.GetStatus, call.GetTrailers, call.Dispose);
+        return new AsyncUnaryCall<object>(response, call.ResponseHeadersAsync, call.GetStatus, call.GetTrailers, call.Dispose);
     }
 
     public override AsyncServerStreamingCall<TResponse> AsyncServerStreamingCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options, TRequest request)

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using Grpc.Core;
 
 namespace Virt.Rpc.Client;
@@ -15,10 +16,12 @@ public sealed class RpcChannel : ChannelBase, IDisposable
 
     private readonly HttpMessageInvoker _invoker;
     private readonly bool _disposeHandler;
+    private readonly StrongBox<Socket?> _firstConnection;
 
-    private RpcChannel(string target, Uri baseAddress, HttpMessageHandler handler, bool disposeHandler, RpcChannelOptions options)
+    private RpcChannel(string target, Uri baseAddress, HttpMessageHandler handler, bool disposeHandler, RpcChannelOptions options, StrongBox<Socket?>? firstConnection = null)
         : base(target)
     {
+        _firstConnection = firstConnection ?? new StrongBox<Socket?>();
         BaseAddress = baseAddress;
         Options = options;
         _invoker = new HttpMessageInvoker(handler, disposeHandler: false);
@@ -50,14 +53,21 @@ public sealed class RpcChannel : ChannelBase, IDisposable
     }
 
     /// <summary>Creates a channel to a server listening on a Unix socket.</summary>
-    public static RpcChannel ForUnixSocket(string socketPath, RpcChannelOptions? options = null)
+    /// <param name="socketPath">The socket's path.</param>
+    /// <param name="options">The channel's settings.</param>
+    /// <param name="connected">
+    /// A socket already connected to <paramref name="socketPath"/>, which the channel takes over as its first connection
+    /// (a client that connects up front to report an absent server need not connect twice); later connections are new.
+    /// </param>
+    public static RpcChannel ForUnixSocket(string socketPath, RpcChannelOptions? options = null, Socket? connected = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(socketPath);
         options ??= new RpcChannelOptions();
         var endPoint = new UnixDomainSocketEndPoint(socketPath);
-        var handler = CreateHandler(options, endPoint);
+        var firstConnection = new StrongBox<Socket?>(connected);
+        var handler = CreateHandler(options, endPoint, firstConnection);
         // The authority is only a label for a Unix socket; "localhost" is what other gRPC clients send.
-        return new RpcChannel("unix:" + socketPath, new Uri("http://localhost"), handler, true, options);
+        return new RpcChannel("unix:" + socketPath, new Uri("http://localhost"), handler, true, options, firstConnection);
     }
 
     /// <inheritdoc />
@@ -67,13 +77,14 @@ public sealed class RpcChannel : ChannelBase, IDisposable
     public void Dispose()
     {
         _invoker.Dispose();
+        Interlocked.Exchange(ref _firstConnection.Value, null)?.Dispose();
         if (_disposeHandler)
         {
             Handler.Dispose();
         }
     }
 
-    private static SocketsHttpHandler CreateHandler(RpcChannelOptions options, EndPoint? unixEndPoint)
+    private static SocketsHttpHandler CreateHandler(RpcChannelOptions options, EndPoint? unixEndPoint, StrongBox<Socket?>? firstConnection = null)
     {
         var handler = new SocketsHttpHandler
         {
@@ -96,6 +107,10 @@ public sealed class RpcChannel : ChannelBase, IDisposable
         {
             handler.ConnectCallback = async (_, cancellationToken) =>
             {
+                if (firstConnection is not null && Interlocked.Exchange(ref firstConnection.Value, null) is { } first)
+                {
+                    return new ReadAheadStream(first);
+                }
                 var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
                 try
                 {

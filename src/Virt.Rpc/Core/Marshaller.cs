@@ -25,6 +25,10 @@ public class Marshaller<T>
 
     /// <summary>Reads a message from a deserialization context.</summary>
     public Func<DeserializationContext, T> ContextualDeserializer { get; }
+
+    /// <summary>This marshaller for messages typed as objects (see <see cref="Method{TRequest, TResponse}.Untyped"/>).</summary>
+    internal Marshaller<object> Untyped() =>
+        this as Marshaller<object> ?? new((message, context) => ContextualSerializer((T)message, context), context => ContextualDeserializer(context)!);
 }
 
 /// <summary>Factory methods for <see cref="Marshaller{T}"/>.</summary>

@@ -60,4 +60,13 @@ public class Method<TRequest, TResponse> : IMethod
 
     /// <summary>Marshals responses.</summary>
     public Marshaller<TResponse> ResponseMarshaller { get; }
+
+    /// <summary>
+    /// This method with its messages as objects, for <see cref="CallInvoker"/>s, which start unary calls without the
+    /// types (<see cref="CallInvoker.AsyncUnaryCall{TRequest, TResponse}"/> says why). Not part of Grpc.Core.Api.
+    /// </summary>
+    public Method<object, object> Untyped => _untyped ??= this as Method<object, object>
+        ?? new Method<object, object>(Type, ServiceName, Name, RequestMarshaller.Untyped(), ResponseMarshaller.Untyped());
+
+    private Method<object, object>? _untyped;
 }

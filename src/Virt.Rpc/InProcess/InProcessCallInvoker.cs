@@ -9,11 +9,11 @@ internal sealed class InProcessCallInvoker(InProcessChannel channel) : CallInvok
     public override TResponse BlockingUnaryCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options, TRequest request) =>
         AsyncUnaryCall(method, host, options, request).ResponseAsync.GetAwaiter().GetResult();
 
-    public override AsyncUnaryCall<TResponse> AsyncUnaryCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options, TRequest request)
+    protected override AsyncUnaryCall<object> StartUnaryCall(Method<object, object> method, string? host, CallOptions options, object request)
     {
-        var call = new InProcessCall<TRequest, TResponse>(method, options, channel.Connection);
-        var response = call.RunUnaryAsync(channel.FindHandler(method) as UnaryServerMethod<TRequest, TResponse>, request);
-        return new AsyncUnaryCall<TResponse>(response, call.ResponseHeadersAsync, call.GetStatus, call.GetTrailers, call.Dispose);
+        var call = new InProcessCall<object, object>(method, options, channel.Connection);
+        var response = call.RunUnaryAsync(channel.FindHandler(method) as UnaryServerMethod<object, object>, request);
+        return new AsyncUnaryCall<object>(response, call.ResponseHeadersAsync, call.GetStatus, call.GetTrailers, call.Dispose);
     }
 
     public override AsyncServerStreamingCall<TResponse> AsyncServerStreamingCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options, TRequest request)

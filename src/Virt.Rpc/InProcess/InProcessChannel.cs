@@ -49,8 +49,12 @@ public sealed class InProcessChannel : ChannelBase
     {
         public Dictionary<string, Delegate> Handlers { get; } = [];
 
-        public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, UnaryServerMethod<TRequest, TResponse>? handler) =>
-            Add(method, handler);
+        // Unary calls arrive untyped (CallInvoker.AsyncUnaryCall says why), so their handlers are kept that way.
+        public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, UnaryServerMethod<TRequest, TResponse>? handler)
+        {
+            ArgumentNullException.ThrowIfNull(handler);
+            Add(method, new UnaryServerMethod<object, object>(async (request, context) => await handler((TRequest)request, context).ConfigureAwait(false)));
+        }
 
         public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, ClientStreamingServerMethod<TRequest, TResponse>? handler) =>
             Add(method, handler);
