@@ -23,6 +23,11 @@ public sealed class DefinitionStore : IDisposable
     public const int CheckpointEvery = 256;
 
     private const string TempMarker = ".tmp-";
+
+    // From this many files a checkpoint flushes the whole file system at once; below it, each file (so a clean stop
+    // with a few changes does not wait for unrelated dirty data, such as guest images, on the same file system).
+    private const int SyncFileSystemFrom = 16;
+
     private readonly string _directory;
     private readonly string _extension;
     private readonly DefinitionJournal? _journal;
@@ -80,48 +85,18 @@ public sealed class DefinitionStore : IDisposable
     public string? JournalPath => _journal?.Path;
 
     /// <summary>Saves a document durably; when this returns, a crash cannot lose it.</summary>
-    public async Task SaveAsync(string name, string content, CancellationToken cancellationToken)
+    public Task SaveAsync(string name, string content, CancellationToken cancellationToken)
     {
-        var target = PathFor(name);
-        if (_journal is not null)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            JournaledChange(DefinitionJournal.RecordKind.Save, name, target, Encoding.UTF8.GetBytes(content));
-            return;
-        }
-        var temp = target + TempMarker + Guid.NewGuid().ToString("N")[..12];
-        try
-        {
-            await using (var stream = new FileStream(temp, new FileStreamOptions
-            {
-                Mode = FileMode.CreateNew,
-                Access = FileAccess.Write,
-                Share = FileShare.None,
-                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-            }))
-            {
-                await stream.WriteAsync(Encoding.UTF8.GetBytes(content), cancellationToken).ConfigureAwait(false);
-                if (_flush)
-                {
-                    stream.Flush(flushToDisk: true);
-                }
-            }
-            File.Move(temp, target, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temp);
-            throw;
-        }
-        if (_flush)
-        {
-            NativeMethods.FsyncDirectory(_directory);
-        }
+        // Synchronous inside, as DeleteAsync: a save is a few system calls on the page cache plus the flushes it must
+        // wait for anyway.
+        cancellationToken.ThrowIfCancellationRequested();
+        Save(name, content);
+        return Task.CompletedTask;
     }
 
     /// <summary>
-    /// <see cref="SaveAsync"/> for small documents that must be written under a lock, where awaiting is not possible
-    /// (the event log's sequence reservation).
+    /// <see cref="SaveAsync"/> for callers that must write under a lock, where awaiting is not possible (the event
+    /// log's sequence reservation).
     /// </summary>
     public void Save(string name, string content)
     {
@@ -131,30 +106,7 @@ public sealed class DefinitionStore : IDisposable
             JournaledChange(DefinitionJournal.RecordKind.Save, name, target, Encoding.UTF8.GetBytes(content));
             return;
         }
-        var temp = target + TempMarker + Guid.NewGuid().ToString("N")[..12];
-        try
-        {
-            using (var stream = new FileStream(temp, new FileStreamOptions
-            {
-                Mode = FileMode.CreateNew,
-                Access = FileAccess.Write,
-                Share = FileShare.None,
-                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-            }))
-            {
-                stream.Write(Encoding.UTF8.GetBytes(content));
-                if (_flush)
-                {
-                    stream.Flush(flushToDisk: true);
-                }
-            }
-            File.Move(temp, target, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temp);
-            throw;
-        }
+        Replace(target, Encoding.UTF8.GetBytes(content), _flush);
         if (_flush)
         {
             NativeMethods.FsyncDirectory(_directory);
@@ -322,17 +274,26 @@ public sealed class DefinitionStore : IDisposable
         {
             return;
         }
-        // Start write-back of all the files at once, then wait for each: the file system commits them together.
         var files = _dirty.Select(PathFor).Where(File.Exists).ToList();
-        foreach (var file in files)
+        if (files.Count >= SyncFileSystemFrom)
         {
-            NativeMethods.StartWriteBack(file);
+            // One syncfs instead of an fsync per file: each fsync waits for its own device flush (256 of them took
+            // 180-200 ms on this machine's disk, one syncfs 2.5 ms), and defines wait behind the checkpoint.
+            NativeMethods.SyncFileSystem(_directory);
         }
-        foreach (var file in files)
+        else
         {
-            NativeMethods.FsyncFile(file);
+            // Start write-back of all the files at once, then wait for each: the file system commits them together.
+            foreach (var file in files)
+            {
+                NativeMethods.StartWriteBack(file);
+            }
+            foreach (var file in files)
+            {
+                NativeMethods.FsyncFile(file);
+            }
+            NativeMethods.FsyncDirectory(_directory);
         }
-        NativeMethods.FsyncDirectory(_directory);
         journal.StartGeneration();
         _dirty.Clear();
         // Everything appended before is in the files now.
@@ -388,11 +349,12 @@ public sealed class DefinitionStore : IDisposable
         var temp = target + TempMarker + Guid.NewGuid().ToString("N")[..12];
         try
         {
+            // Shared: no advisory lock to take and drop (the name is new, O_EXCL), two system calls fewer per define.
             using (var stream = new FileStream(temp, new FileStreamOptions
             {
                 Mode = FileMode.CreateNew,
                 Access = FileAccess.Write,
-                Share = FileShare.None,
+                Share = FileShare.ReadWrite,
                 BufferSize = 0,
                 UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
             }))
