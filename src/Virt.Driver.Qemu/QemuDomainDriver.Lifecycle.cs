@@ -24,7 +24,7 @@ public sealed partial class QemuDomainDriver
 
     /// <summary>libvirt's virDomainCreate: restores the managed save image if there is one (QemuDomainDriver.ManagedSave.cs).</summary>
     public Task<DomainSummary> StartDomainAsync(DomainRef domain, bool startPaused, CancellationToken cancellationToken) =>
-        StartDomainAsync(domain, startPaused, forceBoot: false, cancellationToken);
+        StartDomainAsync(domain, startPaused, forceBoot: false, bypassCache: false, cancellationToken);
 
     /// <summary>
     /// Destroy does not wait for the domain's gate: it must get through while a long job (a shutdown waiting for its

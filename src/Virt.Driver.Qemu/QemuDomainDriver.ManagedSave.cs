@@ -10,13 +10,14 @@ namespace Virt.Driver.Qemu;
 /// </summary>
 public sealed partial class QemuDomainDriver : IDomainManagedSaving
 {
-    public Task<JobInfo> ManagedSaveDomainAsync(DomainRef domain, SavedGuestState state, CancellationToken cancellationToken)
+    public Task<JobInfo> ManagedSaveDomainAsync(DomainRef domain, SavedGuestState state, bool bypassCache, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(domain);
-        return StartSaveAsync(domain, state, new SaveTarget("", JobOperation.ManagedSave, "managedsave", Managed: true), cancellationToken);
+        var target = new SaveTarget("", JobOperation.ManagedSave, "managedsave", Managed: true) { Options = new SaveFileOptions { BypassCache = bypassCache } };
+        return StartSaveAsync(domain, state, target, cancellationToken);
     }
 
-    public Task<DomainSummary> StartDomainAsync(DomainRef domain, bool startPaused, bool forceBoot, CancellationToken cancellationToken) =>
+    public Task<DomainSummary> StartDomainAsync(DomainRef domain, bool startPaused, bool forceBoot, bool bypassCache, CancellationToken cancellationToken) =>
         ChangeAsync(domain, "start", async current =>
         {
             if (current.IsActive)
@@ -28,7 +29,7 @@ public sealed partial class QemuDomainDriver : IDomainManagedSaving
             {
                 if (!forceBoot)
                 {
-                    return await StartFromManagedSaveAsync(current, image, startPaused, cancellationToken).ConfigureAwait(false);
+                    return await StartFromManagedSaveAsync(current, image, startPaused, bypassCache, cancellationToken).ConfigureAwait(false);
                 }
                 current = RemoveManagedSave(current, image, "start --force-boot");
             }
@@ -87,8 +88,12 @@ public sealed partial class QemuDomainDriver : IDomainManagedSaving
     /// Restores the image as a START job (libvirt reports it so) that this call waits for; the image goes once the
     /// guest runs. A failed restore leaves the image (start --force-boot or managedsave-remove discard it) and no QEMU.
     /// </summary>
-    private async Task<DomainSummary> StartFromManagedSaveAsync(DomainSummary current, string path, bool startPaused, CancellationToken cancellationToken)
+    private async Task<DomainSummary> StartFromManagedSaveAsync(DomainSummary current, string path, bool startPaused, bool bypassCache, CancellationToken cancellationToken)
     {
+        if (bypassCache)
+        {
+            DirectIo.RequireForReading(path, $"Cannot start domain '{current.Name}' from its managed save image with --bypass-cache");
+        }
         SaveImage image;
         DomainDefinition definition;
         try
@@ -112,7 +117,7 @@ public sealed partial class QemuDomainDriver : IDomainManagedSaving
         var start = new JobStart(JobOperation.Start, $"start {current.Name} from its managed save image") { Domain = JobDomain.Of(current) };
         var job = _jobs.Run(start, async handle =>
         {
-            var restored = await RestoreCoreAsync(definition, current, image, resume, handle).ConfigureAwait(false);
+            var restored = await RestoreCoreAsync(definition, current, image, resume, handle, bypassCache).ConfigureAwait(false);
             return new JobResult { Domain = JobDomain.Of(restored) };
         });
         // The call holds the domain's gate for the job, so it waits for the end whatever happens to the caller.

@@ -48,6 +48,10 @@ public sealed partial class QemuDomainDriver : IDomainSaving
             var current = Volatile.Read(ref _snapshot).ByUuid.GetValueOrDefault(found.Uuid) ?? throw VirtException.DomainNotFound(domain);
             RequireGuest(current, target.Operation);
             var path = target.Managed ? PrepareManagedSave(current) : target.Path;
+            if (target.Managed && target.Options.BypassCache)
+            {
+                DirectIo.RequireForWriting(Path.GetDirectoryName(path)!, $"Cannot save domain '{current.Name}' state to '{path}' with --bypass-cache");
+            }
             if (!target.Managed && File.Exists(path))
             {
                 throw new VirtException(VirtErrorReason.OperationInvalid, $"Cannot save domain '{current.Name}' to '{path}': the file exists; remove it or choose another name.",

@@ -102,6 +102,64 @@ public sealed class SaveOptionsTests
         }
     }
 
+    /// <summary>
+    /// managedsave --bypass-cache writes the image with O_DIRECT and start --bypass-cache reads it back past the page
+    /// cache (virsh 9's flags); where the managed save directory has no O_DIRECT (ramfs mounted over it) each is refused
+    /// with the typed error before anything pauses or starts, the image kept, and works without the flag.
+    /// </summary>
+    [Test]
+    [CancelAfter(300_000)]
+    public async Task Managedsave_and_start_bypass_the_page_cache_and_are_refused_where_O_DIRECT_is_missing()
+    {
+        await using var virtd = await VirtdProcess.StartAsync();
+        await VshRun.OkAsync(virtd, "define", await VshRun.GuestXmlFileAsync(virtd.StateDir, "hb"));
+        await VshRun.OkAsync(virtd, "start", "hb");
+        var uuid = (await VshRun.OkAsync(virtd, "domuuid", "hb")).Trim();
+        var log = VshRun.ConsoleLog(virtd, uuid);
+        var saves = Path.Combine(virtd.StateDir, "qemu", "save");
+        var image = Path.Combine(saves, uuid + ".save");
+        var mounted = false;
+        try
+        {
+            await VshRun.WaitForBeatAsync(log, 2, _boot);
+            Assert.That(await VshRun.OkAsync(virtd, "managedsave", "hb", "--bypass-cache"), Is.EqualTo("\nDomain 'hb' state saved by libvirt\n\n"));
+            Assert.That(new FileInfo(image).Length, Is.GreaterThan(8L << 20), "the guest's RAM is in the image");
+            Assert.That(await ResidentBytesAsync(image), Is.LessThan(1L << 20), "written with O_DIRECT: only the header went through the page cache");
+            var lastSaved = VshRun.Heartbeats(log)[^1];
+            Assert.That(await VshRun.OkAsync(virtd, "start", "hb", "--bypass-cache"), Is.EqualTo("Domain 'hb' started\n\n"));
+            Assert.That(await VshRun.OkAsync(virtd, "domstate", "hb", "--reason"), Is.EqualTo("running (restored)\n\n"));
+            await VshRun.WaitForBeatAsync(log, lastSaved, TimeSpan.FromSeconds(30));
+            var resumed = VshRun.Heartbeats(log).SkipWhile(beat => beat != lastSaved).Skip(1).First();
+            Assert.That(resumed, Is.InRange(lastSaved, lastSaved + 3), "the counter continues from the image");
+            Assert.That(File.Exists(image), Is.False, "start removes the image once the guest runs");
+
+            await RunAsync("mount", "-t", "ramfs", "ramfs", saves);
+            mounted = true;
+            var (code, _, errors) = await VshRun.RunAsync(virtd, "managedsave", "hb", "--bypass-cache");
+            Assert.That((code, errors), Is.EqualTo((1, $"error: Failed to save domain 'hb' state\nerror: Cannot save domain 'hb' state to '{image}' with --bypass-cache: the file system "
+                + $"of '{saves}' does not support bypassing the cache (O_DIRECT); run it without --bypass-cache or use another file system.\n")));
+            Assert.That(await VshRun.OkAsync(virtd, "domstate", "hb", "--reason"), Is.EqualTo("running (restored)\n\n"), "refused before the guest was paused");
+            Assert.That(Directory.GetFileSystemEntries(saves), Is.Empty, "no image and no probe file left");
+
+            await VshRun.OkAsync(virtd, "managedsave", "hb");
+            (code, _, errors) = await VshRun.RunAsync(virtd, "start", "hb", "--bypass-cache");
+            Assert.That((code, errors), Is.EqualTo((1, $"error: Failed to start domain 'hb'\nerror: Cannot start domain 'hb' from its managed save image with --bypass-cache: the file "
+                + $"system of '{saves}' does not support bypassing the cache (O_DIRECT); run it without --bypass-cache or use another file system.\n")));
+            Assert.That(await VshRun.OkAsync(virtd, "domstate", "hb", "--reason"), Is.EqualTo("shut off (saved)\n\n"), "nothing started");
+            Assert.That(File.Exists(image), "the image is kept");
+            Assert.That(await VshRun.OkAsync(virtd, "start", "hb"), Is.EqualTo("Domain 'hb' started\n\n"));
+            Assert.That(await VshRun.OkAsync(virtd, "domstate", "hb", "--reason"), Is.EqualTo("running (restored)\n\n"));
+        }
+        finally
+        {
+            await VshRun.RunAsync(virtd, "destroy", "hb");
+            if (mounted)
+            {
+                await RunAsync("umount", saves);
+            }
+        }
+    }
+
     private static string Describe(string xml, string description) => Changed(xml, "<uuid>", $"<description>{description}</description>\n  <uuid>");
 
     /// <summary><paramref name="xml"/> with <paramref name="from"/> replaced, which must be in it (or the edit would test nothing).</summary>

@@ -15,8 +15,7 @@ internal sealed partial class DomainApi
     {
         var managed = ManagedSaving();
         var domain = Requests.Domain(request.Domain);
-        Requests.Unsupported(request.BypassCache, "bypass_cache", "--bypass-cache");
-        var job = await managed.ManagedSaveDomainAsync(domain, State(request.State), context.CancellationToken).ConfigureAwait(false);
+        var job = await managed.ManagedSaveDomainAsync(domain, State(request.State), request.BypassCache, context.CancellationToken).ConfigureAwait(false);
         return await FinishAsync(Saving(), job, request.Wait, context).ConfigureAwait(false);
     }
 
@@ -51,6 +50,6 @@ internal sealed partial class DomainApi
     /// <summary>virsh start: with a driver that keeps managed save images, it decides between restoring and booting.</summary>
     private Task<Virt.Driver.DomainSummary> StartAsync(Virt.Driver.DomainRef reference, StartDomainRequest request, CancellationToken cancellationToken) =>
         driver is IDomainManagedSaving managed
-            ? managed.StartDomainAsync(reference, request.Paused, request.ForceBoot, cancellationToken)
+            ? managed.StartDomainAsync(reference, request.Paused, request.ForceBoot, request.BypassCache, cancellationToken)
             : driver.StartDomainAsync(reference, request.Paused, cancellationToken);
 }

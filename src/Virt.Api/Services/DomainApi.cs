@@ -276,8 +276,8 @@ internal sealed partial class DomainApi(IDomainDriver driver, EventLog events, I
         var reference = Requests.Domain(request.Domain);
         Requests.Unsupported(request.Autodestroy, "autodestroy", "destroying the domain when the connection closes (--autodestroy)");
         Requests.Unsupported(request.ResetNvram, "reset_nvram", "re-creating the UEFI variable store (--reset-nvram)");
-        // bypass_cache only concerns reading a managed save image; reading it through the page cache is what it
-        // avoids, not a different result. force_boot discards the image (DomainApi.ManagedSave.cs).
+        // bypass_cache only concerns reading a managed save image (O_DIRECT; a driver without managed save has none to
+        // read, as libvirt ignores it then). force_boot discards the image (DomainApi.ManagedSave.cs).
         var started = await StartAsync(reference, request, context.CancellationToken).ConfigureAwait(false);
         return new StartDomainResponse { Domain = ToProto.Identity(started), Status = ToProto.Status(started) };
     }

@@ -10,15 +10,17 @@ public interface IDomainManagedSaving
 {
     /// <summary>
     /// Starts a MANAGED_SAVE job: as <see cref="IDomainSaving.SaveDomainAsync"/>, to the domain's managed save image.
-    /// A transient domain, or one not running, fails the call.
+    /// A transient domain, or one not running, fails the call. <paramref name="bypassCache"/> writes the image with
+    /// O_DIRECT (managedsave --bypass-cache); a file system without it fails the call.
     /// </summary>
-    Task<JobInfo> ManagedSaveDomainAsync(DomainRef domain, SavedGuestState state, CancellationToken cancellationToken);
+    Task<JobInfo> ManagedSaveDomainAsync(DomainRef domain, SavedGuestState state, bool bypassCache, CancellationToken cancellationToken);
 
     /// <summary>
     /// virsh start: restores the managed save image when there is one (and removes it once the guest runs), or with
-    /// <paramref name="forceBoot"/> removes it and boots. Returns once the domain runs.
+    /// <paramref name="forceBoot"/> removes it and boots. Returns once the domain runs. <paramref name="bypassCache"/>
+    /// reads the image with O_DIRECT (start --bypass-cache; nothing to read when the domain boots).
     /// </summary>
-    Task<DomainSummary> StartDomainAsync(DomainRef domain, bool startPaused, bool forceBoot, CancellationToken cancellationToken);
+    Task<DomainSummary> StartDomainAsync(DomainRef domain, bool startPaused, bool forceBoot, bool bypassCache, CancellationToken cancellationToken);
 
     /// <summary>virsh managedsave-remove; <see cref="VirtErrorReason.NoSaveImage"/> when there is none.</summary>
     Task<DomainSummary> RemoveManagedSaveAsync(DomainRef domain, CancellationToken cancellationToken);
