@@ -83,6 +83,7 @@ public sealed partial class QemuDomainDriver
         SaveImage? restoreFrom = null)
     {
         GuestPreparation.CheckHostFiles(definition);
+        await PreviousRunReleasedAsync(definition.Uuid, cancellationToken).ConfigureAwait(false);
         using var vcpus = ReserveVcpus(definition);
         var emulator = definition.Devices.Emulator ?? _options.Emulator;
         QemuCapabilities capabilities;
@@ -300,7 +301,27 @@ public sealed partial class QemuDomainDriver
         guest.Volumes.Dispose();
         guest.MarkStopped();
         QemuDriverLog.Stopped(_logger, before?.Name ?? "?", guest.Uuid, reason);
-        _ = Task.Run(() => ReleaseWorkerAsync(guest), CancellationToken.None);
+        TrackRelease(guest, Task.Run(() => ReleaseWorkerAsync(guest), CancellationToken.None));
+    }
+
+    /// <summary>
+    /// A stopped guest's worker is released and its run files removed after the stop is answered; the files are named by
+    /// UUID, so the next run of the same domain must not bind its sockets and write its live definition before that
+    /// clean-up is over, or the clean-up removes the new run's files (a start right after a destroy, with a spare worker
+    /// ready, got there first: QEMU's monitor socket was unlinked under the new worker).
+    /// </summary>
+    private void TrackRelease(RunningGuest guest, Task release)
+    {
+        _releases[guest.Uuid] = release;
+        _ = release.ContinueWith(done => _releases.TryRemove(new KeyValuePair<Guid, Task>(guest.Uuid, done)), TaskScheduler.Default);
+    }
+
+    private async Task PreviousRunReleasedAsync(Guid uuid, CancellationToken cancellationToken)
+    {
+        if (_releases.TryGetValue(uuid, out var release))
+        {
+            await release.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private static DomainSummary? StoppedSummary(DomainSummary latest, int reason) =>
@@ -316,9 +337,11 @@ public sealed partial class QemuDomainDriver
 
     private async Task ReleaseWorkerAsync(RunningGuest guest)
     {
+        var released = false;
         try
         {
             await VmmClient.CallAsync(guest.Paths.ControlSocket, new WorkerRequest { Release = new ReleaseRequest() }, CancellationToken.None).ConfigureAwait(false);
+            released = true;
         }
         catch (Exception e) when (e is IOException or InvalidDataException or SocketException or OperationCanceledException)
         {
@@ -328,6 +351,15 @@ public sealed partial class QemuDomainDriver
         {
             // Our child: reap it now rather than leave a zombie.
             await worker.WaitForExitAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10)).ContinueWith(_ => worker.Dispose(), TaskScheduler.Default).ConfigureAwait(false);
+        }
+        else if (released)
+        {
+            // Another virtd's child: a released worker removes its control socket, then its state file, then exits.
+            // Wait for the last of those (bounded), so that it removes nothing of the domain's next run.
+            for (var waited = 0; waited < 5_000 && File.Exists(guest.Paths.StateFile); waited += 10)
+            {
+                await Task.Delay(10).ConfigureAwait(false);
+            }
         }
         RemoveGuestFiles(guest.Paths);
     }

@@ -32,6 +32,8 @@ public sealed partial class QemuDomainDriver : IDomainDriver, IDisposable
     private readonly DefinitionStore _liveDefinitions;
     private readonly QemuCapabilitiesCache _capabilities;
     private readonly ConcurrentDictionary<Guid, RunningGuest> _running = new();
+    // The release and clean-up of a stopped guest's run, until it is over (TrackRelease).
+    private readonly ConcurrentDictionary<Guid, Task> _releases = new();
     private readonly JobRegistry _jobs;
     private readonly VmmSpare _spareWorker;
     private readonly Lock _indexLock = new();

@@ -114,7 +114,7 @@ public sealed class GuestLifecycleTests
 
     [Test]
     [CancelAfter(300_000)]
-    public async Task A_start_leaves_a_spare_worker_that_the_next_start_uses_and_disposing_the_driver_ends_it(CancellationToken cancellationToken)
+    public async Task A_start_leaves_a_spare_worker_that_the_next_start_uses_a_start_right_after_a_destroy_keeps_its_files_and_disposing_the_driver_ends_it(CancellationToken cancellationToken)
     {
         var guest = await TestGuest.GetAsync(cancellationToken);
         var driver = await OpenAsync();
@@ -135,6 +135,20 @@ public sealed class GuestLifecycleTests
         {
             await driver.DestroyDomainAsync(DomainRef.ByUuid(uuid), graceful: false, cancellationToken);
         }
+
+        // A start straight after a destroy, with the spare ready: the destroyed run's clean-up (after its answer) must
+        // not remove the new run's files, which have the same names.
+        var again = Guid.NewGuid();
+        await driver.DefineDomainAsync(GuestFixture.Xml(guest, "again", again), cancellationToken);
+        await driver.StartDomainAsync(DomainRef.ByUuid(again), startPaused: true, cancellationToken);
+        await driver.DestroyDomainAsync(DomainRef.ByUuid(again), graceful: false, cancellationToken);
+        var restarted = await driver.StartDomainAsync(DomainRef.ByUuid(again), startPaused: true, cancellationToken);
+        Assert.That(restarted.State, Is.EqualTo(DomainState.Paused));
+        await Task.Delay(500, cancellationToken);
+        Assert.That(File.Exists(Path.Combine(RunDir, $"{again}.xml")) && File.Exists(Path.Combine(RunDir, $"{again}.vmm.sock")), Is.True,
+            "the new run's live definition and control socket are still there");
+        Assert.That((await driver.ResumeDomainAsync(DomainRef.ByUuid(again), cancellationToken)).State, Is.EqualTo(DomainState.Running), "its worker answers");
+        await driver.DestroyDomainAsync(DomainRef.ByUuid(again), graceful: false, cancellationToken);
         driver.Dispose();
         _driver = null;
         var gone = await GuestFixture.EventuallyAsync(() => Task.FromResult(SpareWorkers()), s => s.Count == 0, TimeSpan.FromSeconds(10), cancellationToken);
