@@ -23,21 +23,28 @@ internal static class Program
 
     private static async Task<int> RunAsync(string[] args, Terminal terminal)
     {
+        // -l again closes the previous file first (vshCloseLogFile); a file that cannot be opened stops vsh.
+        void OpenLog(string path)
+        {
+            terminal.Log?.Dispose();
+            terminal.Log = null;
+            terminal.Log = VshLog.Open(path);
+        }
+
         GlobalOptions options;
         try
         {
-            options = GlobalOptions.Parse(args);
+            // virsh reports a warning and opens -l's file when its scan reaches them: a later error is logged.
+            options = GlobalOptions.Parse(args, terminal.Error, OpenLog);
         }
         catch (VshError e)
         {
             terminal.Error(e.Messages);
+            terminal.Log?.Dispose();
             return 1;
         }
 
-        if (options.Warnings.Count > 0)
-        {
-            terminal.Error(options.Warnings);
-        }
+        using var log = terminal.Log;
 
         CommandTable? table = null;
         table = new CommandTable(Commands(() => table!));
@@ -60,7 +67,13 @@ internal static class Program
         }
 
         await using var session = new Session(
-            new SessionSettings(options.Uri, options.ReadOnly, options.Quiet, options.Json, options.DebugLevel), terminal);
+            new SessionSettings(options.Uri, options.ReadOnly, options.Quiet, options.Json, options.DebugLevel)
+            {
+                Timing = options.Timing,
+                Escape = options.Escape,
+                KeepaliveInterval = options.KeepaliveInterval,
+                KeepaliveCount = options.KeepaliveCount,
+            }, terminal);
         var runner = new Runner(table, session);
 
         // virsh parses the whole command line first: a syntax error anywhere runs nothing.

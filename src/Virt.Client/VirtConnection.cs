@@ -71,13 +71,51 @@ public sealed partial class VirtConnection : IAsyncDisposable
     /// <param name="readOnly">Connect read-only (<c>virtd-ro.sock</c>; in-process and over TCP the same rule is applied to the calls).</param>
     /// <param name="cancellationToken">Cancels the connect.</param>
     /// <exception cref="VirtClientException">A malformed or unsupported URI (INVALID_ARGUMENT) or an unreachable daemon (UNAVAILABLE).</exception>
-    public static async Task<VirtConnection> OpenAsync(string? uri = null, bool readOnly = false, CancellationToken cancellationToken = default)
+    public static Task<VirtConnection> OpenAsync(string? uri = null, bool readOnly = false, CancellationToken cancellationToken = default) =>
+        OpenAsync(uri, readOnly, keepalive: null, cancellationToken);
+
+    /// <summary>
+    /// Opens a connection with libvirt's client keepalive (virConnectSetKeepAlive, virsh's <c>-k</c> and <c>-K</c>):
+    /// after <paramref name="interval"/> seconds without traffic while calls are in flight the client pings the daemon
+    /// (an HTTP/2 PING) and closes the connection when <paramref name="interval"/> × <paramref name="count"/> seconds
+    /// (at least one) pass without the reply. An interval of 0 turns keepalive off. Without this overload the pings
+    /// come after 60 s of silence and wait 20 s.
+    /// </summary>
+    /// <param name="uri">As in <see cref="OpenAsync(string?, bool, CancellationToken)"/>.</param>
+    /// <param name="readOnly">As in <see cref="OpenAsync(string?, bool, CancellationToken)"/>.</param>
+    /// <param name="interval">Seconds of silence before a ping; 0 for no keepalive.</param>
+    /// <param name="count">How many intervals the reply may take.</param>
+    /// <param name="cancellationToken">Cancels the connect.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="interval"/> or <paramref name="count"/> is negative.</exception>
+    /// <exception cref="VirtClientException">
+    /// As in <see cref="OpenAsync(string?, bool, CancellationToken)"/>; UNIMPLEMENTED (OPERATION_UNSUPPORTED) for
+    /// <c>test:///default</c>, which, as libvirt's test driver, has no keepalive.
+    /// </exception>
+    public static Task<VirtConnection> OpenAsync(string? uri, bool readOnly, int interval, int count, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(interval);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        var options = new RpcChannelOptions
+        {
+            KeepAlivePingDelay = interval == 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(interval),
+            KeepAlivePingTimeout = interval == 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(Math.Max(1L, (long)interval * count)),
+        };
+        return OpenAsync(uri, readOnly, options, cancellationToken);
+    }
+
+    private static async Task<VirtConnection> OpenAsync(string? uri, bool readOnly, RpcChannelOptions? keepalive, CancellationToken cancellationToken)
     {
         var target = VirtUri.Parse(uri, readOnly);
         switch (target.Transport)
         {
             case VirtTransport.InProcessTest:
             {
+                if (keepalive is not null)
+                {
+                    throw VirtClientException.Local(StatusCode.Unimplemented, ErrorReason.OperationUnsupported,
+                        "this function is not supported by the connection driver: virConnectSetKeepAlive");
+                }
+
                 var events = new EventLog();
                 var driver = TestDriver.CreateDefault(events);
                 var services = VirtApi.CreateServices(driver, driver, driver, events, HostInfo.ForTestDriver(ClientVersion));
@@ -88,7 +126,7 @@ public sealed partial class VirtConnection : IAsyncDisposable
             {
                 var path = target.SocketPath!;
                 var connected = await ConnectAsync(new UnixDomainSocketEndPoint(path), $"Failed to connect socket to '{path}'", target.Text, cancellationToken).ConfigureAwait(false);
-                var channel = RpcChannel.ForUnixSocket(path, connected: connected);
+                var channel = RpcChannel.ForUnixSocket(path, keepalive, connected: connected);
                 return new VirtConnection(target.Text, readOnly, channel.CreateCallInvoker(), channel);
             }
             default:
@@ -96,7 +134,7 @@ public sealed partial class VirtConnection : IAsyncDisposable
                 var host = target.Host!;
                 (await ConnectAsync(new DnsEndPoint(host, target.Port), $"unable to connect to server at '{host}:{target.Port}'", target.Text, cancellationToken).ConfigureAwait(false)).Dispose();
                 var authority = host.Contains(':', StringComparison.Ordinal) ? $"[{host}]" : host;
-                var channel = RpcChannel.ForAddress(new System.Uri($"http://{authority}:{target.Port}"));
+                var channel = RpcChannel.ForAddress(new System.Uri($"http://{authority}:{target.Port}"), keepalive);
                 // A TCP listener has no read-only twin, so the client applies the rule itself, from the same descriptors.
                 CallInvoker invoker = readOnly ? new ReadOnlyCallInvoker(channel.CreateCallInvoker()) : channel.CreateCallInvoker();
                 return new VirtConnection(target.Text, readOnly, invoker, channel);

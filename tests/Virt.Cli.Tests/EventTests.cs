@@ -147,6 +147,38 @@ public sealed class EventTests
         Assert.That(list.Stdout, Does.Not.Contain("ro\n"), "nothing was defined");
     }
 
+    // -k/-K: with the daemon stopped (SIGSTOP: its socket stays open, nothing answers), the client's keepalive pings go
+    // unanswered and the connection is dropped, ending the silent event loop with an error long before its timeout;
+    // without keepalive it would wait the whole 120 s (the watcher's 60 s bound fails the test first).
+    [Test]
+    public async Task Keepalive_drops_a_connection_whose_daemon_stopped_answering()
+    {
+        using var watcher = await WatchAsync("event --all --loop --timeout 120", "-k", "1", "-K", "2");
+        Signal(_virtd.Pid, "STOP");
+        ProcessResult result;
+        try
+        {
+            result = await watcher.FinishAsync();
+        }
+        finally
+        {
+            Signal(_virtd.Pid, "CONT");
+        }
+
+        Assert.That(result.ExitCode, Is.EqualTo(1), result.ToString());
+        Assert.That(result.Stderr, Does.Contain("error: "), result.ToString());
+        Assert.That(result.Stdout, Does.Not.Contain("event loop timed out"), result.ToString());
+        await RunOkAsync("list --all");
+    }
+
+    // Through the daemon, keepalive is accepted and calls go on as usual.
+    [Test]
+    public async Task Keepalive_options_connect_to_a_daemon()
+    {
+        var result = await VshAsync("-k", "1", "-K", "3", "-c", _virtd.AdminUri, "domid test; list --name");
+        Assert.That(result, Is.EqualTo(new ProcessResult("1\n\ntest\n\n", "", 0)));
+    }
+
     private async Task RunOkAsync(string command)
     {
         var result = await VshAsync("-c", _virtd.AdminUri, command);
@@ -162,9 +194,11 @@ public sealed class EventTests
         return watcher;
     }
 
-    private static void Kill(Process process, string signal)
+    private static void Kill(Process process, string signal) => Signal(process.Id, signal);
+
+    private static void Signal(int pid, string signal)
     {
-        using var kill = Process.Start("kill", ["-" + signal, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
+        using var kill = Process.Start("kill", ["-" + signal, pid.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
         kill.WaitForExit();
     }
 

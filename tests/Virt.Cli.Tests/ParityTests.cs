@@ -73,7 +73,103 @@ public sealed class ParityTests
     [TestCase("--conn test:///default -- list")]
     [TestCase("-q -c test:///default dominfo nope")]
     [TestCase("-q -c test:///default suspend test")]
+    [TestCase("-e xy -c test:///default list")]
+    [TestCase("-e ^1 -c test:///default list")]
+    [TestCase("-e ^ -c test:///default list")]
+    [TestCase("-e ^{ -c test:///default list")]
+    [TestCase("-e é -c test:///default list")]
+    [TestCase("-e ^a -e x -e ^^ -e ^_ -e ^@ --escape=^[ -c test:///default domid test")]
+    [TestCase("-e x -e xy -k x -c test:///default list")]
+    [TestCase("-k x -e xy -c test:///default list")]
+    [TestCase("-k -1 -c test:///default list")]
+    [TestCase("-k 08 -c test:///default list")]
+    [TestCase("-k 0x -c test:///default list")]
+    [TestCase("-k 99999999999 -c test:///default list")]
+    [TestCase("-K 5x -c test:///default list")]
+    [TestCase("-K -0x10 -c test:///default list")]
+    [TestCase("-k 0x10 -K 010 -c test:///default domid test")]
+    [TestCase("-k +5 -c test:///default domid test")]
+    [TestCase("-K 0 -c test:///default domid test")]
+    [TestCase("--keepalive-c=3 -c test:///default domid test")]
+    [TestCase("-k 0 -c test:///default domid test")]
+    [TestCase("-k 0 -K 3 -c test:///default domid test")]
+    [TestCase("-c test:///default -k 5 connect")]
+    [TestCase("-l /nonexistent/dir/vsh.log -c test:///default domid test")]
+    [TestCase("-e xy -l /nonexistent/dir/vsh.log -c test:///default domid test")]
+    [TestCase("-d 9 -l /nonexistent/dir/vsh.log -c test:///default domid test")]
+    [TestCase("-t -c test:///default quit")]
     public async Task Global_options_are_byte_identical(string arguments) => await AssertSameRawAsync(arguments.Split(' '));
+
+    // strtol's leading blanks (and nothing after the number).
+    [TestCase("-k", " 5")]
+    [TestCase("-k", "5 ")]
+    [TestCase("-K", "")]
+    public async Task Keepalive_values_are_read_as_virsh_reads_them(string option, string value) =>
+        await AssertSameRawAsync([option, value, "-c", TestUri, "domid test"]);
+
+    // -t prints each command's time where the blank line goes (with -q too); only the number differs.
+    [TestCase("-t", "domid test; list --all; dominfo nope; help dominfo; pool-list; domstate test --reason")]
+    [TestCase("-t -q", "domid test; list --all; dominfo nope; help dominfo; pool-list")]
+    [TestCase("--timing -r", "destroy test; list")]
+    public async Task Timing_lines_match_virshs_but_for_the_time(string options, string chain)
+    {
+        string[] arguments = [.. options.Split(' '), "-c", TestUri, chain];
+        var (virsh, vsh) = (await VirshAsync(arguments), await VshAsync(arguments));
+        static ProcessResult Untimed(ProcessResult r) => r with { Stdout = System.Text.RegularExpressions.Regex.Replace(r.Stdout, @"\(Time: \d+\.\d{3} ms\)", "(Time: N ms)") };
+        Assert.That(Untimed(vsh), Is.EqualTo(Untimed(virsh)), $"virsh:\n{virsh}\nvsh:\n{vsh}");
+        Assert.That(vsh.Stdout, Does.Contain("(Time: "));
+    }
+
+    [Test]
+    public async Task Timing_follows_each_command_of_the_interactive_shell()
+    {
+        var input = "domid test\nlist\nquit\n";
+        string[] arguments = ["-t", "-c", TestUri];
+        var (virsh, vsh) = (await RunAsync(Virsh, arguments, input), await RunAsync(Vsh, arguments, input));
+        static string Untimed(string text) => System.Text.RegularExpressions.Regex.Replace(text, @"\(Time: \d+\.\d{3} ms\)", "(Time: N ms)");
+        Assert.That(Untimed(vsh.Stdout), Is.EqualTo(Untimed(virsh.Stdout).Replace("virsh", "vsh", StringComparison.Ordinal)));
+        Assert.That(vsh.Stdout, Does.Contain("(Time: "));
+    }
+
+    // -l appends "[date time PROGRAM pid] LEVEL message" lines: the errors reported once it was opened (so an -l
+    // before a bad option logs it, one after does not), and the debug lines -d lets through.
+    [TestCase("-l {log}", "domid test; domstate nope; dominfo nope")]
+    [TestCase("-l {log} -l {log}", "domid test; domstate nope")]
+    [TestCase("-d 9 -l {log}", "domid test")]
+    [TestCase("-l {log} -d 9", "domid test")]
+    [TestCase("-l {log} -e xy", "domid test")]
+    [TestCase("-l {log} -k x", "domid test")]
+    [TestCase("-l {log} -x", "domid test")]
+    [TestCase("-l {log} -k 5", "domid test")]
+    [TestCase("-l {log}", "bogus")]
+    public async Task The_log_file_gets_virshs_lines(string options, string chain)
+    {
+        var directory = Directory.CreateTempSubdirectory("vsh-log-").FullName;
+        try
+        {
+            var virshLog = Path.Combine(directory, "virsh.log");
+            var vshLog = Path.Combine(directory, "vsh.log");
+            string[] Arguments(string log) => [.. options.Replace("{log}", log, StringComparison.Ordinal).Split(' '), "-c", TestUri, chain];
+            var virsh = await VirshAsync(Arguments(virshLog));
+            var vsh = await VshAsync(Arguments(vshLog));
+            static string Lines(string path, string program) => System.Text.RegularExpressions.Regex.Replace(
+                File.ReadAllText(path), $@"(?m)^\[\d{{4}}\.\d\d\.\d\d \d\d:\d\d:\d\d {program} \d+\] ", "[T P] ");
+            Assert.Multiple(() =>
+            {
+                Assert.That(vsh, Is.EqualTo(virsh));
+                Assert.That(File.Exists(vshLog), Is.EqualTo(File.Exists(virshLog)));
+                if (File.Exists(virshLog))
+                {
+                    Assert.That(Lines(vshLog, "vsh"), Is.EqualTo(Lines(virshLog, "virsh")));
+                    Assert.That(Convert.ToString((int)File.GetUnixFileMode(vshLog), 8), Is.EqualTo("644"));
+                }
+            });
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
 
     [TestCase("suspend test; list --all; resume test; list")]
     [TestCase("suspend 1; resume 6695eb01-f6a4-8304-79aa-97f2502e193f; autostart 1; autostart 1 --disable; reboot 1; reset 1; shutdown 1; start test; destroy 1; undefine test; list --all")]

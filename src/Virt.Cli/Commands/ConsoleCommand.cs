@@ -4,13 +4,11 @@ using Virt.Client;
 namespace Virt.Cli.Commands;
 
 /// <summary>
-/// virsh console: the guest's console on this terminal (raw mode; Ctrl-] leaves) or, when stdin is not a terminal,
+/// virsh console: the guest's console on this terminal (raw mode; Ctrl-], or <c>-e</c>'s escape, leaves) or, when stdin is not a terminal,
 /// a plain copy both ways until stdin ends (virsh refuses without a terminal; a pipe is what scripts and tests have).
 /// </summary>
 internal static class ConsoleCommand
 {
-    private const byte Escape = 0x1d;
-
     public static CommandDef Definition() =>
         new("console", CommandGroup.Domain, "connect to the guest console", "Connect the virtual serial console for the guest",
         [
@@ -37,12 +35,15 @@ internal static class ConsoleCommand
         await using (console)
         {
             c.PrintExtra($"Connected to domain '{domain.Domain.Name}'\n");
-            c.PrintExtra("Escape character is ^] (Ctrl + ])\n");
+            // virsh: "Escape character is ^]" and, for a ^ sequence, " (Ctrl + ])".
+            var escape = c.Session.Escape;
+            c.PrintExtra($"Escape character is {escape}{(escape[0] == '^' ? $" (Ctrl + {escape[1]})" : "")}\n");
             c.Session.Terminal.Out.Flush();
             using var raw = RawTerminalMode.Enter(0);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var output = new FdStream(1, writable: true);
-            var input = Task.Run(() => CopyInputAsync(console, raw is not null, stop), CancellationToken.None);
+            var escapeByte = EscapeByte(escape);
+            var input = Task.Run(() => CopyInputAsync(console, raw is not null, escapeByte, stop), CancellationToken.None);
             try
             {
                 while (!stop.IsCancellationRequested)
@@ -78,8 +79,12 @@ internal static class ConsoleCommand
         return true;
     }
 
-    /// <summary>stdin to the console until Ctrl-] (terminal) or end of input (pipe); then the whole console ends.</summary>
-    private static async Task CopyInputAsync(VirtConsole console, bool terminal, CancellationTokenSource stop)
+    /// <summary>vshGetEscapeChar: <c>^X</c> is the control character of X (<c>^]</c> is 0x1d, <c>^a</c> 0x01), else the character itself.</summary>
+    internal static byte EscapeByte(string escape) =>
+        escape[0] == '^' ? (byte)(char.ToUpperInvariant(escape[1]) ^ 0x40) : (byte)escape[0];
+
+    /// <summary>stdin to the console until the escape character (terminal; <c>-e</c>, Ctrl-] by default) or end of input (pipe); then the whole console ends.</summary>
+    private static async Task CopyInputAsync(VirtConsole console, bool terminal, byte escapeByte, CancellationTokenSource stop)
     {
         var input = new FdStream(0, writable: false);
         var buffer = new byte[1024];
@@ -92,7 +97,7 @@ internal static class ConsoleCommand
                 {
                     break;
                 }
-                var escape = terminal ? Array.IndexOf(buffer, Escape, 0, read) : -1;
+                var escape = terminal ? Array.IndexOf(buffer, escapeByte, 0, read) : -1;
                 var length = escape >= 0 ? escape : read;
                 if (length > 0)
                 {

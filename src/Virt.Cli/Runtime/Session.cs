@@ -3,8 +3,21 @@ using Virt.Client;
 
 namespace Virt.Cli.Runtime;
 
-/// <summary>What the global options asked for (<c>-c</c>, <c>-r</c>, <c>-q</c>, <c>--json</c>, <c>-d</c>).</summary>
-internal sealed record SessionSettings(string? Uri, bool ReadOnly, bool Quiet, bool Json, int DebugLevel);
+/// <summary>What the global options asked for (<c>-c</c>, <c>-r</c>, <c>-q</c>, <c>--json</c>, <c>-d</c>, and the ones below).</summary>
+internal sealed record SessionSettings(string? Uri, bool ReadOnly, bool Quiet, bool Json, int DebugLevel)
+{
+    /// <summary><c>-t</c>: each command's time follows it.</summary>
+    public bool Timing { get; init; }
+
+    /// <summary><c>-e</c>: the console's escape sequence (<c>^]</c>, another character, or <c>^</c> and a letter).</summary>
+    public string Escape { get; init; } = "^]";
+
+    /// <summary><c>-k</c>: keepalive interval in seconds, or null (virsh sets keepalive only when asked).</summary>
+    public int? KeepaliveInterval { get; init; }
+
+    /// <summary><c>-K</c>: keepalive count, or null.</summary>
+    public int? KeepaliveCount { get; init; }
+}
 
 /// <summary>
 /// One vsh process: its settings, its terminal and its one connection, shared by every command it runs (a
@@ -29,6 +42,12 @@ internal sealed class Session(SessionSettings settings, Terminal terminal) : IAs
 
     public bool Json { get; } = settings.Json;
 
+    /// <summary><c>-t</c>: print each command's time after it.</summary>
+    public bool Timing { get; } = settings.Timing;
+
+    /// <summary>The console's escape sequence as given (<c>^]</c> by default).</summary>
+    public string Escape { get; } = settings.Escape;
+
     /// <summary>Interactive mode (the shell): affects only how the session ends.</summary>
     public bool Interactive { get; set; }
 
@@ -49,14 +68,27 @@ internal sealed class Session(SessionSettings settings, Terminal terminal) : IAs
 
         try
         {
-            _connection = await VirtConnection.OpenAsync(Uri, ReadOnly, cancellationToken);
+            _connection = await OpenAsync(Uri, ReadOnly, cancellationToken);
             return _connection;
+        }
+        catch (VirtClientException e) when (e.Reason == Virt.Protocol.V1.ErrorReason.OperationUnsupported && KeepaliveRequested)
+        {
+            throw VshError.FromClient(e, "Cannot setup keepalive on connection as requested, disconnecting", "failed to connect to the hypervisor");
         }
         catch (VirtClientException e)
         {
             throw VshError.FromClient(e, "failed to connect to the hypervisor");
         }
     }
+
+    // virsh: keepalive is forced when -k or -K was given (a connection that cannot keep alive is refused), with the
+    // defaults (5 s, 6) for the one not given; -k 0 turns it off, so nothing is asked of the connection.
+    private bool KeepaliveRequested => settings.KeepaliveInterval is not null || settings.KeepaliveCount is not null;
+
+    private Task<VirtConnection> OpenAsync(string? uri, bool readOnly, CancellationToken cancellationToken) =>
+        KeepaliveRequested && settings.KeepaliveInterval != 0
+            ? VirtConnection.OpenAsync(uri, readOnly, settings.KeepaliveInterval ?? 5, settings.KeepaliveCount ?? 6, cancellationToken)
+            : VirtConnection.OpenAsync(uri, readOnly, cancellationToken);
 
     /// <summary>The <c>connect</c> command: drop the connection and open another (virshReconnect). On failure the
     /// old URI stays the one to reconnect to, so later commands still find a connection.</summary>
@@ -65,7 +97,11 @@ internal sealed class Session(SessionSettings settings, Terminal terminal) : IAs
         await CloseAsync();
         try
         {
-            _connection = await VirtConnection.OpenAsync(uri ?? Uri, readOnly, cancellationToken);
+            _connection = await OpenAsync(uri ?? Uri, readOnly, cancellationToken);
+        }
+        catch (VirtClientException e) when (e.Reason == Virt.Protocol.V1.ErrorReason.OperationUnsupported && KeepaliveRequested)
+        {
+            throw VshError.FromClient(e, "Cannot setup keepalive on connection as requested, disconnecting", "failed to connect to the hypervisor");
         }
         catch (VirtClientException e)
         {
@@ -79,6 +115,11 @@ internal sealed class Session(SessionSettings settings, Terminal terminal) : IAs
     /// <summary>vshDebug: a line on stderr when <c>-d</c> asked for this level.</summary>
     public void Debug(int level, string message)
     {
+        if (level >= settings.DebugLevel)
+        {
+            Terminal.Log?.Write(level, message);
+        }
+
         if (level >= settings.DebugLevel && settings.DebugLevel < DefaultDebugLevel)
         {
             Terminal.Out.Flush();

@@ -29,12 +29,20 @@ internal sealed class Terminal(TextReader input, TextWriter output, TextWriter e
         return new Terminal(input, output, error, !Console.IsInputRedirected);
     }
 
+    /// <summary>The <c>-l</c> log file, which gets every error line too (vshError), or null.</summary>
+    public VshLog? Log { get; set; }
+
     /// <summary>Writes <c>error: MESSAGE</c> lines.</summary>
     public void Error(IEnumerable<string> messages)
     {
+        string[] lines = [.. messages];
         Out.Flush();
-        Err.Write(VirshErrors.Format([.. messages]));
+        Err.Write(VirshErrors.Format(lines));
         Err.Flush();
+        foreach (var line in lines)
+        {
+            Log?.Write(VshLog.Error, line);
+        }
     }
 
     public void Error(string message) => Error([message]);

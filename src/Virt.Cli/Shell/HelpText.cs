@@ -27,10 +27,17 @@ internal static class HelpText
         text.Append("  options:\n");
         text.Append("    -c | --connect=URI      hypervisor connection URI\n");
         text.Append("    -d | --debug=NUM        debug level [0-4]\n");
+        text.Append("    -e | --escape <char>    set escape sequence for console\n");
         text.Append("    -h | --help             this help\n");
         text.Append("         --json             print one JSON document per command instead of text\n");
+        text.Append("    -k | --keepalive-interval=NUM\n");
+        text.Append("                            keepalive interval in seconds, 0 for disable\n");
+        text.Append("    -K | --keepalive-count=NUM\n");
+        text.Append("                            number of possible missed keepalive messages\n");
+        text.Append("    -l | --log=FILE         output logging to file\n");
         text.Append("    -q | --quiet            quiet mode\n");
         text.Append("    -r | --readonly         connect readonly\n");
+        text.Append("    -t | --timing           print timing information\n");
         text.Append("    -v                      short version\n");
         text.Append("    -V                      long version\n");
         text.Append("         --version[=TYPE]   version, TYPE is short or long (default short)\n");

@@ -55,7 +55,8 @@ internal static class InteractiveShell
                 }
             }
 
-            if (line is not null && commands is not null && !terminal.InputIsTerminal
+            // With -t each define is timed alone, as virsh runs it, so none is pipelined.
+            if (line is not null && commands is not null && !terminal.InputIsTerminal && !session.Timing
                 && await pipeline.TrySendAsync(line, promptShown, commands, cancellationToken))
             {
                 continue;

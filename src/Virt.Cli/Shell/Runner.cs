@@ -62,13 +62,14 @@ internal sealed class Runner(CommandTable table, Session session)
         if (parsed.Args is null)
         {
             session.Terminal.Out.Write(HelpText.Command(parsed.Command));
-            EndCommand(finished: false);
+            EndCommand(finished: false, TimeSpan.Zero);
             return true;
         }
 
         var context = new CommandContext(session, parsed.Args);
         var ok = false;
         VshError? error = null;
+        var started = 0L;
         try
         {
             if (!parsed.Command.NoConnect)
@@ -76,6 +77,8 @@ internal sealed class Runner(CommandTable table, Session session)
                 await session.ConnectionAsync(cancellationToken);
             }
 
+            // virsh's -t times the handler alone (the connection virshInit opened is not part of it).
+            started = System.Diagnostics.Stopwatch.GetTimestamp();
             ok = await parsed.Command.Handler(context, cancellationToken);
         }
         catch (VshError e)
@@ -100,6 +103,7 @@ internal sealed class Runner(CommandTable table, Session session)
             error = VshError.Of($"internal error: {e.Message}");
         }
 
+        var elapsed = started == 0 ? TimeSpan.Zero : System.Diagnostics.Stopwatch.GetElapsedTime(started);
         if (error is not null)
         {
             ok = false;
@@ -116,13 +120,20 @@ internal sealed class Runner(CommandTable table, Session session)
             return ok;
         }
 
-        EndCommand(context.Finished);
+        EndCommand(context.Finished, elapsed);
         return ok;
     }
 
-    private void EndCommand(bool finished)
+    private void EndCommand(bool finished, TimeSpan elapsed)
     {
-        if (!finished && !session.Quiet && !session.Json)
+        if (session.Timing && !session.Json)
+        {
+            // virsh prints "\n(Time: N ms)\n\n" in place of the blank line, with vshPrint, so under -q too. A
+            // formatter's output already ends with that blank line, except under -q.
+            session.Terminal.Out.Write(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"{(finished && !session.Quiet ? "" : "\n")}(Time: {elapsed.TotalMilliseconds:F3} ms)\n\n"));
+        }
+        else if (!finished && !session.Quiet && !session.Json)
         {
             session.Terminal.Out.Write("\n");
         }

@@ -96,8 +96,8 @@ public sealed class RpcChannel : ChannelBase, IDisposable
             EnableMultipleHttp2Connections = true,
             PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
             ConnectTimeout = options.ConnectTimeout,
-            KeepAlivePingDelay = TimeSpan.FromSeconds(60),
-            KeepAlivePingTimeout = TimeSpan.FromSeconds(20),
+            KeepAlivePingDelay = options.KeepAlivePingDelay,
+            KeepAlivePingTimeout = options.KeepAlivePingTimeout,
             KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
             // The receive window a response stream starts with (64 KiB by default, grown only as round trips are
             // measured): a volume download's 1 MiB messages should not wait on WINDOW_UPDATEs from the first one.

@@ -13,6 +13,15 @@ public sealed class RpcChannelOptions
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
+    /// How long a connection with calls in flight may stay silent before the client sends an HTTP/2 PING, or
+    /// <see cref="Timeout.InfiniteTimeSpan"/> for never. Default 60 s.
+    /// </summary>
+    public TimeSpan KeepAlivePingDelay { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long to wait for a PING's reply before the connection is closed. Default 20 s.</summary>
+    public TimeSpan KeepAlivePingTimeout { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>
     /// An HTTP handler to use instead of the default <see cref="System.Net.Http.SocketsHttpHandler"/>
     /// (for TLS settings, for instance). The channel does not dispose it.
     /// </summary>
