@@ -22,11 +22,7 @@ public sealed class MigrationTests
         await using var hosts = await NetworkNamespacePair.CreateAsync();
         await using var source = await StartHostAsync(hosts.NamespaceA, hosts.AddressA);
         await using var destination = await StartHostAsync(hosts.NamespaceB, hosts.AddressB);
-        await VshRun.OkAsync(source, "define", await VshRun.GuestXmlFileAsync(source.StateDir, "hb"));
-        await VshRun.OkAsync(source, "start", "hb");
-        var uuid = (await VshRun.OkAsync(source, "domuuid", "hb")).Trim();
-        var sourceLog = VshRun.ConsoleLog(source, uuid);
-        await VshRun.WaitForBeatAsync(sourceLog, above: 5, _boot);
+        var (uuid, sourceLog, _) = await StartHeartbeatAsync(source, above: 5);
 
         // The tunables: kept per domain, used by the migration.
         Assert.That(await VshRun.OkAsync(source, "migrate-getmaxdowntime", "hb"), Is.EqualTo("300\n\n"));
@@ -117,12 +113,8 @@ public sealed class MigrationTests
         {
             await create.WaitForExitAsync(ct);
         }
-        await VshRun.OkAsync(source, "define", await VshRun.GuestXmlFileAsync(source.StateDir, "hb",
-            $"<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='{disk}'/><target dev='vdb' bus='virtio'/></disk>"));
-        await VshRun.OkAsync(source, "start", "hb");
-        var uuid = (await VshRun.OkAsync(source, "domuuid", "hb")).Trim();
-        var sourceLog = VshRun.ConsoleLog(source, uuid);
-        var beat = await VshRun.WaitForBeatAsync(sourceLog, above: 3, _boot);
+        var (uuid, sourceLog, beat) = await StartHeartbeatAsync(source, above: 3,
+            $"<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='{disk}'/><target dev='vdb' bus='virtio'/></disk>");
         // The source's QEMU keeps its open file; for the destination (another "host") the path is gone.
         File.Delete(disk);
         var definition = Path.Combine(source.StateDir, "qemu", "domains", uuid + ".xml");
@@ -149,11 +141,7 @@ public sealed class MigrationTests
         await using var hosts = await NetworkNamespacePair.CreateAsync();
         await using var source = await StartHostAsync(hosts.NamespaceA, hosts.AddressA);
         await using var destination = await StartHostAsync(hosts.NamespaceB, hosts.AddressB);
-        await VshRun.OkAsync(source, "define", await VshRun.GuestXmlFileAsync(source.StateDir, "hb"));
-        await VshRun.OkAsync(source, "start", "hb");
-        var uuid = (await VshRun.OkAsync(source, "domuuid", "hb")).Trim();
-        var sourceLog = VshRun.ConsoleLog(source, uuid);
-        await VshRun.WaitForBeatAsync(sourceLog, above: 3, _boot);
+        var (_, sourceLog, _) = await StartHeartbeatAsync(source, above: 3);
 
         // 1 MiB/s: the guest's RAM takes many seconds to move, time enough to look at the job and abort it.
         var migrate = VshRun.RunAsync(source, "migrate", "--live", "--verbose", "--bandwidth", "1", "hb", $"virt+tcp://{hosts.AddressB}:{PeerPort}/");
@@ -204,11 +192,7 @@ public sealed class MigrationTests
         await using var hosts = await NetworkNamespacePair.CreateAsync();
         await using var source = await StartHostAsync(hosts.NamespaceA, hosts.AddressA);
         await using var destination = await StartHostAsync(hosts.NamespaceB, hosts.AddressB);
-        await VshRun.OkAsync(source, "define", await VshRun.GuestXmlFileAsync(source.StateDir, "hb"));
-        await VshRun.OkAsync(source, "start", "hb");
-        var uuid = (await VshRun.OkAsync(source, "domuuid", "hb")).Trim();
-        var sourceLog = VshRun.ConsoleLog(source, uuid);
-        await VshRun.WaitForBeatAsync(sourceLog, above: 3, _boot);
+        var (_, sourceLog, _) = await StartHeartbeatAsync(source, above: 3);
 
         // 1 MiB/s: the stream is still running when Ctrl-C comes.
         var (process, output, errors) = VshRun.Start(source, "migrate", "--live", "--verbose", "--bandwidth", "1", "hb", $"virt+tcp://{hosts.AddressB}:{PeerPort}/");
@@ -245,11 +229,7 @@ public sealed class MigrationTests
         await using var hosts = await NetworkNamespacePair.CreateAsync();
         await using var source = await StartHostAsync(hosts.NamespaceA, hosts.AddressA);
         await using var destination = await StartHostAsync(hosts.NamespaceB, hosts.AddressB);
-        await VshRun.OkAsync(source, "define", await VshRun.GuestXmlFileAsync(source.StateDir, "hb"));
-        await VshRun.OkAsync(source, "start", "hb");
-        var uuid = (await VshRun.OkAsync(source, "domuuid", "hb")).Trim();
-        var sourceLog = VshRun.ConsoleLog(source, uuid);
-        await VshRun.WaitForBeatAsync(sourceLog, above: 3, _boot);
+        var (_, sourceLog, _) = await StartHeartbeatAsync(source, above: 3);
 
         // 1 MiB/s, as above: the stream is still running when the destination gives up.
         var migrate = VshRun.RunAsync(source, "migrate", "--live", "--bandwidth", "1", "hb", $"virt+tcp://{hosts.AddressB}:{PeerPort}/");
@@ -280,6 +260,16 @@ public sealed class MigrationTests
     {
         var directory = Path.Combine(virtd.RunDir, "qemu");
         return Directory.Exists(directory) ? Directory.GetFiles(directory, "*.state") : [];
+    }
+
+    /// <summary>Defines and starts the heartbeat guest <c>hb</c> on <paramref name="source"/> and waits for its counter to pass <paramref name="above"/>.</summary>
+    private static async Task<(string Uuid, string Log, int Beat)> StartHeartbeatAsync(VirtdProcess source, int above, string devices = "")
+    {
+        await VshRun.OkAsync(source, "define", await VshRun.GuestXmlFileAsync(source.StateDir, "hb", devices));
+        await VshRun.OkAsync(source, "start", "hb");
+        var uuid = (await VshRun.OkAsync(source, "domuuid", "hb")).Trim();
+        var log = VshRun.ConsoleLog(source, uuid);
+        return (uuid, log, await VshRun.WaitForBeatAsync(log, above, _boot));
     }
 
     private static Task<VirtdProcess> StartHostAsync(string netns, string address) =>
