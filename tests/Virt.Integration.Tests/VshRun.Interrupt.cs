@@ -26,6 +26,19 @@ internal static partial class VshRun
     }
 
     /// <summary>
+    /// Ctrl-C to a vsh whose save job is held by its stopped <paramref name="writer"/>: vsh must not end (it asks for
+    /// the abort and waits), then the writer is let go and vsh waited for.
+    /// </summary>
+    public static async Task InterruptHeldSaveAsync(Process vsh, int writer)
+    {
+        Signal("INT", vsh.Id);
+        await Task.Delay(1000);
+        Assert.That(vsh.HasExited, Is.False, "SIGINT does not end vsh while its job runs: it asks for the abort and waits");
+        Signal("CONT", writer);
+        await vsh.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(120));
+    }
+
+    /// <summary>
     /// Finds the save's writer (the <c>cat</c> QEMU's exec: URI runs, its stdout the temp file <c>.IMAGE.RANDOM.part</c>
     /// in <paramref name="directory"/>) and stops it with SIGSTOP, as a stalled disk would stall it: the save job then
     /// stays halfway until the test sends SIGCONT. Returns its pid.
