@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using Virt.Domain;
 using Virt.Domain.Xml;
 using Virt.Driver.Jobs;
@@ -229,7 +228,7 @@ public sealed partial class QemuDomainDriver : IDomainCloning
         Span<byte> bytes = stackalloc byte[3];
         while (true)
         {
-            RandomNumberGenerator.Fill(bytes);
+            Random.Shared.NextBytes(bytes);
             var mac = $"52:54:00:{bytes[0]:x2}:{bytes[1]:x2}:{bytes[2]:x2}";
             if (!used.Contains(mac))
             {

@@ -110,8 +110,10 @@ public sealed class RpcServer : IAsyncDisposable
             await RemoveStaleSocketAsync(path, cancellationToken).ConfigureAwait(false);
         }
 
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
-        builder.Logging.ClearProviders();
+        // The empty builder and Kestrel's core: no configuration files, logging providers or HTTPS. HTTPS support
+        // alone loads OpenSSL (libcrypto, 3.5 MiB resident) at start-up to look for a default certificate.
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
+        builder.WebHost.UseKestrelCore();
         if (_options.LoggerFactory is { } loggerFactory)
         {
             builder.Services.AddSingleton(loggerFactory);

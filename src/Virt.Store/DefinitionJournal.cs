@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.IO.Hashing;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Win32.SafeHandles;
@@ -14,7 +15,8 @@ namespace Virt.Store;
 /// </summary>
 /// <remarks>
 /// Layout: records from offset 0, back to back. Each: magic, total length, generation, sequence, kind, name length,
-/// content length, name, content, and the first 16 bytes of the SHA-256 of everything before them. A generation
+/// content length, name, content, and the XXH128 of everything before them (format VJR2; the older VJR1 has the
+/// first 16 bytes of the SHA-256 there instead, and is still read, so a journal left by an older virtd replays). A generation
 /// starts with a <see cref="RecordKind.Start"/> record at offset 0 (sequence 0) and is followed by its changes with
 /// sequences 1, 2, …. Reading stops at the first record that is torn (bad magic, length or checksum), of another
 /// generation or out of sequence: what follows was never acknowledged, or was already checkpointed.
@@ -28,7 +30,8 @@ internal sealed class DefinitionJournal : IDisposable
     /// </summary>
     public const int DefaultCapacity = 1 << 20;
 
-    private const uint Magic = 0x3152_4A56; // "VJR1", little-endian
+    private const uint Magic = 0x3252_4A56; // "VJR2", little-endian: XXH128 checksums
+    private const uint Sha256Magic = 0x3152_4A56; // "VJR1", little-endian: truncated SHA-256 checksums
     private const int HeaderSize = 4 + 4 + 8 + 8 + 1 + 2 + 4;
     private const int HashSize = 16;
 
@@ -123,7 +126,8 @@ internal sealed class DefinitionJournal : IDisposable
     /// </summary>
     public void StartGeneration()
     {
-        _generation = BinaryPrimitives.ReadUInt64LittleEndian(RandomNumberGenerator.GetBytes(8));
+        // Only has to differ from the generation before it; a seeded generator keeps OpenSSL out of virtd.
+        _generation = (ulong)Random.Shared.NextInt64(long.MinValue, long.MaxValue);
         _sequence = 0;
         End = 0;
         Write(RecordKind.Start, "", []);
@@ -161,7 +165,7 @@ internal sealed class DefinitionJournal : IDisposable
         BinaryPrimitives.WriteInt32LittleEndian(span[27..], content.Length);
         Encoding.UTF8.GetBytes(name, span[HeaderSize..]);
         content.CopyTo(span[(HeaderSize + nameLength)..]);
-        Hash(span[..^HashSize], span[^HashSize..]);
+        XxHash128.Hash(span[..^HashSize], span[^HashSize..]);
         RandomAccess.Write(_file, record, End);
         End += size;
     }
@@ -175,10 +179,19 @@ internal sealed class DefinitionJournal : IDisposable
         long offset = 0;
         ulong generation = 0;
         ulong expected = 0;
+        var magic = Magic;
         while (offset + HeaderSize + HashSize <= length)
         {
-            if (RandomAccess.Read(file, header, offset) != HeaderSize
-                || BinaryPrimitives.ReadUInt32LittleEndian(header) != Magic)
+            if (RandomAccess.Read(file, header, offset) != HeaderSize)
+            {
+                break;
+            }
+            // The start record's format is the generation's: a generation is never written by two versions.
+            if (offset == 0 && BinaryPrimitives.ReadUInt32LittleEndian(header) == Sha256Magic)
+            {
+                magic = Sha256Magic;
+            }
+            if (BinaryPrimitives.ReadUInt32LittleEndian(header) != magic)
             {
                 break;
             }
@@ -194,7 +207,7 @@ internal sealed class DefinitionJournal : IDisposable
             {
                 break;
             }
-            Hash(record.AsSpan(0, size - HashSize), hash);
+            Checksum(magic, record.AsSpan(0, size - HashSize), hash);
             if (!hash.AsSpan().SequenceEqual(record.AsSpan(size - HashSize)))
             {
                 break;
@@ -225,8 +238,13 @@ internal sealed class DefinitionJournal : IDisposable
         return changes;
     }
 
-    private static void Hash(ReadOnlySpan<byte> data, Span<byte> destination)
+    private static void Checksum(uint magic, ReadOnlySpan<byte> data, Span<byte> destination)
     {
+        if (magic == Magic)
+        {
+            XxHash128.Hash(data, destination);
+            return;
+        }
         Span<byte> full = stackalloc byte[32];
         SHA256.HashData(data, full);
         full[..HashSize].CopyTo(destination);

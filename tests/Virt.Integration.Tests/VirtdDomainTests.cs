@@ -31,6 +31,28 @@ public sealed class VirtdDomainTests
 
     [Test]
     [CancelAfter(120_000)]
+    public async Task Defining_listing_and_paging_never_load_openssl_into_virtd(CancellationToken ct)
+    {
+        // OpenSSL's libcrypto is 3.5 MiB resident once loaded (tools/bench/README.md, daemon RSS): the journal's
+        // checksums, list page tokens, generated MACs and job ids must not pull it in.
+        await using var virtd = await VirtdProcess.StartAsync();
+        await using var virt = await VirtConnection.OpenAsync(virtd.AdminUri, cancellationToken: ct);
+        var xml = Xml("web1").Replace("</os>", "</os><devices><interface type='user'/></devices>", StringComparison.Ordinal);
+
+        await virt.DefineDomainAsync(xml, ct: ct);
+        await virt.DefineDomainAsync(Xml("web2"), ct: ct);
+        var page = await virt.Domains.ListDomainsAsync(new ListDomainsRequest { PageSize = 1 }, cancellationToken: ct);
+        var next = await virt.Domains.ListDomainsAsync(new ListDomainsRequest { PageSize = 1, PageToken = page.NextPageToken }, cancellationToken: ct);
+        await virt.UndefineDomainAsync("web2", ct);
+
+        var maps = await File.ReadAllTextAsync($"/proc/{virtd.Pid}/maps", ct);
+        Assert.That(page.NextPageToken, Is.Not.Empty);
+        Assert.That(next.Domains, Has.Count.EqualTo(1));
+        Assert.That(maps, Does.Not.Contain("libcrypto").And.Not.Contain("libssl"));
+    }
+
+    [Test]
+    [CancelAfter(120_000)]
     public async Task Define_list_dumpxml_undefine_on_the_admin_socket_each_change_logged_with_the_callers_credentials(CancellationToken ct)
     {
         await using var virtd = await VirtdProcess.StartAsync();

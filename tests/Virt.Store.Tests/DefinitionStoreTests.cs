@@ -148,6 +148,43 @@ public sealed partial class DefinitionStoreTests
         Assert.That(reopened, Is.EqualTo(new[] { ("web1", "<domain>v1</domain>") }));
     }
 
+    [Test]
+    public async Task A_journal_left_by_an_older_virtd_with_sha256_checksums_replays()
+    {
+        // The VJR1 format: the same records with the first 16 bytes of a SHA-256 as checksum. A start record and one
+        // acknowledged save whose file never reached the disk, as a virtd before the XXH128 format could leave them.
+        Directory.CreateDirectory(_directory);
+        var journal = new byte[1 << 20];
+        var start = Vjr1Record(generation: 7, sequence: 0, kind: 0, "", "");
+        var save = Vjr1Record(generation: 7, sequence: 1, kind: 1, "web1", "<domain>from the old journal</domain>");
+        start.CopyTo(journal, 0);
+        save.CopyTo(journal, start.Length);
+        await File.WriteAllBytesAsync(_directory + ".journal", journal);
+
+        var reopened = await new DefinitionStore(_directory, journaled: true).LoadAllAsync(CancellationToken.None);
+
+        Assert.That(reopened, Is.EqualTo(new[] { ("web1", "<domain>from the old journal</domain>") }));
+    }
+
+    private static byte[] Vjr1Record(ulong generation, ulong sequence, byte kind, string name, string content)
+    {
+        var nameBytes = System.Text.Encoding.UTF8.GetBytes(name);
+        var contentBytes = System.Text.Encoding.UTF8.GetBytes(content);
+        var record = new byte[31 + nameBytes.Length + contentBytes.Length + 16];
+        var span = record.AsSpan();
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(span, 0x3152_4A56);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(span[4..], record.Length);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(span[8..], generation);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(span[16..], sequence);
+        span[24] = kind;
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16LittleEndian(span[25..], (ushort)nameBytes.Length);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(span[27..], contentBytes.Length);
+        nameBytes.CopyTo(span[31..]);
+        contentBytes.CopyTo(span[(31 + nameBytes.Length)..]);
+        System.Security.Cryptography.SHA256.HashData(span[..^16]).AsSpan(0, 16).CopyTo(span[^16..]);
+        return record;
+    }
+
     [TestCase(false, 4 << 20)]
     [TestCase(true, 256 << 10)]
     [CancelAfter(120_000)]

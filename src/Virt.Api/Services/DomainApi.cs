@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Security.Cryptography;
+using System.IO.Hashing;
 using System.Xml;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
@@ -401,7 +401,7 @@ internal sealed partial class DomainApi(IDomainDriver driver, EventLog events, I
 
     /// <summary>A short digest of the filter, carried in page tokens so a token cannot be used with another filter.</summary>
     private static string FilterKey(Virt.Protocol.V1.DomainListFilter? filter) =>
-        Convert.ToHexStringLower(SHA256.HashData(filter?.ToByteArray() ?? []).AsSpan(0, 6));
+        Convert.ToHexStringLower(XxHash3.Hash(filter?.ToByteArray() ?? []).AsSpan(0, 6));
 
     private static Guid PageCursor(string token, string filterKey)
     {

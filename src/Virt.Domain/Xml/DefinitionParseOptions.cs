@@ -24,7 +24,7 @@ public sealed record DefinitionParseOptions
     private static string RandomQemuMac()
     {
         Span<byte> tail = stackalloc byte[3];
-        System.Security.Cryptography.RandomNumberGenerator.Fill(tail);
+        Random.Shared.NextBytes(tail);
         return $"52:54:00:{tail[0]:x2}:{tail[1]:x2}:{tail[2]:x2}";
     }
 }

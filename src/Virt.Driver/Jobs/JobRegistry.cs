@@ -398,7 +398,7 @@ public sealed class JobRegistry
     {
         var sequence = (ulong)Interlocked.Increment(ref _sequence) & 0xFFFFFF;
         Span<byte> random = stackalloc byte[7];
-        System.Security.Cryptography.RandomNumberGenerator.Fill(random);
+        Random.Shared.NextBytes(random);
         return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{(ulong)now.ToUnixTimeMilliseconds():x12}{sequence:x6}{Convert.ToHexStringLower(random)}");
     }
 

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Security.Cryptography;
+using System.IO.Hashing;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -98,7 +98,7 @@ public sealed class QemuCapabilitiesCache(string? cacheDirectory, IQemuCapabilit
     private static string Identify(string path) => BinaryIdentity.Of(path);
 
     private static string FileNameFor(string identity) =>
-        "qemu-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity)))[..16] + ".json";
+        "qemu-" + Convert.ToHexStringLower(XxHash3.Hash(Encoding.UTF8.GetBytes(identity))) + ".json";
 }
 
 [JsonSerializable(typeof(QemuCapabilities))]
