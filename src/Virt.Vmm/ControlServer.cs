@@ -12,15 +12,19 @@ internal sealed class ControlServer : IAsyncDisposable
     private readonly Socket _listener;
     private readonly string _path;
     private readonly Worker _worker;
+    /// <summary>How long the accept thread waits for a request that has not arrived with its connection.</summary>
+    private static readonly TimeSpan _requestWait = TimeSpan.FromMilliseconds(50);
+
     private readonly CancellationTokenSource _stopping = new();
-    private readonly Task _acceptLoop;
+    private readonly Thread _acceptThread;
 
     private ControlServer(Socket listener, string path, Worker worker)
     {
         _listener = listener;
         _path = path;
         _worker = worker;
-        _acceptLoop = Task.Run(AcceptAsync);
+        _acceptThread = new Thread(AcceptLoop, maxStackSize: 256 * 1024) { IsBackground = true, Name = "control accept" };
+        _acceptThread.Start();
     }
 
     public static ControlServer Start(string path, Worker worker)
@@ -45,34 +49,61 @@ internal sealed class ControlServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync();
-        _listener.Dispose();
-        File.Delete(_path);
+        // The accept thread is blocked in accept(): a connection of our own wakes it, and it sees the stop.
         try
         {
-            await _acceptLoop;
+            using var wake = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            wake.Connect(new UnixDomainSocketEndPoint(_path));
         }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
+        catch (SocketException)
         {
-            // Closing the listener ends the loop with whatever accept threw.
+            // Not listening any more: the thread is not in accept() either.
         }
+        if (Thread.CurrentThread != _acceptThread)
+        {
+            _acceptThread.Join(TimeSpan.FromSeconds(5));
+        }
+        _listener.Dispose();
+        File.Delete(_path);
         _stopping.Dispose();
     }
 
-    private async Task AcceptAsync()
+    /// <summary>
+    /// Accepts on a thread of its own, blocked in accept(): the kernel wakes it when virtd connects. An asynchronous
+    /// accept went through the socket engine's epoll thread and then a thread-pool work item first (two thread
+    /// wake-ups on every call's path, destroy's included; on a loaded host each is a wait for a CPU). virtd writes its
+    /// request right after connecting, so the request is waited for here, briefly, and each call is then served from
+    /// this thread up to its first real wait (a kill: for QEMU's exit), with nothing before that wait that blocks.
+    /// The listener is only ever used synchronously, so it stays a blocking socket (an asynchronous call would make
+    /// .NET emulate blocking accepts through the epoll thread again).
+    /// </summary>
+    private void AcceptLoop()
     {
         while (!_stopping.IsCancellationRequested)
         {
             Socket connection;
             try
             {
-                connection = await _listener.AcceptAsync(_stopping.Token);
+                connection = _listener.Accept();
             }
-            catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
             {
                 return;
             }
-            // Served from here up to its first wait (reading the request): a hop through the thread pool first cost a
-            // thread wake-up on every call's path, destroy's included. Nothing before that wait blocks.
+            if (_stopping.IsCancellationRequested)
+            {
+                connection.Dispose();
+                return;
+            }
+            try
+            {
+                // A request that is not here within the wait is read asynchronously by ServeAsync like any other.
+                _ = connection.Poll(_requestWait, SelectMode.SelectRead);
+            }
+            catch (SocketException)
+            {
+                // ServeAsync meets the same error and ends the connection.
+            }
             _ = ServeAsync(connection);
         }
     }

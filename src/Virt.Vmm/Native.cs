@@ -4,7 +4,7 @@ using System.Text;
 
 namespace Virt.Vmm;
 
-/// <summary>The few libc calls the worker needs that .NET does not offer: its own session, and fd plumbing.</summary>
+/// <summary>The few libc calls the worker needs that .NET does not offer: its own session, fd plumbing, and waiting for QEMU's exit without reaping it.</summary>
 internal static partial class Native
 {
     public const int SigKill = 9;
@@ -15,6 +15,11 @@ internal static partial class Native
     private const int SockStream = 1;
     private const int ORdOnly = 0;
     private const int SeekSet = 0;
+    private const int PPid = 1;
+    private const int WExited = 4;
+    private const int WNoWait = 0x01000000;
+    private const int CldExited = 1;
+    private const int EIntr = 4;
 
     /// <summary>Leaves virtd's session and process group, so a signal to virtd's group (Ctrl-C, a service stop) spares the guest.</summary>
     public static void NewSession()
@@ -109,6 +114,33 @@ internal static partial class Native
     /// <summary>Sends a signal; false when the process is gone.</summary>
     public static bool Signal(int pid, int signal) => Kill(pid, signal) == 0;
 
+    /// <summary>
+    /// Blocks until the child <paramref name="pid"/> has exited, without reaping it (<c>waitid(P_PID, pid, WEXITED |
+    /// WNOWAIT)</c>), and returns its exit status as .NET's <c>Process.ExitCode</c> gives it (the code, or 128 + the
+    /// signal). The kernel wakes this wait the moment the child becomes a zombie, with nothing in between; .NET's
+    /// SIGCHLD handling still reaps it as before. Null when the child can no longer be waited for here (.NET reaped it
+    /// first, so the caller asks the <c>Process</c>).
+    /// </summary>
+    public static unsafe int? WaitExitedNoReap(int pid)
+    {
+        // siginfo_t is 128 bytes; on Linux x86-64 si_code is at 8 and, for SIGCHLD, si_status at 24.
+        var info = stackalloc byte[128];
+        while (true)
+        {
+            new Span<byte>(info, 128).Clear();
+            if (WaitIdCall(PPid, pid, info, WExited | WNoWait) == 0)
+            {
+                var code = *(int*)(info + 8);
+                var status = *(int*)(info + 24);
+                return code == CldExited ? status : 128 + status;
+            }
+            if (Marshal.GetLastPInvokeError() != EIntr)
+            {
+                return null;
+            }
+        }
+    }
+
     [LibraryImport("libc", EntryPoint = "setsid", SetLastError = true)]
     private static partial int SetSid();
 
@@ -141,4 +173,7 @@ internal static partial class Native
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int signal);
+
+    [LibraryImport("libc", EntryPoint = "waitid", SetLastError = true)]
+    private static unsafe partial int WaitIdCall(int idType, int id, byte* info, int options);
 }

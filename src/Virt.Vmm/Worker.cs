@@ -478,7 +478,14 @@ internal sealed class Worker : IAsyncDisposable
             case "SHUTDOWN":
             {
                 var reason = data["reason"]?.GetValue<string>() ?? "";
-                if (_destroyRequested || reason is "host-qmp-quit" or "guest-panic")
+                if (_destroyRequested)
+                {
+                    // QEMU's answer to the kill's SIGTERM ("host-signal"): the exit that follows is the destroy, and
+                    // libvirt ignores a SHUTDOWN while it destroys the domain too. Not recorded, so no event crosses
+                    // to virtd (and no commit there) while QEMU exits on destroy's path.
+                    return null;
+                }
+                if (reason is "host-qmp-quit" or "guest-panic")
                 {
                     Record("SHUTDOWN", data, _state, _reason, NoEvent, 0);
                     return null;
@@ -564,18 +571,27 @@ internal sealed class Worker : IAsyncDisposable
     }
 
     /// <summary>
-    /// Waits for QEMU's exit on a thread of its own. QEMU is the worker's child, so .NET's SIGCHLD handler reaps it at once
-    /// (init here reaps orphans only every second or two) and sets the process's wait handle; a thread blocked on that
-    /// handle runs the moment it is set, where an awaited <see cref="Process.WaitForExitAsync"/> went through the thread
-    /// pool's wait thread, a work item and a continuation first (three more thread wake-ups on destroy's path).
+    /// Waits for QEMU's exit on a thread of its own, blocked in <c>waitid(WNOWAIT)</c> on QEMU's pid: the kernel wakes
+    /// it the moment QEMU is a zombie (it has exited and released everything but its pid), the same moment a parent's
+    /// <c>waitpid</c> returns. QEMU is the worker's child, so .NET's SIGCHLD handling reaps it as well (init here reaps
+    /// orphans only every second or two); waiting on the <see cref="Process"/> instead went through that handling
+    /// first (the signal handler, a pipe, .NET's signal thread, its <c>waitpid</c>, then the wait handle: one more
+    /// thread wake-up on destroy's path), and awaiting <see cref="Process.WaitForExitAsync"/> through the thread pool's
+    /// wait thread, a work item and a continuation (three). If .NET reaped QEMU before this thread waited, the
+    /// <see cref="Process"/> has the status.
     /// </summary>
     private void StartExitWatcher()
     {
         var qemu = _qemu!;
+        var pid = _qemuPid;
         var watcher = new Thread(() =>
         {
-            qemu.WaitForExit();
-            OnQemuExited(qemu.ExitCode);
+            if (Native.WaitExitedNoReap(pid) is not { } code)
+            {
+                qemu.WaitForExit();
+                code = qemu.ExitCode;
+            }
+            OnQemuExited(code);
         }, maxStackSize: 256 * 1024)
         {
             IsBackground = true,
