@@ -390,10 +390,11 @@ internal sealed class Worker : IAsyncDisposable
     }
 
     /// <summary>
-    /// Under the lock: a new state and its event, delivered to subscribers and written to the state file (unless
+    /// Under the lock: a new state and its event, delivered to subscribers (unless <paramref name="deliver"/> is false:
+    /// the caller delivers it after leaving the lock) and written to the state file (unless
     /// <paramref name="writeStateFile"/> is false: the caller writes it after leaving the lock).
     /// </summary>
-    private void Record(string name, JsonObject? data, int state, int reason, int lifecycleType, int lifecycleDetail, bool writeStateFile = true)
+    private void Record(string name, JsonObject? data, int state, int reason, int lifecycleType, int lifecycleDetail, bool writeStateFile = true, bool deliver = true)
     {
         var changed = state != _state || reason != _reason;
         _state = state;
@@ -410,9 +411,12 @@ internal sealed class Worker : IAsyncDisposable
             LifecycleDetail = lifecycleDetail,
         };
         _events.Add(recorded);
-        foreach (var subscriber in _subscribers)
+        if (deliver)
         {
-            subscriber.Writer.TryWrite(recorded);
+            foreach (var subscriber in _subscribers)
+            {
+                subscriber.Writer.TryWrite(recorded);
+            }
         }
         if (writeStateFile && (changed || lifecycleType != NoEvent || _exitCode is not null))
         {
@@ -636,19 +640,23 @@ internal sealed class Worker : IAsyncDisposable
     }
 
     /// <summary>
-    /// Records QEMU's exit. It goes to subscribers and to a waiting kill first (inline: <see cref="_exitRecorded"/>)
-    /// and to the state file after: replacing that file costs a rename over an existing one, which ext4
-    /// (auto_da_alloc) turns into a flush of the new file's data, milliseconds that destroy's answer does not need to
-    /// wait for. While the worker runs it answers for the guest itself; the file is for a virtd that finds it gone, and
-    /// the worker does not end (nor remove the file) before it is written. Were the worker and virtd both killed in
-    /// between, the file would still say "running" with a QEMU pid that is gone, which a restarted virtd reports as
-    /// shut off (crashed): never as running.
+    /// Records QEMU's exit. A waiting kill is answered first (inline: <see cref="_exitRecorded"/>), then the event goes
+    /// to subscribers, then to the state file. The kill's answer is what destroy waits for (virtd commits the exit from
+    /// it); sent to subscribers first, the same event woke a thread-pool worker here and virtd's event pump there, whose
+    /// work competed for the two CPUs with the answer's. Replacing the state file costs a rename over an existing one,
+    /// which ext4 (auto_da_alloc) turns into a flush of the new file's data, milliseconds that destroy's answer does not
+    /// need to wait for. While the worker runs it answers for the guest itself; the file is for a virtd that finds it
+    /// gone, and the worker does not end (nor remove the file) before it is written. Were the worker and virtd both
+    /// killed in between, the file would still say "running" with a QEMU pid that is gone, which a restarted virtd
+    /// reports as shut off (crashed): never as running.
     /// </summary>
     private void RecordExit(int code)
     {
         _console?.GuestStopped();
         WorkerStatus final;
         int finalReason;
+        WorkerEvent exited;
+        Channel<WorkerEvent>[] subscribers;
         lock (_lock)
         {
             _exitCode = code;
@@ -656,16 +664,21 @@ internal sealed class Worker : IAsyncDisposable
                 : _panicked ? (ShutoffCrashed, StoppedCrashed)
                 : _state == Shutdown ? (ShutoffShutdown, StoppedShutdown)
                 : (ShutoffCrashed, StoppedFailed);
-            Record("VMM_QEMU_EXITED", new JsonObject { ["exit"] = code }, Shutoff, reason, EventStopped, detail, writeStateFile: false);
-            foreach (var subscriber in _subscribers)
-            {
-                subscriber.Writer.TryComplete();
-            }
+            // Not delivered under the lock: a subscriber that comes now replays it (the exit is recorded), and the ones
+            // taken here get it below, after the kill's answer.
+            Record("VMM_QEMU_EXITED", new JsonObject { ["exit"] = code }, Shutoff, reason, EventStopped, detail, writeStateFile: false, deliver: false);
+            exited = _events[^1];
+            subscribers = [.. _subscribers];
             _subscribers.Clear();
             final = StatusLocked();
             finalReason = reason;
         }
         _exitRecorded.TrySetResult();
+        foreach (var subscriber in subscribers)
+        {
+            subscriber.Writer.TryWrite(exited);
+            subscriber.Writer.TryComplete();
+        }
         // Nothing records after the exit (no QEMU; monitor events that arrive late are dropped), so this last write
         // cannot overtake another one.
         WriteStateFile(final);
