@@ -40,6 +40,9 @@ public sealed class ParityTests
     [TestCase("pool-event --list; pool-event; pool-event --event foo; pool-event --event refresh --timeout 1; pool-event --event lifecycle --timeout 0; help pool-event")]
     [TestCase("nodememstats; nodememstats --cell 0; domcapabilities; domcapabilities --machine pc; nodecpustats --cpu x")]
     [TestCase("suspend test; suspend test; resume test; resume test; destroy test; destroy test; shutdown test; reboot test; reset test; suspend test; resume test")]
+    // Acted on by name without a lookup first (DomainLifecycleCommands.TryActByNameAsync): an unknown name still reads
+    // as virsh's lookup failure, and a name that only looks like a UUID or an id still gets virsh's lookup.
+    [TestCase("destroy nope; shutdown nope; reboot nope; reset nope; suspend nope; resume nope; destroy 'no pe'; destroy 6695eb01-f6a4-8304-79aa-97f2502e1930; destroy -1")]
     [TestCase("vcpupin test --cpulist 0; vcpupin test 0 x; setmem test abc; setvcpus test 0 --config; send-key test KEY_BOGUS; send-key test --codeset foo 1; emulatorpin test --live --current; setmem test 1 --current --config; vcpupin nope")]
     [TestCase("undefine test --wipe-storage; undefine test --nvram --keep-nvram; undefine test --tpm --keep-tpm; undefine test --delete-storage-volume-snapshots; undefine test --storage vda; destroy test; undefine test --storage vda --remove-all-storage; undefine test --storage vdz,,x; undefine test --remove-all-storage; list --all; help undefine")]
     public async Task Errors_are_byte_identical(string command) => await AssertSameAsync(command);

@@ -140,6 +140,12 @@ internal static class DomainLifecycleCommands
         CommandContext c, string verb, string done, Func<VirtConnection, string, Task> act, CancellationToken ct)
     {
         var argument = c.Args.Required("domain");
+        if (!c.Json && await TryActByNameAsync(c, verb, argument, act, ct))
+        {
+            c.PrintExtra($"Domain '{argument}' {done}\n");
+            return true;
+        }
+
         var domain = await Lookup.DomainAsync(c, ct);
         var connection = await c.ConnectionAsync(ct);
         try
@@ -161,6 +167,38 @@ internal static class DomainLifecycleCommands
             _ => "resumed",
         }, $"Domain '{argument}' {done}\n");
         return true;
+    }
+
+    /// <summary>
+    /// An argument that can only be a name (not a number, not a UUID: virsh's lookup would try it by name alone) is
+    /// acted on by name in one call, without the lookup call first: the daemon resolves the name itself, and the
+    /// text output needs nothing the lookup returns. That is one round trip less on every destroy (and the rest)
+    /// through a connected shell, about a millisecond of a 15 ms destroy (tools/bench/README.md). False when the
+    /// daemon knows no such domain or refuses the name: then the lookup runs as before and reports virsh's
+    /// "failed to get domain", or acts by UUID and reports the action's own error, word for word as without this.
+    /// </summary>
+    private static async Task<bool> TryActByNameAsync(CommandContext c, string verb, string argument, Func<VirtConnection, string, Task> act, CancellationToken ct)
+    {
+        if (int.TryParse(argument, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out _)
+            || Guid.TryParse(argument, out _))
+        {
+            return false;
+        }
+
+        var connection = await c.ConnectionAsync(ct);
+        try
+        {
+            await act(connection, argument);
+            return true;
+        }
+        catch (VirtClientException e) when (e.Code is Grpc.Core.StatusCode.NotFound or Grpc.Core.StatusCode.InvalidArgument)
+        {
+            return false;
+        }
+        catch (VirtClientException e)
+        {
+            throw VshError.FromClient(e, $"Failed to {verb} domain '{argument}'");
+        }
     }
 
     // For --json, the domain as it is after the action (its new id); the text needs no second call.
