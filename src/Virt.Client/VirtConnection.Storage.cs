@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Grpc.Core;
 using Virt.Protocol.V1;
+using Virt.Rpc;
 
 namespace Virt.Client;
 
@@ -104,36 +105,27 @@ public sealed partial class VirtConnection
         {
             using var call = Storage.DownloadVolume(new DownloadVolumeRequest { Volume = volume, Offset = offset, Length = length }, cancellationToken: ct);
             DownloadHeader? header = null;
-            ulong received = 0;
-            // Each message owns its bytes, so writing one to the target overlaps receiving the next.
-            var pendingWrite = Task.CompletedTask;
-            try
+            // Data is written from the transport's receive buffers (IDataMessageReader), several messages per write;
+            // HTTP/2 keeps receiving into its window meanwhile.
+            var writer = new DataWriter(target);
+            while (true)
             {
-                while (await call.ResponseStream.MoveNext(ct).ConfigureAwait(false))
+                var read = await call.ResponseStream.ReadDataOrMessageAsync(DownloadVolumeResponse.DataFieldNumber, DataOf, ct).ConfigureAwait(false);
+                if (read.Kind == DataOrMessageKind.End)
                 {
-                    var message = call.ResponseStream.Current;
-                    switch (message.KindCase)
-                    {
-                        case DownloadVolumeResponse.KindOneofCase.Header:
-                            header = message.Header;
-                            break;
-                        case DownloadVolumeResponse.KindOneofCase.Data:
-                            await pendingWrite.ConfigureAwait(false);
-                            pendingWrite = target.WriteAsync(message.Data.Memory, ct).AsTask();
-                            received += (ulong)message.Data.Length;
-                            progress?.Report(received);
-                            break;
-                        default:
-                            break;
-                    }
+                    break;
                 }
-                await pendingWrite.ConfigureAwait(false);
+                if (read.Message is { KindCase: DownloadVolumeResponse.KindOneofCase.Header } message)
+                {
+                    header = message.Header;
+                }
+                await writer.WriteAsync(read, ct).ConfigureAwait(false);
+                if (read.Kind == DataOrMessageKind.Data)
+                {
+                    progress?.Report((ulong)writer.Written);
+                }
             }
-            catch
-            {
-                await pendingWrite.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                throw;
-            }
+            writer.Complete();
             await target.FlushAsync(ct).ConfigureAwait(false);
             return header ?? throw VirtClientException.Local(StatusCode.Internal, ErrorReason.Internal, "The download ended without its header.");
         }
@@ -141,5 +133,8 @@ public sealed partial class VirtConnection
         {
             throw VirtClientException.From(e);
         }
+
+        static ByteString? DataOf(DownloadVolumeResponse message) =>
+            message.KindCase == DownloadVolumeResponse.KindOneofCase.Data ? message.Data : null;
     }
 }

@@ -106,4 +106,60 @@ public abstract class ClientContractTests
         Assert.That(await call.ResponseStream.MoveNext(CancellationToken.None), Is.False);
         Assert.That(call.GetStatus().StatusCode, Is.EqualTo(StatusCode.OK));
     }
+
+    [Test]
+    public async Task Data_messages_read_without_building_them_arrive_whole_and_in_order_between_other_messages()
+    {
+        // Up to 60,000 bytes each (the server's limit is 64 KiB): every one spans several HTTP/2 DATA frames.
+        EchoRequest[] sent =
+        [
+            new() { Text = "header" },
+            DataFrameReaderTests.Data(1, 60_000),
+            DataFrameReaderTests.Data(2, 1),
+            DataFrameReaderTests.Data(3, 16_385),
+            new() { Text = "progress" },
+            .. Enumerable.Range(10, 40).Select(i => DataFrameReaderTests.Data(i, 50_000 + i)),
+            new() { Text = "last" },
+            DataFrameReaderTests.Data(4, 7),
+        ];
+        using var call = Client.Chat(deadline: Deadline());
+        var writing = Task.Run(async () =>
+        {
+            foreach (var message in sent)
+            {
+                await call.RequestStream.WriteAsync(message);
+            }
+            await call.RequestStream.CompleteAsync();
+        });
+
+        var seen = new List<string>();
+        var run = new List<byte>();
+        var texts = new List<string>();
+        while (true)
+        {
+            var read = await call.ResponseStream.ReadDataOrMessageAsync(EchoResponse.PayloadFieldNumber, m => m.Text.Length == 0 ? m.Payload : null, CancellationToken.None);
+            if (read.Kind == DataOrMessageKind.End)
+            {
+                break;
+            }
+            if (read.Kind == DataOrMessageKind.Data)
+            {
+                run.AddRange(read.Data.SelectMany(piece => piece.ToArray()));
+                continue;
+            }
+            DataFrameReaderTests.CloseRun(seen, run);
+            seen.Add("message:" + read.Message!.Text);
+            if (read.Message.Text == "progress")
+            {
+                // MoveNext in the middle reads on through the same buffers.
+                Assert.That(await call.ResponseStream.MoveNext(CancellationToken.None), Is.True);
+                run.AddRange(call.ResponseStream.Current.Payload);
+            }
+        }
+        DataFrameReaderTests.CloseRun(seen, run);
+        await writing;
+
+        Assert.That(seen, Is.EqualTo(DataFrameReaderTests.Expected(sent)));
+        Assert.That(call.GetStatus().StatusCode, Is.EqualTo(StatusCode.OK));
+    }
 }

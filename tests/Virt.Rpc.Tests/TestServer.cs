@@ -33,6 +33,7 @@ internal sealed class TestServer : IAsyncDisposable
         server.ListenUnixSocket(socketPath);
         server.ListenTcp(new IPEndPoint(IPAddress.Loopback, 0));
         server.AddService(Interop.Interop.BindService(service), Interop.Interop.Descriptor);
+        server.AddService(DataSinkService.Definition());
         await server.StartAsync(CancellationToken.None);
         return new TestServer(server, service, directory, socketPath);
     }

@@ -30,7 +30,7 @@ public sealed class TransportTests(Transport transport) : ClientContractTests
         {
             Transport.Unix => RpcChannel.ForUnixSocket(_server.SocketPath),
             Transport.Tcp => RpcChannel.ForAddress(_server.TcpAddress),
-            _ => new InProcessChannel([Interop.Interop.BindService(_server.Service)]),
+            _ => new InProcessChannel([Interop.Interop.BindService(_server.Service), DataSinkService.Definition()]),
         };
         _client = new Interop.Interop.InteropClient(_channel);
     }
@@ -112,6 +112,30 @@ public sealed class TransportTests(Transport transport) : ClientContractTests
         Assert.That(ex!.StatusCode, Is.EqualTo(StatusCode.Unimplemented));
         Assert.That(ex.Status.Detail, Does.Contain("NoSuchMethod"));
         await Task.CompletedTask;
+    }
+
+    [Test]
+    public async Task A_server_reads_data_messages_from_its_receive_buffers_into_a_file_in_order()
+    {
+        // Every message within the server's 64 KiB limit, most spanning several HTTP/2 DATA frames.
+        EchoRequest[] sent =
+        [
+            new() { Text = "header" },
+            .. Enumerable.Range(0, 60).Select(i => DataFrameReaderTests.Data(i, 40_000 + 371 * i)),
+            new() { Text = "middle" },
+            DataFrameReaderTests.Data(99, 3),
+            new() { Text = "last" },
+        ];
+        using var call = _channel.CreateCallInvoker().AsyncClientStreamingCall(DataSinkService.Sink, null, new CallOptions(deadline: DateTime.UtcNow.AddSeconds(30)));
+        foreach (var message in sent)
+        {
+            await call.RequestStream.WriteAsync(message);
+        }
+        await call.RequestStream.CompleteAsync();
+
+        var response = await call.ResponseAsync;
+
+        Assert.That(response.SeenMetadata, Is.EqualTo(DataFrameReaderTests.Expected(sent)));
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition)

@@ -6,6 +6,7 @@ using Virt.Domain.Storage;
 using Virt.Domain.Xml;
 using Virt.Driver;
 using Virt.Protocol.V1;
+using Virt.Rpc;
 using DriverJobs = Virt.Driver.Jobs;
 
 namespace Virt.Api;
@@ -343,39 +344,32 @@ internal sealed class StorageApi(IStoragePoolDriver driver, EventLog events, Dri
         using var handle = jobs.Start(new DriverJobs.JobStart(DriverJobs.JobOperation.VolumeUpload, $"upload to volume {data.Volume.Name}") { Volume = DriverJobs.JobVolume.Of(data.Volume) });
         return await TransferAsync(handle, async token =>
         {
-            ulong written = 0;
             handle.Report(DriverJobs.JobProgress.Data("transferring", limit, 0));
-            // Each message owns its bytes, so the file write of one overlaps receiving the next; one write at a time.
-            var pendingWrite = Task.CompletedTask;
-            try
+            // Data is written from Kestrel's receive blocks (IDataMessageReader), several messages per write; the
+            // connection keeps receiving into the stream's window meanwhile.
+            var writer = new DataWriter(data.Stream);
+            while (true)
             {
-                while (await requestStream.MoveNext(token).ConfigureAwait(false))
+                var read = await requestStream.ReadDataOrMessageAsync(UploadVolumeRequest.DataFieldNumber, DataOf, token).ConfigureAwait(false);
+                if (read.Kind == DataOrMessageKind.End)
                 {
-                    var message = requestStream.Current;
-                    if (message.KindCase != UploadVolumeRequest.KindOneofCase.Data)
-                    {
-                        throw ApiErrors.InvalidArgument("kind", "After the header an upload carries only data messages (holes need sparse).");
-                    }
-                    var chunk = message.Data.Memory;
-                    if (written + (ulong)chunk.Length > limit)
-                    {
-                        throw ApiErrors.InvalidArgument("data", header.Length > 0
-                            ? $"The upload sent more than the {header.Length} bytes its header announced."
-                            : $"The upload runs past the end of volume '{data.Volume.Name}' ({data.Size} bytes); resize it first or send less.");
-                    }
-                    await pendingWrite.ConfigureAwait(false);
-                    pendingWrite = data.Stream.WriteAsync(chunk, token).AsTask();
-                    written += (ulong)chunk.Length;
-                    handle.Report(DriverJobs.JobProgress.Data("transferring", limit, written));
+                    break;
                 }
-                await pendingWrite.ConfigureAwait(false);
+                if (read.Kind != DataOrMessageKind.Data)
+                {
+                    throw ApiErrors.InvalidArgument("kind", "After the header an upload carries only data messages (holes need sparse).");
+                }
+                if ((ulong)(writer.Written + read.DataLength) > limit)
+                {
+                    throw ApiErrors.InvalidArgument("data", header.Length > 0
+                        ? $"The upload sent more than the {header.Length} bytes its header announced."
+                        : $"The upload runs past the end of volume '{data.Volume.Name}' ({data.Size} bytes); resize it first or send less.");
+                }
+                await writer.WriteAsync(read, token).ConfigureAwait(false);
+                handle.Report(DriverJobs.JobProgress.Data("transferring", limit, (ulong)writer.Written));
             }
-            catch
-            {
-                // Never leave a write running on a stream about to be closed; the first failure is the one reported.
-                await pendingWrite.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                throw;
-            }
+            writer.Complete();
+            var written = (ulong)writer.Written;
             if (header.Length > 0 && written != header.Length)
             {
                 throw new VirtException(VirtErrorReason.OperationInvalid, $"The upload ended after {written} of the {header.Length} bytes its header announced.",
@@ -384,6 +378,9 @@ internal sealed class StorageApi(IStoragePoolDriver driver, EventLog events, Dri
             await data.Stream.FlushAsync(token).ConfigureAwait(false);
             return new DriverJobs.JobResult { Volume = DriverJobs.JobVolume.Of(data.Volume) };
         }, ct).ConfigureAwait(false);
+
+        static ByteString? DataOf(UploadVolumeRequest message) =>
+            message.KindCase == UploadVolumeRequest.KindOneofCase.Data ? message.Data : null;
     }
 
     public override async Task DownloadVolume(DownloadVolumeRequest request, IServerStreamWriter<DownloadVolumeResponse> responseStream, ServerCallContext context)

@@ -4,12 +4,16 @@ using Virt.Rpc.Wire;
 
 namespace Virt.Rpc.Server.Internal;
 
-/// <summary>The request stream of client-streaming and duplex calls.</summary>
-internal sealed class RequestStreamReader<T>(HttpContext http, HttpServerCallContext context, Marshaller<T> marshaller, int maxMessageSize) : IAsyncStreamReader<T>
+/// <summary>
+/// The request stream of client-streaming and duplex calls. Data-message reads (<see cref="IDataMessageReader{T}"/>)
+/// go through the request's pipe, so an upload's bytes are written from Kestrel's own receive blocks.
+/// </summary>
+internal sealed class RequestStreamReader<T>(HttpContext http, HttpServerCallContext context, Marshaller<T> marshaller, int maxMessageSize) : IAsyncStreamReader<T>, IDataMessageReader<T>
     where T : class
 {
     private T? _current;
     private bool _ended;
+    private DataFrameReader<T>? _dataReader;
 
     public T Current => _current ?? throw new InvalidOperationException("MoveNext has not returned true yet.");
 
@@ -20,10 +24,33 @@ internal sealed class RequestStreamReader<T>(HttpContext http, HttpServerCallCon
         {
             return false;
         }
+        if (_dataReader is not null)
+        {
+            // After data reads, the next message may be half-consumed from the pipe: read on through it.
+            _current = (await ReadDataOrMessageCoreAsync(0, cancellationToken).ConfigureAwait(false)).Message;
+            return _current is not null;
+        }
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, context.CancellationToken);
         _current = await GrpcFrame.ReadMessageAsync(http.Request.Body, marshaller, maxMessageSize, linked.Token).ConfigureAwait(false);
         _ended = _current is null;
         return !_ended;
+    }
+
+    public ValueTask<DataOrMessage<T>> ReadDataOrMessageAsync(int dataField, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dataField);
+        _current = null;
+        return _ended ? ValueTask.FromResult(DataOrMessage<T>.End) : ReadDataOrMessageCoreAsync(dataField, cancellationToken);
+    }
+
+    private async ValueTask<DataOrMessage<T>> ReadDataOrMessageCoreAsync(int dataField, CancellationToken cancellationToken)
+    {
+        // Request.Body reads exactly each frame, so the pipe starts at a frame boundary whatever MoveNext read before.
+        _dataReader ??= new DataFrameReader<T>(http.Request.BodyReader, marshaller, maxMessageSize);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, context.CancellationToken);
+        var read = await _dataReader.ReadAsync(dataField, linked.Token).ConfigureAwait(false);
+        _ended = read.Kind == DataOrMessageKind.End;
+        return read;
     }
 }
 

@@ -5,7 +5,7 @@ namespace Virt.Rpc.Client;
 
 internal sealed partial class ClientCall<TRequest, TResponse>
 {
-    private sealed class ResponseStreamReader(ClientCall<TRequest, TResponse> call) : IAsyncStreamReader<TResponse>
+    private sealed class ResponseStreamReader(ClientCall<TRequest, TResponse> call) : IAsyncStreamReader<TResponse>, IDataMessageReader<TResponse>
     {
         private TResponse? _current;
 
@@ -14,17 +14,44 @@ internal sealed partial class ClientCall<TRequest, TResponse>
         public async Task<bool> MoveNext(CancellationToken cancellationToken)
         {
             _current = null;
-            if (await call._responseStarted!.ConfigureAwait(false)
-                && await call.ReadMessageAsync(cancellationToken).ConfigureAwait(false) is { } message)
+            if (await call._responseStarted!.ConfigureAwait(false))
             {
-                _current = message;
+                // After data reads the pipe over the body may hold the next message already: read on through it.
+                _current = call._dataReader is null
+                    ? await call.ReadMessageAsync(cancellationToken).ConfigureAwait(false)
+                    : (await call.ReadDataOrMessageAsync(0, cancellationToken).ConfigureAwait(false)).Message;
             }
             if (_current is not null)
             {
                 return true;
             }
+            ThrowIfFailed();
+            return false;
+        }
+
+        public async ValueTask<DataOrMessage<TResponse>> ReadDataOrMessageAsync(int dataField, CancellationToken cancellationToken)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dataField);
+            _current = null;
+            if (await call._responseStarted!.ConfigureAwait(false))
+            {
+                var read = await call.ReadDataOrMessageAsync(dataField, cancellationToken).ConfigureAwait(false);
+                if (read.Kind != DataOrMessageKind.End)
+                {
+                    return read;
+                }
+            }
+            ThrowIfFailed();
+            return DataOrMessage<TResponse>.End;
+        }
+
+        private void ThrowIfFailed()
+        {
             var status = call.GetStatus();
-            return status.StatusCode == StatusCode.OK ? false : throw new RpcException(status, call.GetTrailers());
+            if (status.StatusCode != StatusCode.OK)
+            {
+                throw new RpcException(status, call.GetTrailers());
+            }
         }
     }
 

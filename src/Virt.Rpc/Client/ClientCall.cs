@@ -253,12 +253,7 @@ internal sealed partial class ClientCall<TRequest, TResponse> : IDisposable
             var message = await GrpcFrame.ReadMessageAsync(_responseBody, _method.ResponseMarshaller, _channel.Options.MaxReceiveMessageSize, _callCts.Token).ConfigureAwait(false);
             if (message is null)
             {
-                var trailing = _response!.TrailingHeaders;
-                Finish(
-                    trailing.Contains(GrpcProtocol.StatusTrailer)
-                        ? HeaderMetadata.ReadStatus(trailing)
-                        : new Status(StatusCode.Internal, "The server ended the response without a grpc-status trailer."),
-                    HeaderMetadata.From(trailing));
+                FinishFromTrailers();
             }
             return message;
         }
@@ -267,6 +262,17 @@ internal sealed partial class ClientCall<TRequest, TResponse> : IDisposable
             Finish(StatusFromException(ex), null);
             return null;
         }
+    }
+
+    /// <summary>Finishes the call with the status in the trailers that followed the response's last message.</summary>
+    private void FinishFromTrailers()
+    {
+        var trailing = _response!.TrailingHeaders;
+        Finish(
+            trailing.Contains(GrpcProtocol.StatusTrailer)
+                ? HeaderMetadata.ReadStatus(trailing)
+                : new Status(StatusCode.Internal, "The server ended the response without a grpc-status trailer."),
+            HeaderMetadata.From(trailing));
     }
 
     private bool IsFinished
