@@ -1,0 +1,89 @@
+#!/usr/bin/python3
+"""Where a destroy through a connected vsh shell spends its time, next to bare QEMU's SIGTERM to reaped, from a light
+`perf record -a` trace of each destroy (the kill syscall, QEMU's exit, the wait that sees it, and this script's own
+write of the command line and read of the prompt: a handful of events, so the trace hardly moves the times).
+
+    phases.py REPO ROUNDS '{"before": ["/path/virtd", "/path/virt-vmm", "/path/vsh"], "after": [...]}'
+
+Per configuration (virtd, virt-vmm and vsh side by side, one guest and one shell each, rounds interleaved with bare
+QEMU), medians in ms: front (command line written -> SIGTERM sent), exit (SIGTERM -> QEMU's last thread exits),
+teardown (-> the wait returns: QEMU's memory is released in between), back (-> the next prompt read), total, wall.
+Run as root (perf). On a shared machine, `chrt -r 1` in front of it keeps the other users' builds off the measured
+path (tools/bench/README.md). Keep copies of the binaries to compare (a publish overwrites them).
+"""
+import os, sys, time, subprocess, signal, tempfile, json, re, statistics
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench import Shell, domain_xml, qmp_cont
+repo = sys.argv[1]; rounds = int(sys.argv[2]); configs = json.loads(sys.argv[3])
+vsh = f"{repo}/src/Virt.Cli/bin/Release/net10.0/linux-x64/publish/vsh"
+guest = subprocess.run([f"{repo}/tools/guest/build"], capture_output=True, text=True, check=True).stdout.strip()
+base = tempfile.mkdtemp(prefix="vph-")
+me = os.getpid()
+EV = ["syscalls:sys_enter_kill", "sched:sched_process_exit", "syscalls:sys_exit_waitid", "syscalls:sys_exit_wait4"]
+def perf_start(out):
+    p = subprocess.Popen(["perf", "record", "-q", "-a", "-e", ",".join(EV), "--exclude-perf",
+                          "-e", "syscalls:sys_enter_write,syscalls:sys_exit_read", "--filter", f"common_pid == {me}", "-o", out], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.7); return p
+def perf_stop(p): time.sleep(0.1); p.send_signal(signal.SIGINT); p.wait()
+def parse(out, bare=False):
+    lines = subprocess.run(["perf", "script", "-i", out, "-F", "comm,pid,tid,time,event,trace"], capture_output=True, text=True).stdout.splitlines()
+    T = {}
+    for l in lines:
+        m = re.match(r"\s*(.+?)\s+(\d+)/(\d+)\s+([\d.]+):\s+(\S+):\s*(.*)", l)
+        if not m: continue
+        comm, pid, tid, t, ev, tr = m.groups(); t = float(t)
+        if not bare:
+            if pid == str(me) and ev.endswith("sys_enter_write") and "start" not in T: T["start"] = t
+            if "start" in T and pid == str(me) and ev.endswith("sys_exit_read") and "end" not in T: T["end"] = t
+        if ev.endswith("sys_enter_kill") and "sig: 0x0000000f" in tr and "kill" not in T: T["kill"] = t
+        if "kill" in T and ev.endswith("sched_process_exit") and comm.startswith("qemu-system") and "group_dead=true" in tr and "dead" not in T: T["dead"] = t
+        # The wait that sees QEMU gone: the worker's exit thread (waitid without reaping, 0), .NET's SIGCHLD thread
+        # (wait4, QEMU's pid) in an older worker, or this script's own wait4 for bare QEMU.
+        waiter = comm == "qemu exit" or comm.startswith(".NET SigHandler") or pid == str(me)
+        if "kill" in T and "reap" not in T and waiter and (ev.endswith("sys_exit_waitid") and comm == "qemu exit" and tr.strip() == "0x0"
+                                                            or ev.endswith("sys_exit_wait4") and 0 < int(tr.strip(), 16) < 2**31):
+            T["reap"] = t
+    ms = lambda a, b: round((T[b] - T[a]) * 1000, 2) if a in T and b in T else float('nan')
+    return {"front": ms("start", "kill"), "exit": ms("kill", "dead"), "teardown": ms("dead", "reap"), "back": ms("reap", "end"), "total": ms("start", "end")} if not bare else {"exit": ms("kill", "dead"), "teardown": ms("dead", "reap")}
+daemons, shells, argv = {}, {}, None
+try:
+    vshs = {}
+    for name, cfg in configs.items():
+        virtd, vmm = cfg[0], cfg[1]; vshs[name] = cfg[2] if len(cfg) > 2 else vsh
+        work = f"{base}/{name}"; os.makedirs(work)
+        log = open(f"{work}/virtd.log", "w")
+        daemons[name] = subprocess.Popen([virtd, "--state-dir", work], stdout=log, stderr=log, stdin=subprocess.DEVNULL, env=dict(os.environ, VIRT_VMM_BINARY=vmm))
+        for _ in range(600):
+            if os.path.exists(f"{work}/run/virtd.sock"): break
+            time.sleep(0.05)
+        uri = f"virt+unix://{work}/run/virtd.sock"
+        open(f"{work}/g.xml", "w").write(domain_xml(f"{guest}/vmlinuz", f"{guest}/initrd.img"))
+        subprocess.run([vshs[name], "-c", uri, "define", f"{work}/g.xml"], check=True, stdout=subprocess.DEVNULL)
+        shells[name] = Shell([vshs[name], "-c", uri], "vsh # "); shells[name].time("domstate bench", "shut off")
+    res = {k: [] for k in list(configs) + ["bare"]}
+    for i in range(rounds + 1):
+        for name, sh in shells.items():
+            sh.time("start bench", "started")
+            if argv is None:
+                w = f"{base}/{name}/run/qemu"; st = [f for f in os.listdir(w) if f.endswith(".state")][0]
+                state = dict(l.split("=", 1) for l in open(f"{w}/{st}").read().split())
+                argv = open(f"/proc/{state['qemu_pid']}/cmdline").read().split("\0")[:-1]
+            time.sleep(0.3); p = perf_start(f"{base}/p.data")
+            wall = sh.time("destroy bench", "destroyed"); perf_stop(p)
+            ph = parse(f"{base}/p.data"); ph["wall"] = round(wall * 1000, 2)
+            if i > 0: res[name].append(ph)
+        qmp = os.path.join(base, "bare.qmp")
+        args = [f"socket,id=charmonitor,path={qmp},server=on,wait=off" if a.startswith("socket,id=charmonitor") else "null,id=charserial0" if a.startswith("socket,id=charserial0") else a for a in argv]
+        q = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        s = qmp_cont(qmp, time.monotonic() + 60); time.sleep(0.3); p = perf_start(f"{base}/b.data")
+        t1 = time.monotonic(); q.send_signal(signal.SIGTERM); q.wait(); d = time.monotonic() - t1; perf_stop(p); s.close()
+        ph = parse(f"{base}/b.data", bare=True); ph["wall"] = round(d * 1000, 2)
+        if i > 0: res["bare"].append(ph)
+    for name, rows in res.items():
+        keys = rows[0].keys()
+        print(f"{name:8s}", "  ".join(f"{k} {statistics.median([r[k] for r in rows if r[k] == r[k]] or [float('nan')]):6.2f}" for k in keys))
+    print("load", os.getloadavg())
+finally:
+    for sh in shells.values(): sh.close()
+    for d in daemons.values(): d.terminate(); d.wait()
+    subprocess.run(["rm", "-rf", base])
