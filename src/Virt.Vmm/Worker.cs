@@ -394,7 +394,7 @@ internal sealed class Worker : IAsyncDisposable
     /// the caller delivers it after leaving the lock) and written to the state file (unless
     /// <paramref name="writeStateFile"/> is false: the caller writes it after leaving the lock).
     /// </summary>
-    private void Record(string name, JsonObject? data, int state, int reason, int lifecycleType, int lifecycleDetail, bool writeStateFile = true, bool deliver = true)
+    private void Record(string name, JsonObject? data, int state, int reason, int lifecycleType, int lifecycleDetail, bool writeStateFile = true, bool deliver = true, string? dataJson = null)
     {
         var changed = state != _state || reason != _reason;
         _state = state;
@@ -403,7 +403,7 @@ internal sealed class Worker : IAsyncDisposable
         {
             Sequence = (ulong)_events.Count + 1,
             Name = name,
-            DataJson = data?.ToJsonString() ?? "{}",
+            DataJson = dataJson ?? data?.ToJsonString() ?? "{}",
             TimeMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
             State = state,
             Reason = reason,
@@ -666,7 +666,9 @@ internal sealed class Worker : IAsyncDisposable
                 : (ShutoffCrashed, StoppedFailed);
             // Not delivered under the lock: a subscriber that comes now replays it (the exit is recorded), and the ones
             // taken here get it below, after the kill's answer.
-            Record("VMM_QEMU_EXITED", new JsonObject { ["exit"] = code }, Shutoff, reason, EventStopped, detail, writeStateFile: false, deliver: false);
+            // The data as text: no JsonObject built and serialized on the way to the kill's answer.
+            Record("VMM_QEMU_EXITED", null, Shutoff, reason, EventStopped, detail, writeStateFile: false, deliver: false,
+                dataJson: "{\"exit\":" + code.ToString(System.Globalization.CultureInfo.InvariantCulture) + "}");
             exited = _events[^1];
             subscribers = [.. _subscribers];
             _subscribers.Clear();
