@@ -37,6 +37,17 @@ public sealed class DefinitionStore : IDisposable
     // store opened, across checkpoints, so "durable up to" survives the journal starting over.
     private readonly Lock _appendLock = new();
     private readonly Lock _flushLock = new();
+    // Async saves hand their change to a flusher thread of the store's own and wait without holding a thread: while
+    // it is in fdatasync the thread pool goes on parsing and appending, and its next flush covers all of those.
+    // Blocking each save's thread in its own flush left the thread pool (as many threads as CPUs) no thread to append
+    // with: a 1,000-define storm with 32 in flight took 915 fdatasyncs. The flusher also replaces the files, so a
+    // checkpoint waiting for changes in flight (holding the append lock that pool threads block on) never waits for
+    // a pool thread.
+    private readonly Lock _waitersLock = new();
+    private readonly List<PendingChange> _waiters = [];
+    private readonly SemaphoreSlim _flushSignal = new(0);
+    private Thread? _flusher;
+    private volatile bool _closed;
     private readonly HashSet<string> _dirty = new(StringComparer.Ordinal);
     private long _appended;
     private long _durable;
@@ -87,9 +98,12 @@ public sealed class DefinitionStore : IDisposable
     /// <summary>Saves a document durably; when this returns, a crash cannot lose it.</summary>
     public Task SaveAsync(string name, string content, CancellationToken cancellationToken)
     {
-        // Synchronous inside, as DeleteAsync: a save is a few system calls on the page cache plus the flushes it must
-        // wait for anyway.
+        // Synchronous up to the journal's flush, which is awaited: the rest is a few system calls on the page cache.
         cancellationToken.ThrowIfCancellationRequested();
+        if (_journal is not null)
+        {
+            return JournaledChangeAsync(DefinitionJournal.RecordKind.Save, name, PathFor(name), Encoding.UTF8.GetBytes(content));
+        }
         Save(name, content);
         return Task.CompletedTask;
     }
@@ -122,8 +136,7 @@ public sealed class DefinitionStore : IDisposable
         {
             if (_journal is not null)
             {
-                JournaledChange(DefinitionJournal.RecordKind.Delete, name, target, []);
-                return Task.CompletedTask;
+                return JournaledChangeAsync(DefinitionJournal.RecordKind.Delete, name, target, []);
             }
             File.Delete(target);
             if (_flush)
@@ -189,6 +202,8 @@ public sealed class DefinitionStore : IDisposable
             CheckpointLocked();
             _journal.Dispose();
         }
+        _closed = true;
+        _flushSignal.Release();
     }
 
     /// <summary>
@@ -197,9 +212,49 @@ public sealed class DefinitionStore : IDisposable
     /// </summary>
     private void JournaledChange(DefinitionJournal.RecordKind kind, string name, string target, byte[] content)
     {
+        if (Append(kind, name, target, content) is not { } position)
+        {
+            return;
+        }
+        try
+        {
+            FlushTo(position);
+            Apply(kind, target, content);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inFlight);
+        }
+    }
+
+    /// <summary><see cref="JournaledChange"/>, awaiting the flush instead of blocking in it.</summary>
+    private Task JournaledChangeAsync(DefinitionJournal.RecordKind kind, string name, string target, byte[] content)
+    {
+        if (Append(kind, name, target, content) is not { } position)
+        {
+            return Task.CompletedTask;
+        }
+        var change = new PendingChange(position, kind, target, content, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        lock (_waitersLock)
+        {
+            _waiters.Add(change);
+            if (_waiters.Count == 1)
+            {
+                _flusher ??= StartFlusher();
+                _flushSignal.Release();
+            }
+        }
+        return change.Done.Task;
+    }
+
+    /// <summary>
+    /// Appends a change's record and counts it in flight; returns where it ends, or null when the change was larger
+    /// than the whole journal and has been written the plain durable way instead.
+    /// </summary>
+    private long? Append(DefinitionJournal.RecordKind kind, string name, string target, byte[] content)
+    {
         var journal = _journal!;
         var recordSize = DefinitionJournal.RecordSize(name, content.Length);
-        long position;
         lock (_appendLock)
         {
             if (journal.Count >= CheckpointEvery || !journal.Fits(recordSize))
@@ -208,7 +263,7 @@ public sealed class DefinitionStore : IDisposable
             }
             if (!journal.Fits(recordSize))
             {
-                // Larger than the whole journal: checkpointed above, so the plain durable write keeps the order.
+                // Checkpointed above, so the plain durable write keeps the order.
                 if (kind == DefinitionJournal.RecordKind.Save)
                 {
                     WriteDurably(target, content);
@@ -218,28 +273,89 @@ public sealed class DefinitionStore : IDisposable
                     File.Delete(target);
                     NativeMethods.FsyncDirectory(_directory);
                 }
-                return;
+                return null;
             }
             journal.Append(kind, name, content);
-            position = Interlocked.Add(ref _appended, recordSize);
+            var position = Interlocked.Add(ref _appended, recordSize);
             _dirty.Add(name);
             Interlocked.Increment(ref _inFlight);
+            return position;
         }
-        try
+    }
+
+    /// <summary>Replaces or removes the document's file once its record is durable (no flush: the journal has it).</summary>
+    private static void Apply(DefinitionJournal.RecordKind kind, string target, byte[] content)
+    {
+        if (kind == DefinitionJournal.RecordKind.Save)
         {
-            FlushTo(position);
-            if (kind == DefinitionJournal.RecordKind.Save)
-            {
-                Replace(target, content, flush: false);
-            }
-            else
-            {
-                File.Delete(target);
-            }
+            Replace(target, content, flush: false);
         }
-        finally
+        else
         {
-            Interlocked.Decrement(ref _inFlight);
+            File.Delete(target);
+        }
+    }
+
+    private Thread StartFlusher()
+    {
+        var thread = new Thread(FlushPendingChanges) { IsBackground = true, Name = "store flusher" };
+        thread.Start();
+        return thread;
+    }
+
+    /// <summary>The flusher thread: one flush for every change handed over since the last, then their files.</summary>
+    private void FlushPendingChanges()
+    {
+        while (true)
+        {
+            _flushSignal.Wait();
+            if (_closed)
+            {
+                return;
+            }
+            while (true)
+            {
+                List<PendingChange> batch;
+                lock (_waitersLock)
+                {
+                    if (_waiters.Count == 0)
+                    {
+                        break;
+                    }
+                    batch = [.. _waiters];
+                    _waiters.Clear();
+                }
+                Exception? flushFailed = null;
+                try
+                {
+                    FlushTo(batch.Max(c => c.Position));
+                }
+                catch (Exception error)
+                {
+                    flushFailed = error;
+                }
+                foreach (var change in batch)
+                {
+                    try
+                    {
+                        if (flushFailed is not null)
+                        {
+                            change.Done.TrySetException(flushFailed);
+                            continue;
+                        }
+                        Apply(change.Kind, change.Target, change.Content);
+                        change.Done.TrySetResult();
+                    }
+                    catch (Exception error)
+                    {
+                        change.Done.TrySetException(error);
+                    }
+                    finally
+                    {
+                        Interlocked.Decrement(ref _inFlight);
+                    }
+                }
+            }
         }
     }
 
@@ -384,4 +500,7 @@ public sealed class DefinitionStore : IDisposable
         }
         return Path.Combine(_directory, name + _extension);
     }
+
+    /// <summary>A change whose record is appended, waiting for the flush that makes it durable and then for its file.</summary>
+    private sealed record PendingChange(long Position, DefinitionJournal.RecordKind Kind, string Target, byte[] Content, TaskCompletionSource Done);
 }
