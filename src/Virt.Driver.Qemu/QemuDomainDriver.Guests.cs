@@ -283,6 +283,10 @@ public sealed partial class QemuDomainDriver
     /// <summary>The guest is shut off: commit it (a transient domain goes away), then let the worker go and tidy up.</summary>
     private void CommitStopped(RunningGuest guest, int reason, int lifecycleType, int lifecycleDetail)
     {
+        if (!guest.TryClaimStop())
+        {
+            return;
+        }
         if (guest.MigratedAway)
         {
             // The destination owns the guest now: libvirt's shut off (migrated), Stopped Migrated.

@@ -11,6 +11,7 @@ internal sealed class RunningGuest(Guid uuid, GuestPaths paths, Process? worker)
     private readonly Lock _lock = new();
     private readonly List<(ulong Sequence, TaskCompletionSource Done)> _waiters = [];
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _stopClaimed;
     private ulong _applied;
     private TaskCompletionSource _migrationEvent = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -45,6 +46,13 @@ internal sealed class RunningGuest(Guid uuid, GuestPaths paths, Process? worker)
 
     /// <summary>Completes once the guest's shut-off is committed.</summary>
     public Task Stopped => _stopped.Task;
+
+    /// <summary>
+    /// True for the one caller that commits the guest's shut-off. A destroy commits it from the worker's answer; the
+    /// worker, released right after, can be gone before the event pump read the exit event, and the pump must not then
+    /// commit a second stop (crashed) for the same run.
+    /// </summary>
+    public bool TryClaimStop() => Interlocked.Exchange(ref _stopClaimed, 1) == 0;
 
     public ulong Applied
     {

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Buffers.Binary;
 using System.IO.Pipelines;
 using Grpc.Core;
 
@@ -184,20 +183,7 @@ internal sealed class DataFrameReader<T>(PipeReader pipe, Marshaller<T> marshall
         Span<byte> header = stackalloc byte[GrpcProtocol.FrameHeaderSize];
         reader.TryCopyTo(header);
         reader.Advance(GrpcProtocol.FrameHeaderSize);
-        if (header[0] != 0)
-        {
-            throw new RpcException(new Status(
-                StatusCode.Internal,
-                header[0] == 1
-                    ? "A compressed message arrived, but no compression was negotiated (only identity is supported)."
-                    : $"Invalid compressed-flag byte {header[0]} in a message header."));
-        }
-        var length = BinaryPrimitives.ReadUInt32BigEndian(header[1..]);
-        if (length > (uint)maxMessageSize)
-        {
-            throw new RpcException(new Status(StatusCode.ResourceExhausted, $"Received message of {length} bytes exceeds the limit of {maxMessageSize} bytes."));
-        }
-        return (int)length;
+        return GrpcFrame.PayloadLength(header, maxMessageSize);
     }
 
     /// <summary>

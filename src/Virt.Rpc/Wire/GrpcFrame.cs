@@ -117,6 +117,12 @@ internal static class GrpcFrame
         {
             throw new RpcException(new Status(StatusCode.Internal, $"The stream ended inside a message header ({read} of {GrpcProtocol.FrameHeaderSize} bytes)."));
         }
+        return PayloadLength(header, maxSize);
+    }
+
+    /// <summary>The payload length a whole frame header announces, once its flag and length are checked.</summary>
+    internal static int PayloadLength(ReadOnlySpan<byte> header, int maxSize)
+    {
         if (header[0] != 0)
         {
             throw new RpcException(new Status(
@@ -125,7 +131,7 @@ internal static class GrpcFrame
                     ? "A compressed message arrived, but no compression was negotiated (only identity is supported)."
                     : $"Invalid compressed-flag byte {header[0]} in a message header."));
         }
-        var length = BinaryPrimitives.ReadUInt32BigEndian(header.AsSpan(1));
+        var length = BinaryPrimitives.ReadUInt32BigEndian(header[1..]);
         if (length > (uint)maxSize)
         {
             throw new RpcException(new Status(StatusCode.ResourceExhausted, $"Received message of {length} bytes exceeds the limit of {maxSize} bytes."));
