@@ -45,7 +45,7 @@ public static class VirtApi
         [
             WrapService(DomainService.BindService(new DomainApi(domains, events, hostInfo, options.Stopping)), DomainService.Descriptor, options),
             WrapService(NetworkService.BindService(new NetworkApi(networks, events)), NetworkService.Descriptor, options),
-            WrapService(StorageService.BindService(new StorageApi(pools, events, jobs)), StorageService.Descriptor, options),
+            WrapService(StorageService.BindService(new StorageApi(pools, events, jobs, options.Transfers)), StorageService.Descriptor, options),
             WrapService(EventService.BindService(new EventApi(events, options)), EventService.Descriptor, options),
             WrapService(JobService.BindService(new JobApi(jobs, domains, options.Jobs is not null, options.Stopping)), JobService.Descriptor, options),
         ];
@@ -107,7 +107,21 @@ public sealed record VirtApiOptions
     /// (virtd's <c>--listen-peer</c> endpoints). The admin socket (not read-only) may always call them.
     /// </summary>
     public Func<ConnectionInfo, bool>? IsPeerConnection { get; init; }
+
+    /// <summary>
+    /// Called when a vol-upload or vol-download has chosen how its bytes move (the local fast path or the stream), so
+    /// the host process can log it; users see it only in vsh's debug output.
+    /// </summary>
+    public Action<VolumeTransferRecord>? Transfers { get; init; }
 }
+
+/// <summary>How one vol-upload or vol-download moves its bytes.</summary>
+/// <param name="Operation"><c>upload</c> or <c>download</c>.</param>
+/// <param name="Volume">The volume's name.</param>
+/// <param name="Connection">The connection the call came on.</param>
+/// <param name="LocalFile">Whether virtd copies through the caller's own file descriptor (the local fast path).</param>
+/// <param name="Detail">Why the stream was used when the caller offered its file, or null.</param>
+public sealed record VolumeTransferRecord(string Operation, string Volume, ConnectionInfo Connection, bool LocalFile, string? Detail);
 
 /// <summary>A connection to a peer daemon's MigrationPeerService, closed by disposing <paramref name="Lifetime"/>.</summary>
 /// <param name="Client">The generated client.</param>

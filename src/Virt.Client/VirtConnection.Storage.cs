@@ -49,6 +49,11 @@ public sealed partial class VirtConnection
     public async Task<Job> UploadVolumeAsync(VolumeRef volume, Stream source, ulong offset = 0, ulong length = 0, IProgress<ulong>? progress = null, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(source);
+        if (LocalFileOf(source, write: false) is { } file && await TryUploadFromLocalFileAsync(volume, file, offset, length, ct).ConfigureAwait(false) is { } copied)
+        {
+            progress?.Report(copied.Result.FinalStats?.DataProcessedBytes ?? 0);
+            return copied;
+        }
         try
         {
             using var call = Storage.UploadVolume(cancellationToken: ct);
@@ -101,9 +106,43 @@ public sealed partial class VirtConnection
     public async Task<DownloadHeader> DownloadVolumeAsync(VolumeRef volume, Stream target, ulong offset = 0, ulong length = 0, IProgress<ulong>? progress = null, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(target);
+        var request = new DownloadVolumeRequest { Volume = volume, Offset = offset, Length = length };
+        if (LocalFileOf(target, write: true) is not { } file)
+        {
+            return await DownloadAsync(request, target, progress, ct).ConfigureAwait(false);
+        }
+        var keep = false;
+        file.SafeFileHandle.DangerousAddRef(ref keep);
         try
         {
-            using var call = Storage.DownloadVolume(new DownloadVolumeRequest { Volume = volume, Offset = offset, Length = length }, cancellationToken: ct);
+            request.LocalFile = new LocalFile { Fd = (int)file.SafeFileHandle.DangerousGetHandle(), FileOffset = (ulong)file.Position };
+            try
+            {
+                return await DownloadAsync(request, target, progress, ct).ConfigureAwait(false);
+            }
+            catch (VirtClientException e) when (e.Reason == ErrorReason.UnknownField)
+            {
+                // A server that predates local_file refuses it before sending anything: stream instead.
+                request.LocalFile = null;
+                return await DownloadAsync(request, target, progress, ct).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            file.SafeFileHandle.DangerousRelease();
+        }
+    }
+
+    /// <summary>
+    /// One DownloadVolume call: the bytes written to <paramref name="target"/> as they arrive, or, when the server took
+    /// the request's local file (<see cref="DownloadHeader.LocalFile"/>), only its progress followed while it writes.
+    /// </summary>
+    private async Task<DownloadHeader> DownloadAsync(DownloadVolumeRequest request, Stream target, IProgress<ulong>? progress, CancellationToken ct)
+    {
+        var start = target.CanSeek ? target.Position : 0;
+        try
+        {
+            using var call = Storage.DownloadVolume(request, cancellationToken: ct);
             DownloadHeader? header = null;
             // Data is written from the transport's receive buffers (IDataMessageReader), several messages per write;
             // HTTP/2 keeps receiving into its window meanwhile.
@@ -119,11 +158,22 @@ public sealed partial class VirtConnection
                 {
                     header = message.Header;
                 }
+                if (header is { LocalFile: true } && read.Message is { KindCase: DownloadVolumeResponse.KindOneofCase.Progress } tick)
+                {
+                    progress?.Report(tick.Progress.DataProcessedBytes);
+                }
                 await writer.WriteAsync(read, ct).ConfigureAwait(false);
                 if (read.Kind == DataOrMessageKind.Data)
                 {
                     progress?.Report((ulong)writer.Written);
                 }
+            }
+            if (header is { LocalFile: true })
+            {
+                // The server wrote the file through its own descriptor; the stream's position follows, as if it had been written here.
+                target.Position = start + (long)header.Length;
+                progress?.Report(header.Length);
+                return header;
             }
             writer.Complete();
             await target.FlushAsync(ct).ConfigureAwait(false);

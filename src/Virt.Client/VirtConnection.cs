@@ -27,10 +27,11 @@ public sealed partial class VirtConnection : IAsyncDisposable
     private readonly IDisposable? _channelLifetime;
     private string? _hypervisorType;
 
-    private VirtConnection(string uri, bool readOnly, CallInvoker invoker, IDisposable? channelLifetime)
+    private VirtConnection(string uri, bool readOnly, CallInvoker invoker, IDisposable? channelLifetime, bool isLocalSocket = false)
     {
         Uri = uri;
         IsReadOnly = readOnly;
+        IsLocalSocket = isLocalSocket;
         _channelLifetime = channelLifetime;
         Domains = new DomainService.DomainServiceClient(invoker);
         Networks = new NetworkService.NetworkServiceClient(invoker);
@@ -127,7 +128,7 @@ public sealed partial class VirtConnection : IAsyncDisposable
                 var path = target.SocketPath!;
                 var connected = await ConnectAsync(new UnixDomainSocketEndPoint(path), $"Failed to connect socket to '{path}'", target.Text, cancellationToken).ConfigureAwait(false);
                 var channel = RpcChannel.ForUnixSocket(path, keepalive, connected: connected);
-                return new VirtConnection(target.Text, readOnly, channel.CreateCallInvoker(), channel);
+                return new VirtConnection(target.Text, readOnly, channel.CreateCallInvoker(), channel, isLocalSocket: true);
             }
             default:
             {

@@ -28,4 +28,10 @@ internal static partial class DaemonLog
 
     [LoggerMessage(EventId = 110, Level = LogLevel.Information, Message = "call {Method} {Outcome} via {Listener} by pid={Pid} uid={Uid} gid={Gid}")]
     public static partial void Call(ILogger logger, string method, Grpc.Core.StatusCode outcome, string listener, int pid, uint uid, uint gid);
+
+    [LoggerMessage(EventId = 111, Level = LogLevel.Information, Message = "volume {Operation} of {Volume} via {Listener} by pid={Pid}: local fast path (virtd copies through the caller's own file)")]
+    public static partial void VolumeTransferLocal(ILogger logger, string operation, string volume, string listener, int pid);
+
+    [LoggerMessage(EventId = 112, Level = LogLevel.Information, Message = "volume {Operation} of {Volume} via {Listener} by pid={Pid}: the caller offered its file, streaming instead: {Reason}")]
+    public static partial void VolumeTransferDeclined(ILogger logger, string operation, string volume, string listener, int pid, string reason);
 }

@@ -24,6 +24,19 @@ internal static class DaemonServices
                 var peer = call.Connection.Peer;
                 DaemonLog.Call(logger, method, call.Outcome, call.Connection.ListenerName, peer?.Pid ?? -1, peer?.Uid ?? uint.MaxValue, peer?.Gid ?? uint.MaxValue);
             },
+            // Which way a vol-upload/vol-download that offered its file moved the bytes (the local fast path or the stream).
+            Transfers = transfer =>
+            {
+                var pid = transfer.Connection.Peer?.Pid ?? -1;
+                if (transfer.LocalFile)
+                {
+                    DaemonLog.VolumeTransferLocal(logger, transfer.Operation, transfer.Volume, transfer.Connection.ListenerName, pid);
+                }
+                else
+                {
+                    DaemonLog.VolumeTransferDeclined(logger, transfer.Operation, transfer.Volume, transfer.Connection.ListenerName, pid, transfer.Detail ?? "");
+                }
+            },
             Stopping = stopping,
             ConnectPeer = PeerConnector.ConnectAsync,
             IsPeerConnection = connection => peerListeners.Contains(connection.ListenerName),

@@ -33,10 +33,17 @@ internal sealed class StorageHost : IAsyncDisposable
 
     public static async Task<StorageHost> StartAsync() => new(await VirtdProcess.StartAsync());
 
+    /// <summary>virtd as nobody (vsh stays root): an unprivileged virtd, which may not take a root caller's descriptors.</summary>
+    public static async Task<StorageHost> StartAsNobodyAsync() => new(await VirtdProcess.StartAsUserAsync("nobody", "nogroup"));
+
     public static string Vsh => RepoPaths.Vsh;
 
     /// <summary>Runs one vsh command line against this virtd.</summary>
     public Task<Run> VshAsync(params string[] arguments) => RunAsync(Vsh, ["-c", Uri, .. arguments]);
+
+    /// <summary>Runs one vsh command line against this virtd with more environment (e.g. VIRT_VOLUME_TRANSFER=stream).</summary>
+    public Task<Run> VshWithAsync(IReadOnlyDictionary<string, string> environment, params string[] arguments) =>
+        RunAsync(Vsh, ["-c", Uri, .. arguments], environment: environment);
 
     /// <summary>The same with --json.</summary>
     public Task<Run> JsonAsync(params string[] arguments) => RunAsync(Vsh, ["--json", "-c", Uri, .. arguments]);
@@ -63,7 +70,7 @@ internal sealed class StorageHost : IAsyncDisposable
         }
     }
 
-    public static async Task<Run> RunAsync(string executable, IEnumerable<string> arguments, TimeSpan? timeout = null)
+    public static async Task<Run> RunAsync(string executable, IEnumerable<string> arguments, TimeSpan? timeout = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(executable)
         {
@@ -80,6 +87,10 @@ internal sealed class StorageHost : IAsyncDisposable
         }
         start.Environment["LC_ALL"] = "C.UTF-8";
         start.Environment["LVM_SUPPRESS_FD_WARNINGS"] = "1";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"{executable} did not start");
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();

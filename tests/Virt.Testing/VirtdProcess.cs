@@ -74,9 +74,27 @@ public sealed class VirtdProcess : IAsyncDisposable
     public static Task<VirtdProcess> StartInNamespaceAsync(string netns, string? stateDir = null, params string[] extraArguments) =>
         StartWrappedAsync(["ip", "netns", "exec", netns], stateDir, extraArguments);
 
-    private static async Task<VirtdProcess> StartWrappedAsync(IReadOnlyList<string> prefix, string? stateDir, string[] extraArguments)
+    /// <summary>
+    /// Starts virtd as another user (<c>setpriv --reuid USER --regid GROUP --clear-groups</c>; the process execs, so
+    /// <see cref="Pid"/> is virtd's) on a new state directory that user owns, and waits until it is ready. For what an
+    /// unprivileged virtd may not do to a caller of another user (e.g. take its file descriptors).
+    /// </summary>
+    public static Task<VirtdProcess> StartAsUserAsync(string user, string group, params string[] extraArguments)
     {
-        var owns = stateDir is null;
+        var stateDir = Directory.CreateTempSubdirectory("virt-virtd-").FullName;
+        var chown = Process.Start("chown", [$"{user}:{group}", stateDir]) ?? throw new InvalidOperationException("chown did not start");
+        chown.WaitForExit();
+        if (chown.ExitCode != 0)
+        {
+            Directory.Delete(stateDir);
+            throw new InvalidOperationException($"chown {user}:{group} {stateDir} failed");
+        }
+        return StartWrappedAsync(["setpriv", "--reuid", user, "--regid", group, "--clear-groups"], stateDir, extraArguments, ownsStateDir: true);
+    }
+
+    private static async Task<VirtdProcess> StartWrappedAsync(IReadOnlyList<string> prefix, string? stateDir, string[] extraArguments, bool ownsStateDir = false)
+    {
+        var owns = stateDir is null || ownsStateDir;
         stateDir ??= Directory.CreateTempSubdirectory("virt-virtd-").FullName;
         var virtd = Launch(prefix, stateDir, owns, extraArguments);
         try

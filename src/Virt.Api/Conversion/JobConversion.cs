@@ -38,7 +38,7 @@ internal static class JobConversion
         }
         if (job.State == Virt.Driver.Jobs.JobState.Succeeded && job.Result is { } result)
         {
-            message.Result = new Virt.Protocol.V1.JobResult { Forced = result.Forced };
+            message.Result = new Virt.Protocol.V1.JobResult { Forced = result.Forced, LocalFile = result.LocalFile };
             if (result.Domain is { } resultDomain)
             {
                 message.Result.Domain = Identity(resultDomain);

@@ -17,7 +17,8 @@ namespace Virt.Api;
 /// (answered at once, or once ended with <c>wait</c>), transfers for as long as their stream. Each reports its progress
 /// in bytes, and CancelJob stops it. What can be checked before the work starts (names, lookups) fails the call, not a job.
 /// </summary>
-internal sealed class StorageApi(IStoragePoolDriver driver, EventLog events, DriverJobs.JobRegistry jobs) : StorageService.StorageServiceBase
+internal sealed partial class StorageApi(IStoragePoolDriver driver, EventLog events, DriverJobs.JobRegistry jobs, Action<VolumeTransferRecord>? transfers)
+    : StorageService.StorageServiceBase
 {
     /// <summary>
     /// The data message of a download (storage.proto allows up to 1 MiB). 64 KiB measured cheapest per GiB
@@ -339,6 +340,10 @@ internal sealed class StorageApi(IStoragePoolDriver driver, EventLog events, Dri
         }
         var header = requestStream.Current.Header;
         Requests.Unsupported(header.Sparse, "sparse", "sparse uploads (--sparse)");
+        if (header.LocalFile is { } local)
+        {
+            return await UploadFromLocalFileAsync(header, local, requestStream, context).ConfigureAwait(false);
+        }
         await using var data = await driver.OpenVolumeDataAsync(Requests.Volume(header.Volume), write: true, header.Offset, ct).ConfigureAwait(false);
         var limit = header.Length > 0 ? header.Length : data.Size - header.Offset;
         using var handle = jobs.Start(new DriverJobs.JobStart(DriverJobs.JobOperation.VolumeUpload, $"upload to volume {data.Volume.Name}") { Volume = DriverJobs.JobVolume.Of(data.Volume) });
@@ -387,9 +392,24 @@ internal sealed class StorageApi(IStoragePoolDriver driver, EventLog events, Dri
     {
         var ct = context.CancellationToken;
         Requests.Unsupported(request.Sparse, "sparse", "sparse downloads (--sparse)");
+        var local = request.LocalFile is { } offered ? TakeLocalFile(context, offered, upload: false) : null;
+        using var localFile = local?.File;
         await using var data = await driver.OpenVolumeDataAsync(Requests.Volume(request.Volume), write: false, request.Offset, ct).ConfigureAwait(false);
         var available = data.Size - request.Offset;
         var length = request.Length > 0 ? Math.Min(request.Length, available) : available;
+        if (local is not null)
+        {
+            // The caller offered its file: copy into it unless it could not be taken (then the bytes are streamed, and
+            // the header says so).
+            var volumeFile = data.Stream as FileStream;
+            var declined = local.Declined ?? (volumeFile is null ? "the volume is not a file of this host" : null);
+            ReportTransfer("download", data.Volume.Name, context, declined);
+            if (declined is null)
+            {
+                await DownloadToLocalFileAsync(request.LocalFile, data, volumeFile!, local.File!, request.Offset, length, responseStream, ct).ConfigureAwait(false);
+                return;
+            }
+        }
         using var handle = jobs.Start(new DriverJobs.JobStart(DriverJobs.JobOperation.VolumeDownload, $"download volume {data.Volume.Name}") { Volume = DriverJobs.JobVolume.Of(data.Volume) });
         await TransferAsync(handle, async token =>
         {

@@ -3,7 +3,11 @@ using Virt.Client;
 
 namespace Virt.Cli.Commands;
 
-/// <summary>vol-upload and vol-download (virsh-volume.c): the file streamed in chunks (VirtConnection.VolumeChunkBytes), never held whole.</summary>
+/// <summary>
+/// vol-upload and vol-download (virsh-volume.c): the file streamed in chunks (VirtConnection.VolumeChunkBytes), never
+/// held whole; or, over virtd's Unix socket, handed to virtd by descriptor (the local fast path; which one ran is
+/// printed only with <c>-d 0</c>).
+/// </summary>
 internal static class VolumeTransferCommands
 {
     public static IEnumerable<CommandDef> All() =>
@@ -38,7 +42,10 @@ internal static class VolumeTransferCommands
             var connection = await c.ConnectionAsync(ct);
             try
             {
-                await connection.UploadVolumeAsync(VolumeCommands.Ref(volume), source, offset, length, null, ct);
+                var job = await connection.UploadVolumeAsync(VolumeCommands.Ref(volume), source, offset, length, null, ct);
+                c.Session.Debug(0, job.Result is { LocalFile: true }
+                    ? "vol-upload: local fast path (virtd copied from the file through its descriptor)"
+                    : "vol-upload: streamed");
             }
             catch (VirtClientException e)
             {
@@ -76,7 +83,10 @@ internal static class VolumeTransferCommands
                 var connection = await c.ConnectionAsync(ct);
                 try
                 {
-                    await connection.DownloadVolumeAsync(VolumeCommands.Ref(volume), target, offset, length, null, ct);
+                    var header = await connection.DownloadVolumeAsync(VolumeCommands.Ref(volume), target, offset, length, null, ct);
+                    c.Session.Debug(0, header.LocalFile
+                        ? "vol-download: local fast path (virtd copied into the file through its descriptor)"
+                        : "vol-download: streamed");
                     ok = true;
                 }
                 catch (VirtClientException e)

@@ -37,6 +37,9 @@ public sealed record JobResult
 
     /// <summary>Final statistics; the registry fills in the job's last progress when this is null.</summary>
     public JobProgress? FinalStats { get; init; }
+
+    /// <summary>A volume upload or download copied through the caller's own file descriptor (the local fast path), not the stream.</summary>
+    public bool LocalFile { get; init; }
 }
 
 /// <summary>

@@ -27,6 +27,12 @@ public sealed record ConnectionInfo
     /// <summary>The peer process's credentials, known for Unix sockets (SO_PEERCRED) and in-process calls; null otherwise.</summary>
     public PeerCredentials? Peer { get; init; }
 
+    /// <summary>
+    /// The peer process itself, held by a pidfd from accept time (Unix sockets, when the kernel supports pidfds); null
+    /// otherwise. It lends the local fast path of vol-upload/vol-download the caller's own open file.
+    /// </summary>
+    public PeerProcess? PeerProcess { get; init; }
+
     /// <inheritdoc />
     public override string ToString() =>
         Peer is { } peer ? $"{ListenerName}{(IsReadOnly ? " (read-only)" : "")} {peer}" : $"{ListenerName}{(IsReadOnly ? " (read-only)" : "")}";

@@ -1,0 +1,27 @@
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+
+namespace Virt.Driver;
+
+/// <summary>The libc calls behind <see cref="FileRangeCopy"/> and <see cref="OpenFileDescription"/>. Blittable, so NativeAOT-safe.</summary>
+internal static partial class FileNativeMethods
+{
+    public const int Eintr = 4;
+    public const int Ebadf = 9;
+    public const int Exdev = 18;
+    public const int Einval = 22;
+    public const int Etxtbsy = 26;
+    public const int Enosys = 38;
+    public const int Eopnotsupp = 95;
+
+    public const int FGetFl = 3;
+
+    [LibraryImport("libc", EntryPoint = "copy_file_range", SetLastError = true)]
+    public static partial nint CopyFileRange(SafeFileHandle input, ref long inputOffset, SafeFileHandle output, ref long outputOffset, nuint length, uint flags);
+
+    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    public static partial int Fcntl(SafeFileHandle fd, int command);
+
+    [LibraryImport("libc", EntryPoint = "fstat", SetLastError = true)]
+    public static unsafe partial int FStat(SafeFileHandle fd, byte* buffer);
+}
