@@ -86,7 +86,12 @@ internal sealed class DaemonHost(DaemonPaths paths, IReadOnlyList<IPEndPoint> tc
             await _server.DisposeAsync();
         }
         // After the server: no call is left that could write. The QEMU driver checkpoints its journals here.
-        if (_drivers?.Domains is IDisposable domains)
+        if (_drivers?.Domains is IAsyncDisposable asyncDomains)
+        {
+            // The QEMU driver lets the workers of guests stopped just now go and tidies up their run files first.
+            await asyncDomains.DisposeAsync();
+        }
+        else if (_drivers?.Domains is IDisposable domains)
         {
             domains.Dispose();
         }

@@ -22,7 +22,7 @@ namespace Virt.Driver.Qemu;
 /// writes the file, and publishes the new snapshot and its event under the index lock, so the event order is the
 /// commit order. Once the write starts it is not cancelled: disk and memory never disagree.
 /// </remarks>
-public sealed partial class QemuDomainDriver : IDomainDriver, IDisposable
+public sealed partial class QemuDomainDriver : IDomainDriver, IDisposable, IAsyncDisposable
 {
     private readonly QemuDriverOptions _options;
     private readonly EventLog _events;
@@ -34,6 +34,7 @@ public sealed partial class QemuDomainDriver : IDomainDriver, IDisposable
     private readonly ConcurrentDictionary<Guid, RunningGuest> _running = new();
     // The release and clean-up of a stopped guest's run, until it is over (TrackRelease).
     private readonly ConcurrentDictionary<Guid, Task> _releases = new();
+    private static readonly TimeSpan _releaseWaitOnDispose = TimeSpan.FromSeconds(15);
     private readonly JobRegistry _jobs;
     private readonly VmmSpare _spareWorker;
     private readonly Lock _indexLock = new();
@@ -103,6 +104,30 @@ public sealed partial class QemuDomainDriver : IDomainDriver, IDisposable
         ArgumentNullException.ThrowIfNull(domain);
         cancellationToken.ThrowIfCancellationRequested();
         return Task.FromResult(Find(Volatile.Read(ref _snapshot), domain));
+    }
+
+    /// <summary>
+    /// Waits (up to <see cref="_releaseWaitOnDispose"/>) for the release and clean-up of the runs that stopped before
+    /// now, which go on after their stop was answered (<see cref="TrackRelease"/>), then disposes. Without the wait a
+    /// guest destroyed just before virtd stops still has its worker and its run files (the worker's last state file,
+    /// the sockets, the live definition) after virtd has gone, and whoever removes the state directory then races them.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        var pending = _releases.Values.ToArray();
+        if (pending.Length > 0)
+        {
+            try
+            {
+                await Task.WhenAll(pending).WaitAsync(_releaseWaitOnDispose).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // A worker that does not let go outlives virtd by design; the next virtd reads what it leaves.
+                QemuDriverLog.ReleasesPending(_logger, pending.Count(t => !t.IsCompleted));
+            }
+        }
+        Dispose();
     }
 
     /// <summary>Checkpoints the definition journals (so the next start has nothing to replay), closes them, and ends the spare worker.</summary>

@@ -55,4 +55,7 @@ internal static partial class QemuDriverLog
 
     [LoggerMessage(EventId = 516, Level = LogLevel.Information, Message = "Domain {Name} ({Uuid}) did not shut down within {Seconds} s; destroying it (--force)")]
     public static partial void ShutdownForced(ILogger logger, string name, Guid uuid, double seconds);
+
+    [LoggerMessage(EventId = 517, Level = LogLevel.Warning, Message = "{Count} stopped domains' workers were not released and tidied up before the driver closed; the next virtd reads what they leave")]
+    public static partial void ReleasesPending(ILogger logger, int count);
 }

@@ -37,7 +37,9 @@ public sealed class GuestLifecycleTests
             {
                 await _driver.DestroyDomainAsync(DomainRef.ByUuid(domain.Uuid), graceful: false, CancellationToken.None);
             }
-            _driver.Dispose();
+            // Not Dispose: the workers of the guests destroyed just now are released and their run files removed after
+            // the destroy is answered, and a recursive delete racing them failed with "Directory not empty".
+            await _driver.DisposeAsync();
             _driver = null;
         }
         Directory.Delete(_state, recursive: true);
@@ -149,10 +151,29 @@ public sealed class GuestLifecycleTests
             "the new run's live definition and control socket are still there");
         Assert.That((await driver.ResumeDomainAsync(DomainRef.ByUuid(again), cancellationToken)).State, Is.EqualTo(DomainState.Running), "its worker answers");
         await driver.DestroyDomainAsync(DomainRef.ByUuid(again), graceful: false, cancellationToken);
-        driver.Dispose();
+        await driver.DisposeAsync();
         _driver = null;
         var gone = await GuestFixture.EventuallyAsync(() => Task.FromResult(SpareWorkers()), s => s.Count == 0, TimeSpan.FromSeconds(10), cancellationToken);
         Assert.That(gone, Is.Empty, "disposing the driver ends the spare");
+    }
+
+    [Test]
+    [CancelAfter(300_000)]
+    public async Task Disposing_the_driver_right_after_a_destroy_waits_until_the_worker_is_released_and_its_run_files_are_gone(CancellationToken cancellationToken)
+    {
+        var guest = await TestGuest.GetAsync(cancellationToken);
+        var driver = await OpenAsync();
+        var uuid = Guid.NewGuid();
+        await driver.CreateDomainAsync(GuestFixture.Xml(guest, "brief", uuid), startPaused: true, cancellationToken);
+        var worker = WorkerPid(uuid);
+
+        await driver.DestroyDomainAsync(DomainRef.ByUuid(uuid), graceful: false, cancellationToken);
+        await driver.DisposeAsync();
+        _driver = null;
+
+        Assert.That(Directory.GetFileSystemEntries(RunDir), Is.Empty,
+            "the destroyed run's state file, sockets and live definition are removed before DisposeAsync returns");
+        Assert.That(Directory.Exists($"/proc/{worker}"), Is.False, "its worker has exited and been reaped");
     }
 
     private int WorkerPid(Guid uuid) => Virt.Vmm.Protocol.WorkerStateFile.Read(Path.Combine(RunDir, $"{uuid}.state"))!.WorkerPid;
