@@ -146,22 +146,22 @@ public sealed class ManagedSaveTests
     [CancelAfter(300_000)]
     public async Task Ctrl_C_on_vsh_managedsave_aborts_the_job_the_guest_keeps_running_and_no_image_is_left()
     {
-        await using var virtd = await VirtdProcess.StartAsync();
+        using var hold = SaveWriterHold.Create();
+        await using var virtd = await VirtdProcess.StartWithEnvironmentAsync(hold.Environment);
         await VshRun.OkAsync(virtd, "define", await VshRun.GuestXmlFileAsync(virtd.StateDir, "hb"));
         await VshRun.OkAsync(virtd, "start", "hb");
         var uuid = (await VshRun.OkAsync(virtd, "domuuid", "hb")).Trim();
         var saves = Path.Combine(virtd.StateDir, "qemu", "save");
-        int? writer = null;
         try
         {
             var log = VshRun.ConsoleLog(virtd, uuid);
             await VshRun.WaitForBeatAsync(log, 2, _boot);
+            hold.Arm();
             var (process, output, errors) = VshRun.Start(virtd, "managedsave", "hb");
             using var vsh = process;
-            writer = await VshRun.StopSaveWriterAsync(saves, uuid + ".save", TimeSpan.FromSeconds(60));
+            await hold.WaitHeldAsync(TimeSpan.FromSeconds(60));
 
-            await VshRun.InterruptHeldSaveAsync(vsh, writer.Value);
-            writer = null;
+            await VshRun.InterruptHeldSaveAsync(vsh, hold);
 
             Assert.That(vsh.ExitCode, Is.EqualTo(1));
             Assert.That(await errors, Is.EqualTo("error: Failed to save domain 'hb' state\nerror: operation aborted: domain save job: canceled by client\n"));
@@ -175,10 +175,7 @@ public sealed class ManagedSaveTests
         }
         finally
         {
-            if (writer is { } stopped)
-            {
-                VshRun.Signal("CONT", stopped);
-            }
+            hold.Release();
             await VshRun.RunAsync(virtd, "destroy", "hb");
         }
     }

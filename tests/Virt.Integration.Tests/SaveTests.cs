@@ -94,19 +94,20 @@ public sealed class SaveTests
     }
 
     /// <summary>
-    /// The save's writer (the <c>cat</c> QEMU's exec: URI runs) is stopped, as a stalled disk would stall it, so QEMU is
-    /// still streaming when domjobabort arrives; it is let go a second later, as a disk that recovers.
+    /// The save's writer (the <c>cat</c> QEMU's exec: URI runs) holds after the stream's first 256 KiB, as a stalled
+    /// disk would stall it (<see cref="SaveWriterHold"/>), so QEMU is still streaming when domjobabort arrives; it is
+    /// let go a second later, as a disk that recovers.
     /// </summary>
     [Test]
     [CancelAfter(300_000)]
     public async Task A_save_aborted_while_QEMU_streams_ends_cancelled_with_the_guest_running_and_no_file_left()
     {
-        await using var virtd = await VirtdProcess.StartAsync();
+        using var hold = SaveWriterHold.Create();
+        await using var virtd = await VirtdProcess.StartWithEnvironmentAsync(hold.Environment);
         var file = await VshRun.GuestXmlFileAsync(virtd.StateDir, "hb");
         await VshRun.OkAsync(virtd, "define", file);
         await VshRun.OkAsync(virtd, "start", "hb");
         var images = Directory.CreateTempSubdirectory("vsave-abort-").FullName;
-        int? writer = null;
         try
         {
             var uuid = (await VshRun.OkAsync(virtd, "domuuid", "hb")).Trim();
@@ -114,17 +115,19 @@ public sealed class SaveTests
             await VshRun.WaitForBeatAsync(log, 2, _boot);
             var image = Path.Combine(images, "hb.save");
 
+            hold.Arm();
             var saving = VshRun.RunAsync(virtd, "save", "hb", image);
-            writer = await VshRun.StopSaveWriterAsync(images, "hb.save", TimeSpan.FromSeconds(60));
+            await hold.WaitHeldAsync(TimeSpan.FromSeconds(60));
             var info = await VshRun.OkAsync(virtd, "domjobinfo", "hb");
             Assert.That(info, Does.Match(@"Job type: +Unbounded *\n").And.Match(@"Operation: +Save *\n"), "the save job is running while its writer is stopped");
-            Assert.That(Directory.GetFiles(images), Has.Length.EqualTo(1), "the temporary file, and nothing under the target name");
+            var temporary = Directory.GetFiles(images);
+            Assert.That(temporary, Has.Length.EqualTo(1), "the temporary file, and nothing under the target name");
+            Assert.That(new FileInfo(temporary[0]).Length, Is.GreaterThan(256 * 1024), "the header and the 256 KiB of QEMU's stream the writer let through");
 
             Assert.That(await VshRun.OkAsync(virtd, "domjobabort", "hb"), Is.EqualTo("\n"));
             await Task.Delay(1000);
-            VshRun.Signal("CONT", writer.Value);
+            hold.Release();
             var (code, _, errors) = await saving;
-            writer = null;
 
             Assert.That(code, Is.EqualTo(1));
             Assert.That(errors, Does.StartWith($"error: Failed to save domain 'hb' to {image}\nerror: operation aborted: domain save job: canceled by client\n"));
@@ -138,10 +141,7 @@ public sealed class SaveTests
         }
         finally
         {
-            if (writer is { } stopped)
-            {
-                VshRun.Signal("CONT", stopped);
-            }
+            hold.Release();
             await VshRun.RunAsync(virtd, "destroy", "hb");
             Directory.Delete(images, recursive: true);
         }
@@ -155,23 +155,23 @@ public sealed class SaveTests
     [CancelAfter(300_000)]
     public async Task Ctrl_C_on_vsh_save_verbose_aborts_the_save_job_and_vsh_reports_it()
     {
-        await using var virtd = await VirtdProcess.StartAsync();
+        using var hold = SaveWriterHold.Create();
+        await using var virtd = await VirtdProcess.StartWithEnvironmentAsync(hold.Environment);
         await VshRun.OkAsync(virtd, "define", await VshRun.GuestXmlFileAsync(virtd.StateDir, "hb"));
         await VshRun.OkAsync(virtd, "start", "hb");
         var images = Directory.CreateTempSubdirectory("vsave-int-").FullName;
-        int? writer = null;
         try
         {
             var uuid = (await VshRun.OkAsync(virtd, "domuuid", "hb")).Trim();
             var log = VshRun.ConsoleLog(virtd, uuid);
             await VshRun.WaitForBeatAsync(log, 2, _boot);
             var image = Path.Combine(images, "hb.save");
+            hold.Arm();
             var (process, output, errors) = VshRun.Start(virtd, "save", "--verbose", "hb", image);
             using var vsh = process;
-            writer = await VshRun.StopSaveWriterAsync(images, "hb.save", TimeSpan.FromSeconds(60));
+            await hold.WaitHeldAsync(TimeSpan.FromSeconds(60));
 
-            await VshRun.InterruptHeldSaveAsync(vsh, writer.Value);
-            writer = null;
+            await VshRun.InterruptHeldSaveAsync(vsh, hold);
 
             Assert.That(vsh.ExitCode, Is.EqualTo(1));
             Assert.That(await errors, Does.EndWith($"error: Failed to save domain 'hb' to {image}\nerror: operation aborted: domain save job: canceled by client\n"));
@@ -181,10 +181,7 @@ public sealed class SaveTests
         }
         finally
         {
-            if (writer is { } stopped)
-            {
-                VshRun.Signal("CONT", stopped);
-            }
+            hold.Release();
             await VshRun.RunAsync(virtd, "destroy", "hb");
             Directory.Delete(images, recursive: true);
         }

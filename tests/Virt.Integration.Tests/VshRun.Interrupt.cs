@@ -6,7 +6,7 @@ namespace Virt.Integration.Tests;
 
 /// <summary>
 /// What the Ctrl-C tests of vsh's long jobs (save, managedsave, migrate: JobInterrupt) share: a vsh left running
-/// to be signalled, signals, and the save writer a test stops to hold a save job halfway.
+/// to be signalled, and signals (the save writer that holds a save job halfway is SaveWriterHold).
 /// </summary>
 internal static partial class VshRun
 {
@@ -26,52 +26,15 @@ internal static partial class VshRun
     }
 
     /// <summary>
-    /// Ctrl-C to a vsh whose save job is held by its stopped <paramref name="writer"/>: vsh must not end (it asks for
-    /// the abort and waits), then the writer is let go and vsh waited for.
+    /// Ctrl-C to a vsh whose save job is held by its stopped writer (<paramref name="hold"/>): vsh must not end (it asks
+    /// for the abort and waits), then the writer is let go and vsh waited for.
     /// </summary>
-    public static async Task InterruptHeldSaveAsync(Process vsh, int writer)
+    public static async Task InterruptHeldSaveAsync(Process vsh, SaveWriterHold hold)
     {
         Signal("INT", vsh.Id);
         await Task.Delay(1000);
         Assert.That(vsh.HasExited, Is.False, "SIGINT does not end vsh while its job runs: it asks for the abort and waits");
-        Signal("CONT", writer);
+        hold.Release();
         await vsh.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(120));
-    }
-
-    /// <summary>
-    /// Finds the save's writer (the <c>cat</c> QEMU's exec: URI runs, its stdout the temp file <c>.IMAGE.RANDOM.part</c>
-    /// in <paramref name="directory"/>) and stops it with SIGSTOP, as a stalled disk would stall it: the save job then
-    /// stays halfway until the test sends SIGCONT. Returns its pid.
-    /// </summary>
-    public static async Task<int> StopSaveWriterAsync(string directory, string imageName, TimeSpan timeout)
-    {
-        var prefix = Path.Combine(directory, "." + imageName + ".");
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            foreach (var proc in Directory.EnumerateDirectories("/proc"))
-            {
-                if (!int.TryParse(Path.GetFileName(proc), out var pid))
-                {
-                    continue;
-                }
-                try
-                {
-                    var target = new FileInfo(Path.Combine(proc, "fd", "1")).LinkTarget;
-                    if (target is not null && target.StartsWith(prefix, StringComparison.Ordinal)
-                        && (await File.ReadAllTextAsync(Path.Combine(proc, "comm"))).Trim() == "cat")
-                    {
-                        Signal("STOP", pid);
-                        return pid;
-                    }
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                {
-                    // Gone meanwhile, or not ours.
-                }
-            }
-            await Task.Delay(20);
-        }
-        throw new TimeoutException($"no save writer into {prefix}* within {timeout}");
     }
 }

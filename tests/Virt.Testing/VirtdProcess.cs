@@ -64,7 +64,14 @@ public sealed class VirtdProcess : IAsyncDisposable
     /// <param name="stateDir">An existing state directory to reuse (kept on dispose), or null for a new temporary one.</param>
     /// <param name="extraArguments">More virtd options.</param>
     public static Task<VirtdProcess> StartAsync(string? stateDir = null, params string[] extraArguments) =>
-        StartWrappedAsync([], stateDir, extraArguments);
+        StartWrappedAsync([], stateDir, extraArguments, environment: null);
+
+    /// <summary>
+    /// Starts virtd with <paramref name="environment"/> added to its environment (its workers and their QEMUs inherit
+    /// it, as the commands QEMU runs do) and waits until it is ready.
+    /// </summary>
+    public static Task<VirtdProcess> StartWithEnvironmentAsync(IReadOnlyDictionary<string, string> environment, params string[] extraArguments) =>
+        StartWrappedAsync([], null, extraArguments, environment);
 
     /// <summary>
     /// Starts virtd inside network namespace <paramref name="netns"/> (<c>ip netns exec NS virtd …</c>; the process
@@ -72,7 +79,7 @@ public sealed class VirtdProcess : IAsyncDisposable
     /// they are files, not network endpoints.
     /// </summary>
     public static Task<VirtdProcess> StartInNamespaceAsync(string netns, string? stateDir = null, params string[] extraArguments) =>
-        StartWrappedAsync(["ip", "netns", "exec", netns], stateDir, extraArguments);
+        StartWrappedAsync(["ip", "netns", "exec", netns], stateDir, extraArguments, environment: null);
 
     /// <summary>
     /// Starts virtd as another user (<c>setpriv --reuid USER --regid GROUP --clear-groups</c>; the process execs, so
@@ -89,14 +96,15 @@ public sealed class VirtdProcess : IAsyncDisposable
             Directory.Delete(stateDir);
             throw new InvalidOperationException($"chown {user}:{group} {stateDir} failed");
         }
-        return StartWrappedAsync(["setpriv", "--reuid", user, "--regid", group, "--clear-groups"], stateDir, extraArguments, ownsStateDir: true);
+        return StartWrappedAsync(["setpriv", "--reuid", user, "--regid", group, "--clear-groups"], stateDir, extraArguments, environment: null, ownsStateDir: true);
     }
 
-    private static async Task<VirtdProcess> StartWrappedAsync(IReadOnlyList<string> prefix, string? stateDir, string[] extraArguments, bool ownsStateDir = false)
+    private static async Task<VirtdProcess> StartWrappedAsync(IReadOnlyList<string> prefix, string? stateDir, string[] extraArguments,
+        IReadOnlyDictionary<string, string>? environment, bool ownsStateDir = false)
     {
         var owns = stateDir is null || ownsStateDir;
         stateDir ??= Directory.CreateTempSubdirectory("virt-virtd-").FullName;
-        var virtd = Launch(prefix, stateDir, owns, extraArguments);
+        var virtd = Launch(prefix, stateDir, owns, extraArguments, environment);
         try
         {
             await virtd.Log.WaitForTextAsync("virtd ready", TimeSpan.FromSeconds(30), CancellationToken.None);
@@ -111,9 +119,10 @@ public sealed class VirtdProcess : IAsyncDisposable
 
     /// <summary>Starts virtd without waiting for readiness (to observe start-up failures).</summary>
     public static VirtdProcess Launch(string stateDir, bool ownsStateDir, params string[] extraArguments) =>
-        Launch([], stateDir, ownsStateDir, extraArguments);
+        Launch([], stateDir, ownsStateDir, extraArguments, environment: null);
 
-    private static VirtdProcess Launch(IReadOnlyList<string> prefix, string stateDir, bool ownsStateDir, string[] extraArguments)
+    private static VirtdProcess Launch(IReadOnlyList<string> prefix, string stateDir, bool ownsStateDir, string[] extraArguments,
+        IReadOnlyDictionary<string, string>? environment)
     {
         var start = new ProcessStartInfo(prefix.Count > 0 ? prefix[0] : Binary)
         {
@@ -122,6 +131,10 @@ public sealed class VirtdProcess : IAsyncDisposable
             RedirectStandardError = true,
             RedirectStandardInput = true,
         };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
         foreach (var word in prefix.Skip(1))
         {
             start.ArgumentList.Add(word);
