@@ -2,7 +2,9 @@
 """Alternates vsh binaries against one virtd on vol-download (and/or vol-upload) of one file, printing each run's wall
 time, the client's user and system CPU seconds and the daemon's CPU seconds: the A/B behind tools/bench/README.md's
 storage figures (a client regression or a client change measured on the same daemon, same machine state, interleaved).
-Run as root, like run: python3 tools/bench/storage/ab.py VIRTD VSH_A,VSH_B[,...] [ROUNDS] [SIZE_MIB] [download,upload]"""
+Run as root, like run: python3 tools/bench/storage/ab.py VIRTD VSH_A,VSH_B[,...] [ROUNDS] [SIZE_MIB] [download,upload]
+A client may be VSH@stream (that vsh with VIRT_VOLUME_TRANSFER=stream: the gRPC stream instead of the local fast path)
+or cp (a plain cp of the same file, the reference), e.g. VSH,VSH@stream,cp."""
 
 import os
 import resource
@@ -42,10 +44,13 @@ def main():
         back = os.path.join(side.root, "back.bin")
         for r in range(rounds):
             for vsh in clients:
+                binary, _, mode = vsh.partition("@")
+                env = dict(side.env, VIRT_VOLUME_TRANSFER="stream") if mode == "stream" else side.env
                 for op in ops:
                     args = ["vol-download", "vol.img", back] if op == "download" else ["vol-upload", "vol.img", source]
+                    argv = ["cp", source, back] if binary == "cp" else [binary, "-c", side.uri, *args, "--pool", "bench"]
                     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-                    wall, _, daemon = storage.timed([vsh, "-c", side.uri, *args, "--pool", "bench"], side.env, side)
+                    wall, _, daemon = storage.timed(argv, env, side)
                     after = resource.getrusage(resource.RUSAGE_CHILDREN)
                     if op == "download" and storage.sha256(back) != checksum:
                         raise storage.BenchError(f"{vsh}: the downloaded file differs from the uploaded one")
