@@ -29,6 +29,9 @@ public sealed class RpcServer : IAsyncDisposable
     /// <summary>The HTTP/2 flow-control window of each request stream: room for several 1 MiB messages in flight.</summary>
     public const int StreamWindowBytes = 8 << 20;
 
+    // Below this much allocation since the last trim, a quiet spell leaves the heap alone (see IdleHeapTrimmer).
+    private const long MinimumAllocationBeforeHeapTrim = 8 << 20;
+
     private readonly RpcServerOptions _options;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
@@ -36,6 +39,7 @@ public sealed class RpcServer : IAsyncDisposable
     private readonly List<Google.Protobuf.Reflection.FileDescriptor> _reflectedFiles = [];
     private readonly List<(string Path, UnixFileMode? Mode, bool ReadOnly)> _unixSockets = [];
     private readonly List<(IPEndPoint EndPoint, bool ReadOnly)> _tcpEndPoints = [];
+    private readonly IdleHeapTrimmer? _heapTrimmer;
     private FrozenDictionary<string, CallHandler> _handlers = FrozenDictionary<string, CallHandler>.Empty;
     private FrozenSet<string> _serviceNames = FrozenSet<string>.Empty;
     private WebApplication? _app;
@@ -47,6 +51,10 @@ public sealed class RpcServer : IAsyncDisposable
         _logger = (_options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Virt.Rpc.Server");
         _registry = new MethodRegistry(new CallRuntime(_options, _logger, _stopping.Token));
         Health = new HealthService();
+        if (_options.TrimHeapWhenIdleFor is { } quiet)
+        {
+            _heapTrimmer = new IdleHeapTrimmer(quiet, MinimumAllocationBeforeHeapTrim, _logger);
+        }
     }
 
     /// <summary>The health service; set per-service status here.</summary>
@@ -211,10 +219,12 @@ public sealed class RpcServer : IAsyncDisposable
             _app = null;
         }
         _stopping.Dispose();
+        _heapTrimmer?.Dispose();
     }
 
     private Task DispatchAsync(HttpContext http)
     {
+        _heapTrimmer?.NoteCall();
         var request = http.Request;
         var path = request.Path.Value ?? "";
         if (!HttpMethods.IsPost(request.Method))

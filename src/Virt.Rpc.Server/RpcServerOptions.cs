@@ -20,6 +20,12 @@ public sealed class RpcServerOptions
     /// <summary>How long <see cref="RpcServer.StopAsync"/> waits for calls to end before aborting connections.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// When set, the managed heap's free memory is returned to the system once no call has arrived for this long after
+    /// some megabytes of work (a blocking full collection of a few milliseconds). Null (the default) leaves the GC alone.
+    /// </summary>
+    public TimeSpan? TrimHeapWhenIdleFor { get; init; }
+
     /// <summary>Where the server logs; null for no logging.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
 }
