@@ -83,7 +83,16 @@ public sealed partial class VirtConnection
                 pending = next > 0 && read == chunk.Length
                     ? source.ReadAtLeastAsync(buffers[which].AsMemory(0, next), next, throwOnEndOfStream: false, ct).AsTask()
                     : Task.FromResult(0);
-                await call.RequestStream.WriteAsync(new UploadVolumeRequest { Data = UnsafeByteOperations.UnsafeWrap(chunk.AsMemory(0, read)) }, ct).ConfigureAwait(false);
+                try
+                {
+                    await call.RequestStream.WriteAsync(new UploadVolumeRequest { Data = UnsafeByteOperations.UnsafeWrap(chunk.AsMemory(0, read)) }, ct).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is OperationCanceledException or IOException && !ct.IsCancellationRequested)
+                {
+                    // The server ended the call (an error such as an upload past the volume's end, CancelJob) while
+                    // this chunk was being sent; its answer says why.
+                    return await call.ResponseAsync.ConfigureAwait(false);
+                }
                 progress?.Report(sent);
             }
             await call.RequestStream.CompleteAsync().ConfigureAwait(false);

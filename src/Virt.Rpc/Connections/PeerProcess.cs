@@ -118,9 +118,14 @@ public sealed class PeerProcess : IDisposable
         {
             status = File.ReadAllText($"/proc/{Credentials.Pid.ToString(CultureInfo.InvariantCulture)}/status");
         }
-        catch (IOException)
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             throw new PeerDescriptorException("The calling process has exited.", callerError: false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // E.g. /proc mounted with hidepid: without the peer's ids its descriptors are not taken.
+            throw new PeerDescriptorException($"The calling process's credentials cannot be read ({e.Message}).", callerError: false);
         }
         if (PeerProcessNativeMethods.PidFdSendSignal(_pidfd, 0, 0, 0) < 0 && Marshal.GetLastPInvokeError() == PeerProcessNativeMethods.Esrch)
         {
