@@ -31,10 +31,24 @@ internal static partial class VshRun
     /// </summary>
     public static async Task InterruptHeldSaveAsync(Process vsh, SaveWriterHold hold)
     {
+        RequireSigintHandled(vsh);
         Signal("INT", vsh.Id);
         await Task.Delay(1000);
         Assert.That(vsh.HasExited, Is.False, "SIGINT does not end vsh while its job runs: it asks for the abort and waits");
         hold.Release();
         await vsh.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(120));
+    }
+
+    /// <summary>
+    /// A SIGINT that is ignored when vsh starts stays ignored (exec keeps SIG_IGN, and .NET installs no handler over
+    /// it): a test runner started as a background job of a non-interactive shell passes that on, and vsh then never
+    /// sees the Ctrl-C: the job is not aborted and vsh exits 0 once the writer is let go. Say so instead.
+    /// </summary>
+    private static void RequireSigintHandled(Process vsh)
+    {
+        var ignored = File.ReadLines($"/proc/{vsh.Id}/status").First(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
+        var mask = ulong.Parse(ignored["SigIgn:".Length..].Trim(), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+        Assert.That(mask & (1UL << (2 - 1)), Is.Zero,
+            "vsh was started with SIGINT ignored, inherited from the test runner (a background job of a non-interactive shell ignores it): run the tests with SIGINT at its default");
     }
 }
