@@ -35,9 +35,7 @@ public sealed class LocalFileTransferTests
         Assert.That(upload.Stdout + download.Stdout, Does.Not.Contain("fast path").And.Not.Contain("stream"), "which path ran is debug output only");
         await host.Virtd.Log.WaitForLineAsync(l => l.Contains("volume upload of data.img", StringComparison.Ordinal) && l.Contains("local fast path", StringComparison.Ordinal), TimeSpan.FromSeconds(10), ct);
         await host.Virtd.Log.WaitForLineAsync(l => l.Contains("volume download of data.img", StringComparison.Ordinal) && l.Contains("local fast path", StringComparison.Ordinal), TimeSpan.FromSeconds(10), ct);
-        var expected = await StorageHost.Sha256Async(source);
-        Assert.That(await StorageHost.Sha256Async(Path.Combine(host.Images, "data.img")), Is.EqualTo(expected));
-        Assert.That(await StorageHost.Sha256Async(back), Is.EqualTo(expected));
+        var expected = await AssertRoundTripAsync(host, source, back);
 
         // The client library says so in the job and the header too, and the stream positions follow the bytes copied.
         await using var client = await VirtConnection.OpenAsync(host.Uri, cancellationToken: ct);
@@ -79,9 +77,7 @@ public sealed class LocalFileTransferTests
         Assert.That(download.Stderr, Does.Contain("vol-download: streamed"), download.ToString());
         Assert.That(toDevNull.Stderr, Does.Contain("vol-download: streamed"), toDevNull.ToString());
         Assert.That(host.Virtd.Log.Snapshot().Any(l => l.Contains("local fast path", StringComparison.Ordinal)), Is.False, "nothing was offered");
-        var expected = await StorageHost.Sha256Async(source);
-        Assert.That(await StorageHost.Sha256Async(Path.Combine(host.Images, "data.img")), Is.EqualTo(expected));
-        Assert.That(await StorageHost.Sha256Async(back), Is.EqualTo(expected));
+        await AssertRoundTripAsync(host, source, back);
     }
 
     [Test]
@@ -106,9 +102,7 @@ public sealed class LocalFileTransferTests
             await host.Virtd.Log.WaitForLineAsync(l => l.Contains($"volume {operation} of", StringComparison.Ordinal) && l.Contains("streaming instead", StringComparison.Ordinal)
                 && l.Contains("EPERM", StringComparison.Ordinal), TimeSpan.FromSeconds(10), ct);
         }
-        var expected = await StorageHost.Sha256Async(source);
-        Assert.That(await StorageHost.Sha256Async(Path.Combine(host.Images, "data.img")), Is.EqualTo(expected));
-        Assert.That(await StorageHost.Sha256Async(back), Is.EqualTo(expected));
+        await AssertRoundTripAsync(host, source, back);
     }
 
     [Test]
@@ -256,6 +250,15 @@ public sealed class LocalFileTransferTests
 
     private static string Lines(string text, string prefix) =>
         string.Join('\n', text.Split('\n').Where(l => l.StartsWith(prefix, StringComparison.Ordinal)));
+
+    // The volume holds the uploaded file, and the downloaded file is the volume's bytes; returns the source's checksum.
+    private static async Task<string> AssertRoundTripAsync(StorageHost host, string source, string back)
+    {
+        var expected = await StorageHost.Sha256Async(source);
+        Assert.That(await StorageHost.Sha256Async(Path.Combine(host.Images, "data.img")), Is.EqualTo(expected));
+        Assert.That(await StorageHost.Sha256Async(back), Is.EqualTo(expected));
+        return expected;
+    }
 
     private static async Task<string> RandomFileAsync(StorageHost host, string name, int mebibytes, CancellationToken ct)
     {

@@ -7,7 +7,6 @@ namespace Virt.Driver;
 internal static partial class FileNativeMethods
 {
     public const int Eintr = 4;
-    public const int Ebadf = 9;
     public const int Exdev = 18;
     public const int Einval = 22;
     public const int Etxtbsy = 26;

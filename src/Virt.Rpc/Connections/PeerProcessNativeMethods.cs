@@ -9,7 +9,6 @@ internal static partial class PeerProcessNativeMethods
     public const int Eperm = 1;
     public const int Esrch = 3;
     public const int Ebadf = 9;
-    public const int Enosys = 38;
 
     [LibraryImport("libc", EntryPoint = "pidfd_open", SetLastError = true)]
     public static partial int PidFdOpen(int pid, uint flags);
