@@ -62,6 +62,22 @@ public static class VirtApi
     }
 
     /// <summary>
+    /// Starts settling the outgoing migrations that the previous run of the host process left unfinished (a restart
+    /// during a migration; src/Virt.Driver.Qemu/MIGRATION.md): one MIGRATION_OUT job per migration in
+    /// <see cref="VirtApiOptions.Jobs"/>, which asks the destination through <see cref="VirtApiOptions.ConnectPeer"/>.
+    /// Returns at once; does nothing for a driver that does not migrate or when no registry is given.
+    /// </summary>
+    public static void RecoverInterruptedMigrations(IDomainDriver domains, VirtApiOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(domains);
+        ArgumentNullException.ThrowIfNull(options);
+        if (domains is IDomainMigration migration && options.Jobs is { } jobs)
+        {
+            MigrationRecovery.Start(migration, options.ConnectPeer, jobs);
+        }
+    }
+
+    /// <summary>
     /// Guards a service implemented elsewhere (e.g. virtd's own HostService) exactly as the built-in ones: access from its
     /// descriptor, unknown input refused, <see cref="VirtException"/> mapped, non-read calls audited.
     /// </summary>

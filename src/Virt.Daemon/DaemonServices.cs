@@ -46,5 +46,7 @@ internal static class DaemonServices
         {
             server.AddService(service.Definition, service.Descriptor);
         }
+        // Before the first call is served: a migration the last run of virtd left unfinished is settled in a job.
+        VirtApi.RecoverInterruptedMigrations(drivers.Domains, options);
     }
 }

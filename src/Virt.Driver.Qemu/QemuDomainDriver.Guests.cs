@@ -453,6 +453,8 @@ public sealed partial class QemuDomainDriver
         {
             return;
         }
+        // Read before any guest is reconnected or found gone (a gone guest's clean-up runs in the background).
+        var migrations = LoadMigrationRecords();
         foreach (var stateFile in Directory.EnumerateFiles(_options.GuestRunDirectory, "*.state"))
         {
             if (!Guid.TryParseExact(Path.GetFileNameWithoutExtension(stateFile), "D", out var uuid))
@@ -530,6 +532,7 @@ public sealed partial class QemuDomainDriver
             }
             guest.Pump = Task.Run(() => PumpAsync(guest, live.Name), CancellationToken.None);
         }
+        await RecoverMigrationsAsync(migrations).ConfigureAwait(false);
     }
 
     /// <summary>Autostart domains that are not running start now, one after another; a failure is logged, not fatal.</summary>

@@ -42,6 +42,12 @@ public sealed partial class QemuDomainDriver : IDomainMigration
         ArgumentNullException.ThrowIfNull(domain);
         ArgumentNullException.ThrowIfNull(settings);
         var found = Find(Volatile.Read(ref _snapshot), domain);
+        if (_interrupted.Values.Any(r => r.Uuid == found.Uuid))
+        {
+            // Its record names this UUID too: a new migration must not start before the old one is settled.
+            throw new VirtException(VirtErrorReason.JobBusy, $"Cannot migrate domain '{found.Name}': the migration a restart of virtd interrupted is still being settled; try again when its job has ended.",
+                new Dictionary<string, string> { ["domain"] = found.Name, ["operation"] = "migrate" });
+        }
         var job = await BeginAsync(found.Uuid, found.Name, "migrate", defining: false, cancellationToken).ConfigureAwait(false);
         try
         {
@@ -76,7 +82,10 @@ public sealed partial class QemuDomainDriver : IDomainMigration
                 Vcpus = (uint)definition.Vcpu.Count,
                 WasRunning = current.State == DomainState.Running,
             };
-            _outgoing[id] = new Outgoing(id, current.Uuid, current.Name, settings, facts.WasRunning, current.Persistent, job);
+            var outgoing = new Outgoing(id, current.Uuid, current.Name, settings, facts.WasRunning, current.Persistent, job);
+            _outgoing[id] = outgoing;
+            // From here a restart of virtd tells the destination to give up whatever Prepare creates there.
+            SaveMigrationRecord(outgoing, OutgoingPhase.Begin);
             MigrationLog.Phase(_logger, id, current.Name, "begin", "");
             return new OutgoingMigration(id, current, DomainXml.Format(definition), facts);
         }
@@ -103,6 +112,7 @@ public sealed partial class QemuDomainDriver : IDomainMigration
         }
         var job = await BeginAsync(definition.Uuid, definition.Name, "migrate in", defining: true, cancellationToken).ConfigureAwait(false);
         DomainSummary? launched = null;
+        var recorded = false;
         try
         {
             var existing = Volatile.Read(ref _snapshot).ByUuid.GetValueOrDefault(definition.Uuid);
@@ -110,6 +120,9 @@ public sealed partial class QemuDomainDriver : IDomainMigration
             {
                 throw Preflight(definition.Name, [$"domain '{existing.Name}' is already running on the destination"]);
             }
+            // Before the paused copy exists: a virtd restarted at any instant from here removes it.
+            SaveMigrationRecord(new MigrationRecord { Outgoing = false, Id = migrationId, Uuid = definition.Uuid, Name = definition.Name });
+            recorded = true;
             launched = await LaunchAsync(definition, existing, startPaused: true, cancellationToken, incoming: true).ConfigureAwait(false);
             Update(definition.Uuid, latest => latest is { IsActive: true } ? latest with { Reason = PausedMigration } : latest, null);
             var host = listenAddress.Contains(':', StringComparison.Ordinal) ? $"[{listenAddress}]" : listenAddress;
@@ -132,6 +145,10 @@ public sealed partial class QemuDomainDriver : IDomainMigration
             if (launched is not null && _running.TryGetValue(definition.Uuid, out var guest))
             {
                 await KillAsync(guest, launched, graceful: false, CancellationToken.None).ConfigureAwait(false);
+            }
+            if (recorded)
+            {
+                DeleteMigrationRecord(definition.Uuid);
             }
             job.Dispose();
             throw;
@@ -190,6 +207,8 @@ public sealed partial class QemuDomainDriver : IDomainMigration
         try
         {
             outgoing.Active = true;
+            // Before QEMU streams: a restarted virtd cancels the stream and resumes the guest (Finish was not asked yet).
+            SaveMigrationRecord(outgoing, OutgoingPhase.Perform);
             await EnableMigrationEventsAsync(outgoing.Uuid, cancellationToken).ConfigureAwait(false);
             await ExecuteQmpAsync(outgoing.Uuid, "migrate", new JsonObject { ["uri"] = incomingUri }, cancellationToken).ConfigureAwait(false);
             var lastReport = TimeSpan.Zero;
@@ -206,6 +225,7 @@ public sealed partial class QemuDomainDriver : IDomainMigration
                     // virsh --timeout (--timeout-suspend): pause the guest so the last pass converges.
                     suspendedForTimeout = true;
                     outgoing.PausedBySelf = true;
+                    SaveMigrationRecord(outgoing, OutgoingPhase.Perform);
                     await ControlAsync(guest, current, ControlAction.Stop, cancellationToken).ConfigureAwait(false);
                 }
             }, cancellationToken).ConfigureAwait(false);
@@ -217,6 +237,8 @@ public sealed partial class QemuDomainDriver : IDomainMigration
                     new Dictionary<string, string> { ["domain"] = outgoing.Name });
             }
             outgoing.Completed = true;
+            // From here Finish may resume the guest on the destination: a restarted virtd must ask it before resuming.
+            SaveMigrationRecord(outgoing, OutgoingPhase.Performed);
             progress?.Report(stats);
             MigrationLog.Completed(_logger, migrationId, outgoing.Name, stats.Elapsed.TotalMilliseconds, stats.Downtime?.TotalMilliseconds ?? -1);
             return stats;
@@ -254,6 +276,7 @@ public sealed partial class QemuDomainDriver : IDomainMigration
             {
                 // From here the outcome belongs to Finish: an abort on this host no longer applies.
                 incoming.Handle?.SetCancellable(false);
+                SaveMigrationRecord(new MigrationRecord { Outgoing = false, Id = migrationId, Uuid = incoming.Uuid, Name = incoming.Name, Finishing = true });
                 try
                 {
                     await WaitIncomingCompletedAsync(incoming, cancellationToken).ConfigureAwait(false);
@@ -276,6 +299,7 @@ public sealed partial class QemuDomainDriver : IDomainMigration
                 await KillAsync(guest, copy, graceful: false, CancellationToken.None).ConfigureAwait(false);
             }
             _outcomes[migrationId] = (outcome, incoming.Uuid);
+            DeleteMigrationRecord(incoming.Uuid);
             _incoming.TryRemove(migrationId, out _);
             incoming.Job.Dispose();
             incoming.Ended.TrySetResult(outcome);
@@ -304,6 +328,7 @@ public sealed partial class QemuDomainDriver : IDomainMigration
                 new Dictionary<string, string> { ["migration"] = migrationId });
         }
         var undefine = false;
+        SaveMigrationRecord(outgoing, OutgoingPhase.Confirm, outcome);
         try
         {
             var current = Volatile.Read(ref _snapshot).ByUuid.GetValueOrDefault(outgoing.Uuid);
@@ -324,6 +349,10 @@ public sealed partial class QemuDomainDriver : IDomainMigration
         }
         finally
         {
+            if (!outgoing.Settings.Offline)
+            {
+                DeleteMigrationRecord(outgoing.Uuid);
+            }
             outgoing.Job.Dispose();
         }
         MigrationLog.Outcome(_logger, migrationId, outgoing.Name, "confirm:", outcome);

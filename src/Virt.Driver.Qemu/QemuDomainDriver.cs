@@ -30,6 +30,7 @@ public sealed partial class QemuDomainDriver : IDomainDriver, IDisposable, IAsyn
     private readonly DefinitionStore _definitions;
     private readonly DefinitionStore _autostart;
     private readonly DefinitionStore _liveDefinitions;
+    private readonly DefinitionStore _migrationRecords;
     private readonly QemuCapabilitiesCache _capabilities;
     private readonly ConcurrentDictionary<Guid, RunningGuest> _running = new();
     // The release and clean-up of a stopped guest's run, until it is over (TrackRelease).
@@ -57,6 +58,8 @@ public sealed partial class QemuDomainDriver : IDomainDriver, IDisposable, IAsyn
         _autostart = new DefinitionStore(options.AutostartDirectory, extension: "", journaled: true);
         // Runtime state: it must survive virtd, not the machine (the guests do not either), so nothing is flushed.
         _liveDefinitions = new DefinitionStore(options.GuestRunDirectory, flush: false);
+        // Beside them, the migrations in progress (MigrationRecord), for a restarted virtd to settle.
+        _migrationRecords = new DefinitionStore(options.GuestRunDirectory, extension: MigrationRecord.Extension, flush: false);
         _capabilities = new QemuCapabilitiesCache(options.CapabilitiesCacheDirectory);
         _jobs = options.Jobs ?? new JobRegistry(events);
         _spareWorker = new VmmSpare(VmmBinary);
@@ -136,6 +139,7 @@ public sealed partial class QemuDomainDriver : IDomainDriver, IDisposable, IAsyn
         _definitions.Dispose();
         _autostart.Dispose();
         _liveDefinitions.Dispose();
+        _migrationRecords.Dispose();
         _spareWorker.Dispose();
     }
 

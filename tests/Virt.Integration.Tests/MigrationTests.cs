@@ -10,7 +10,7 @@ namespace Virt.Integration.Tests;
 /// </summary>
 [TestFixture]
 [NonParallelizable]
-public sealed class MigrationTests
+public sealed partial class MigrationTests
 {
     private const int PeerPort = 16509;
     private static readonly TimeSpan _boot = TimeSpan.FromSeconds(120);
@@ -272,6 +272,7 @@ public sealed class MigrationTests
         return (uuid, log, await VshRun.WaitForBeatAsync(log, above, _boot));
     }
 
-    private static Task<VirtdProcess> StartHostAsync(string netns, string address) =>
-        VirtdProcess.StartInNamespaceAsync(netns, null, "--listen-peer", $"{address}:{PeerPort}");
+    /// <summary>A virtd with its peer endpoint in <paramref name="netns"/>, on a new state directory or (a restart) on <paramref name="stateDir"/>.</summary>
+    private static Task<VirtdProcess> StartHostAsync(string netns, string address, string? stateDir = null) =>
+        VirtdProcess.StartInNamespaceAsync(netns, stateDir, "--listen-peer", $"{address}:{PeerPort}");
 }

@@ -16,8 +16,9 @@ internal sealed class MigrationApi(IDomainDriver domains, IDomainMigration migra
     public override async Task<Job> MigrateDomain(MigrateDomainRequest request, ServerCallContext context)
     {
         var reference = Requests.Domain(request.Domain);
-        var settings = MigrationConversion.Settings(request.Options);
         var destination = request.DestinationUri;
+        // Recorded with the migration: a restarted virtd tells this destination to give up its copy.
+        var settings = MigrationConversion.Settings(request.Options) with { Destination = destination };
         if (!destination.StartsWith("virt+tcp://", StringComparison.Ordinal))
         {
             throw ApiErrors.InvalidArgument("destination_uri",

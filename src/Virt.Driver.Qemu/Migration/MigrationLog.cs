@@ -20,6 +20,12 @@ internal static partial class MigrationLog
     [LoggerMessage(EventId = 565, Level = LogLevel.Information, Message = "Migration {Id} of domain {Name}: {Phase} {Outcome}")]
     public static partial void Outcome(ILogger logger, string id, string name, string phase, MigrationOutcome outcome);
 
+    [LoggerMessage(EventId = 566, Level = LogLevel.Warning, Message = "Migration {Id} of domain {Name}, interrupted by a restart in phase {Phase}: destination's outcome {Outcome}; {Done}")]
+    public static partial void Recovered(ILogger logger, string id, string name, OutgoingPhase phase, MigrationOutcome outcome, string done);
+
+    [LoggerMessage(EventId = 567, Level = LogLevel.Warning, Message = "Migration {Id} of domain {Name} was interrupted by a restart of virtd in phase {Phase}; settling it")]
+    public static partial void Interrupted(ILogger logger, string id, string name, OutgoingPhase phase);
+
     [LoggerMessage(EventId = 563, Level = LogLevel.Warning, Message = "Migration {Id} of domain {Name} failed in {Phase}: {Problem}")]
     public static partial void Failed(ILogger logger, string id, string name, string phase, string problem);
 }

@@ -29,6 +29,22 @@ public interface IDomainMigration
     /// <summary>Source. Acts on the destination's outcome and ends the migration; idempotent.</summary>
     Task<DomainSummary> ConfirmOutgoingAsync(string migrationId, MigrationOutcome outcome, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Source and destination, after a restart of the daemon: the outgoing migrations its previous run left unfinished
+    /// (MIGRATION.md, "A restart during a migration"), each waiting for <see cref="RecoverOutgoingAsync"/>. Unfinished
+    /// incoming ones need no peer and are settled while the driver opens.
+    /// </summary>
+    IReadOnlyList<InterruptedMigration> InterruptedMigrations { get; }
+
+    /// <summary>
+    /// Source, after a restart: settles an interrupted outgoing migration with what the destination answered to
+    /// Finish(cancelled) (<see cref="MigrationOutcome.Unspecified"/> when it could not be asked). QEMU's stream is
+    /// cancelled; RUNNING_ON_DESTINATION kills the guest here (shut off, migrated); CANCELLED, or no answer while
+    /// Finish cannot have been asked yet, resumes it if the migration paused it; no answer after QEMU completed
+    /// leaves it paused. Returns the guest as it is now (null when it is gone) and what was done, in one sentence.
+    /// </summary>
+    Task<(DomainSummary? Domain, string Done)> RecoverOutgoingAsync(string migrationId, MigrationOutcome destinationOutcome, CancellationToken cancellationToken);
+
     /// <summary>migrate-getmaxdowntime, in milliseconds.</summary>
     Task<ulong> GetMaxDowntimeAsync(DomainRef domain, CancellationToken cancellationToken);
 
@@ -61,7 +77,39 @@ public sealed record MigrationSettings
 
     /// <summary>--timeout: pause the guest (virsh's --timeout-suspend) when the migration has not finished by then.</summary>
     public TimeSpan? Timeout { get; init; }
+
+    /// <summary>
+    /// Source only: the destination daemon's URI, recorded with the migration so that a restarted source can tell the
+    /// destination to give up its copy (empty when a third party drives the phases).
+    /// </summary>
+    public string Destination { get; init; } = "";
 }
+
+/// <summary>How far an outgoing migration had gone when the daemon stopped (persisted beside the guest's run state).</summary>
+public enum OutgoingPhase
+{
+    /// <summary>Begin done; Prepare may have created the destination's paused copy.</summary>
+    Begin = 1,
+
+    /// <summary>QEMU's stream was started; it has not completed, so Finish was never asked to resume the guest.</summary>
+    Perform = 2,
+
+    /// <summary>QEMU completed the stream (the guest is paused): Finish may have resumed it on the destination.</summary>
+    Performed = 3,
+
+    /// <summary>Confirm started with the destination's recorded outcome.</summary>
+    Confirm = 4,
+}
+
+/// <summary>An outgoing migration that a previous run of the daemon left unfinished.</summary>
+/// <param name="Id">The migration id Begin created (the destination's key for Finish).</param>
+/// <param name="Name">The guest's name.</param>
+/// <param name="Uuid">The guest's UUID.</param>
+/// <param name="Destination">The destination daemon's URI, or empty when it was not recorded.</param>
+/// <param name="Phase">How far it had gone.</param>
+/// <param name="Outcome">The destination's outcome when Confirm had it (phase Confirm), else Unspecified.</param>
+/// <param name="GuestGone">Whether the guest's QEMU is gone on this host (the worker did not answer after the restart).</param>
+public sealed record InterruptedMigration(string Id, string Name, Guid Uuid, string Destination, OutgoingPhase Phase, MigrationOutcome Outcome, bool GuestGone);
 
 /// <summary>What the destination checks before it accepts a guest.</summary>
 public sealed record MigrationFacts

@@ -1,0 +1,96 @@
+namespace Virt.Driver.Qemu.Tests;
+
+/// <summary>
+/// What a restarted driver does with the migration records a previous run left under RUN/qemu (MIGRATION.md, "A
+/// restart during a migration"), for guests that are gone; the running cases are in Virt.Integration.Tests'
+/// MigrationTests.Restart.cs.
+/// </summary>
+public sealed class MigrationRecoveryTests
+{
+    private static Guid Uuid { get; } = Guid.Parse("6695eb01-f6a4-8304-79aa-97f2502e193f");
+
+    private string _state = null!;
+
+    [SetUp]
+    public void CreateStateDirectory() => _state = Directory.CreateTempSubdirectory("virt-qemu-migrec-").FullName;
+
+    [TearDown]
+    public void DeleteStateDirectory() => Directory.Delete(_state, recursive: true);
+
+    private QemuDriverOptions Options => new() { StateDirectory = _state, HostCpus = 4 };
+
+    private string RecordFile => Path.Combine(Options.GuestRunDirectory, Uuid.ToString("D") + MigrationRecord.Extension);
+
+    private Task<QemuDomainDriver> OpenAsync() => QemuDomainDriver.OpenAsync(Options, new EventLog(), new ListLogger(), CancellationToken.None);
+
+    private void Write(MigrationRecord record)
+    {
+        Directory.CreateDirectory(Options.GuestRunDirectory);
+        File.WriteAllText(RecordFile, record.Format());
+    }
+
+    [Test]
+    public void A_record_reads_back_as_written_and_a_torn_one_reads_as_none()
+    {
+        var outgoing = new MigrationRecord
+        {
+            Outgoing = true, Id = "m-1", Uuid = Uuid, Name = "web", Peer = "virt+tcp://10.0.0.2:16509/", Phase = OutgoingPhase.Performed,
+            WasRunning = true, PausedBySelf = true, Outcome = MigrationOutcome.Cancelled,
+        };
+        var incoming = new MigrationRecord { Outgoing = false, Id = "m-2", Uuid = Uuid, Name = "web", Finishing = true };
+        Assert.Multiple(() =>
+        {
+            Assert.That(MigrationRecord.Parse(outgoing.Format()), Is.EqualTo(outgoing));
+            Assert.That(MigrationRecord.Parse(incoming.Format()), Is.EqualTo(incoming));
+            Assert.That(outgoing.Format(), Does.Contain("direction=out\n").And.Contain("phase=performed\n").And.Contain("peer=virt+tcp://10.0.0.2:16509/\n"));
+            Assert.That(MigrationRecord.Parse(outgoing.Format()[..40]), Is.Null, "cut before the phase");
+            Assert.That(MigrationRecord.Parse(outgoing.Format().Replace("phase=performed", "phase=landed", StringComparison.Ordinal)), Is.Null);
+            Assert.That(MigrationRecord.Parse(""), Is.Null);
+        });
+    }
+
+    [Test]
+    public async Task An_outgoing_record_waits_for_recovery_which_removes_it_and_reports_the_guest_gone()
+    {
+        Write(new MigrationRecord { Outgoing = true, Id = "m-1", Uuid = Uuid, Name = "web", Peer = "virt+tcp://b/", Phase = OutgoingPhase.Perform, WasRunning = true });
+        await using var driver = await OpenAsync();
+
+        var interrupted = driver.InterruptedMigrations;
+        Assert.That(interrupted, Is.EqualTo(new[] { new InterruptedMigration("m-1", "web", Uuid, "virt+tcp://b/", OutgoingPhase.Perform, MigrationOutcome.Unspecified, GuestGone: true) }));
+        var (domain, done) = await driver.RecoverOutgoingAsync("m-1", MigrationOutcome.Cancelled, CancellationToken.None);
+        Assert.Multiple(() =>
+        {
+            Assert.That(domain, Is.Null);
+            Assert.That(done, Is.EqualTo("its QEMU is gone on this host"));
+            Assert.That(File.Exists(RecordFile), Is.False);
+            Assert.That(driver.InterruptedMigrations, Is.Empty);
+        });
+        var again = Assert.ThrowsAsync<VirtException>(() => driver.RecoverOutgoingAsync("m-1", MigrationOutcome.Cancelled, CancellationToken.None));
+        Assert.That(again!.Reason, Is.EqualTo(VirtErrorReason.InvalidArgument));
+    }
+
+    [Test]
+    public async Task An_unfinished_incoming_record_is_given_up_at_open_and_a_later_finish_gets_cancelled()
+    {
+        Write(new MigrationRecord { Outgoing = false, Id = "m-2", Uuid = Uuid, Name = "web" });
+        await using var driver = await OpenAsync();
+
+        Assert.That(File.Exists(RecordFile), Is.False);
+        Assert.That(driver.InterruptedMigrations, Is.Empty, "an incoming migration needs no peer to settle");
+        var (outcome, domain) = await driver.FinishIncomingAsync("m-2", cancelled: true, CancellationToken.None);
+        Assert.That((outcome, domain), Is.EqualTo((MigrationOutcome.Cancelled, (DomainSummary?)null)));
+        var job = await driver.Jobs.WaitAsync(driver.Jobs.List().Single().Id, CancellationToken.None);
+        Assert.That((job.Operation, job.State, job.Error?.Message), Is.EqualTo((Jobs.JobOperation.MigrationIn, Jobs.JobState.Failed,
+            "The incoming migration of domain 'web' was interrupted by a restart of virtd before it finished; its paused copy was removed from this host.")));
+    }
+
+    [Test]
+    public async Task A_record_that_does_not_read_is_removed()
+    {
+        Directory.CreateDirectory(Options.GuestRunDirectory);
+        await File.WriteAllTextAsync(RecordFile, "direction=out\nmigration_id=m-3\n");
+        await using var driver = await OpenAsync();
+        Assert.That(File.Exists(RecordFile), Is.False);
+        Assert.That(driver.InterruptedMigrations, Is.Empty);
+    }
+}
