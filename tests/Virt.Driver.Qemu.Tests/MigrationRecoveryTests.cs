@@ -1,10 +1,14 @@
+using Virt.Testing;
+
 namespace Virt.Driver.Qemu.Tests;
 
 /// <summary>
 /// What a restarted driver does with the migration records a previous run left under RUN/qemu (MIGRATION.md, "A
-/// restart during a migration"), for guests that are gone; the running cases are in Virt.Integration.Tests'
-/// MigrationTests.Restart.cs.
+/// restart during a migration"): with guests that are gone, and with one real guest for each outcome the destination
+/// may answer; the whole path between two virtd is in Virt.Integration.Tests' MigrationTests.Restart.cs.
 /// </summary>
+[TestFixture]
+[NonParallelizable]
 public sealed class MigrationRecoveryTests
 {
     private static Guid Uuid { get; } = Guid.Parse("6695eb01-f6a4-8304-79aa-97f2502e193f");
@@ -17,7 +21,7 @@ public sealed class MigrationRecoveryTests
     [TearDown]
     public void DeleteStateDirectory() => Directory.Delete(_state, recursive: true);
 
-    private QemuDriverOptions Options => new() { StateDirectory = _state, HostCpus = 4 };
+    private QemuDriverOptions Options => new() { StateDirectory = _state, HostCpus = 4, VmmBinary = GuestFixture.VmmBinary, WorkerLinger = TimeSpan.FromSeconds(5) };
 
     private string RecordFile => Path.Combine(Options.GuestRunDirectory, Uuid.ToString("D") + MigrationRecord.Extension);
 
@@ -92,5 +96,61 @@ public sealed class MigrationRecoveryTests
         await using var driver = await OpenAsync();
         Assert.That(File.Exists(RecordFile), Is.False);
         Assert.That(driver.InterruptedMigrations, Is.Empty);
+    }
+
+    /// <summary>
+    /// One guest, the driver "restarted" (disposed and opened again: the worker and QEMU go on) with a record of each
+    /// kind: the one rule decides whether it resumes, stays paused, or is stopped as migrated.
+    /// </summary>
+    [Test]
+    [CancelAfter(300_000)]
+    public async Task A_restarted_source_resumes_keeps_paused_or_stops_the_guest_as_the_phase_and_the_destination_answer_say(CancellationToken cancellationToken)
+    {
+        var guest = await TestGuest.GetAsync(cancellationToken);
+        var driver = await OpenAsync();
+        await driver.DefineDomainAsync(GuestFixture.Xml(guest, "web", Uuid), cancellationToken);
+        await driver.StartDomainAsync(DomainRef.ByUuid(Uuid), startPaused: false, cancellationToken);
+        var console = Path.Combine(_state, "qemu", "log", $"{Uuid}.console.log");
+        await GuestFixture.WaitForHeartbeatAsync(console, 0, TimeSpan.FromSeconds(90), cancellationToken);
+        try
+        {
+            // QEMU completed (the guest is paused) and the destination could not be asked: it may run the guest.
+            await driver.SuspendDomainAsync(DomainRef.ByUuid(Uuid), cancellationToken);
+            driver = await RestartWithAsync(driver, OutgoingPhase.Performed, "m-1");
+            Assert.That(driver.InterruptedMigrations.Single().GuestGone, Is.False);
+            var (paused, done) = await driver.RecoverOutgoingAsync("m-1", MigrationOutcome.Unspecified, cancellationToken);
+            Assert.That((paused?.State, done), Is.EqualTo(((DomainState?)DomainState.Paused,
+                "QEMU had completed the stream and the destination's outcome is unknown, so the guest stays paused here; resume it only after making sure the destination does not run it")));
+
+            // The same, but the destination answers CANCELLED: this side resumes.
+            driver = await RestartWithAsync(driver, OutgoingPhase.Performed, "m-2");
+            var (resumed, _) = await driver.RecoverOutgoingAsync("m-2", MigrationOutcome.Cancelled, cancellationToken);
+            Assert.That(resumed?.State, Is.EqualTo(DomainState.Running));
+            var beat = GuestFixture.Heartbeats(console)[^1];
+            await GuestFixture.WaitForHeartbeatAsync(console, beat + 1, TimeSpan.FromSeconds(30), cancellationToken);
+
+            // The destination already runs it: stopped here as Confirm would, never resumed.
+            driver = await RestartWithAsync(driver, OutgoingPhase.Performed, "m-3");
+            var (stopped, gone) = await driver.RecoverOutgoingAsync("m-3", MigrationOutcome.RunningOnDestination, cancellationToken);
+            Assert.That((stopped?.State, stopped?.Reason, gone), Is.EqualTo(((DomainState?)DomainState.Shutoff, (int?)4,
+                "the destination runs the guest, so its copy here was stopped (shut off, migrated)")));
+            Assert.That(File.Exists(RecordFile), Is.False);
+        }
+        finally
+        {
+            if ((await driver.LookupDomainAsync(DomainRef.ByUuid(Uuid), CancellationToken.None)).IsActive)
+            {
+                await driver.DestroyDomainAsync(DomainRef.ByUuid(Uuid), graceful: false, CancellationToken.None);
+            }
+            await driver.DisposeAsync();
+        }
+    }
+
+    /// <summary>virtd "restarts" with a source record in <paramref name="phase"/> beside the running guest.</summary>
+    private async Task<QemuDomainDriver> RestartWithAsync(QemuDomainDriver driver, OutgoingPhase phase, string id)
+    {
+        await driver.DisposeAsync();
+        Write(new MigrationRecord { Outgoing = true, Id = id, Uuid = Uuid, Name = "web", Peer = "virt+tcp://b/", Phase = phase, WasRunning = true });
+        return await OpenAsync();
     }
 }
