@@ -26,6 +26,15 @@ internal sealed record DaemonDrivers(DriverKind Kind, IDomainDriver Domains, INe
     /// <summary>The jobs the drivers run, served by JobService; null for the test driver, which runs none (as libvirt's).</summary>
     public JobRegistry? Jobs { get; init; }
 
+    /// <summary>
+    /// Whether the QEMU driver runs guests of type 'kvm' with KVM. Always false for now: /dev/kvm opens on these hosts
+    /// yet KVM guests hang (README), and virtd does not probe it as tools/guest/accel does. Capabilities report this same
+    /// value, so they never offer what the driver will not do.
+    /// </summary>
+    public bool KvmUsable { get; init; }
+
+    private const bool KvmUsableHere = false;
+
     public static async Task<DaemonDrivers> OpenAsync(DriverKind kind, DaemonPaths paths, VcpuPlacementPolicy placement, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
     {
         var logger = loggerFactory.CreateLogger("virtd");
@@ -52,6 +61,7 @@ internal sealed record DaemonDrivers(DriverKind Kind, IDomainDriver Domains, INe
                 {
                     StateDirectory = paths.StateDir,
                     RunDirectory = paths.RunDir,
+                    KvmUsable = KvmUsableHere,
                     AutostartOnOpen = true,
                     Volumes = storage,
                     // domifaddr --source lease: the dnsmasq lease files of the networks, RUN/network/NAME.leases.
@@ -63,7 +73,7 @@ internal sealed record DaemonDrivers(DriverKind Kind, IDomainDriver Domains, INe
                     // virt-vmm beside virtd unless VIRT_VMM_BINARY names another (the NativeAOT publish, for instance).
                     VmmBinary = Environment.GetEnvironmentVariable("VIRT_VMM_BINARY") is { Length: > 0 } vmm ? vmm : null,
                 }, events, loggerFactory.CreateLogger("Virt.Driver.Qemu"), cancellationToken);
-            drivers = new DaemonDrivers(kind, qemu, fixture, storage, events, placement) { Jobs = jobs };
+            drivers = new DaemonDrivers(kind, qemu, fixture, storage, events, placement) { Jobs = jobs, KvmUsable = KvmUsableHere };
         }
         var domains = await drivers.Domains.ListDomainsAsync(DomainListFilter.All, cancellationToken);
         DaemonLog.DriverReady(logger, drivers.Domains.Type, domains.Count, events.Epoch, events.LatestSequence);

@@ -13,7 +13,7 @@ internal static class DaemonServices
     {
         IHostInfo host = drivers.Kind == DriverKind.Test
             ? HostInfo.ForTestDriver(DaemonHost.Version)
-            : new QemuHostInfo(new QemuCapabilitiesCache(Path.Combine(paths.StateDir, "cache", "qemu")), "qemu-system-x86_64", new LinuxHost(), drivers.Placement);
+            : new QemuHostInfo(new QemuCapabilitiesCache(Path.Combine(paths.StateDir, "cache", "qemu")), "qemu-system-x86_64", new LinuxHost(), drivers.Placement, drivers.KvmUsable);
         var options = new VirtApiOptions
         {
             // One line per call that may change something, refused ones included: who (from SO_PEERCRED), what, how it ended.

@@ -14,7 +14,7 @@ namespace Virt.Daemon;
 /// is what libvirt's QEMU driver reports when neither SELinux nor AppArmor confines guests (virt-vmm does not confine
 /// them yet either).
 /// </summary>
-internal sealed class QemuHostInfo(QemuCapabilitiesCache capabilities, string emulator, LinuxHost host, VcpuPlacementPolicy placement) : IHostInfo
+internal sealed class QemuHostInfo(QemuCapabilitiesCache capabilities, string emulator, LinuxHost host, VcpuPlacementPolicy placement, bool kvmUsable) : IHostInfo
 {
     public VcpuPlacementPolicy? Placement => placement;
 
@@ -81,7 +81,7 @@ internal sealed class QemuHostInfo(QemuCapabilitiesCache capabilities, string em
     public async Task<string> GetCapabilitiesAsync(CancellationToken cancellationToken)
     {
         var caps = await capabilities.GetAsync(emulator, cancellationToken);
-        return CapabilitiesXml.Format(host, [caps], KvmUsable(caps));
+        return CapabilitiesXml.Format(host, [caps], kvmUsable);
     }
 
     public async Task<string> GetDomainCapabilitiesAsync(string emulatorPath, string arch, string machine, string virtType, CancellationToken cancellationToken)
@@ -96,26 +96,7 @@ internal sealed class QemuHostInfo(QemuCapabilitiesCache capabilities, string em
             throw new VirtException(VirtErrorReason.InvalidArgument, $"Cannot check QEMU binary {emulatorPath}: No such file or directory",
                 new Dictionary<string, string> { ["field"] = "emulatorbin", ["value"] = emulatorPath });
         }
-        return DomainCapabilitiesXml.Format(caps, arch, machine, virtType, KvmUsable(caps));
-    }
-
-    // KVM counts only when QEMU has it and /dev/kvm opens: even then guests may hang on these machines (README), which
-    // the QEMU driver's own accelerator probe decides; capabilities must not promise more than /dev/kvm does.
-    private static bool KvmUsable(QemuCapabilities caps)
-    {
-        if (!caps.KvmSupported)
-        {
-            return false;
-        }
-        try
-        {
-            using var kvm = File.Open("/dev/kvm", FileMode.Open, FileAccess.ReadWrite);
-            return true;
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
+        return DomainCapabilitiesXml.Format(caps, arch, machine, virtType, kvmUsable);
     }
 
     private static Virt.Protocol.V1.NodeCpuTimes ToProto(Virt.Host.NodeCpuTimes times)
