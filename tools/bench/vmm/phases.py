@@ -3,11 +3,12 @@
 `perf record -a` trace of each destroy (the kill syscall, QEMU's exit, the wait that sees it, and this script's own
 write of the command line and read of the prompt: a handful of events, so the trace hardly moves the times).
 
-    phases.py REPO ROUNDS '{"before": ["/path/virtd", "/path/virt-vmm", "/path/vsh"], "after": [...]}'
+    phases.py REPO ROUNDS '{"before": ["/path/virtd", "/path/virt-vmm", "/path/vsh"], "after": [...]}' [ROWS.json]
 
 Per configuration (virtd, virt-vmm and vsh side by side, one guest and one shell each, rounds interleaved with bare
 QEMU), medians in ms: front (command line written -> SIGTERM sent), exit (SIGTERM -> QEMU's last thread exits),
-teardown (-> the wait returns: QEMU's memory is released in between), back (-> the next prompt read), total, wall.
+teardown (-> the wait returns: QEMU's memory is released in between), back (-> the next prompt read), total, wall;
+then the means of the middle half of each (these add up, medians do not). ROWS.json gets every round's figures.
 Run as root (perf). On a shared machine, `chrt -r 1` in front of it keeps the other users' builds off the measured
 path (tools/bench/README.md). Keep copies of the binaries to compare (a publish overwrites them).
 """
@@ -35,8 +36,10 @@ def parse(out, bare=False):
         if not bare:
             if pid == str(me) and ev.endswith("sys_enter_write") and "start" not in T: T["start"] = t
             if "start" in T and pid == str(me) and ev.endswith("sys_exit_read") and "end" not in T: T["end"] = t
-        if ev.endswith("sys_enter_kill") and "sig: 0x0000000f" in tr and "kill" not in T: T["kill"] = t
-        if "kill" in T and ev.endswith("sched_process_exit") and comm.startswith("qemu-system") and "group_dead=true" in tr and "dead" not in T: T["dead"] = t
+        if ev.endswith("sys_enter_kill") and "sig: 0x0000000f" in tr and "kill" not in T:
+            T["kill"] = t; target = int(re.search(r"pid: (0x[0-9a-f]+)", tr).group(1), 16)
+        # QEMU's last thread, whichever it is (with debug-threads=on it is often "CPU 0/TCG", not "qemu-system-x86").
+        if "kill" in T and ev.endswith("sched_process_exit") and int(pid) == target and "group_dead=true" in tr and "dead" not in T: T["dead"] = t
         # The wait that sees QEMU gone: the worker's exit thread (waitid without reaping, 0), .NET's SIGCHLD thread
         # (wait4, QEMU's pid) in an older worker, or this script's own wait4 for bare QEMU.
         waiter = comm == "qemu exit" or comm.startswith(".NET SigHandler") or pid == str(me)
@@ -82,6 +85,13 @@ try:
     for name, rows in res.items():
         keys = rows[0].keys()
         print(f"{name:8s}", "  ".join(f"{k} {statistics.median([r[k] for r in rows if r[k] == r[k]] or [float('nan')]):6.2f}" for k in keys))
+    # Medians of the parts do not add up to the median of the whole; means of the middle half do, nearly.
+    def trimmed(v):
+        v = sorted(x for x in v if x == x); q = len(v) // 4
+        return statistics.mean(v[q:len(v) - q]) if v else float('nan')
+    for name, rows in res.items():
+        print(f"{name:8s}", "  ".join(f"{k} {trimmed([r[k] for r in rows]):6.2f}" for k in rows[0].keys()), "(interquartile means)")
+    if len(sys.argv) > 4: json.dump(res, open(sys.argv[4], "w"))
     print("load", os.getloadavg())
 finally:
     for sh in shells.values(): sh.close()
