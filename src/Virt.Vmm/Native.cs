@@ -20,6 +20,7 @@ internal static partial class Native
     private const int WNoWait = 0x01000000;
     private const int CldExited = 1;
     private const int EIntr = 4;
+    private const int SchedIdle = 5;
 
     /// <summary>Leaves virtd's session and process group, so a signal to virtd's group (Ctrl-C, a service stop) spares the guest.</summary>
     public static void NewSession()
@@ -140,6 +141,20 @@ internal static partial class Native
             }
         }
     }
+
+    /// <summary>
+    /// Puts the calling thread (not the process) in <c>SCHED_IDLE</c>: from then on it runs only when no other thread
+    /// wants the CPU, and any other thread's wake-up preempts it at once. For work that nobody waits for; best effort.
+    /// </summary>
+    public static unsafe void RunThisThreadWhenIdle()
+    {
+        // struct sched_param { int sched_priority; }: 0 for SCHED_IDLE. pid 0 is the calling thread on Linux.
+        var priority = 0;
+        _ = SchedSetScheduler(0, SchedIdle, &priority);
+    }
+
+    [LibraryImport("libc", EntryPoint = "sched_setscheduler", SetLastError = true)]
+    private static unsafe partial int SchedSetScheduler(int pid, int policy, int* parameter);
 
     [LibraryImport("libc", EntryPoint = "setsid", SetLastError = true)]
     private static partial int SetSid();

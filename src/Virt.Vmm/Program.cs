@@ -13,6 +13,10 @@ if (args.Length != 0)
     Console.Error.WriteLine("usage: virt-vmm < LAUNCH-SPEC   (started by virtd; see src/Virt.Vmm/README.md)");
     return 2;
 }
+// .NET stamps a child's exit with the local time (Process.ExitTime): the first use loads the time zone (/etc/localtime,
+// stat, open, lock, read, readlink), which otherwise ran on .NET's signal thread while QEMU's destroy was being answered.
+// Here a spare worker pays it while it waits for its spec.
+_ = DateTime.Now;
 LaunchSpec? spec;
 try
 {

@@ -618,7 +618,7 @@ internal sealed class Worker : IAsyncDisposable
         }
         if (destroyed)
         {
-            RecordExit(code);
+            RecordExit(code, onExitWatcher: true);
         }
         else
         {
@@ -636,29 +636,36 @@ internal sealed class Worker : IAsyncDisposable
         {
             WorkerLog.Write("QMP events did not end after QEMU exited");
         }
-        RecordExit(code);
+        RecordExit(code, onExitWatcher: false);
     }
 
     /// <summary>
-    /// Records QEMU's exit. A waiting kill is answered first (inline: <see cref="_exitRecorded"/>), then the event goes
-    /// to subscribers, then to the state file. The kill's answer is what destroy waits for (virtd commits the exit from
-    /// it); sent to subscribers first, the same event woke a thread-pool worker here and virtd's event pump there, whose
-    /// work competed for the two CPUs with the answer's. Replacing the state file costs a rename over an existing one,
+    /// Records QEMU's exit. A waiting kill is answered first (inline: <see cref="_exitRecorded"/>); then, at idle
+    /// priority, the state file is rewritten and the event goes to subscribers. The kill's answer is what destroy waits
+    /// for (virtd commits the exit from it); sent to subscribers first, the same event woke a thread-pool worker here
+    /// and virtd's event pump there, whose work competed for the two CPUs with the answer's. Without a kill (shutdown,
+    /// crash) the event goes first: virtd learns of the exit from it. Replacing the state file costs a rename over an existing one,
     /// which ext4 (auto_da_alloc) turns into a flush of the new file's data, milliseconds that destroy's answer does not
     /// need to wait for. While the worker runs it answers for the guest itself; the file is for a virtd that finds it
     /// gone, and the worker does not end (nor remove the file) before it is written. Were the worker and virtd both
     /// killed in between, the file would still say "running" with a QEMU pid that is gone, which a restarted virtd
     /// reports as shut off (crashed): never as running.
     /// </summary>
-    private void RecordExit(int code)
+    /// <param name="code">QEMU's exit status as <see cref="Process.ExitCode"/> gives it.</param>
+    /// <param name="onExitWatcher">Called on the exit watcher's own thread, which ends after this and so may lower its
+    /// priority; never a thread-pool thread, which would keep it.</param>
+    private void RecordExit(int code, bool onExitWatcher)
     {
         _console?.GuestStopped();
         WorkerStatus final;
         int finalReason;
         WorkerEvent exited;
         Channel<WorkerEvent>[] subscribers;
+        // A kill waits for this exit: its answer (written inline by _exitRecorded below) is what destroy waits for.
+        bool answered;
         lock (_lock)
         {
+            answered = _destroyRequested;
             _exitCode = code;
             var (reason, detail) = _destroyRequested ? (ShutoffDestroyed, StoppedDestroyed)
                 : _panicked ? (ShutoffCrashed, StoppedCrashed)
@@ -676,16 +683,33 @@ internal sealed class Worker : IAsyncDisposable
             finalReason = reason;
         }
         _exitRecorded.TrySetResult();
+        if (answered && onExitWatcher)
+        {
+            // The kill is answered (inline, above) and virtd commits the destroy from that answer; what is left here
+            // waits for nobody, so it gives way to virtd and vsh, which have the answer to carry on the same CPUs.
+            Native.RunThisThreadWhenIdle();
+            WriteStateFile(final);
+            Deliver(subscribers, exited);
+        }
+        else
+        {
+            // A shutdown or a crash: virtd learns of it from the event alone, so the event goes first.
+            Deliver(subscribers, exited);
+            WriteStateFile(final);
+        }
+        WorkerLog.Write($"QEMU exited with {(code > 128 ? $"signal {code - 128}" : $"code {code}")}: shut off, reason {finalReason}");
+        _exited.TrySetResult();
+    }
+
+    // Nothing records after the exit (no QEMU; monitor events that arrive late are dropped), so the last state file
+    // write cannot overtake another one, and the exit event is the last one on every stream.
+    private static void Deliver(Channel<WorkerEvent>[] subscribers, WorkerEvent exited)
+    {
         foreach (var subscriber in subscribers)
         {
             subscriber.Writer.TryWrite(exited);
             subscriber.Writer.TryComplete();
         }
-        // Nothing records after the exit (no QEMU; monitor events that arrive late are dropped), so this last write
-        // cannot overtake another one.
-        WriteStateFile(final);
-        WorkerLog.Write($"QEMU exited with {(code > 128 ? $"signal {code - 128}" : $"code {code}")}: shut off, reason {finalReason}");
-        _exited.TrySetResult();
     }
 
     /// <summary>Kills a QEMU that did not come up, reaps it and removes what the launch created.</summary>
