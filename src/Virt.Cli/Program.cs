@@ -107,12 +107,11 @@ internal static class Program
             }
         }
 
-        if (commands is null)
-        {
-            return await InteractiveShell.RunAsync(runner, session, CancellationToken.None);
-        }
-
-        return await runner.RunAsync(commands, CancellationToken.None) ? 0 : 1;
+        var exitCode = commands is null
+            ? await InteractiveShell.RunAsync(runner, session, CancellationToken.None)
+            : await runner.RunAsync(commands, CancellationToken.None) ? 0 : 1;
+        session.LeaveConnectionToProcessExit();
+        return exitCode;
     }
 
     /// <summary>The command table: one list per area (STYLE.md item 15).</summary>

@@ -30,6 +30,7 @@ internal sealed class Session(SessionSettings settings, Terminal terminal) : IAs
     public const int DefaultDebugLevel = 4;
 
     private VirtConnection? _connection;
+    private bool _leaveConnectionToProcessExit;
 
     public Terminal Terminal { get; } = terminal;
 
@@ -128,7 +129,21 @@ internal sealed class Session(SessionSettings settings, Terminal terminal) : IAs
         }
     }
 
-    public async ValueTask DisposeAsync() => await CloseAsync();
+    /// <summary>
+    /// The process ends next: leave the connection for the kernel to close with it instead of closing it first.
+    /// Closing it aborts the HTTP/2 connection's pending read and write, which end in exceptions on the thread pool;
+    /// for a one-shot <c>list --all</c> that was about 27 of its 470 page faults, and the daemon sees the socket
+    /// closed either way (README.md, Start-up).
+    /// </summary>
+    public void LeaveConnectionToProcessExit() => _leaveConnectionToProcessExit = true;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_leaveConnectionToProcessExit)
+        {
+            await CloseAsync();
+        }
+    }
 
     private async Task CloseAsync()
     {
