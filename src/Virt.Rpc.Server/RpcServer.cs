@@ -39,6 +39,7 @@ public sealed class RpcServer : IAsyncDisposable
     private readonly List<Google.Protobuf.Reflection.FileDescriptor> _reflectedFiles = [];
     private readonly List<(string Path, UnixFileMode? Mode, bool ReadOnly)> _unixSockets = [];
     private readonly List<(IPEndPoint EndPoint, bool ReadOnly)> _tcpEndPoints = [];
+    private readonly LargeBlockMemoryPoolFactory _memoryPools = new();
     private readonly IdleHeapTrimmer? _heapTrimmer;
     private FrozenDictionary<string, CallHandler> _handlers = FrozenDictionary<string, CallHandler>.Empty;
     private FrozenSet<string> _serviceNames = FrozenSet<string>.Empty;
@@ -53,7 +54,7 @@ public sealed class RpcServer : IAsyncDisposable
         Health = new HealthService();
         if (_options.TrimHeapWhenIdleFor is { } quiet)
         {
-            _heapTrimmer = new IdleHeapTrimmer(quiet, MinimumAllocationBeforeHeapTrim, _logger);
+            _heapTrimmer = new IdleHeapTrimmer(quiet, MinimumAllocationBeforeHeapTrim, _memoryPools.ReleaseSpareBlocks, _logger);
         }
     }
 
@@ -134,7 +135,7 @@ public sealed class RpcServer : IAsyncDisposable
         // 64 KiB blocks read straight away it took about 10,600 and 13,000 (tools/bench/README.md, storage). An idle
         // connection then holds one 64 KiB block, which a daemon with a handful of clients can afford.
         builder.WebHost.UseSockets(sockets => sockets.WaitForDataBeforeAllocatingBuffer = false);
-        builder.Services.AddSingleton<IMemoryPoolFactory<byte>, LargeBlockMemoryPoolFactory>();
+        builder.Services.AddSingleton<IMemoryPoolFactory<byte>>(_memoryPools);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;

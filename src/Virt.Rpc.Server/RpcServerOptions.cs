@@ -22,7 +22,8 @@ public sealed class RpcServerOptions
 
     /// <summary>
     /// When set, the managed heap's free memory is returned to the system once no call has arrived for this long after
-    /// some megabytes of work (a blocking full collection of a few milliseconds). Null (the default) leaves the GC alone.
+    /// some megabytes of work (a blocking full collection of a few milliseconds, after the socket buffers kept for the next
+    /// calls are let go). Null (the default) leaves the GC alone.
     /// </summary>
     public TimeSpan? TrimHeapWhenIdleFor { get; init; }
 

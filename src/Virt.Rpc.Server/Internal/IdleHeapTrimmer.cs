@@ -16,14 +16,17 @@ internal sealed class IdleHeapTrimmer : IDisposable
     private readonly long _quietMilliseconds;
     private readonly long _minimumAllocatedBytes;
     private readonly Timer _timer;
+    private readonly Action _releaseCaches;
     private readonly ILogger _logger;
     private long _lastCallTicks;
     // From zero, not from the allocation at construction: the first quiet spell also gives back start-up's garbage.
     private long _allocatedAtLastTrim;
     private int _armed;
 
-    public IdleHeapTrimmer(TimeSpan quiet, long minimumAllocatedBytes, ILogger logger)
+    // releaseCaches lets go of what the server keeps for its next calls (Kestrel's spare blocks) just before the collection.
+    public IdleHeapTrimmer(TimeSpan quiet, long minimumAllocatedBytes, Action releaseCaches, ILogger logger)
     {
+        _releaseCaches = releaseCaches;
         _logger = logger;
         _quietMilliseconds = (long)quiet.TotalMilliseconds;
         _minimumAllocatedBytes = minimumAllocatedBytes;
@@ -57,6 +60,7 @@ internal sealed class IdleHeapTrimmer : IDisposable
             return;
         }
         var committedBefore = GC.GetGCMemoryInfo().TotalCommittedBytes;
+        _releaseCaches();
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         _allocatedAtLastTrim = GC.GetTotalAllocatedBytes();
         var after = GC.GetGCMemoryInfo();

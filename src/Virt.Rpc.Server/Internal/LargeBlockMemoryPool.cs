@@ -4,10 +4,29 @@ using Microsoft.AspNetCore.Connections;
 
 namespace Virt.Rpc.Server.Internal;
 
-/// <summary>Gives Kestrel <see cref="LargeBlockMemoryPool"/>s instead of its 4 KiB-block default (see RpcServer).</summary>
+/// <summary>
+/// Gives Kestrel <see cref="LargeBlockMemoryPool"/>s instead of its 4 KiB-block default (see RpcServer), and can make
+/// every pool it created let go of its spare blocks (<see cref="IdleHeapTrimmer"/>).
+/// </summary>
 internal sealed class LargeBlockMemoryPoolFactory : IMemoryPoolFactory<byte>
 {
-    public MemoryPool<byte> Create(MemoryPoolOptions? options = null) => new LargeBlockMemoryPool();
+    private readonly ConcurrentBag<LargeBlockMemoryPool> _pools = [];
+
+    public MemoryPool<byte> Create(MemoryPoolOptions? options = null)
+    {
+        var pool = new LargeBlockMemoryPool();
+        _pools.Add(pool);
+        return pool;
+    }
+
+    /// <summary>Drops the spare blocks of every pool; blocks in use stay with their connections.</summary>
+    public void ReleaseSpareBlocks()
+    {
+        foreach (var pool in _pools)
+        {
+            pool.ReleaseSpareBlocks();
+        }
+    }
 }
 
 /// <summary>
@@ -26,12 +45,21 @@ internal sealed class LargeBlockMemoryPool : MemoryPool<byte>
 
     public override int MaxBufferSize => BlockBytes;
 
+    /// <summary>How many spare blocks the pool holds for the next rent.</summary>
+    public int SpareBlocks => _free.Count;
+
     public override IMemoryOwner<byte> Rent(int minBufferSize = -1)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(minBufferSize, BlockBytes);
         var block = _free.TryDequeue(out var reused) ? reused : GC.AllocateUninitializedArray<byte>(BlockBytes, pinned: true);
         return new Block(this, block);
     }
+
+    /// <summary>
+    /// Leaves the spare blocks to the GC. The pinned-object heap is never compacted, so a spare block kept alive at the
+    /// end of a region keeps the whole region, and every freed block before it, committed and resident.
+    /// </summary>
+    public void ReleaseSpareBlocks() => _free.Clear();
 
     protected override void Dispose(bool disposing) => _free.Clear();
 
