@@ -47,7 +47,7 @@ public sealed partial class VirtConnection
     /// An upload that hands virtd the file: the header names its descriptor, and nothing follows. Null when virtd did not
     /// copy (it could not take the descriptor, or predates local_file and so wrote nothing): the caller streams.
     /// </summary>
-    private async Task<Job?> TryUploadFromLocalFileAsync(VolumeRef volume, FileStream file, ulong offset, ulong length, CancellationToken ct)
+    private async Task<Job?> TryUploadFromLocalFileAsync(VolumeRef volume, FileStream file, ulong offset, ulong length, bool sparse, CancellationToken ct)
     {
         var keep = false;
         file.SafeFileHandle.DangerousAddRef(ref keep);
@@ -65,6 +65,7 @@ public sealed partial class VirtConnection
                     {
                         Volume = volume,
                         Offset = offset,
+                        Sparse = sparse,
                         LocalFile = new LocalFile { Fd = (int)file.SafeFileHandle.DangerousGetHandle(), FileOffset = (ulong)position, Length = length },
                     },
                 }, ct).ConfigureAwait(false);

@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using Grpc.Core;
+using Virt.Driver;
 using Virt.Protocol.V1;
 using Virt.Rpc;
 
@@ -43,13 +44,19 @@ public sealed partial class VirtConnection
     /// <param name="source">The bytes to write, read to its end (or <paramref name="length"/> bytes).</param>
     /// <param name="offset">Where in the volume writing starts.</param>
     /// <param name="length">How many bytes to send; 0: all of <paramref name="source"/>.</param>
-    /// <param name="progress">Told the bytes sent so far after each chunk.</param>
+    /// <param name="progress">Told the bytes sent so far after each chunk (holes included).</param>
+    /// <param name="sparse">
+    /// --sparse (virStreamSparseSendAll): the holes of a file <paramref name="source"/> (SEEK_DATA/SEEK_HOLE) are sent
+    /// as holes, and the server makes them holes of the volume (zeroes where the volume cannot have holes). Any other
+    /// stream is sent as data.
+    /// </param>
     /// <param name="ct">Cancels the upload.</param>
     /// <returns>The ended job.</returns>
-    public async Task<Job> UploadVolumeAsync(VolumeRef volume, Stream source, ulong offset = 0, ulong length = 0, IProgress<ulong>? progress = null, CancellationToken ct = default)
+    public async Task<Job> UploadVolumeAsync(VolumeRef volume, Stream source, ulong offset = 0, ulong length = 0, IProgress<ulong>? progress = null,
+        bool sparse = false, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(source);
-        if (LocalFileOf(source, write: false) is { } file && await TryUploadFromLocalFileAsync(volume, file, offset, length, ct).ConfigureAwait(false) is { } copied)
+        if (LocalFileOf(source, write: false) is { } file && await TryUploadFromLocalFileAsync(volume, file, offset, length, sparse, ct).ConfigureAwait(false) is { } copied)
         {
             progress?.Report(copied.Result.FinalStats?.DataProcessedBytes ?? 0);
             return copied;
@@ -57,7 +64,11 @@ public sealed partial class VirtConnection
         try
         {
             using var call = Storage.UploadVolume(cancellationToken: ct);
-            await call.RequestStream.WriteAsync(new UploadVolumeRequest { Header = new UploadHeader { Volume = volume, Offset = offset, Length = length } }, ct).ConfigureAwait(false);
+            await call.RequestStream.WriteAsync(new UploadVolumeRequest { Header = new UploadHeader { Volume = volume, Offset = offset, Length = length, Sparse = sparse } }, ct).ConfigureAwait(false);
+            if (sparse && source is FileStream { CanSeek: true } sparseSource)
+            {
+                return await UploadSparseAsync(call, sparseSource, length, progress, ct).ConfigureAwait(false);
+            }
             var buffers = new[] { new byte[VolumeChunkBytes], new byte[VolumeChunkBytes] };
             var which = 0;
             ulong sent = 0;
@@ -104,18 +115,96 @@ public sealed partial class VirtConnection
         }
     }
 
+    /// <summary>
+    /// The body of a --sparse upload from a file: its data extents as data messages, its holes as hole_bytes messages,
+    /// up to <paramref name="length"/> bytes (0: to the file's end). The file's position follows what was sent.
+    /// </summary>
+    private static async Task<Job> UploadSparseAsync(AsyncClientStreamingCall<UploadVolumeRequest, Job> call, FileStream source, ulong length,
+        IProgress<ulong>? progress, CancellationToken ct)
+    {
+        var start = source.Position;
+        var available = (ulong)Math.Max(0, source.Length - start);
+        var end = start + (long)(length == 0 ? available : Math.Min(length, available));
+        var buffer = new byte[VolumeChunkBytes];
+        ulong sent = 0;
+        try
+        {
+            foreach (var extent in SparseFile.Extents(source.SafeFileHandle, start, end))
+            {
+                if (extent.IsHole)
+                {
+                    if (!await TrySendAsync(new UploadVolumeRequest { HoleBytes = (ulong)extent.Length }).ConfigureAwait(false))
+                    {
+                        return await call.ResponseAsync.ConfigureAwait(false);
+                    }
+                    sent += (ulong)extent.Length;
+                    progress?.Report(sent);
+                    continue;
+                }
+                for (var position = extent.Offset; position < extent.Offset + extent.Length;)
+                {
+                    var read = await RandomAccess.ReadAsync(source.SafeFileHandle,
+                        buffer.AsMemory(0, (int)Math.Min(buffer.Length, extent.Offset + extent.Length - position)), position, ct).ConfigureAwait(false);
+                    if (read == 0)
+                    {
+                        // The file shrank under the upload: what was sent is all there is.
+                        position = extent.Offset + extent.Length;
+                        continue;
+                    }
+                    if (!await TrySendAsync(new UploadVolumeRequest { Data = UnsafeByteOperations.UnsafeWrap(buffer.AsMemory(0, read)) }).ConfigureAwait(false))
+                    {
+                        return await call.ResponseAsync.ConfigureAwait(false);
+                    }
+                    position += read;
+                    sent += (ulong)read;
+                    progress?.Report(sent);
+                }
+            }
+        }
+        finally
+        {
+            source.Position = start + (long)sent;
+        }
+        await call.RequestStream.CompleteAsync().ConfigureAwait(false);
+        return await call.ResponseAsync.ConfigureAwait(false);
+
+        // False when the server ended the call (an error such as an upload past the volume's end, CancelJob) while
+        // the message was being sent; its answer says why.
+        async Task<bool> TrySendAsync(UploadVolumeRequest message)
+        {
+            if (call.ResponseAsync.IsCompleted)
+            {
+                return false;
+            }
+            try
+            {
+                await call.RequestStream.WriteAsync(message, ct).ConfigureAwait(false);
+                return true;
+            }
+            catch (Exception e) when (e is OperationCanceledException or IOException && !ct.IsCancellationRequested)
+            {
+                return false;
+            }
+        }
+    }
+
     /// <summary>virsh vol-download: writes the volume's bytes to <paramref name="target"/> as they arrive.</summary>
     /// <param name="volume">The volume.</param>
     /// <param name="target">Where the bytes go.</param>
     /// <param name="offset">Where in the volume reading starts.</param>
     /// <param name="length">How many bytes; 0: to the end.</param>
-    /// <param name="progress">Told the bytes received so far after each chunk.</param>
+    /// <param name="progress">Told the bytes received so far after each chunk (holes included).</param>
+    /// <param name="sparse">
+    /// --sparse (virStreamSparseRecvAll): the volume's holes come as holes; a file <paramref name="target"/> gets them
+    /// as holes (punched, and the file grown to its end), any other stream as zeroes.
+    /// </param>
     /// <param name="ct">Cancels the download (and the server's job).</param>
     /// <returns>The header the server sent (volume, job id, length).</returns>
-    public async Task<DownloadHeader> DownloadVolumeAsync(VolumeRef volume, Stream target, ulong offset = 0, ulong length = 0, IProgress<ulong>? progress = null, CancellationToken ct = default)
+    public async Task<DownloadHeader> DownloadVolumeAsync(VolumeRef volume, Stream target, ulong offset = 0, ulong length = 0, IProgress<ulong>? progress = null,
+        bool sparse = false, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(target);
-        var request = new DownloadVolumeRequest { Volume = volume, Offset = offset, Length = length };
+        var request = new DownloadVolumeRequest { Volume = volume, Offset = offset, Length = length, Sparse = sparse };
         if (LocalFileOf(target, write: true) is not { } file)
         {
             return await DownloadAsync(request, target, progress, ct).ConfigureAwait(false);
@@ -171,6 +260,15 @@ public sealed partial class VirtConnection
                 {
                     progress?.Report(tick.Progress.DataProcessedBytes);
                 }
+                if (read.Message is { KindCase: DownloadVolumeResponse.KindOneofCase.HoleBytes } hole)
+                {
+                    if (!request.Sparse || hole.HoleBytes > long.MaxValue)
+                    {
+                        throw VirtClientException.Local(StatusCode.Internal, ErrorReason.Internal, "The download sent a hole it was not asked for.");
+                    }
+                    await writer.WriteHoleAsync((long)hole.HoleBytes, SparseFile.MakeHole, ct).ConfigureAwait(false);
+                    progress?.Report((ulong)writer.Written);
+                }
                 await writer.WriteAsync(read, ct).ConfigureAwait(false);
                 if (read.Kind == DataOrMessageKind.Data)
                 {
@@ -185,6 +283,11 @@ public sealed partial class VirtConnection
                 return header;
             }
             writer.Complete();
+            if (request.Sparse && target is FileStream { CanSeek: true } file)
+            {
+                // A download that ends in a hole: the file is grown to its end (virshStreamSkip's ftruncate).
+                SparseFile.EnsureLength(file.SafeFileHandle, file.Position);
+            }
             await target.FlushAsync(ct).ConfigureAwait(false);
             return header ?? throw VirtClientException.Local(StatusCode.Internal, ErrorReason.Internal, "The download ended without its header.");
         }

@@ -49,7 +49,7 @@ public sealed class LocalFileTransferTests
         }
         await using (var file = new FileStream(back + ".2", FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous))
         {
-            var header = await client.DownloadVolumeAsync(volume, file, 0, 0, null, ct);
+            var header = await client.DownloadVolumeAsync(volume, file, 0, 0, null, ct: ct);
             Assert.That(header.LocalFile, Is.True);
             Assert.That(file.Position, Is.EqualTo(64L * MiB));
         }

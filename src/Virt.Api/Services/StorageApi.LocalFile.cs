@@ -67,7 +67,7 @@ internal sealed partial class StorageApi
         return await TransferAsync(handle, async token =>
         {
             handle.Report(DriverJobs.JobProgress.Data("transferring", limit, 0));
-            var outcome = await FileRangeCopy.CopyAsync(source!, (long)local.FileOffset, volumeFile.SafeFileHandle, (long)header.Offset, count,
+            var outcome = await FileRangeCopy.CopyAsync(source!, (long)local.FileOffset, volumeFile.SafeFileHandle, (long)header.Offset, count, header.Sparse,
                 copied => handle.Report(DriverJobs.JobProgress.Data("transferring", limit, copied)), token).ConfigureAwait(false);
             if (local.Length > 0 && outcome.Copied != local.Length)
             {
@@ -80,9 +80,10 @@ internal sealed partial class StorageApi
 
     /// <summary>
     /// A download into the caller's own file: the header says so (<c>local_file</c>), then only progress messages
-    /// (about once a second) while the kernel copies; the call ends once the last byte is in the file.
+    /// (about once a second) while the kernel copies; the call ends once the last byte is in the file. With
+    /// <paramref name="sparse"/> the volume's holes become holes of the file.
     /// </summary>
-    private async Task DownloadToLocalFileAsync(LocalFile local, VolumeDataStream data, FileStream volumeFile, SafeFileHandle target, ulong offset, ulong length,
+    private async Task DownloadToLocalFileAsync(LocalFile local, VolumeDataStream data, FileStream volumeFile, SafeFileHandle target, ulong offset, ulong length, bool sparse,
         IServerStreamWriter<DownloadVolumeResponse> responseStream, CancellationToken ct)
     {
         using var handle = jobs.Start(new DriverJobs.JobStart(DriverJobs.JobOperation.VolumeDownload, $"download volume {data.Volume.Name}") { Volume = DriverJobs.JobVolume.Of(data.Volume) });
@@ -93,7 +94,7 @@ internal sealed partial class StorageApi
             {
                 Header = new DownloadHeader { Volume = ToProto.Identity(data.Volume), JobId = handle.Id, Length = length, LocalFile = true },
             }, token).ConfigureAwait(false);
-            var copy = FileRangeCopy.CopyAsync(volumeFile.SafeFileHandle, (long)offset, target, (long)local.FileOffset, length,
+            var copy = FileRangeCopy.CopyAsync(volumeFile.SafeFileHandle, (long)offset, target, (long)local.FileOffset, length, sparse,
                 copied => handle.Report(DriverJobs.JobProgress.Data("transferring", length, copied)), token);
             try
             {

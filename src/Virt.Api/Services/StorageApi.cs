@@ -339,7 +339,6 @@ internal sealed partial class StorageApi(IStoragePoolDriver driver, EventLog eve
             throw ApiErrors.InvalidArgument("header", "The first message of an upload must be its header.");
         }
         var header = requestStream.Current.Header;
-        Requests.Unsupported(header.Sparse, "sparse", "sparse uploads (--sparse)");
         if (header.LocalFile is { } local)
         {
             return await UploadFromLocalFileAsync(header, local, requestStream, context).ConfigureAwait(false);
@@ -362,7 +361,20 @@ internal sealed partial class StorageApi(IStoragePoolDriver driver, EventLog eve
                 }
                 if (read.Kind != DataOrMessageKind.Data)
                 {
-                    throw ApiErrors.InvalidArgument("kind", "After the header an upload carries only data messages (holes need sparse).");
+                    if (!header.Sparse || read.Message is not { KindCase: UploadVolumeRequest.KindOneofCase.HoleBytes } hole)
+                    {
+                        throw ApiErrors.InvalidArgument("kind", "After the header an upload carries only data messages (holes need sparse).");
+                    }
+                    if (hole.HoleBytes > limit - (ulong)writer.Written)
+                    {
+                        throw ApiErrors.InvalidArgument("hole_bytes", header.Length > 0
+                            ? $"The upload's hole runs past the {header.Length} bytes its header announced."
+                            : $"The upload's hole runs past the end of volume '{data.Volume.Name}' ({data.Size} bytes).");
+                    }
+                    // The range must read back as zeroes: punched where the volume can have holes, zeroes written where not.
+                    await writer.WriteHoleAsync((long)hole.HoleBytes, SparseFile.MakeHole, token).ConfigureAwait(false);
+                    handle.Report(DriverJobs.JobProgress.Data("transferring", limit, (ulong)writer.Written));
+                    continue;
                 }
                 if ((ulong)(writer.Written + read.DataLength) > limit)
                 {
@@ -391,7 +403,6 @@ internal sealed partial class StorageApi(IStoragePoolDriver driver, EventLog eve
     public override async Task DownloadVolume(DownloadVolumeRequest request, IServerStreamWriter<DownloadVolumeResponse> responseStream, ServerCallContext context)
     {
         var ct = context.CancellationToken;
-        Requests.Unsupported(request.Sparse, "sparse", "sparse downloads (--sparse)");
         var local = request.LocalFile is { } offered ? TakeLocalFile(context, offered, upload: false) : null;
         using var localFile = local?.File;
         await using var data = await driver.OpenVolumeDataAsync(Requests.Volume(request.Volume), write: false, request.Offset, ct).ConfigureAwait(false);
@@ -406,7 +417,7 @@ internal sealed partial class StorageApi(IStoragePoolDriver driver, EventLog eve
             ReportTransfer("download", data.Volume.Name, context, declined);
             if (declined is null)
             {
-                await DownloadToLocalFileAsync(request.LocalFile, data, volumeFile!, local.File!, request.Offset, length, responseStream, ct).ConfigureAwait(false);
+                await DownloadToLocalFileAsync(request.LocalFile, data, volumeFile!, local.File!, request.Offset, length, request.Sparse, responseStream, ct).ConfigureAwait(false);
                 return;
             }
         }
@@ -418,6 +429,11 @@ internal sealed partial class StorageApi(IStoragePoolDriver driver, EventLog eve
             {
                 Header = new DownloadHeader { Volume = ToProto.Identity(data.Volume), JobId = handle.Id, Length = length },
             }, token).ConfigureAwait(false);
+            if (request.Sparse && data.Stream is FileStream volumeFile)
+            {
+                await SendSparseAsync(handle, volumeFile, request.Offset, length, responseStream, token).ConfigureAwait(false);
+                return new DriverJobs.JobResult { Volume = DriverJobs.JobVolume.Of(data.Volume) };
+            }
             // Two buffers: the next read overlaps the write of the previous chunk.
             var buffers = new[] { new byte[ChunkBytes], new byte[ChunkBytes] };
             var clock = Stopwatch.StartNew();
@@ -447,6 +463,53 @@ internal sealed partial class StorageApi(IStoragePoolDriver driver, EventLog eve
             }
             return new DriverJobs.JobResult { Volume = DriverJobs.JobVolume.Of(data.Volume) };
         }, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A --sparse download's body (libvirt's virStreamSparseSendAll): the volume's data extents (SEEK_DATA/SEEK_HOLE)
+    /// as data messages, its holes as hole_bytes messages; a volume that reports no holes (a device) is all data.
+    /// Holes count as sent in the job's progress.
+    /// </summary>
+    private static async Task SendSparseAsync(DriverJobs.JobHandle handle, FileStream volume, ulong offset, ulong length,
+        IServerStreamWriter<DownloadVolumeResponse> responseStream, CancellationToken token)
+    {
+        var buffer = new byte[ChunkBytes];
+        var clock = Stopwatch.StartNew();
+        var lastProgress = TimeSpan.Zero;
+        ulong sent = 0;
+        foreach (var extent in SparseFile.Extents(volume.SafeFileHandle, (long)offset, (long)(offset + length)))
+        {
+            if (extent.IsHole)
+            {
+                await SendAsync(new DownloadVolumeResponse { HoleBytes = (ulong)extent.Length }, (ulong)extent.Length).ConfigureAwait(false);
+                continue;
+            }
+            for (var position = extent.Offset; position < extent.Offset + extent.Length;)
+            {
+                var read = await RandomAccess.ReadAsync(volume.SafeFileHandle, buffer.AsMemory(0, (int)Math.Min(ChunkBytes, extent.Offset + extent.Length - position)),
+                    position, token).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    // The volume shrank under the download: it ends here, as the plain one does.
+                    return;
+                }
+                await SendAsync(new DownloadVolumeResponse { Data = UnsafeByteOperations.UnsafeWrap(buffer.AsMemory(0, read)) }, (ulong)read).ConfigureAwait(false);
+                position += read;
+            }
+        }
+
+        // One message, then the job's progress (and about once a second a progress message).
+        async Task SendAsync(DownloadVolumeResponse message, ulong bytes)
+        {
+            await responseStream.WriteAsync(message, token).ConfigureAwait(false);
+            sent += bytes;
+            handle.Report(DriverJobs.JobProgress.Data("transferring", length, sent));
+            if (clock.Elapsed - lastProgress >= TimeSpan.FromSeconds(1))
+            {
+                lastProgress = clock.Elapsed;
+                await responseStream.WriteAsync(new DownloadVolumeResponse { Progress = JobConversion.Progress(handle.Info.Progress) }, token).ConfigureAwait(false);
+            }
+        }
     }
 
     /// <summary>

@@ -42,7 +42,7 @@ internal static class VolumeTransferCommands
             var connection = await c.ConnectionAsync(ct);
             try
             {
-                var job = await connection.UploadVolumeAsync(VolumeCommands.Ref(volume), source, offset, length, null, ct);
+                var job = await connection.UploadVolumeAsync(VolumeCommands.Ref(volume), source, offset, length, null, c.Args.Bool("sparse"), ct);
                 c.Session.Debug(0, job.Result is { LocalFile: true }
                     ? "vol-upload: local fast path (virtd copied from the file through its descriptor)"
                     : "vol-upload: streamed");
@@ -87,7 +87,7 @@ internal static class VolumeTransferCommands
                 var connection = await c.ConnectionAsync(ct);
                 try
                 {
-                    var header = await connection.DownloadVolumeAsync(VolumeCommands.Ref(volume), target, offset, length, null, ct);
+                    var header = await connection.DownloadVolumeAsync(VolumeCommands.Ref(volume), target, offset, length, null, c.Args.Bool("sparse"), ct);
                     c.Session.Debug(0, header.LocalFile
                         ? "vol-download: local fast path (virtd copied into the file through its descriptor)"
                         : "vol-download: streamed");

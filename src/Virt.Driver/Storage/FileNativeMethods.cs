@@ -3,7 +3,7 @@ using Microsoft.Win32.SafeHandles;
 
 namespace Virt.Driver;
 
-/// <summary>The libc calls behind <see cref="FileRangeCopy"/> and <see cref="OpenFileDescription"/>. Blittable, so NativeAOT-safe.</summary>
+/// <summary>The libc calls behind <see cref="FileRangeCopy"/>, <see cref="SparseFile"/> and <see cref="OpenFileDescription"/>. Blittable, so NativeAOT-safe.</summary>
 internal static partial class FileNativeMethods
 {
     public const int Eintr = 4;
@@ -11,7 +11,15 @@ internal static partial class FileNativeMethods
     public const int Einval = 22;
     public const int Etxtbsy = 26;
     public const int Enosys = 38;
+    public const int Enxio = 6;
     public const int Eopnotsupp = 95;
+
+    public const int SeekEnd = 2;
+    public const int SeekData = 3;
+    public const int SeekHole = 4;
+
+    public const int FallocFlKeepSize = 1;
+    public const int FallocFlPunchHole = 2;
 
     public const int FGetFl = 3;
 
@@ -23,4 +31,10 @@ internal static partial class FileNativeMethods
 
     [LibraryImport("libc", EntryPoint = "fstat", SetLastError = true)]
     public static unsafe partial int FStat(SafeFileHandle fd, byte* buffer);
+
+    [LibraryImport("libc", EntryPoint = "lseek", SetLastError = true)]
+    public static partial long LSeek(SafeFileHandle fd, long offset, int whence);
+
+    [LibraryImport("libc", EntryPoint = "fallocate", SetLastError = true)]
+    public static partial int Fallocate(SafeFileHandle fd, int mode, long offset, long length);
 }

@@ -8,7 +8,8 @@ namespace Virt.Driver;
 /// Copies a byte range between two open files in the kernel (copy_file_range: no copy through user space, and on
 /// filesystems that can, shared extents), in chunks so a job's progress advances and a cancel is honoured between
 /// them. Where the kernel cannot (EXDEV, EINVAL: a block device, a special file; ENOSYS, EOPNOTSUPP) it falls back to
-/// pread/pwrite for the rest. Neither file's own offset moves. The local fast path of vol-upload/vol-download.
+/// pread/pwrite for the rest. Neither file's own offset moves. The local fast path of vol-upload/vol-download; with
+/// --sparse only the source's data extents are copied and its holes are made holes in the target (<see cref="SparseFile"/>).
 /// </summary>
 public static class FileRangeCopy
 {
@@ -21,29 +22,67 @@ public static class FileRangeCopy
     private const int FallbackBufferBytes = 1 << 20;
 
     /// <summary>What a copy did.</summary>
-    /// <param name="Copied">Bytes copied: <c>length</c>, or fewer when the source ended first.</param>
+    /// <param name="Copied">Bytes copied (holes included): <c>length</c>, or fewer when the source ended first.</param>
     /// <param name="InKernel">Whether all of it went through copy_file_range (false once the fallback took over).</param>
     public readonly record struct Outcome(ulong Copied, bool InKernel);
 
     /// <summary>
     /// Copies up to <paramref name="length"/> bytes from <paramref name="source"/> at <paramref name="sourceOffset"/>
     /// to <paramref name="target"/> at <paramref name="targetOffset"/>, stopping early at the end of the source. Runs
-    /// on a thread of its own (the calls block), reporting the bytes copied so far after each chunk.
+    /// on a thread of its own (the calls block), reporting the bytes copied so far after each chunk. With
+    /// <paramref name="sparse"/> (--sparse) only the source's data extents are copied; its holes become holes in the
+    /// target (punched, or zeroes where the target cannot have holes), a target that ends in a hole is grown to the
+    /// copy's end, and holes count as copied.
     /// </summary>
     /// <exception cref="IOException">A read or write failed.</exception>
     /// <exception cref="OperationCanceledException">Cancelled between two chunks.</exception>
-    public static Task<Outcome> CopyAsync(SafeFileHandle source, long sourceOffset, SafeFileHandle target, long targetOffset, ulong length,
+    public static Task<Outcome> CopyAsync(SafeFileHandle source, long sourceOffset, SafeFileHandle target, long targetOffset, ulong length, bool sparse,
         Action<ulong>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(target);
         ArgumentOutOfRangeException.ThrowIfNegative(sourceOffset);
         ArgumentOutOfRangeException.ThrowIfNegative(targetOffset);
-        return Task.Factory.StartNew(() => Copy(source, sourceOffset, target, targetOffset, length, progress, cancellationToken),
+        return Task.Factory.StartNew(() => sparse
+                ? CopySparse(source, sourceOffset, target, targetOffset, length, progress, cancellationToken)
+                : Copy(source, sourceOffset, target, targetOffset, length, 0, progress, cancellationToken),
             cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
-    private static Outcome Copy(SafeFileHandle source, long sourceOffset, SafeFileHandle target, long targetOffset, ulong length,
+    private static Outcome CopySparse(SafeFileHandle source, long sourceOffset, SafeFileHandle target, long targetOffset, ulong length,
+        Action<ulong>? progress, CancellationToken cancellationToken)
+    {
+        // The walk stops at the source's end, as the plain copy does.
+        var sourceSize = SparseFile.SizeOf(source);
+        var end = sourceOffset + (long)Math.Min(length, (ulong)Math.Max(0, sourceSize - sourceOffset));
+        ulong copied = 0;
+        var inKernel = true;
+        foreach (var extent in SparseFile.Extents(source, sourceOffset, end))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var at = targetOffset + (extent.Offset - sourceOffset);
+            if (extent.IsHole)
+            {
+                SparseFile.MakeHole(target, at, extent.Length);
+                copied += (ulong)extent.Length;
+                progress?.Invoke(copied);
+                continue;
+            }
+            var outcome = Copy(source, extent.Offset, target, at, (ulong)extent.Length, copied, progress, cancellationToken);
+            inKernel &= outcome.InKernel;
+            copied += outcome.Copied;
+            if (outcome.Copied < (ulong)extent.Length)
+            {
+                // The source shrank under the copy.
+                break;
+            }
+        }
+        SparseFile.EnsureLength(target, targetOffset + (long)copied);
+        return new Outcome(copied, inKernel);
+    }
+
+    /// <summary>The plain copy of one range; <paramref name="reported"/> bytes already copied are added to what <paramref name="progress"/> is told.</summary>
+    private static Outcome Copy(SafeFileHandle source, long sourceOffset, SafeFileHandle target, long targetOffset, ulong length, ulong reported,
         Action<ulong>? progress, CancellationToken cancellationToken)
     {
         ulong copied = 0;
@@ -85,7 +124,7 @@ public static class FileRangeCopy
                     break;
                 }
                 copied += (ulong)done;
-                progress?.Invoke(copied);
+                progress?.Invoke(reported + copied);
             }
         }
         finally

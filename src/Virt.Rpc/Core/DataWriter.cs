@@ -10,6 +10,8 @@ namespace Virt.Rpc;
 /// </summary>
 public sealed class DataWriter
 {
+    private const int ZeroChunkBytes = 64 << 10;
+
     private readonly Stream _target;
     private readonly SafeFileHandle? _file;
     private long _position;
@@ -55,6 +57,37 @@ public sealed class DataWriter
             }
         }
         Written += read.DataLength;
+    }
+
+    /// <summary>
+    /// Passes over a hole of <paramref name="length"/> bytes (a sparse transfer): in a file, <paramref name="makeHole"/>
+    /// is given the handle and range to make read as zeroes, and the position moves past it; anything else gets
+    /// zeroes written. Counts in <see cref="Written"/>.
+    /// </summary>
+    /// <param name="length">The hole's length, bytes.</param>
+    /// <param name="makeHole">Makes a file's range a hole (handle, offset, length).</param>
+    /// <param name="cancellationToken">Cancels writing zeroes to a stream that is not a file.</param>
+    /// <returns>When the hole is made.</returns>
+    public async ValueTask WriteHoleAsync(long length, Action<SafeFileHandle, long, long> makeHole, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(makeHole);
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        if (_file is not null)
+        {
+            makeHole(_file, _position, length);
+            _position += length;
+        }
+        else
+        {
+            var zeroes = new byte[(int)Math.Min(ZeroChunkBytes, length)];
+            for (long done = 0; done < length;)
+            {
+                var piece = (int)Math.Min(zeroes.Length, length - done);
+                await _target.WriteAsync(zeroes.AsMemory(0, piece), cancellationToken).ConfigureAwait(false);
+                done += piece;
+            }
+        }
+        Written += length;
     }
 
     /// <summary>Moves a file stream's position past what was written, as if it had been written through the stream.</summary>
