@@ -94,14 +94,8 @@ public sealed partial class VirtConnection
                 pending = next > 0 && read == chunk.Length
                     ? source.ReadAtLeastAsync(buffers[which].AsMemory(0, next), next, throwOnEndOfStream: false, ct).AsTask()
                     : Task.FromResult(0);
-                try
+                if (!await TrySendUploadAsync(call, new UploadVolumeRequest { Data = UnsafeByteOperations.UnsafeWrap(chunk.AsMemory(0, read)) }, ct).ConfigureAwait(false))
                 {
-                    await call.RequestStream.WriteAsync(new UploadVolumeRequest { Data = UnsafeByteOperations.UnsafeWrap(chunk.AsMemory(0, read)) }, ct).ConfigureAwait(false);
-                }
-                catch (Exception e) when (e is OperationCanceledException or IOException && !ct.IsCancellationRequested)
-                {
-                    // The server ended the call (an error such as an upload past the volume's end, CancelJob) while
-                    // this chunk was being sent; its answer says why.
                     return await call.ResponseAsync.ConfigureAwait(false);
                 }
                 progress?.Report(sent);
@@ -133,7 +127,7 @@ public sealed partial class VirtConnection
             {
                 if (extent.IsHole)
                 {
-                    if (!await TrySendAsync(new UploadVolumeRequest { HoleBytes = (ulong)extent.Length }).ConfigureAwait(false))
+                    if (!await TrySendUploadAsync(call, new UploadVolumeRequest { HoleBytes = (ulong)extent.Length }, ct).ConfigureAwait(false))
                     {
                         return await call.ResponseAsync.ConfigureAwait(false);
                     }
@@ -151,7 +145,7 @@ public sealed partial class VirtConnection
                         position = extent.Offset + extent.Length;
                         continue;
                     }
-                    if (!await TrySendAsync(new UploadVolumeRequest { Data = UnsafeByteOperations.UnsafeWrap(buffer.AsMemory(0, read)) }).ConfigureAwait(false))
+                    if (!await TrySendUploadAsync(call, new UploadVolumeRequest { Data = UnsafeByteOperations.UnsafeWrap(buffer.AsMemory(0, read)) }, ct).ConfigureAwait(false))
                     {
                         return await call.ResponseAsync.ConfigureAwait(false);
                     }
@@ -167,24 +161,26 @@ public sealed partial class VirtConnection
         }
         await call.RequestStream.CompleteAsync().ConfigureAwait(false);
         return await call.ResponseAsync.ConfigureAwait(false);
+    }
 
-        // False when the server ended the call (an error such as an upload past the volume's end, CancelJob) while
-        // the message was being sent; its answer says why.
-        async Task<bool> TrySendAsync(UploadVolumeRequest message)
+    /// <summary>
+    /// Sends one message of an upload; false when the server has ended the call (an error such as an upload past the
+    /// volume's end, CancelJob) before or while it was sent, in which case its answer says why.
+    /// </summary>
+    private static async Task<bool> TrySendUploadAsync(AsyncClientStreamingCall<UploadVolumeRequest, Job> call, UploadVolumeRequest message, CancellationToken ct)
+    {
+        if (call.ResponseAsync.IsCompleted)
         {
-            if (call.ResponseAsync.IsCompleted)
-            {
-                return false;
-            }
-            try
-            {
-                await call.RequestStream.WriteAsync(message, ct).ConfigureAwait(false);
-                return true;
-            }
-            catch (Exception e) when (e is OperationCanceledException or IOException && !ct.IsCancellationRequested)
-            {
-                return false;
-            }
+            return false;
+        }
+        try
+        {
+            await call.RequestStream.WriteAsync(message, ct).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException && !ct.IsCancellationRequested)
+        {
+            return false;
         }
     }
 

@@ -429,19 +429,17 @@ internal sealed partial class StorageApi(IStoragePoolDriver driver, EventLog eve
             {
                 Header = new DownloadHeader { Volume = ToProto.Identity(data.Volume), JobId = handle.Id, Length = length },
             }, token).ConfigureAwait(false);
+            var sender = new DownloadSender(handle, responseStream, length);
             if (request.Sparse && data.Stream is FileStream volumeFile)
             {
-                await SendSparseAsync(handle, volumeFile, request.Offset, length, responseStream, token).ConfigureAwait(false);
+                await SendSparseAsync(sender, volumeFile, request.Offset, length, token).ConfigureAwait(false);
                 return new DriverJobs.JobResult { Volume = DriverJobs.JobVolume.Of(data.Volume) };
             }
             // Two buffers: the next read overlaps the write of the previous chunk.
             var buffers = new[] { new byte[ChunkBytes], new byte[ChunkBytes] };
-            var clock = Stopwatch.StartNew();
-            var lastProgress = TimeSpan.Zero;
-            ulong sent = 0;
             var which = 0;
             var pendingRead = data.Stream.ReadAsync(buffers[which].AsMemory(0, (int)Math.Min((ulong)ChunkBytes, length)), token);
-            while (sent < length)
+            while (sender.Sent < length)
             {
                 var read = await pendingRead.ConfigureAwait(false);
                 if (read == 0)
@@ -449,17 +447,10 @@ internal sealed partial class StorageApi(IStoragePoolDriver driver, EventLog eve
                     break;
                 }
                 var chunk = buffers[which];
-                sent += (ulong)read;
                 which ^= 1;
-                var next = (int)Math.Min((ulong)ChunkBytes, length - sent);
+                var next = (int)Math.Min((ulong)ChunkBytes, length - sender.Sent - (ulong)read);
                 pendingRead = next > 0 ? data.Stream.ReadAsync(buffers[which].AsMemory(0, next), token) : ValueTask.FromResult(0);
-                await responseStream.WriteAsync(new DownloadVolumeResponse { Data = UnsafeByteOperations.UnsafeWrap(chunk.AsMemory(0, read)) }, token).ConfigureAwait(false);
-                handle.Report(DriverJobs.JobProgress.Data("transferring", length, sent));
-                if (clock.Elapsed - lastProgress >= TimeSpan.FromSeconds(1))
-                {
-                    lastProgress = clock.Elapsed;
-                    await responseStream.WriteAsync(new DownloadVolumeResponse { Progress = JobConversion.Progress(handle.Info.Progress) }, token).ConfigureAwait(false);
-                }
+                await sender.SendAsync(new DownloadVolumeResponse { Data = UnsafeByteOperations.UnsafeWrap(chunk.AsMemory(0, read)) }, (ulong)read, token).ConfigureAwait(false);
             }
             return new DriverJobs.JobResult { Volume = DriverJobs.JobVolume.Of(data.Volume) };
         }, ct).ConfigureAwait(false);
@@ -470,18 +461,14 @@ internal sealed partial class StorageApi(IStoragePoolDriver driver, EventLog eve
     /// as data messages, its holes as hole_bytes messages; a volume that reports no holes (a device) is all data.
     /// Holes count as sent in the job's progress.
     /// </summary>
-    private static async Task SendSparseAsync(DriverJobs.JobHandle handle, FileStream volume, ulong offset, ulong length,
-        IServerStreamWriter<DownloadVolumeResponse> responseStream, CancellationToken token)
+    private static async Task SendSparseAsync(DownloadSender sender, FileStream volume, ulong offset, ulong length, CancellationToken token)
     {
         var buffer = new byte[ChunkBytes];
-        var clock = Stopwatch.StartNew();
-        var lastProgress = TimeSpan.Zero;
-        ulong sent = 0;
         foreach (var extent in SparseFile.Extents(volume.SafeFileHandle, (long)offset, (long)(offset + length)))
         {
             if (extent.IsHole)
             {
-                await SendAsync(new DownloadVolumeResponse { HoleBytes = (ulong)extent.Length }, (ulong)extent.Length).ConfigureAwait(false);
+                await sender.SendAsync(new DownloadVolumeResponse { HoleBytes = (ulong)extent.Length }, (ulong)extent.Length, token).ConfigureAwait(false);
                 continue;
             }
             for (var position = extent.Offset; position < extent.Offset + extent.Length;)
@@ -493,20 +480,32 @@ internal sealed partial class StorageApi(IStoragePoolDriver driver, EventLog eve
                     // The volume shrank under the download: it ends here, as the plain one does.
                     return;
                 }
-                await SendAsync(new DownloadVolumeResponse { Data = UnsafeByteOperations.UnsafeWrap(buffer.AsMemory(0, read)) }, (ulong)read).ConfigureAwait(false);
+                await sender.SendAsync(new DownloadVolumeResponse { Data = UnsafeByteOperations.UnsafeWrap(buffer.AsMemory(0, read)) }, (ulong)read, token).ConfigureAwait(false);
                 position += read;
             }
         }
+    }
 
-        // One message, then the job's progress (and about once a second a progress message).
-        async Task SendAsync(DownloadVolumeResponse message, ulong bytes)
+    /// <summary>
+    /// Sends a download's body messages and keeps its job's progress: after each message the bytes sent so far (holes
+    /// included), and about once a second a progress message on the stream too.
+    /// </summary>
+    private sealed class DownloadSender(DriverJobs.JobHandle handle, IServerStreamWriter<DownloadVolumeResponse> responseStream, ulong length)
+    {
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private TimeSpan _lastProgress = TimeSpan.Zero;
+
+        /// <summary>The bytes sent so far, holes included.</summary>
+        public ulong Sent { get; private set; }
+
+        public async Task SendAsync(DownloadVolumeResponse message, ulong bytes, CancellationToken token)
         {
             await responseStream.WriteAsync(message, token).ConfigureAwait(false);
-            sent += bytes;
-            handle.Report(DriverJobs.JobProgress.Data("transferring", length, sent));
-            if (clock.Elapsed - lastProgress >= TimeSpan.FromSeconds(1))
+            Sent += bytes;
+            handle.Report(DriverJobs.JobProgress.Data("transferring", length, Sent));
+            if (_clock.Elapsed - _lastProgress >= TimeSpan.FromSeconds(1))
             {
-                lastProgress = clock.Elapsed;
+                _lastProgress = _clock.Elapsed;
                 await responseStream.WriteAsync(new DownloadVolumeResponse { Progress = JobConversion.Progress(handle.Info.Progress) }, token).ConfigureAwait(false);
             }
         }

@@ -7,11 +7,11 @@ namespace Virt.Driver;
 internal static partial class FileNativeMethods
 {
     public const int Eintr = 4;
+    public const int Enxio = 6;
     public const int Exdev = 18;
     public const int Einval = 22;
     public const int Etxtbsy = 26;
     public const int Enosys = 38;
-    public const int Enxio = 6;
     public const int Eopnotsupp = 95;
 
     public const int SeekEnd = 2;
