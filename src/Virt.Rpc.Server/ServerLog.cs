@@ -26,6 +26,6 @@ internal static partial class ServerLog
     [LoggerMessage(EventId = 7, Level = LogLevel.Warning, Message = "Could not read the peer credentials of a connection on {Listener}: {Error}")]
     public static partial void PeerCredentialsUnavailable(ILogger logger, string listener, System.Net.Sockets.SocketError error);
 
-    [LoggerMessage(EventId = 8, Level = LogLevel.Debug, Message = "Heap trimmed after a quiet spell: {CommittedBeforeKib} KiB committed before, {CommittedAfterKib} KiB after, {LiveKib} KiB live")]
-    public static partial void HeapTrimmed(ILogger logger, long committedBeforeKib, long committedAfterKib, long liveKib);
+    [LoggerMessage(EventId = 8, Level = LogLevel.Debug, Message = "Heap trimmed after a quiet spell: {CommittedBeforeKib} KiB committed before, {CommittedAfterKib} KiB after, {LiveKib} KiB live; {ImageReleasedKib} KiB of read-only image pages unmapped")]
+    public static partial void HeapTrimmed(ILogger logger, long committedBeforeKib, long committedAfterKib, long liveKib, long imageReleasedKib);
 }

@@ -8,7 +8,8 @@ namespace Virt.Rpc.Server.Internal;
 /// resident long after the burst, and a daemon that then idles for hours would hold that memory for nothing: an
 /// aggressive full collection compacts what is alive and decommits the rest. It runs only after
 /// <see cref="_minimumAllocatedBytes"/> of allocation since the last one, so a client that polls every few seconds
-/// does not buy a full collection per poll, and never while calls keep arriving. The timer is armed by the first call
+/// does not buy a full collection per poll, and never while calls keep arriving. The same pass unmaps the
+/// executable's read-only pages that start-up touched (<see cref="ReadOnlyImagePages"/>). The timer is armed by the first call
 /// after a quiet spell, not re-armed per call, so a busy server pays one volatile write per call.
 /// </summary>
 internal sealed class IdleHeapTrimmer : IDisposable
@@ -64,6 +65,7 @@ internal sealed class IdleHeapTrimmer : IDisposable
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         _allocatedAtLastTrim = GC.GetTotalAllocatedBytes();
         var after = GC.GetGCMemoryInfo();
-        ServerLog.HeapTrimmed(_logger, committedBefore / 1024, after.TotalCommittedBytes / 1024, after.HeapSizeBytes / 1024);
+        var imageKib = ReadOnlyImagePages.Release();
+        ServerLog.HeapTrimmed(_logger, committedBefore / 1024, after.TotalCommittedBytes / 1024, after.HeapSizeBytes / 1024, imageKib);
     }
 }
