@@ -34,7 +34,6 @@ public sealed partial class QemuDomainDriver : IDomainMigration
 
     private readonly ConcurrentDictionary<string, Outgoing> _outgoing = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Incoming> _incoming = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, (MigrationOutcome Outcome, Guid Uuid)> _outcomes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<Guid, (ulong DowntimeMs, ulong SpeedMibS)> _tuning = new();
 
     public async Task<OutgoingMigration> BeginOutgoingAsync(DomainRef domain, MigrationSettings settings, CancellationToken cancellationToken)
@@ -101,12 +100,17 @@ public sealed partial class QemuDomainDriver : IDomainMigration
         ArgumentException.ThrowIfNullOrEmpty(migrationId);
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(source);
+        if (!MigrationOutcomes.IsValidId(migrationId))
+        {
+            throw new VirtException(VirtErrorReason.InvalidArgument, $"The migration id '{migrationId}' is not the lowercase UUID Begin returns.",
+                new Dictionary<string, string> { ["migration"] = migrationId });
+        }
         var definition = QemuDefinitions.Canonical(QemuDefinitions.Parse(xml, _options), _options).Definition;
         await PreflightAsync(definition, settings, cancellationToken).ConfigureAwait(false);
         if (settings.Offline)
         {
             var defined = await DefineDomainAsync(xml, cancellationToken).ConfigureAwait(false);
-            _outcomes[migrationId] = (MigrationOutcome.RunningOnDestination, defined.Uuid);
+            await _outcomes.RecordAsync(migrationId, defined.Uuid, defined.Name, MigrationOutcome.RunningOnDestination).ConfigureAwait(false);
             MigrationLog.Phase(_logger, migrationId, definition.Name, "prepared offline:", "definition stored");
             return new IncomingMigration("", defined, _finishTimeout);
         }
@@ -259,7 +263,7 @@ public sealed partial class QemuDomainDriver : IDomainMigration
     {
         if (!_incoming.TryGetValue(migrationId, out var incoming))
         {
-            return _outcomes.TryGetValue(migrationId, out var recorded)
+            return _outcomes.Find(migrationId) is { } recorded
                 ? (recorded.Outcome, Volatile.Read(ref _snapshot).ByUuid.GetValueOrDefault(recorded.Uuid))
                 : throw new VirtException(VirtErrorReason.InvalidArgument, $"No migration with id '{migrationId}' was prepared on this host (or its outcome has expired).",
                     new Dictionary<string, string> { ["migration"] = migrationId });
@@ -267,7 +271,7 @@ public sealed partial class QemuDomainDriver : IDomainMigration
         await incoming.Gate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
         try
         {
-            if (_outcomes.TryGetValue(migrationId, out var done))
+            if (_outcomes.Find(migrationId) is { } done)
             {
                 return (done.Outcome, Volatile.Read(ref _snapshot).ByUuid.GetValueOrDefault(done.Uuid));
             }
@@ -298,7 +302,8 @@ public sealed partial class QemuDomainDriver : IDomainMigration
             {
                 await KillAsync(guest, copy, graceful: false, CancellationToken.None).ConfigureAwait(false);
             }
-            _outcomes[migrationId] = (outcome, incoming.Uuid);
+            // Durable before the record goes and before Finish answers: from here a restart of this virtd still knows it.
+            await _outcomes.RecordAsync(migrationId, incoming.Uuid, incoming.Name, outcome).ConfigureAwait(false);
             DeleteMigrationRecord(incoming.Uuid);
             _incoming.TryRemove(migrationId, out _);
             incoming.Job.Dispose();

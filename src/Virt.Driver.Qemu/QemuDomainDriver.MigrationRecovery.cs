@@ -148,7 +148,7 @@ public sealed partial class QemuDomainDriver
                     await KillAsync(guest, current, graceful: false, CancellationToken.None).ConfigureAwait(false);
                 }
             }
-            _outcomes[record.Id] = (outcome, record.Uuid);
+            await _outcomes.RecordAsync(record.Id, record.Uuid, record.Name, outcome).ConfigureAwait(false);
             DeleteMigrationRecord(record.Uuid);
             MigrationLog.Outcome(_logger, record.Id, record.Name, "incoming, after a restart:", outcome);
             if (outcome == MigrationOutcome.Cancelled)

@@ -31,6 +31,7 @@ public sealed partial class QemuDomainDriver : IDomainDriver, IDisposable, IAsyn
     private readonly DefinitionStore _autostart;
     private readonly DefinitionStore _liveDefinitions;
     private readonly DefinitionStore _migrationRecords;
+    private readonly MigrationOutcomes _outcomes;
     private readonly QemuCapabilitiesCache _capabilities;
     private readonly ConcurrentDictionary<Guid, RunningGuest> _running = new();
     // The release and clean-up of a stopped guest's run, until it is over (TrackRelease).
@@ -60,6 +61,8 @@ public sealed partial class QemuDomainDriver : IDomainDriver, IDisposable, IAsyn
         _liveDefinitions = new DefinitionStore(options.GuestRunDirectory, flush: false);
         // Beside them, the migrations in progress (MigrationRecord), for a restarted virtd to settle.
         _migrationRecords = new DefinitionStore(options.GuestRunDirectory, extension: MigrationRecord.Extension, flush: false);
+        // The destination's decisions, which a source may ask for after either side restarted: durable, under STATE.
+        _outcomes = new MigrationOutcomes(options.MigrationOutcomesDirectory, options.MigrationOutcomeLifetime, logger);
         _capabilities = new QemuCapabilitiesCache(options.CapabilitiesCacheDirectory);
         _jobs = options.Jobs ?? new JobRegistry(events);
         _spareWorker = new VmmSpare(VmmBinary);
@@ -83,6 +86,7 @@ public sealed partial class QemuDomainDriver : IDomainDriver, IDisposable, IAsyn
         ArgumentNullException.ThrowIfNull(logger);
         var driver = new QemuDomainDriver(options, events, logger);
         await driver.LoadAsync(cancellationToken).ConfigureAwait(false);
+        await driver._outcomes.LoadAsync(cancellationToken).ConfigureAwait(false);
         await driver.ReconnectAsync(cancellationToken).ConfigureAwait(false);
         driver.LoadManagedSaves();
         if (options.AutostartOnOpen)
@@ -140,6 +144,7 @@ public sealed partial class QemuDomainDriver : IDomainDriver, IDisposable, IAsyn
         _autostart.Dispose();
         _liveDefinitions.Dispose();
         _migrationRecords.Dispose();
+        _outcomes.Dispose();
         _spareWorker.Dispose();
     }
 

@@ -85,6 +85,13 @@ public sealed record QemuDriverOptions
     /// <summary>How long a worker whose QEMU has exited waits for virtd to read the outcome before it exits anyway.</summary>
     public TimeSpan WorkerLinger { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// How long a destination keeps its decision for a migration (<c>STATE/qemu/migrations</c>), for a source that
+    /// restarts and asks again (Finish is idempotent per migration id; the API promises at least 24 hours). A week
+    /// covers a source host that stays down over a long weekend; each entry is a few hundred bytes.
+    /// </summary>
+    public TimeSpan MigrationOutcomeLifetime { get; init; } = TimeSpan.FromDays(7);
+
     /// <summary><c>RUN/qemu</c>: per guest <c>UUID.state</c>, <c>UUID.xml</c> (the live definition), and the sockets.</summary>
     public string GuestRunDirectory => Path.Combine(RunDirectory ?? Path.Combine(StateDirectory, "run"), "qemu");
 
@@ -108,6 +115,9 @@ public sealed record QemuDriverOptions
 
     /// <summary>One file per domain that starts with virtd, named by UUID (libvirt keeps symlinks; a file is enough).</summary>
     public string AutostartDirectory => Path.Combine(DriverDirectory, "autostart");
+
+    /// <summary><c>STATE/qemu/migrations</c>: the destination's decision per incoming migration, <c>ID.outcome</c> (MigrationOutcomes).</summary>
+    public string MigrationOutcomesDirectory => Path.Combine(DriverDirectory, "migrations");
 
     /// <summary>Definition files that could not be loaded, moved aside for the operator rather than dropped.</summary>
     public string QuarantineDirectory => Path.Combine(DriverDirectory, "quarantine");

@@ -23,6 +23,10 @@ public sealed class MigrationRecoveryTests
 
     private QemuDriverOptions Options => new() { StateDirectory = _state, HostCpus = 4, VmmBinary = GuestFixture.VmmBinary, WorkerLinger = TimeSpan.FromSeconds(5) };
 
+    private const string IncomingId = "5a9de6c2-0d51-4f43-9a57-2c5b0e7f1d38";
+
+    private string OutcomeFile => Path.Combine(Options.MigrationOutcomesDirectory, IncomingId + MigrationOutcomes.Extension);
+
     private string RecordFile => Path.Combine(Options.GuestRunDirectory, Uuid.ToString("D") + MigrationRecord.Extension);
 
     private Task<QemuDomainDriver> OpenAsync() => QemuDomainDriver.OpenAsync(Options, new EventLog(), new ListLogger(), CancellationToken.None);
@@ -74,18 +78,49 @@ public sealed class MigrationRecoveryTests
     }
 
     [Test]
-    public async Task An_unfinished_incoming_record_is_given_up_at_open_and_a_later_finish_gets_cancelled()
+    public async Task An_unfinished_incoming_record_is_given_up_at_open_and_a_later_finish_gets_cancelled_even_after_another_restart()
     {
-        Write(new MigrationRecord { Outgoing = false, Id = "m-2", Uuid = Uuid, Name = "web" });
-        await using var driver = await OpenAsync();
+        Write(new MigrationRecord { Outgoing = false, Id = IncomingId, Uuid = Uuid, Name = "web" });
+        var driver = await OpenAsync();
 
         Assert.That(File.Exists(RecordFile), Is.False);
         Assert.That(driver.InterruptedMigrations, Is.Empty, "an incoming migration needs no peer to settle");
-        var (outcome, domain) = await driver.FinishIncomingAsync("m-2", cancelled: true, CancellationToken.None);
+        var (outcome, domain) = await driver.FinishIncomingAsync(IncomingId, cancelled: true, CancellationToken.None);
         Assert.That((outcome, domain), Is.EqualTo((MigrationOutcome.Cancelled, (DomainSummary?)null)));
         var job = await driver.Jobs.WaitAsync(driver.Jobs.List().Single().Id, CancellationToken.None);
         Assert.That((job.Operation, job.State, job.Error?.Message), Is.EqualTo((Jobs.JobOperation.MigrationIn, Jobs.JobState.Failed,
             "The incoming migration of domain 'web' was interrupted by a restart of virtd before it finished; its paused copy was removed from this host.")));
+
+        // The decision is on disk, so a destination restarted once more still answers the source's Finish.
+        await driver.DisposeAsync();
+        Assert.That(await File.ReadAllTextAsync(OutcomeFile), Does.StartWith($"migration_id={IncomingId}\ndomain_uuid={Uuid}\ndomain_name=web\noutcome=cancelled\nrecorded="));
+        await using var again = await OpenAsync();
+        Assert.That(await again.FinishIncomingAsync(IncomingId, cancelled: true, CancellationToken.None), Is.EqualTo((MigrationOutcome.Cancelled, (DomainSummary?)null)));
+    }
+
+    [Test]
+    public async Task Recorded_outcomes_expire_unreadable_ones_are_removed_and_prepare_takes_only_a_uuid_as_migration_id()
+    {
+        var expired = new MigrationOutcomeEntry(IncomingId, Uuid, "web", MigrationOutcome.RunningOnDestination, DateTimeOffset.UtcNow - TimeSpan.FromDays(8));
+        var kept = expired with { Id = "0f4c1d2e-3b5a-4c6d-8e7f-9a0b1c2d3e4f", Recorded = DateTimeOffset.UtcNow - TimeSpan.FromDays(6) };
+        Directory.CreateDirectory(Options.MigrationOutcomesDirectory);
+        await File.WriteAllTextAsync(OutcomeFile, expired.Format());
+        await File.WriteAllTextAsync(Path.Combine(Options.MigrationOutcomesDirectory, kept.Id + MigrationOutcomes.Extension), kept.Format());
+        var torn = Path.Combine(Options.MigrationOutcomesDirectory, "11111111-2222-3333-4444-555555555555" + MigrationOutcomes.Extension);
+        await File.WriteAllTextAsync(torn, expired.Format()[..30]);
+        await using var driver = await OpenAsync();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(File.Exists(OutcomeFile), Is.False, "older than the lifetime (7 days)");
+            Assert.That(File.Exists(torn), Is.False);
+        });
+        var gone = Assert.ThrowsAsync<VirtException>(() => driver.FinishIncomingAsync(IncomingId, cancelled: true, CancellationToken.None));
+        Assert.That(gone!.Message, Is.EqualTo($"No migration with id '{IncomingId}' was prepared on this host (or its outcome has expired)."));
+        Assert.That((await driver.FinishIncomingAsync(kept.Id, cancelled: true, CancellationToken.None)).Outcome, Is.EqualTo(MigrationOutcome.RunningOnDestination));
+
+        var refused = Assert.ThrowsAsync<VirtException>(() => driver.PrepareIncomingAsync("../m-1", "<domain/>", new MigrationSettings(), new MigrationFacts(), "127.0.0.1", CancellationToken.None));
+        Assert.That((refused!.Reason, refused.Message), Is.EqualTo((VirtErrorReason.InvalidArgument, "The migration id '../m-1' is not the lowercase UUID Begin returns.")));
     }
 
     [Test]

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using Virt.Client;
+using Virt.Protocol.V1;
 using Virt.Testing;
 
 namespace Virt.Integration.Tests;
@@ -70,6 +72,66 @@ public sealed partial class MigrationTests
         {
             Assert.That(await VshRun.OkAsync(destinationAgain, "domstate", "--reason", "hb"), Is.EqualTo("running (migrated)\n\n"));
             Assert.That(await VshRun.OkAsync(sourceAgain, "domstate", "--reason", "hb"), Is.EqualTo("shut off (migrated)\n\n"));
+        });
+        var lastOnSource = VshRun.Heartbeats(sourceLog)[^1];
+        await VshRun.WaitForBeatAsync(VshRun.ConsoleLog(destinationAgain, uuid), above: lastOnSource + 2, TimeSpan.FromSeconds(60));
+        await VshRun.OkAsync(destinationAgain, "destroy", "hb");
+    }
+
+    /// <summary>
+    /// The destination records its decision durably before Finish answers (MIGRATION.md, "The destination's
+    /// outcomes"): restarted after Finish resumed the guest, it still tells a restarted source, which then stops its
+    /// paused copy as migrated instead of leaving it for an operator.
+    /// </summary>
+    [Test]
+    [CancelAfter(600_000)]
+    public async Task A_destination_restarted_after_finish_still_tells_a_restarted_source_that_it_runs_the_guest_and_the_source_shuts_its_copy_off_as_migrated(CancellationToken ct)
+    {
+        await using var hosts = await NetworkNamespacePair.CreateAsync();
+        await using var source = await StartHostAsync(hosts.NamespaceA, hosts.AddressA);
+        await using var destination = await StartHostAsync(hosts.NamespaceB, hosts.AddressB);
+        var (uuid, sourceLog, _) = await StartHeartbeatAsync(source, above: 3);
+        var desturi = $"virt+tcp://{hosts.AddressB}:{PeerPort}/";
+        var sourceRecord = Path.Combine(source.RunDir, "qemu", uuid + ".migration");
+
+        // The source's virtd dies while QEMU streams; its QEMU goes on (the worker outlives virtd) and completes.
+        var migrate = VshRun.RunAsync(source, "migrate", "--live", "--bandwidth", "4", "hb", desturi);
+        await WaitStreamingAsync(source, destination, migrate);
+        var id = File.ReadAllLines(sourceRecord).Single(l => l.StartsWith("migration_id=", StringComparison.Ordinal))["migration_id=".Length..];
+        Assert.That(await source.StopAsync("KILL"), Is.Not.Zero);
+        Assert.That((await migrate).Code, Is.EqualTo(1), "vsh loses its daemon");
+        var workerState = Path.Combine(source.RunDir, "qemu", uuid + ".state");
+        var watch = Stopwatch.StartNew();
+        while (!File.ReadAllText(workerState).Contains("\nstate=3\n", StringComparison.Ordinal))
+        {
+            Assert.That(watch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(90)), "the source's QEMU completes the stream and stops the guest's vCPUs");
+            await Task.Delay(200, ct);
+        }
+        // As if the source's virtd had recorded the completion and sent Finish itself, and the answer was lost with it:
+        // the destination resumes the guest, and the source's record says only the destination knows.
+        await File.WriteAllTextAsync(sourceRecord, File.ReadAllText(sourceRecord).Replace("phase=perform\n", "phase=performed\n", StringComparison.Ordinal), ct);
+        await using (var third = await VirtConnection.OpenAsync(destination.AdminUri, cancellationToken: ct))
+        {
+            var finished = await third.MigrationPeer.FinishMigrationAsync(new FinishMigrationRequest { MigrationId = id }, cancellationToken: ct);
+            Assert.That(finished.Outcome, Is.EqualTo(MigrationOutcome.RunningOnDestination));
+        }
+        var outcomeFile = Path.Combine(destination.StateDir, "qemu", "migrations", id + ".outcome");
+        Assert.That(File.ReadAllText(outcomeFile), Does.Contain("outcome=running_on_destination\n"), "recorded before Finish answered");
+
+        // The destination's virtd restarts (the guest goes on running there), then the source's.
+        Assert.That(await destination.StopAsync("KILL"), Is.Not.Zero);
+        await using var destinationAgain = await StartHostAsync(hosts.NamespaceB, hosts.AddressB, destination.StateDir);
+        await using var sourceAgain = await StartHostAsync(hosts.NamespaceA, hosts.AddressA, source.StateDir);
+        var recovered = await CompletedJobAsync(sourceAgain, "Completed");
+        await Assert.MultipleAsync(async () =>
+        {
+            Assert.That(recovered, Does.Match(@"^Job type: +Completed +\nOperation: +Outgoing migration *\n"), recovered);
+            Assert.That(await VshRun.OkAsync(sourceAgain, "domstate", "--reason", "hb"), Is.EqualTo("shut off (migrated)\n\n"));
+            // Plain running: the reason "migrated" is virtd's, and a restarted virtd reads the worker's ("unpaused").
+            Assert.That(await VshRun.OkAsync(destinationAgain, "domstate", "hb"), Is.EqualTo("running\n\n"));
+            Assert.That(StateFiles(sourceAgain), Is.Empty);
+            Assert.That(File.Exists(sourceRecord), Is.False);
+            Assert.That(File.Exists(outcomeFile), Is.True, "kept for a source that asks again");
         });
         var lastOnSource = VshRun.Heartbeats(sourceLog)[^1];
         await VshRun.WaitForBeatAsync(VshRun.ConsoleLog(destinationAgain, uuid), above: lastOnSource + 2, TimeSpan.FromSeconds(60));

@@ -76,8 +76,8 @@ internal static class MigrationRecovery
             }
             catch (RpcException e) when (e.StatusCode == StatusCode.InvalidArgument)
             {
-                // The destination knows no such migration: Prepare never got that far, or the destination restarted
-                // since (and then forgot its outcome). Not proof that it does not run the guest: unknown.
+                // The destination knows no such migration: Prepare never got that far, or its recorded outcome has
+                // expired (MIGRATION.md). Not proof that it does not run the guest: unknown.
                 return DriverOutcome.Unspecified;
             }
             catch (Exception e) when (e is RpcException or VirtException or OperationCanceledException or IOException)

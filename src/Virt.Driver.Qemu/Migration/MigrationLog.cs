@@ -26,6 +26,12 @@ internal static partial class MigrationLog
     [LoggerMessage(EventId = 567, Level = LogLevel.Warning, Message = "Migration {Id} of domain {Name} was interrupted by a restart of virtd in phase {Phase}; settling it")]
     public static partial void Interrupted(ILogger logger, string id, string name, OutgoingPhase phase);
 
+    [LoggerMessage(EventId = 568, Level = LogLevel.Warning, Message = "Migration outcome {File} cannot be read; removed")]
+    public static partial void OutcomeUnreadable(ILogger logger, string file);
+
+    [LoggerMessage(EventId = 569, Level = LogLevel.Debug, Message = "Migration {Id} of domain {Name}: the recorded outcome {Outcome} has expired and was removed")]
+    public static partial void OutcomeExpired(ILogger logger, string id, string name, MigrationOutcome outcome);
+
     [LoggerMessage(EventId = 563, Level = LogLevel.Warning, Message = "Migration {Id} of domain {Name} failed in {Phase}: {Problem}")]
     public static partial void Failed(ILogger logger, string id, string name, string phase, string problem);
 }
