@@ -35,7 +35,7 @@ internal sealed record DaemonDrivers(DriverKind Kind, IDomainDriver Domains, INe
 
     private const bool KvmUsableHere = false;
 
-    public static async Task<DaemonDrivers> OpenAsync(DriverKind kind, DaemonPaths paths, VcpuPlacementPolicy placement, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    public static async Task<DaemonDrivers> OpenAsync(DriverKind kind, DaemonPaths paths, VcpuPlacementPolicy placement, SaveImageFormat saveImageFormat, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
     {
         var logger = loggerFactory.CreateLogger("virtd");
         var events = await EventSequenceFile.OpenLogAsync(paths.StateDir, logger, cancellationToken);
@@ -70,6 +70,7 @@ internal sealed record DaemonDrivers(DriverKind Kind, IDomainDriver Domains, INe
                     HostCpus = placement.HostCpus,
                     Placement = placement,
                     Jobs = jobs,
+                    SaveImageFormat = saveImageFormat,
                     // virt-vmm beside virtd unless VIRT_VMM_BINARY names another (the NativeAOT publish, for instance).
                     VmmBinary = Environment.GetEnvironmentVariable("VIRT_VMM_BINARY") is { Length: > 0 } vmm ? vmm : null,
                 }, events, loggerFactory.CreateLogger("Virt.Driver.Qemu"), cancellationToken);

@@ -2,6 +2,7 @@ using System.Net;
 using System.Reflection;
 using Microsoft.Extensions.Logging;
 using Virt.Driver;
+using Virt.Driver.Qemu;
 using Virt.Rpc.Server;
 
 namespace Virt.Daemon;
@@ -10,7 +11,7 @@ namespace Virt.Daemon;
 /// One virtd instance: its directories, the single-instance lock, and the gRPC server on the admin socket
 /// (owner only), the read-only socket (any local user) and optional TCP endpoints.
 /// </summary>
-internal sealed class DaemonHost(DaemonPaths paths, IReadOnlyList<IPEndPoint> tcpEndPoints, IReadOnlyList<IPEndPoint> peerEndPoints, DriverKind driverKind, VcpuPlacementPolicy placement, ILoggerFactory loggerFactory) : IAsyncDisposable
+internal sealed class DaemonHost(DaemonPaths paths, IReadOnlyList<IPEndPoint> tcpEndPoints, IReadOnlyList<IPEndPoint> peerEndPoints, DriverKind driverKind, VcpuPlacementPolicy placement, SaveImageFormat saveImageFormat, ILoggerFactory loggerFactory) : IAsyncDisposable
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger("virtd");
     private FileStream? _pidLock;
@@ -31,7 +32,7 @@ internal sealed class DaemonHost(DaemonPaths paths, IReadOnlyList<IPEndPoint> tc
         DaemonDrivers drivers;
         try
         {
-            drivers = await DaemonDrivers.OpenAsync(driverKind, paths, placement, loggerFactory, stoppingToken);
+            drivers = await DaemonDrivers.OpenAsync(driverKind, paths, placement, saveImageFormat, loggerFactory, stoppingToken);
             _drivers = drivers;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)

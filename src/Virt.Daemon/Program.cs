@@ -29,10 +29,16 @@ vcpuOvercommit.Validators.Add(result =>
         result.AddError("--vcpu-overcommit must be a number of vCPUs per host CPU, 0 or more (0: no limit).");
     }
 });
+var saveImageFormat = new Option<string>("--save-image-format")
+{
+    Description = "How save and managed save store the guest state, as libvirt's qemu.conf save_image_format: raw, or compressed by gzip, bzip2, xz, lzop or zstd (that program, from PATH).",
+    DefaultValueFactory = _ => "raw",
+};
+saveImageFormat.AcceptOnlyFromAmong("raw", "gzip", "bzip2", "xz", "lzop", "zstd");
 
 var root = new RootCommand("virtd: the Virt daemon. It owns the definitions and serves the gRPC API on Unix sockets and, optionally, TCP.")
 {
-    stateDir, runDir, listen, listenPeer, logFormat, verbose, driver, vcpuOvercommit,
+    stateDir, runDir, listen, listenPeer, logFormat, verbose, driver, vcpuOvercommit, saveImageFormat,
 };
 root.SetAction(async (parse, _) =>
 {
@@ -59,7 +65,8 @@ root.SetAction(async (parse, _) =>
     using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; stop.Cancel(); });
 
     await using var daemon = new DaemonHost(paths, endPoints, peerEndPoints, parse.GetValue(driver) == "test" ? DriverKind.Test : DriverKind.Qemu,
-        new VcpuPlacementPolicy(new Virt.Host.LinuxHost().GetNodeInfo().Cpus, parse.GetValue(vcpuOvercommit)), loggerFactory);
+        new VcpuPlacementPolicy(new Virt.Host.LinuxHost().GetNodeInfo().Cpus, parse.GetValue(vcpuOvercommit)),
+        Enum.Parse<Virt.Driver.Qemu.SaveImageFormat>(parse.GetValue(saveImageFormat)!, ignoreCase: true), loggerFactory);
     try
     {
         await daemon.RunAsync(stop.Token);

@@ -113,11 +113,12 @@ public sealed partial class QemuDomainDriver : IDomainManagedSaving
                 $"Cannot start domain '{current.Name}' from its managed save image '{path}': the image holds domain '{definition.Name}' ({definition.Uuid}). Use start --force-boot or managedsave-remove to boot afresh.",
                 new Dictionary<string, string> { ["domain"] = current.Name, ["path"] = path });
         }
+        var decompressor = image.Decompressor($"Cannot start domain '{current.Name}' from its managed save image");
         var resume = !startPaused && image.WasRunning;
         var start = new JobStart(JobOperation.Start, $"start {current.Name} from its managed save image") { Domain = JobDomain.Of(current) };
         var job = _jobs.Run(start, async handle =>
         {
-            var restored = await RestoreCoreAsync(definition, current, image, resume, handle, bypassCache).ConfigureAwait(false);
+            var restored = await RestoreCoreAsync(definition, current, image, decompressor, resume, handle, bypassCache).ConfigureAwait(false);
             return new JobResult { Domain = JobDomain.Of(restored) };
         });
         // The call holds the domain's gate for the job, so it waits for the end whatever happens to the caller.

@@ -42,6 +42,8 @@ public sealed partial class QemuDomainDriver : IDomainSaving
     private async Task<JobInfo> StartSaveAsync(DomainRef domain, SavedGuestState state, SaveTarget target, CancellationToken cancellationToken)
     {
         var found = Find(Volatile.Read(ref _snapshot), domain);
+        // virtd's save image format (qemu.conf's save_image_format) applies to save and managed save alike.
+        var compressor = SaveImageCompression.CompressCommand(_options.SaveImageFormat, $"Cannot save domain '{found.Name}'");
         var gate = await BeginAsync(found.Uuid, found.Name, target.Operation, defining: false, cancellationToken).ConfigureAwait(false);
         try
         {
@@ -73,7 +75,7 @@ public sealed partial class QemuDomainDriver : IDomainSaving
             {
                 using (gate)
                 {
-                    await SaveCoreAsync(current, path, xml, wasRunning, recordRunning, handle, target.Managed, target.Options.BypassCache).ConfigureAwait(false);
+                    await SaveCoreAsync(current, path, xml, wasRunning, recordRunning, handle, target.Managed, target.Options.BypassCache, compressor).ConfigureAwait(false);
                     return new JobResult { Domain = JobDomain.Of(current) };
                 }
             });
@@ -89,6 +91,7 @@ public sealed partial class QemuDomainDriver : IDomainSaving
     {
         ArgumentNullException.ThrowIfNull(options);
         var image = await SaveImage.ReadAsync(path, cancellationToken).ConfigureAwait(false);
+        var decompressor = image.Decompressor($"Cannot restore from '{image.Path}'");
         if (options.BypassCache)
         {
             DirectIo.RequireForReading(image.Path, $"Cannot restore from '{image.Path}' with --bypass-cache");
@@ -118,7 +121,7 @@ public sealed partial class QemuDomainDriver : IDomainSaving
             {
                 using (gate)
                 {
-                    var restored = await RestoreCoreAsync(definition, existing, image, resume, handle, options.BypassCache).ConfigureAwait(false);
+                    var restored = await RestoreCoreAsync(definition, existing, image, decompressor, resume, handle, options.BypassCache).ConfigureAwait(false);
                     return new JobResult { Domain = JobDomain.Of(restored) };
                 }
             });
@@ -130,7 +133,8 @@ public sealed partial class QemuDomainDriver : IDomainSaving
         }
     }
 
-    private async Task SaveCoreAsync(DomainSummary current, string target, string xml, bool wasRunning, bool recordRunning, JobHandle handle, bool managed, bool bypassCache)
+    /// <summary>The save job: <paramref name="compressor"/> compresses QEMU's stream into the image (null: a raw image).</summary>
+    private async Task SaveCoreAsync(DomainSummary current, string target, string xml, bool wasRunning, bool recordRunning, JobHandle handle, bool managed, bool bypassCache, string? compressor)
     {
         var token = handle.CancellationToken;
         var directory = Path.GetDirectoryName(target)!;
@@ -141,7 +145,7 @@ public sealed partial class QemuDomainDriver : IDomainSaving
         SyncBehind? syncBehind = null;
         try
         {
-            var headerLength = await SaveImage.CreatePartialAsync(temp, xml, recordRunning, token).ConfigureAwait(false);
+            var headerLength = await SaveImage.CreatePartialAsync(temp, xml, recordRunning, _options.SaveImageFormat, token).ConfigureAwait(false);
             // The stream's settings go to QEMU while the vCPUs stop: three worker round trips at once, not in a row.
             var settings = Task.WhenAll(
                 ExecuteQmpAsync(current.Uuid, "migrate-set-parameters", new JsonObject { ["max-bandwidth"] = UnlimitedBandwidthBytes }, token),
@@ -164,10 +168,15 @@ public sealed partial class QemuDomainDriver : IDomainSaving
             await settings.ConfigureAwait(false);
             // QEMU 7.2 has no file: URI. cat appends after the header; the marker says cat has written everything and exited.
             // --bypass-cache: dd writes whole 1 MiB blocks with O_DIRECT (the header is 4 KiB-aligned, and GNU dd drops
-            // O_DIRECT for a short last block), as libvirt's iohelper does.
+            // O_DIRECT for a short last block), as libvirt's iohelper does. A compressed format puts its compressor
+            // first in the pipe (libvirt: QEMU -> compressor -> iohelper -> file).
             var writer = bypassCache
                 ? $"dd of={ShellQuote(temp)} oflag=direct,append conv=notrunc iflag=fullblock bs=1M status=none"
                 : $"cat >> {ShellQuote(temp)}";
+            if (compressor is not null)
+            {
+                writer = bypassCache ? $"{compressor} | {writer}" : $"{compressor} >> {ShellQuote(temp)}";
+            }
             var command = $"{writer} && : > {ShellQuote(closed)}";
             syncBehind = SyncBehind.Start(temp);
             await ExecuteQmpAsync(current.Uuid, "migrate", new JsonObject { ["uri"] = "exec:" + command }, token).ConfigureAwait(false);
@@ -268,14 +277,15 @@ public sealed partial class QemuDomainDriver : IDomainSaving
         }
     }
 
-    private async Task<DomainSummary> RestoreCoreAsync(DomainDefinition definition, DomainSummary? existing, SaveImage image, bool resume, JobHandle handle, bool bypassCache = false)
+    /// <summary>The restore job: <paramref name="decompressor"/> turns a compressed image's stream back into QEMU's (<see cref="SaveImage.Decompressor"/>; null: raw).</summary>
+    private async Task<DomainSummary> RestoreCoreAsync(DomainDefinition definition, DomainSummary? existing, SaveImage image, string? decompressor, bool resume, JobHandle handle, bool bypassCache = false)
     {
         var token = handle.CancellationToken;
-        // The worker opens the image and has QEMU load it from that fd as soon as QMP is up (LaunchSpec.incoming_file).
+        // The worker opens a raw image and has QEMU load it from that fd as soon as QMP is up (LaunchSpec.incoming_file).
         DomainSummary launched;
         try
         {
-            launched = await LaunchAsync(definition, existing, startPaused: true, token, incoming: true, restoreFrom: bypassCache ? null : image).ConfigureAwait(false);
+            launched = await LaunchAsync(definition, existing, startPaused: true, token, incoming: true, restoreFrom: bypassCache || decompressor is not null ? null : image).ConfigureAwait(false);
         }
         catch (VirtException e) when (e.Reason == VirtErrorReason.HypervisorError)
         {
@@ -288,11 +298,13 @@ public sealed partial class QemuDomainDriver : IDomainSaving
             if (!guest.IncomingStarted)
             {
                 // --bypass-cache (QEMU cannot read with O_DIRECT's alignment itself: dd reads whole blocks for it, as
-                // libvirt's iohelper does), or a worker from before incoming_file: feed the stream through a pipe.
+                // libvirt's iohelper does), a compressed image (its decompressor between the file and QEMU, as
+                // libvirt's), or a worker from before incoming_file: feed the stream through a pipe.
                 await EnableMigrationEventsAsync(definition.Uuid, token).ConfigureAwait(false);
-                var uri = bypassCache
-                    ? $"exec:dd if={ShellQuote(image.Path)} iflag=direct,skip_bytes skip={image.StreamOffset} bs=1M status=none"
-                    : $"exec:tail -c +{image.StreamOffset + 1} {ShellQuote(image.Path)}";
+                var reader = bypassCache
+                    ? $"dd if={ShellQuote(image.Path)} iflag=direct,skip_bytes skip={image.StreamOffset} bs=1M status=none"
+                    : $"tail -c +{image.StreamOffset + 1} {ShellQuote(image.Path)}";
+                var uri = "exec:" + (decompressor is null ? reader : $"{reader} | {decompressor}");
                 await ExecuteQmpAsync(definition.Uuid, "migrate-incoming", new JsonObject { ["uri"] = uri }, token).ConfigureAwait(false);
             }
             var total = (ulong)(image.Length - image.StreamOffset);
@@ -384,5 +396,5 @@ public sealed partial class QemuDomainDriver : IDomainSaving
     }
 
     /// <summary>One argument for the /bin/sh QEMU runs exec: URIs with.</summary>
-    private static string ShellQuote(string value) => "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+    internal static string ShellQuote(string value) => "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 }

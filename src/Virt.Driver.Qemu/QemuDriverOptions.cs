@@ -86,6 +86,13 @@ public sealed record QemuDriverOptions
     public TimeSpan WorkerLinger { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>
+    /// How save and managed save store the guest state (libvirt's qemu.conf <c>save_image_format</c>; virtd
+    /// <c>--save-image-format</c>): raw, or through gzip, bzip2, xz, lzop or zstd found in virtd's PATH. Restore reads
+    /// the format from each image's header, whatever this says.
+    /// </summary>
+    public SaveImageFormat SaveImageFormat { get; init; } = SaveImageFormat.Raw;
+
+    /// <summary>
     /// How long a destination keeps its decision for a migration (<c>STATE/qemu/migrations</c>), for a source that
     /// restarts and asks again (Finish is idempotent per migration id; the API promises at least 24 hours). A week
     /// covers a source host that stays down over a long weekend; each entry is a few hundred bytes.

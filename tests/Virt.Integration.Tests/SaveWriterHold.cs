@@ -3,12 +3,13 @@ using System.Globalization;
 namespace Virt.Integration.Tests;
 
 /// <summary>
-/// Holds a save job halfway, as a disk that stalls mid-stream would: a <c>cat</c> first on the PATH of a virtd started
-/// with <see cref="Environment"/> (QEMU runs the save's writer, <c>cat &gt;&gt; TEMP</c>, through <c>/bin/sh</c> with
-/// the PATH it inherited from its worker and virtd). Once <see cref="Arm"/>ed, the next writer passes the first
+/// Holds a save job halfway, as a disk that stalls mid-stream would: a <c>cat</c> (or the compressor of virtd's save
+/// image format) first on the PATH of a virtd started with <see cref="Environment"/> (QEMU runs the save's writer,
+/// <c>cat &gt;&gt; TEMP</c>, through <c>/bin/sh</c> with the PATH it inherited from its worker and virtd; virtd looks
+/// the compressor up in its own PATH). Once <see cref="Arm"/>ed, the next writer passes the first
 /// 256 KiB of QEMU's stream to the file, records its pid and stops itself (SIGSTOP) before it reads more, so QEMU's
 /// migration is still active and blocked on the pipe for as long as the test wants; SIGCONT lets it carry on as the
-/// real cat. Other writers are the real cat straight away.
+/// real program. Other writers are the real program straight away.
 /// </summary>
 /// <remarks>
 /// Finding the real cat in /proc and stopping it from the test raced the save: a stream of a freshly booted guest is
@@ -19,18 +20,20 @@ namespace Virt.Integration.Tests;
 internal sealed class SaveWriterHold : IDisposable
 {
     private readonly string _directory;
+    private readonly string _program;
     private int? _held;
 
-    private SaveWriterHold(string directory) => _directory = directory;
+    private SaveWriterHold(string directory, string program) => (_directory, _program) = (directory, program);
 
     /// <summary>What to add to virtd's environment (VirtdProcess.StartWithEnvironmentAsync).</summary>
     public IReadOnlyDictionary<string, string> Environment =>
         new Dictionary<string, string> { ["PATH"] = _directory + ":" + (System.Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin") };
 
-    public static SaveWriterHold Create()
+    /// <param name="program">The writer to stand in for: <c>cat</c>, or a compressor (<c>zstd</c>, <c>gzip</c>, ...).</param>
+    public static SaveWriterHold Create(string program = "cat")
     {
         var directory = Directory.CreateTempSubdirectory("vhold-").FullName;
-        var script = Path.Combine(directory, "cat");
+        var script = Path.Combine(directory, program);
         // The writer claims the hold by removing its mark (one writer per Arm), passes exactly 256 KiB on (fullblock:
         // nothing read is dropped), and announces its pid by a rename, so the test never reads half a number.
         File.WriteAllText(script, $$"""
@@ -40,11 +43,11 @@ internal sealed class SaveWriterHold : IDisposable
               echo $$ > '{{directory}}/held.tmp' && mv '{{directory}}/held.tmp' '{{directory}}/held'
               kill -STOP $$
             fi
-            exec /bin/cat "$@"
+            exec /usr/bin/{{program}} "$@"
 
             """);
         File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        return new SaveWriterHold(directory);
+        return new SaveWriterHold(directory, program);
     }
 
     /// <summary>The next save's writer holds.</summary>
@@ -75,7 +78,7 @@ internal sealed class SaveWriterHold : IDisposable
             }
             await Task.Delay(20);
         }
-        throw new TimeoutException($"no save writer held itself within {timeout} (a writer that runs `cat` through the PATH in {_directory})");
+        throw new TimeoutException($"no save writer held itself within {timeout} (a writer that runs `{_program}` through the PATH in {_directory})");
     }
 
     /// <summary>Lets the held writer go on (SIGCONT), as a disk that recovers.</summary>

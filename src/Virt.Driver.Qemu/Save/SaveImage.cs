@@ -7,16 +7,14 @@ namespace Virt.Driver.Qemu;
 /// <summary>
 /// libvirt's QEMU save image (src/qemu/qemu_saveimage.h): a 92-byte header (magic, version 2, the length of the XML
 /// area, was_running, format, cookie offset, 14 unused words; little-endian on x86), the domain XML NUL-terminated
-/// and padded, then QEMU's migration stream. The header is written with the "partial" magic and gets the real one
-/// only once the stream is complete, so a file cut short by a crash is never taken for a good image.
+/// and padded, then QEMU's migration stream, raw or compressed as the format says (<see cref="SaveImageFormat"/>).
+/// The header is written with the "partial" magic and gets the real one only once the stream is complete, so a file
+/// cut short by a crash is never taken for a good image.
 /// </summary>
-internal sealed record SaveImage(string Path, string Xml, bool WasRunning, long StreamOffset, long Length)
+internal sealed record SaveImage(string Path, string Xml, bool WasRunning, long StreamOffset, long Length, SaveImageFormat Format)
 {
     public const int HeaderSize = 16 + (4 * 19);
     public const uint Version = 2;
-
-    /// <summary>QEMU_VM_FILE_MAGIC ("QEVM"): the first four bytes of a QEMU migration stream.</summary>
-    private const uint QemuStreamMagic = 0x5145564d;
 
     /// <summary>The XML area is padded so the stream starts on a 4 KiB boundary, as libvirt pads it.</summary>
     private const int Alignment = 4096;
@@ -29,9 +27,9 @@ internal sealed record SaveImage(string Path, string Xml, bool WasRunning, long 
     public static ReadOnlySpan<byte> PartialMagic => "LibvirtQemudPart"u8;
 
     /// <summary>Creates <paramref name="path"/> (mode 0600, must not exist) holding the partial header and the XML.</summary>
-    public static async Task<long> CreatePartialAsync(string path, string xml, bool wasRunning, CancellationToken cancellationToken)
+    public static async Task<long> CreatePartialAsync(string path, string xml, bool wasRunning, SaveImageFormat format, CancellationToken cancellationToken)
     {
-        var buffer = Head(xml, wasRunning, PartialMagic, minimumArea: 0);
+        var buffer = Head(xml, wasRunning, format, PartialMagic, minimumArea: 0);
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite };
         await using var file = new FileStream(path, options);
         await file.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
@@ -102,16 +100,17 @@ internal sealed record SaveImage(string Path, string Xml, bool WasRunning, long 
             var area = BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(20));
             var wasRunning = BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(24)) != 0;
             var format = BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(28));
-            if (format != 0)
+            if (format > (uint)SaveImageFormat.Zstd)
             {
-                throw Invalid(action, path, $"its guest state is compressed (format {format}); only raw images are supported");
+                throw Invalid(action, path, $"its save image format is {format}, which is none of libvirt's (0-5: {string.Join(", ", SaveImageCompression.Names)})");
             }
             if (area is 0 or > MaxXmlArea)
             {
                 throw Invalid(action, path, $"its header gives an XML length of {area} bytes (corrupt header)");
             }
             var streamOffset = HeaderSize + (long)area;
-            if (length < streamOffset + 4)
+            var streamMagic = SaveImageCompression.StreamMagic((SaveImageFormat)format).ToArray();
+            if (length < streamOffset + streamMagic.Length)
             {
                 throw Invalid(action, path, $"it is truncated: {length} bytes, but the header and XML alone take {streamOffset} and the guest state follows them");
             }
@@ -119,15 +118,22 @@ internal sealed record SaveImage(string Path, string Xml, bool WasRunning, long 
             await file.ReadExactlyAsync(data, cancellationToken).ConfigureAwait(false);
             var end = Array.IndexOf(data, (byte)0);
             var xml = Encoding.UTF8.GetString(data, 0, end < 0 ? data.Length : end);
-            var stream = new byte[4];
+            var stream = new byte[streamMagic.Length];
             await file.ReadExactlyAsync(stream, cancellationToken).ConfigureAwait(false);
-            if (BinaryPrimitives.ReadUInt32BigEndian(stream) != QemuStreamMagic)
+            if (!stream.AsSpan().SequenceEqual(streamMagic))
             {
-                throw Invalid(action, path, string.Create(CultureInfo.InvariantCulture, $"no QEMU migration stream starts at offset {streamOffset} (corrupt image)"));
+                var what = format == 0 ? "QEMU migration stream" : SaveImageCompression.Name((SaveImageFormat)format) + " stream";
+                throw Invalid(action, path, string.Create(CultureInfo.InvariantCulture, $"no {what} starts at offset {streamOffset} (corrupt image)"));
             }
-            return new SaveImage(path, xml, wasRunning, streamOffset, length);
+            return new SaveImage(path, xml, wasRunning, streamOffset, length, (SaveImageFormat)format);
         }
     }
+
+    /// <summary>
+    /// The command that turns the stored stream back into QEMU's, or null for a raw image; a missing program fails
+    /// here, before anything starts (<paramref name="refusal"/> begins the message).
+    /// </summary>
+    public string? Decompressor(string refusal) => SaveImageCompression.DecompressCommand(Format, refusal);
 
     private static VirtException Invalid(string action, string path, string what) =>
         new(VirtErrorReason.ImageInvalid, $"Cannot {action} '{path}': {what}.", new Dictionary<string, string> { ["path"] = path });
@@ -143,13 +149,13 @@ internal sealed record SaveImage(string Path, string Xml, bool WasRunning, long 
     {
         var directory = System.IO.Path.GetDirectoryName(Path)!;
         var temp = System.IO.Path.Combine(directory, $".{System.IO.Path.GetFileName(Path)}.{Guid.NewGuid():N}.part");
-        var head = Head(xml, wasRunning, Magic, minimumArea: 0);
+        var head = Head(xml, wasRunning, Format, Magic, minimumArea: 0);
         try
         {
             if (head.Length <= StreamOffset)
             {
                 File.Copy(Path, temp);
-                head = Head(xml, wasRunning, Magic, minimumArea: (int)(StreamOffset - HeaderSize));
+                head = Head(xml, wasRunning, Format, Magic, minimumArea: (int)(StreamOffset - HeaderSize));
                 await using var file = new FileStream(temp, FileMode.Open, FileAccess.Write, FileShare.None);
                 await file.WriteAsync(head, cancellationToken).ConfigureAwait(false);
                 file.Flush(flushToDisk: true);
@@ -176,7 +182,7 @@ internal sealed record SaveImage(string Path, string Xml, bool WasRunning, long 
     }
 
     /// <summary>The header and XML area (at least <paramref name="minimumArea"/> bytes, ending on a 4 KiB boundary).</summary>
-    private static byte[] Head(string xml, bool wasRunning, ReadOnlySpan<byte> magic, int minimumArea)
+    private static byte[] Head(string xml, bool wasRunning, SaveImageFormat format, ReadOnlySpan<byte> magic, int minimumArea)
     {
         var xmlBytes = Encoding.UTF8.GetBytes(xml);
         var area = xmlBytes.Length + 1;
@@ -187,6 +193,7 @@ internal sealed record SaveImage(string Path, string Xml, bool WasRunning, long 
         BinaryPrimitives.WriteUInt32LittleEndian(buffer.AsSpan(16), Version);
         BinaryPrimitives.WriteUInt32LittleEndian(buffer.AsSpan(20), (uint)area);
         BinaryPrimitives.WriteUInt32LittleEndian(buffer.AsSpan(24), wasRunning ? 1u : 0u);
+        BinaryPrimitives.WriteUInt32LittleEndian(buffer.AsSpan(28), (uint)format);
         xmlBytes.CopyTo(buffer.AsSpan(HeaderSize));
         return buffer;
     }
