@@ -14,6 +14,9 @@ libvirt (when /usr/sbin/libvirtd exists): Debian's libvirtd in session mode as n
 `virsh save` and `virsh restore` of the same guest. Every round runs the three one after another on a guest that
 has run SETTLE (8 s: booted under TCG, memory settled), so load from elsewhere hits them alike. Image size: the file each wrote. Virt's own job
 durations (domjobinfo --completed) are printed too: the vsh figures include its process start-up and connection.
+--format F (gzip, bzip2, xz, lzop, zstd): all three compress alike, as libvirt's qemu.conf save_image_format = "F":
+virtd runs with --save-image-format F, libvirtd with that line in its session qemu.conf, and bare QEMU migrates to
+"exec:F -c > FILE" (xz: -c -3, as libvirt runs it) and restores from "exec:F -dc < FILE".
 """
 import json, os, pwd, shutil, signal, socket, statistics, subprocess, sys, tempfile, time
 
@@ -48,7 +51,12 @@ def bare_argv(argv, qmp_path, incoming=False):
             else "null,id=charserial0" if a.startswith("socket,id=charserial0") else a for a in argv]
     return args + (["-incoming", "defer"] if incoming else [])
 
-def bare_round(argv, work):
+def compressor(fmt):
+    """libvirt's compress and decompress commands for a save image format (qemu_saveimage.c); None for raw."""
+    if fmt == "raw": return None
+    return f"{fmt} -c" + (" -3" if fmt == "xz" else ""), f"{fmt} -dc" + (" --ignore-warn" if fmt == "lzop" else "")
+
+def bare_round(argv, work, fmt):
     path, image = os.path.join(work, "bare.qmp"), os.path.join(work, "bare.save")
     p = subprocess.Popen(bare_argv(argv, path), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     s, call = qmp(path, time.monotonic() + 60)
@@ -57,7 +65,8 @@ def bare_round(argv, work):
     t0 = time.monotonic()
     call("stop")
     call("migrate-set-parameters", {"max-bandwidth": 8796093022207 * 1024 * 1024})
-    call("migrate", {"uri": f"exec:cat > {image}"})
+    commands = compressor(fmt)
+    call("migrate", {"uri": f"exec:cat > {image}" if commands is None else f"exec:{commands[0]} > {image}"})
     wait_migrated(call)
     p.send_signal(signal.SIGTERM); p.wait()
     save = time.monotonic() - t0
@@ -71,7 +80,7 @@ def bare_round(argv, work):
     t1 = time.monotonic()
     p = subprocess.Popen(bare_argv(argv, path, incoming=True), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     s, call = qmp(path, t1 + 60)
-    call("migrate-incoming", {"uri": f"exec:cat {image}"})
+    call("migrate-incoming", {"uri": f"exec:cat {image}" if commands is None else f"exec:{commands[1]} < {image}"})
     wait_migrated(call)
     while call("query-status")["status"] in ("inmigrate", "finish-migrate", "restore-vm"):
         time.sleep(0.005)
@@ -85,10 +94,14 @@ def bare_round(argv, work):
 class Libvirt:
     """libvirtd, qemu:///session, as nobody, everything under DIR (as tools/bench/vmm/bench.py sets it up)."""
 
-    def __init__(self, work, kernel, initrd):
+    def __init__(self, work, kernel, initrd, fmt):
         self.root = os.path.join(work, "libvirt")
         home, run = os.path.join(self.root, "home"), os.path.join(self.root, "run")
         os.makedirs(home); os.makedirs(run, mode=0o700)
+        if fmt != "raw":
+            # The session daemon reads $XDG_CONFIG_HOME/libvirt/qemu.conf.
+            os.makedirs(os.path.join(home, ".config", "libvirt"))
+            open(os.path.join(home, ".config", "libvirt", "qemu.conf"), "w").write(f'save_image_format = "{fmt}"\n')
         for f in (kernel, initrd):
             shutil.copy(f, self.root)
         env = {"HOME": home, "XDG_RUNTIME_DIR": run, "XDG_CONFIG_HOME": os.path.join(home, ".config"),
@@ -142,10 +155,11 @@ def timed(argv, **popen):
 
 def main():
     virtd, vshbin, kernel, initrd, runs = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
+    fmt = sys.argv[sys.argv.index("--format") + 1] if "--format" in sys.argv else "raw"
     load_start = os.getloadavg()[0]
     work = tempfile.mkdtemp(prefix="vbs-")
     log = open(os.path.join(work, "virtd.log"), "w")
-    d = subprocess.Popen([virtd, "--state-dir", work], stdout=log, stderr=log, stdin=subprocess.DEVNULL)
+    d = subprocess.Popen([virtd, "--state-dir", work, "--save-image-format", fmt], stdout=log, stderr=log, stdin=subprocess.DEVNULL)
     uri = f"virt+unix://{work}/run/virtd.sock"
     libvirt = None
     try:
@@ -157,7 +171,7 @@ def main():
         vsh = lambda *a: [vshbin, "-c", uri, *a]
         subprocess.run(vsh("define", xml), check=True, stdout=subprocess.DEVNULL)
         if os.path.exists("/usr/sbin/libvirtd") and "--no-libvirt" not in sys.argv:
-            libvirt = Libvirt(work, kernel, initrd)
+            libvirt = Libvirt(work, kernel, initrd, fmt)
         rows = {k: [] for k in ("vsave", "vrestore", "vsize", "vsavejob", "vrestorejob", "bsave", "bsync", "brestore", "bsize", "lsave", "lrestore", "lsize")}
         argv = None
         for i in range(runs + 1):
@@ -174,7 +188,7 @@ def main():
             vrj = job_ms(vsh)
             subprocess.run(vsh("destroy", "bench"), check=True, stdout=subprocess.DEVNULL)
             os.remove(image)
-            bs, br, bz, bf = bare_round(argv, work)
+            bs, br, bz, bf = bare_round(argv, work, fmt)
             if libvirt is not None:
                 limage = os.path.join(libvirt.root, "libvirt.save")
                 libvirt.virsh("start", "bench")
@@ -192,7 +206,7 @@ def main():
                 for k, v in (("lsave", ls), ("lrestore", lr), ("lsize", lz)):
                     rows[k].append(v)
         med = lambda k: statistics.median(rows[k])
-        r = {"runs": runs, "vsh": vshbin, "virtd": virtd, "worker": os.environ.get("VIRT_VMM_BINARY", ""), "load_average_start": load_start, "load_average": os.getloadavg()[0],
+        r = {"runs": runs, "format": fmt, "vsh": vshbin, "virtd": virtd, "worker": os.environ.get("VIRT_VMM_BINARY", ""), "load_average_start": load_start, "load_average": os.getloadavg()[0],
              "vsh_save_ms": med("vsave") * 1000, "vsh_restore_ms": med("vrestore") * 1000, "virt_image_bytes": med("vsize"),
              "save_job_ms": med("vsavejob") * 1000, "restore_job_ms": med("vrestorejob") * 1000,
              "bare_save_ms": med("bsave") * 1000, "bare_fdatasync_ms": med("bsync") * 1000,
@@ -207,6 +221,7 @@ def main():
                       "size_vs_libvirt": r["virt_image_bytes"] / r["libvirt_image_bytes"]})
         mib = lambda b: b / 1048576
         print(json.dumps(r) if "--json" in sys.argv else "\n".join([
+            f"save image format: {fmt}",
             f"save (median of {runs}): vsh save {r['vsh_save_ms']:.0f} ms, bare QEMU stop+migrate to file+reaped {r['bare_save_ms']:.0f} ms: {r['save_vs_bare']:.2f}x (target <= 1.2x)",
             f"  bare QEMU's image made durable afterwards (fdatasync) took {r['bare_fdatasync_ms']:.0f} ms more: vsh save / (bare + fdatasync) = {r['save_vs_bare_durable']:.2f}x",
             f"restore (median of {runs}): vsh restore {r['vsh_restore_ms']:.0f} ms, bare QEMU -incoming+load+cont {r['bare_restore_ms']:.0f} ms: {r['restore_vs_bare']:.2f}x (target <= 1.2x)",
