@@ -257,7 +257,9 @@ public sealed partial class QemuDomainDriver
         }
     }
 
-    private void ApplyLocked(RunningGuest guest, WorkerEvent recorded)
+    // fromKillAnswer: the event is a destroy's exit taken from the worker's answer to the kill, ahead of the worker's
+    // event stream (CommitKilled).
+    private void ApplyLocked(RunningGuest guest, WorkerEvent recorded, bool fromKillAnswer = false)
     {
         if (recorded.Sequence <= guest.Applied)
         {
@@ -265,7 +267,7 @@ public sealed partial class QemuDomainDriver
         }
         if (recorded.State == GuestStates.Shutoff)
         {
-            CommitStopped(guest, recorded.Reason, recorded.LifecycleType, recorded.LifecycleDetail);
+            CommitStopped(guest, recorded.Reason, recorded.LifecycleType, recorded.LifecycleDetail, releaseAfter: fromKillAnswer ? guest.Pump : null);
             guest.MarkApplied(recorded.Sequence);
             return;
         }
@@ -280,8 +282,16 @@ public sealed partial class QemuDomainDriver
         }
     }
 
-    /// <summary>The guest is shut off: commit it (a transient domain goes away), then let the worker go and tidy up.</summary>
-    private void CommitStopped(RunningGuest guest, int reason, int lifecycleType, int lifecycleDetail)
+    /// <summary>
+    /// The guest is shut off: commit it (a transient domain goes away), then let the worker go and tidy up, at once or,
+    /// with <paramref name="releaseAfter"/>, once that has ended. A destroy commits from the kill's answer while the
+    /// worker still has its exit event to send (at idle priority, after rewriting its state file), which ends the event
+    /// pump: released after the pump, the release's round trip (virtd's connect and request, the worker's accept and
+    /// answer, virtd's read) no longer runs ahead of the destroy's reply and vsh's prompt, as the work item queued here
+    /// at once did, on the same CPU (tools/bench/README.md). A worker that dies instead ends the pump too, so the
+    /// release still comes.
+    /// </summary>
+    private void CommitStopped(RunningGuest guest, int reason, int lifecycleType, int lifecycleDetail, Task? releaseAfter = null)
     {
         if (!guest.TryClaimStop())
         {
@@ -305,7 +315,9 @@ public sealed partial class QemuDomainDriver
         guest.Volumes.Dispose();
         guest.MarkStopped();
         QemuDriverLog.Stopped(_logger, before?.Name ?? "?", guest.Uuid, reason);
-        TrackRelease(guest, Task.Run(() => ReleaseWorkerAsync(guest), CancellationToken.None));
+        TrackRelease(guest, releaseAfter is null
+            ? Task.Run(() => ReleaseWorkerAsync(guest), CancellationToken.None)
+            : releaseAfter.ContinueWith(_ => ReleaseWorkerAsync(guest), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap());
     }
 
     /// <summary>

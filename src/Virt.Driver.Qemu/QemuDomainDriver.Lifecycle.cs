@@ -165,7 +165,7 @@ public sealed partial class QemuDomainDriver
                 LifecycleType = GuestStates.EventStopped,
                 LifecycleDetail = GuestStates.StoppedDestroyed,
                 TimeMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
-            });
+            }, fromKillAnswer: true);
         }
     }
 

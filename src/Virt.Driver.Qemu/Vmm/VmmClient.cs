@@ -13,14 +13,19 @@ internal static class VmmClient
     /// <summary>How long a unary call may take (kill and QMP calls are bounded by the worker itself).</summary>
     private static readonly TimeSpan _callTimeout = TimeSpan.FromSeconds(60);
 
+    /// <remarks>
+    /// The timeout is armed once the request is written: a connect to a Unix socket and a small write into an empty
+    /// socket buffer do not wait, and arming a timer that comes due before every other one wakes .NET's timer thread,
+    /// which on destroy's path came before the connect and the SIGTERM (tools/bench/README.md).
+    /// </remarks>
     public static async Task<WorkerResponse> CallAsync(string socket, WorkerRequest request, CancellationToken cancellationToken)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_callTimeout);
-        await using var stream = await ConnectAsync(socket, timeout.Token).ConfigureAwait(false);
+        await using var stream = await ConnectAsync(socket, cancellationToken).ConfigureAwait(false);
         try
         {
-            await WorkerWire.WriteAsync(stream, request, timeout.Token).ConfigureAwait(false);
+            await WorkerWire.WriteAsync(stream, request, cancellationToken).ConfigureAwait(false);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(_callTimeout);
             return await WorkerWire.ReadAsync(stream, WorkerResponse.Parser, timeout.Token).ConfigureAwait(false)
                 ?? throw new VmmUnreachableException($"The VMM worker on {socket} closed the connection without answering.");
         }
