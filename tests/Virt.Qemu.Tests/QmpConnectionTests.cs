@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Virt.Qemu.Qmp;
 using Virt.Testing;
@@ -92,6 +93,47 @@ public sealed class QmpConnectionTests
         await connection.Completion.WaitAsync(TimeSpan.FromSeconds(5));
         Assert.That(connection.Events.Completion.IsCompleted, Is.True);
         Assert.ThrowsAsync<QmpDisconnectedException>(async () => await connection.ExecuteAsync("query-status"));
+    }
+
+    [Test]
+    public async Task Commands_opened_behind_qmp_capabilities_are_sent_before_its_answer()
+    {
+        JsonObject? capabilities = null;
+        await using var server = new FakeQmpServer((name, command) =>
+        {
+            if (name == "qmp_capabilities")
+            {
+                capabilities = command;
+                return [];
+            }
+            // cont came while qmp_capabilities is unanswered (a client that waited for that answer would wait forever).
+            return [FakeQmpServer.Reply(capabilities!), FakeQmpServer.Reply(command)];
+        }, answersCapabilities: false);
+        var stream = await ConnectStreamAsync(server.SocketPath);
+
+        await using var connection = await QmpConnection.OpenAsync(stream, stream, stream, ["cont"], CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.That(server.Received.Select(c => c["execute"]!.GetValue<string>()), Is.EqualTo(new[] { "qmp_capabilities", "cont" }));
+    }
+
+    [Test]
+    public async Task A_refused_qmp_capabilities_fails_the_open_with_its_own_error_not_the_next_commands()
+    {
+        await using var server = new FakeQmpServer((name, command) => name == "qmp_capabilities"
+            ? [FakeQmpServer.Error(command, "GenericError", "Capabilities negotiation is already complete")]
+            : [FakeQmpServer.Error(command, "CommandNotFound", "Expecting capabilities negotiation with 'qmp_capabilities'")], answersCapabilities: false);
+        var stream = await ConnectStreamAsync(server.SocketPath);
+
+        var ex = Assert.ThrowsAsync<QmpException>(async () => await QmpConnection.OpenAsync(stream, stream, stream, ["cont"], CancellationToken.None));
+
+        Assert.That(ex!.Command, Is.EqualTo("qmp_capabilities"));
+    }
+
+    private static async Task<NetworkStream> ConnectStreamAsync(string path)
+    {
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        await socket.ConnectAsync(new UnixDomainSocketEndPoint(path));
+        return new NetworkStream(socket, ownsSocket: true);
     }
 
     private static async Task WaitForAsync(Func<bool> condition)

@@ -16,6 +16,7 @@ public sealed class FakeQmpServer : IAsyncDisposable
     private readonly string _directory;
     private readonly Socket _listener;
     private readonly Func<string, JsonObject, IEnumerable<string>> _responder;
+    private readonly bool _answersCapabilities;
     private readonly TaskCompletionSource<Socket> _accepted = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly Task _serveLoop;
@@ -24,9 +25,13 @@ public sealed class FakeQmpServer : IAsyncDisposable
     /// Given the command name and the whole command object, returns the lines to send back. Use <see cref="Reply"/>
     /// and <see cref="Error"/> to build them; return nothing to leave the command unanswered.
     /// </param>
-    public FakeQmpServer(Func<string, JsonObject, IEnumerable<string>> responder)
+    /// <param name="answersCapabilities">
+    /// Whether the server answers <c>qmp_capabilities</c> itself, at once (the default); false hands it to the responder.
+    /// </param>
+    public FakeQmpServer(Func<string, JsonObject, IEnumerable<string>> responder, bool answersCapabilities = true)
     {
         _responder = responder;
+        _answersCapabilities = answersCapabilities;
         _directory = Directory.CreateTempSubdirectory("virt-fakeqmp-").FullName;
         SocketPath = Path.Combine(_directory, "qmp.sock");
         _listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
@@ -106,7 +111,7 @@ public sealed class FakeQmpServer : IAsyncDisposable
                 Received.Add(command);
             }
             var name = command["execute"]!.GetValue<string>();
-            var replies = name == "qmp_capabilities" ? [Reply(command)] : _responder(name, command).ToArray();
+            var replies = name == "qmp_capabilities" && _answersCapabilities ? [Reply(command)] : _responder(name, command).ToArray();
             if (replies.Length > 0)
             {
                 await SendAsync(replies);
