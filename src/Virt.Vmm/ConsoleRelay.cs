@@ -5,7 +5,7 @@ using Virt.Vmm.Protocol;
 namespace Virt.Vmm;
 
 /// <summary>
-/// The guest's serial console: the worker stays connected to QEMU's chardev socket for the guest's whole life and
+/// The guest's serial console: the worker holds QEMU's chardev socket for the guest's whole life and
 /// reads it continuously (QEMU itself appends everything to the console log, <c>logappend=on</c>), so a slow or
 /// absent client never stalls the guest's serial port. One client is attached at a time; its output queue drops the
 /// oldest chunks rather than block the guest.
@@ -20,29 +20,11 @@ internal sealed class ConsoleRelay : IDisposable
     private ConsoleClient? _attached;
     private bool _stopped;
 
-    private ConsoleRelay(Socket socket)
+    /// <param name="socket">The worker's end of the console chardev (<see cref="ChardevPair"/>), owned from now on.</param>
+    public ConsoleRelay(Socket socket)
     {
         _socket = socket;
         _ = Task.Run(ReadGuestAsync);
-    }
-
-    public static async Task<ConsoleRelay> ConnectAsync(string path, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            try
-            {
-                await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), cancellationToken);
-                return new ConsoleRelay(socket);
-            }
-            catch (SocketException)
-            {
-                socket.Dispose();
-                // QEMU creates its chardevs before the monitor answers, so this is rare; try again briefly.
-                await Task.Delay(20, cancellationToken);
-            }
-        }
     }
 
     /// <summary>Attaches a client; with <paramref name="force"/> the current one is closed with TAKEN_OVER.</summary>

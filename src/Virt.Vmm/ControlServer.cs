@@ -11,23 +11,26 @@ internal sealed class ControlServer : IAsyncDisposable
 {
     private readonly Socket _listener;
     private readonly string _path;
-    private readonly Worker _worker;
     /// <summary>How long the accept thread waits for a request that has not arrived with its connection.</summary>
     private static readonly TimeSpan _requestWait = TimeSpan.FromMilliseconds(50);
 
     private readonly CancellationTokenSource _stopping = new();
-    private readonly Thread _acceptThread;
+    private readonly StandbyThread _acceptThread;
+    // Set by Serve, before the accept loop can run: nothing reads it earlier.
+    private Worker _worker = null!;
 
-    private ControlServer(Socket listener, string path, Worker worker)
+    private ControlServer(Socket listener, string path, StandbyThread acceptThread)
     {
         _listener = listener;
         _path = path;
-        _worker = worker;
-        _acceptThread = new Thread(AcceptLoop, maxStackSize: 256 * 1024) { IsBackground = true, Name = "control accept" };
-        _acceptThread.Start();
+        _acceptThread = acceptThread;
     }
 
-    public static ControlServer Start(string path, Worker worker)
+    /// <summary>
+    /// Binds and listens, without serving yet (<see cref="Serve"/>): a connection made meanwhile waits in the listen
+    /// queue. The worker does this while QEMU initializes, so the socket file's creation is not on the start's path.
+    /// </summary>
+    public static ControlServer Listen(string path, StandbyThread acceptThread)
     {
         File.Delete(path);
         var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
@@ -43,12 +46,21 @@ internal sealed class ControlServer : IAsyncDisposable
             listener.Dispose();
             throw;
         }
-        return new ControlServer(listener, path, worker);
+        return new ControlServer(listener, path, acceptThread);
+    }
+
+    /// <summary>Serves calls for <paramref name="worker"/> from now on, on the accept thread.</summary>
+    public void Serve(Worker worker)
+    {
+        _worker = worker;
+        _acceptThread.Give(AcceptLoop);
     }
 
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync();
+        // Never served (a failed launch): the accept thread ends without running the loop.
+        _acceptThread.Dismiss();
         // The accept thread is blocked in accept(): a connection of our own wakes it, and it sees the stop.
         try
         {
@@ -59,7 +71,7 @@ internal sealed class ControlServer : IAsyncDisposable
         {
             // Not listening any more: the thread is not in accept() either.
         }
-        if (Thread.CurrentThread != _acceptThread)
+        if (!_acceptThread.IsCurrent)
         {
             _acceptThread.Join(TimeSpan.FromSeconds(5));
         }

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;
 
@@ -11,8 +10,10 @@ internal static partial class Native
     public const int SigTerm = 15;
 
     private const int FDupFdCloexec = 1030;
+    private const int FSetFd = 2;
     private const int AfUnix = 1;
     private const int SockStream = 1;
+    private const int SockCloexec = 0x80000;
     private const int ORdOnly = 0;
     private const int SeekSet = 0;
     private const int PPid = 1;
@@ -46,37 +47,24 @@ internal static partial class Native
     }
 
     /// <summary>
-    /// A listening Unix stream socket at <paramref name="path"/> whose fd a child inherits (no close-on-exec). Raw
-    /// libc rather than <see cref="System.Net.Sockets.Socket"/>: disposing a .NET socket bound to a path deletes the
-    /// file, and this one must stay for QEMU after the worker closes its copy.
+    /// A connected pair of Unix stream sockets, unnamed (nothing in the file system): the first is close-on-exec (the
+    /// worker's), the second is inherited by a child (QEMU's).
     /// </summary>
-    public static unsafe int ListenUnixInheritable(string path)
+    public static unsafe (int Worker, int Child) ConnectedPair()
     {
-        var name = Encoding.UTF8.GetBytes(path);
-        // struct sockaddr_un: sa_family_t (2 bytes), then sun_path[108] with its terminating NUL.
-        Span<byte> address = stackalloc byte[110];
-        address.Clear();
-        if (name.Length > address.Length - 3)
+        var fds = stackalloc int[2];
+        if (SocketPairCall(AfUnix, SockStream | SockCloexec, 0, fds) < 0)
         {
-            throw new IOException($"cannot bind {path}: {name.Length} bytes is over the 107-byte limit of a Unix socket path (sun_path)");
+            throw new IOException($"socketpair(AF_UNIX) failed: errno {Marshal.GetLastPInvokeError()}");
         }
-        BinaryPrimitives.WriteUInt16LittleEndian(address, AfUnix);
-        name.CopyTo(address[2..]);
-        var fd = SocketCall(AfUnix, SockStream, 0);
-        if (fd < 0)
+        if (Fcntl(fds[1], FSetFd, 0) < 0)
         {
-            throw new IOException($"socket(AF_UNIX) for {path} failed: errno {Marshal.GetLastPInvokeError()}");
+            var errno = Marshal.GetLastPInvokeError();
+            _ = CloseCall(fds[0]);
+            _ = CloseCall(fds[1]);
+            throw new IOException($"fcntl(F_SETFD) on a socketpair failed: errno {errno}");
         }
-        fixed (byte* pointer = address)
-        {
-            if (BindCall(fd, pointer, 2 + name.Length + 1) < 0 || ListenCall(fd, 1) < 0)
-            {
-                var errno = Marshal.GetLastPInvokeError();
-                _ = CloseCall(fd);
-                throw new IOException($"cannot listen on {path}: errno {errno}");
-            }
-        }
-        return fd;
+        return (fds[0], fds[1]);
     }
 
     /// <summary>
@@ -165,14 +153,8 @@ internal static partial class Native
     [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
     private static partial int Fcntl(int fd, int command, int argument);
 
-    [LibraryImport("libc", EntryPoint = "socket", SetLastError = true)]
-    private static partial int SocketCall(int domain, int type, int protocol);
-
-    [LibraryImport("libc", EntryPoint = "bind", SetLastError = true)]
-    private static unsafe partial int BindCall(int fd, byte* address, int length);
-
-    [LibraryImport("libc", EntryPoint = "listen", SetLastError = true)]
-    private static partial int ListenCall(int fd, int backlog);
+    [LibraryImport("libc", EntryPoint = "socketpair", SetLastError = true)]
+    private static unsafe partial int SocketPairCall(int domain, int type, int protocol, int* fds);
 
     [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
     private static partial int CloseCall(int fd);

@@ -13,10 +13,12 @@ if (args.Length != 0)
     Console.Error.WriteLine("usage: virt-vmm < LAUNCH-SPEC   (started by virtd; see src/Virt.Vmm/README.md)");
     return 2;
 }
-// .NET stamps a child's exit with the local time (Process.ExitTime): the first use loads the time zone (/etc/localtime,
-// stat, open, lock, read, readlink), which otherwise ran on .NET's signal thread while QEMU's destroy was being answered.
-// Here a spare worker pays it while it waits for its spec.
-_ = DateTime.Now;
+// Made ready before the spec comes (a spare waits for it here), off the start's path: the signal thread (SIGTERM),
+// the two threads the worker will need, and what every launch does first (SpareWarmUp).
+using var onTerm = WorkerProgram.HandleTermination();
+var exitWatcher = new StandbyThread("qemu exit");
+var acceptThread = new StandbyThread("control accept");
+await SpareWarmUp.RunAsync();
 LaunchSpec? spec;
 try
 {
@@ -38,4 +40,4 @@ if (spec.Argv.Count == 0)
     Console.Error.WriteLine("virt-vmm: expected a launch spec with a QEMU argv on stdin");
     return 2;
 }
-return await WorkerProgram.RunAsync(spec);
+return await WorkerProgram.RunAsync(spec, exitWatcher, acceptThread);

@@ -20,6 +20,8 @@ internal sealed class Worker : IAsyncDisposable
     private static readonly TimeSpan _quitGrace = TimeSpan.FromSeconds(5);
 
     private readonly LaunchSpec _spec;
+    private readonly StandbyThread _exitWatcher;
+    private readonly StandbyThread _acceptThread;
     private readonly Lock _lock = new();
     private readonly List<WorkerEvent> _events = [];
     private readonly List<Channel<WorkerEvent>> _subscribers = [];
@@ -45,40 +47,50 @@ internal sealed class Worker : IAsyncDisposable
     private bool _panicked;
     private int _pauseReason = PausedUnknown;
 
-    public Worker(LaunchSpec spec)
+    /// <param name="spec">The launch spec.</param>
+    /// <param name="exitWatcher">The thread that will wait for QEMU's exit.</param>
+    /// <param name="acceptThread">The thread that will accept control calls.</param>
+    public Worker(LaunchSpec spec, StandbyThread exitWatcher, StandbyThread acceptThread)
     {
         _spec = spec;
+        _exitWatcher = exitWatcher;
+        _acceptThread = acceptThread;
     }
 
     public string ConsoleAlias => _spec.ConsoleAlias;
 
-    /// <summary>Starts QEMU and brings the guest to running (or paused); on any failure leaves nothing behind.</summary>
+    /// <summary>
+    /// Starts QEMU and brings the guest to running (or paused); on any failure leaves nothing behind. The worker serves
+    /// nothing and watches nothing until <see cref="Launched"/>: the launch's answer goes out first.
+    /// </summary>
     public async Task<LaunchResult> LaunchAsync()
     {
         var logStart = new FileInfo(_spec.LogFile).Length;
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(_spec.QmpTimeoutSeconds == 0 ? 60 : _spec.QmpTimeoutSeconds));
+        var qmpTimeout = TimeSpan.FromSeconds(_spec.QmpTimeoutSeconds == 0 ? 60 : _spec.QmpTimeoutSeconds);
+        using var timeout = new CancellationTokenSource(qmpTimeout);
         try
         {
             var argv = _spec.Argv.ToList();
-            // The monitor and the console are bound here and passed to QEMU as fds, so both connect at once (PreboundSocket).
+            // The monitor and the console are socket pairs, QEMU's ends inherited (ChardevPair): nothing to bind or connect.
+            using var monitor = ChardevPair.Create(argv, _spec.QmpSocket)
+                ?? throw new InvalidOperationException($"the QEMU command line has no monitor chardev at {_spec.QmpSocket}");
+            using var console = _spec.ConsoleSocket.Length > 0 ? ChardevPair.Create(argv, _spec.ConsoleSocket) : null;
             // A restore's stream: QEMU reads it straight from the file (libvirt passes an fd as well).
             var incoming = _spec.IncomingFile.Length > 0 ? Native.OpenInheritableAt(_spec.IncomingFile, checked((long)_spec.IncomingOffset), "QEVM"u8) : -1;
             try
             {
-                using (var monitor = PreboundSocket.Bind(argv, _spec.QmpSocket))
-                using (var console = _spec.ConsoleSocket.Length > 0 ? PreboundSocket.Bind(argv, _spec.ConsoleSocket) : null)
+                var start = new ProcessStartInfo(argv[0]) { UseShellExecute = false };
+                foreach (var argument in argv.Skip(1))
                 {
-                    var start = new ProcessStartInfo(argv[0]) { UseShellExecute = false };
-                    foreach (var argument in argv.Skip(1))
-                    {
-                        start.ArgumentList.Add(argument);
-                    }
-                    _qemu = Process.Start(start) ?? throw new InvalidOperationException($"{argv[0]} did not start");
+                    start.ArgumentList.Add(argument);
                 }
+                _qemu = Process.Start(start) ?? throw new InvalidOperationException($"{argv[0]} did not start");
             }
             finally
             {
-                // QEMU has its own copy now (or never will); the worker keeps none, so QEMU's close ends the stream.
+                // QEMU has its own copies now (or never will); the worker keeps none, so QEMU's exit closes them.
+                monitor.CloseQemuEnd();
+                console?.CloseQemuEnd();
                 if (incoming >= 0)
                 {
                     Native.Close(incoming);
@@ -87,14 +99,24 @@ internal sealed class Worker : IAsyncDisposable
             _qemuPid = _qemu.Id;
             _startTimeMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             WorkerLog.Write($"QEMU started, pid {_qemuPid}");
-            var qemu = _qemu;
-            // Connecting needs no retries now, but ConnectWhenReadyAsync also covers an argv without the socket option.
-            var qmp = QmpConnection.ConnectWhenReadyAsync(_spec.QmpSocket, TimeSpan.FromSeconds(_spec.QmpTimeoutSeconds == 0 ? 60 : _spec.QmpTimeoutSeconds), () => qemu.HasExited, timeout.Token);
-            if (_spec.ConsoleSocket.Length > 0)
+            // While QEMU initializes (tens of ms, the worker idle), what virtd will find this guest by is made: the control
+            // socket (served once the launch has answered) and then the state file, whose creation (a new inode each) was
+            // on the start's path after cont. A virtd restarted from now on finds the guest, and its first call waits in
+            // the listen queue until the worker serves.
+            _server = ControlServer.Listen(_spec.ControlSocket, _acceptThread);
+            lock (_lock)
             {
-                _console = await ConsoleRelay.ConnectAsync(_spec.ConsoleSocket, timeout.Token);
+                WriteStateFile(StatusLocked());
             }
-            _qmp = await qmp;
+            if (console is not null)
+            {
+                _console = new ConsoleRelay(console.TakeWorkerEnd());
+            }
+            var qmpStream = new System.Net.Sockets.NetworkStream(monitor.TakeWorkerEnd(), ownsSocket: true);
+            // cont goes right behind qmp_capabilities: one round trip to QEMU's main loop for both.
+            var contPipelined = incoming < 0 && !_spec.StartPaused;
+            IReadOnlyList<string> pipelined = contPipelined ? ["cont"] : [];
+            _qmp = await QmpConnection.OpenAsync(qmpStream, qmpStream, null, pipelined, timeout.Token);
             _eventPump = Task.Run(PumpEventsAsync, CancellationToken.None);
             var incomingStarted = false;
             if (incoming >= 0)
@@ -108,24 +130,26 @@ internal sealed class Worker : IAsyncDisposable
                 await _qmp.ExecuteAsync("migrate-incoming", new JsonObject { ["uri"] = $"fd:{incoming}" }, timeout.Token);
                 incomingStarted = true;
             }
+            // The state file is rewritten with these once the answer is out (Launched).
             if (_spec.StartPaused)
             {
                 lock (_lock)
                 {
-                    Record("VMM_STARTED", null, Paused, PausedUser, EventStarted, StartedBooted);
-                    Record("VMM_STARTED_PAUSED", null, Paused, PausedUser, EventSuspended, SuspendedPaused);
+                    Record("VMM_STARTED", null, Paused, PausedUser, EventStarted, StartedBooted, writeStateFile: false);
+                    Record("VMM_STARTED_PAUSED", null, Paused, PausedUser, EventSuspended, SuspendedPaused, writeStateFile: false);
                 }
             }
             else
             {
-                await _qmp.ExecuteAsync("cont", null, timeout.Token);
+                if (!contPipelined)
+                {
+                    await _qmp.ExecuteAsync("cont", null, timeout.Token);
+                }
                 lock (_lock)
                 {
-                    Record("VMM_STARTED", null, Running, RunningBooted, EventStarted, StartedBooted);
+                    Record("VMM_STARTED", null, Running, RunningBooted, EventStarted, StartedBooted, writeStateFile: false);
                 }
             }
-            _server = ControlServer.Start(_spec.ControlSocket, this);
-            StartExitWatcher();
             lock (_lock)
             {
                 var launched = new LaunchResult { Status = StatusLocked(), IncomingStarted = incomingStarted };
@@ -136,7 +160,7 @@ internal sealed class Worker : IAsyncDisposable
         catch (Exception e) when (e is IOException or InvalidOperationException or OperationCanceledException or QmpException or System.ComponentModel.Win32Exception or System.Net.Sockets.SocketException)
         {
             await AbandonLaunchAsync();
-            var detail = e is OperationCanceledException ? $"QEMU did not answer on its monitor within {_spec.QmpTimeoutSeconds} s" : e.Message;
+            var detail = e is OperationCanceledException ? $"QEMU did not answer on its monitor within {qmpTimeout.TotalSeconds:0} s" : e.Message;
             var qemuSaid = LogSince(logStart);
             return new LaunchResult
             {
@@ -146,6 +170,27 @@ internal sealed class Worker : IAsyncDisposable
                     Message = qemuSaid.Length > 0 ? $"{detail}; QEMU said: {qemuSaid}" : detail,
                 },
             };
+        }
+    }
+
+    /// <summary>
+    /// After a successful launch's answer: serve calls, watch for QEMU's exit, and bring the state file up to date.
+    /// None of it is on the start's path any more: a call virtd makes meanwhile (its event pump subscribes right away)
+    /// waits in the listen queue, an exit meanwhile is seen when the watcher starts (QEMU stays a zombie until then or
+    /// until .NET reaps it), and until the rewrite the file says "paused, starting up" with QEMU's pid, which a virtd
+    /// that finds the worker gone treats as a running guest would be: QEMU killed, shut off (crashed).
+    /// </summary>
+    public void Launched()
+    {
+        _server!.Serve(this);
+        StartExitWatcher();
+        lock (_lock)
+        {
+            // After an exit RecordExit writes the last state itself (it takes the lock first to record it).
+            if (_exitCode is null)
+            {
+                WriteStateFile(StatusLocked());
+            }
         }
     }
 
@@ -575,7 +620,7 @@ internal sealed class Worker : IAsyncDisposable
     }
 
     /// <summary>
-    /// Waits for QEMU's exit on a thread of its own, blocked in <c>waitid(WNOWAIT)</c> on QEMU's pid: the kernel wakes
+    /// Waits for QEMU's exit on a thread of its own (started ahead, <see cref="StandbyThread"/>), blocked in <c>waitid(WNOWAIT)</c> on QEMU's pid: the kernel wakes
     /// it the moment QEMU is a zombie (it has exited and released everything but its pid), the same moment a parent's
     /// <c>waitpid</c> returns. QEMU is the worker's child, so .NET's SIGCHLD handling reaps it as well (init here reaps
     /// orphans only every second or two); waiting on the <see cref="Process"/> instead went through that handling
@@ -588,7 +633,7 @@ internal sealed class Worker : IAsyncDisposable
     {
         var qemu = _qemu!;
         var pid = _qemuPid;
-        var watcher = new Thread(() =>
+        _exitWatcher.Give(() =>
         {
             if (Native.WaitExitedNoReap(pid) is not { } code)
             {
@@ -596,12 +641,7 @@ internal sealed class Worker : IAsyncDisposable
                 code = qemu.ExitCode;
             }
             OnQemuExited(code);
-        }, maxStackSize: 256 * 1024)
-        {
-            IsBackground = true,
-            Name = "qemu exit",
-        };
-        watcher.Start();
+        });
     }
 
     /// <summary>
@@ -734,7 +774,7 @@ internal sealed class Worker : IAsyncDisposable
         {
             await _server.DisposeAsync();
         }
-        foreach (var path in new[] { _spec.StateFile, _spec.QmpSocket, _spec.ConsoleSocket, _spec.ControlSocket })
+        foreach (var path in new[] { _spec.StateFile, _spec.ControlSocket })
         {
             if (path.Length > 0)
             {

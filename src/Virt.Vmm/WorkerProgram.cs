@@ -11,7 +11,22 @@ internal static class WorkerProgram
     public static string Version { get; } =
         typeof(WorkerProgram).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 
-    public static async Task<int> RunAsync(LaunchSpec spec)
+    // The guest's worker once the spec has come; SIGTERM before that (to a spare) has nothing to destroy.
+    private static Worker? _worker;
+
+    /// <summary>SIGTERM to the worker is a destroy: QEMU is never left running without its worker.</summary>
+    public static PosixSignalRegistration HandleTermination() =>
+        PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        {
+            // A spare has no guest: the default action ends it, as it always did.
+            if (Volatile.Read(ref _worker) is { } worker)
+            {
+                context.Cancel = true;
+                worker.Terminate();
+            }
+        });
+
+    public static async Task<int> RunAsync(LaunchSpec spec, StandbyThread exitWatcher, StandbyThread acceptThread)
     {
         // stdout is virtd's pipe: keep a close-on-exec copy for the one answer, then point 0/1/2 away from virtd, so
         // that neither this worker nor QEMU (which inherits 0-2) keeps any of virtd's pipes open after the launch.
@@ -27,13 +42,8 @@ internal static class WorkerProgram
         Native.NewSession();
         WorkerLog.Write($"virt-vmm {Version} for domain {spec.DomainName} ({spec.DomainUuid}), id {spec.DomainId}");
 
-        await using var worker = new Worker(spec);
-        // SIGTERM to the worker is a destroy: never leave QEMU running without its worker.
-        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
-        {
-            context.Cancel = true;
-            worker.Terminate();
-        });
+        await using var worker = new Worker(spec, exitWatcher, acceptThread);
+        Volatile.Write(ref _worker, worker);
         var result = await worker.LaunchAsync();
         try
         {
@@ -50,6 +60,7 @@ internal static class WorkerProgram
             WorkerLog.Write("launch failed: " + result.Error.Message);
             return 1;
         }
+        worker.Launched();
         await worker.RunAsync();
         WorkerLog.Write("exiting");
         return 0;
