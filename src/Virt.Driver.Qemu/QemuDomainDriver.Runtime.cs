@@ -266,6 +266,7 @@ public sealed partial class QemuDomainDriver : IDomainRuntime, IDomainScreenshot
         var emulator = current.Definition.Devices.Emulator ?? _options.Emulator;
         var png = (await _capabilities.GetAsync(emulator, cancellationToken).ConfigureAwait(false)).Version.Number >= 7_001_000;
         // QEMU writes the file itself; it goes in the guest's private run directory and is removed once read.
+        CreateGuestDirectory(guest.Paths);
         var file = Path.Combine(guest.Paths.GuestDirectory, "screenshot-" + Guid.NewGuid().ToString("N") + (png ? ".png" : ".ppm"));
         try
         {
