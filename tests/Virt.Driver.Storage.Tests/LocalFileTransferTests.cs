@@ -214,6 +214,53 @@ public sealed class LocalFileTransferTests
         Assert.That(await StorageHost.Sha256Async(Path.Combine(host.Images, "data.img")), Is.EqualTo(Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(new byte[4 * MiB]))));
     }
 
+    [Test]
+    [CancelAfter(300_000)]
+    public async Task A_sparse_copy_leaves_the_offset_of_the_caller_s_own_descriptor_where_it_was(CancellationToken ct)
+    {
+        // The taken descriptor shares the caller's open file, offset included: walking its holes with lseek, or sizing
+        // it with lseek(SEEK_END), would move the caller's offset under it.
+        await using var host = await StorageHost.StartAsync();
+        Assert.That((await host.VshAsync("vol-create-as", "default", "data.img", "8M")).ExitCode, Is.Zero);
+        await using var client = await VirtConnection.OpenAsync(host.Uri, cancellationToken: ct);
+        var volume = new VolumeRef { PoolVolume = new VolumeName { Pool = new PoolRef { Name = "default" }, Name = "data.img" } };
+        var bytes = new byte[8 * MiB];
+        new Random(3).NextBytes(bytes.AsSpan(MiB, MiB));
+        new Random(4).NextBytes(bytes.AsSpan(5 * MiB, MiB));
+        var source = Path.Combine(host.Virtd.StateDir, "sparse.bin");
+        using (var writer = File.OpenHandle(source, FileMode.CreateNew, FileAccess.Write))
+        {
+            RandomAccess.SetLength(writer, 8 * MiB);
+            RandomAccess.Write(writer, bytes.AsSpan(MiB, MiB), MiB);
+            RandomAccess.Write(writer, bytes.AsSpan(5 * MiB, MiB), 5 * MiB);
+        }
+
+        using var upload = File.OpenHandle(source, FileMode.Open, FileAccess.Read);
+        FileOffset.Set(upload, 12_345);
+        using (var call = client.Storage.UploadVolume(cancellationToken: ct))
+        {
+            await call.RequestStream.WriteAsync(new UploadVolumeRequest { Header = new UploadHeader { Volume = volume, Sparse = true, LocalFile = new LocalFile { Fd = Fd(upload) } } }, ct);
+            await call.RequestStream.CompleteAsync();
+            Assert.That((await call.ResponseAsync).Result.LocalFile, Is.True);
+        }
+        var back = Path.Combine(host.Virtd.StateDir, "back.bin");
+        using var download = File.OpenHandle(back, FileMode.CreateNew, FileAccess.Write);
+        FileOffset.Set(download, 777);
+        using (var call = client.Storage.DownloadVolume(new DownloadVolumeRequest { Volume = volume, Sparse = true, LocalFile = new LocalFile { Fd = Fd(download) } }, cancellationToken: ct))
+        {
+            Assert.That(await call.ResponseStream.MoveNext(ct), Is.True);
+            Assert.That(call.ResponseStream.Current.Header.LocalFile, Is.True);
+            while (await call.ResponseStream.MoveNext(ct))
+            {
+            }
+        }
+
+        Assert.That(FileOffset.Of(upload), Is.EqualTo(12_345), "the upload's source");
+        Assert.That(FileOffset.Of(download), Is.EqualTo(777), "the download's target");
+        Assert.That(await File.ReadAllBytesAsync(Path.Combine(host.Images, "data.img"), ct), Is.EqualTo(bytes));
+        Assert.That(await File.ReadAllBytesAsync(back, ct), Is.EqualTo(bytes));
+    }
+
     private static int Fd(Microsoft.Win32.SafeHandles.SafeFileHandle handle) => (int)handle.DangerousGetHandle();
 
     private static async Task<VirtClientException> DownloadErrorAsync(VirtConnection client, VolumeRef volume, int fd, CancellationToken ct)

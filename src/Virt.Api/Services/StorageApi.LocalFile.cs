@@ -37,8 +37,12 @@ internal sealed partial class StorageApi
         var volume = Requests.Volume(header.Volume);
         // The descriptor is taken before the volume is opened for writing: a declined handoff leaves the volume untouched.
         var offered = TakeLocalFile(context, local, upload: true);
-        using var source = offered.File;
-        if (offered.Declined is { } declined)
+        using var taken = offered.File;
+        // --sparse walks the source's extents with lseek, which moves the offset of the description it is given, and
+        // the taken descriptor shares the caller's: the walk and the copy read through a description of virtd's own.
+        string? reopenFailed = null;
+        using var source = header.Sparse && taken is not null ? ReopenForReading(taken, out reopenFailed) : null;
+        if ((offered.Declined ?? reopenFailed) is { } declined)
         {
             ReportTransfer("upload", volume.ToString(), context, declined);
             throw Declined(declined);
@@ -67,7 +71,7 @@ internal sealed partial class StorageApi
         return await TransferAsync(handle, async token =>
         {
             handle.Report(DriverJobs.JobProgress.Data("transferring", limit, 0));
-            var outcome = await FileRangeCopy.CopyAsync(source!, (long)local.FileOffset, volumeFile.SafeFileHandle, (long)header.Offset, count, header.Sparse,
+            var outcome = await FileRangeCopy.CopyAsync(source ?? taken!, (long)local.FileOffset, volumeFile.SafeFileHandle, (long)header.Offset, count, header.Sparse,
                 copied => handle.Report(DriverJobs.JobProgress.Data("transferring", limit, copied)), token).ConfigureAwait(false);
             if (local.Length > 0 && outcome.Copied != local.Length)
             {
@@ -169,6 +173,21 @@ internal sealed partial class StorageApi
         {
             file.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>The caller's file opened again as virtd's own description, or null with why not.</summary>
+    private static SafeFileHandle? ReopenForReading(SafeFileHandle taken, out string? failed)
+    {
+        try
+        {
+            failed = null;
+            return SparseFile.ReopenForReading(taken);
+        }
+        catch (IOException e)
+        {
+            failed = $"a --sparse upload reads through a description of virtd's own, and virtd cannot open the file again ({e.Message})";
+            return null;
         }
     }
 

@@ -23,6 +23,10 @@ internal static partial class FileNativeMethods
 
     public const int FGetFl = 3;
 
+    public const int OReadOnly = 0;
+    public const int ONoControllingTerminal = 0x100;
+    public const int OCloseOnExec = 0x80000;
+
     [LibraryImport("libc", EntryPoint = "copy_file_range", SetLastError = true)]
     public static partial nint CopyFileRange(SafeFileHandle input, ref long inputOffset, SafeFileHandle output, ref long outputOffset, nuint length, uint flags);
 
@@ -34,6 +38,9 @@ internal static partial class FileNativeMethods
 
     [LibraryImport("libc", EntryPoint = "lseek", SetLastError = true)]
     public static partial long LSeek(SafeFileHandle fd, long offset, int whence);
+
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Open(string path, int flags);
 
     [LibraryImport("libc", EntryPoint = "fallocate", SetLastError = true)]
     public static partial int Fallocate(SafeFileHandle fd, int mode, long offset, long length);

@@ -8,8 +8,10 @@ namespace Virt.Driver;
 /// Copies a byte range between two open files in the kernel (copy_file_range: no copy through user space, and on
 /// filesystems that can, shared extents), in chunks so a job's progress advances and a cancel is honoured between
 /// them. Where the kernel cannot (EXDEV, EINVAL: a block device, a special file; ENOSYS, EOPNOTSUPP) it falls back to
-/// pread/pwrite for the rest. Neither file's own offset moves. The local fast path of vol-upload/vol-download; with
-/// --sparse only the source's data extents are copied and its holes are made holes in the target (<see cref="SparseFile"/>).
+/// pread/pwrite for the rest. Neither file's offset moves, except the source's with --sparse, whose extents are walked
+/// with lseek: a source whose description is shared (a caller's) is reopened first (<see cref="SparseFile.ReopenForReading"/>).
+/// The local fast path of vol-upload/vol-download; with --sparse only the source's data extents are copied and its
+/// holes are made holes in the target (<see cref="SparseFile"/>).
 /// </summary>
 public static class FileRangeCopy
 {

@@ -22,7 +22,8 @@ public static class SparseFile
     /// <summary>
     /// The extents of <paramref name="file"/> from <paramref name="offset"/> to <paramref name="end"/>, in order and
     /// without gaps. A file whose filesystem does not report holes (or a device) is one data extent; past the file's
-    /// end is a hole. Uses the descriptor's offset (lseek), which FileStream and RandomAccess never rely on.
+    /// end is a hole. Moves the description's offset (lseek), which FileStream and RandomAccess never rely on; a
+    /// description shared with another process gets one of its own first (<see cref="ReopenForReading"/>).
     /// </summary>
     /// <exception cref="IOException">lseek failed other than for want of hole support.</exception>
     public static IEnumerable<Extent> Extents(SafeFileHandle file, long offset, long end)
@@ -113,13 +114,35 @@ public static class SparseFile
         }
     }
 
-    /// <summary>A file's or block device's size: lseek(SEEK_END), which unlike fstat gives a device's too.</summary>
-    /// <exception cref="IOException">lseek failed.</exception>
+    /// <summary>
+    /// A file's or block device's size: fstat for a regular file, which leaves the descriptor's offset alone (the
+    /// local fast path's files are the caller's, their offset shared with it), lseek(SEEK_END) for a device, whose
+    /// size fstat does not give.
+    /// </summary>
+    /// <exception cref="IOException">fstat or lseek failed.</exception>
     public static long SizeOf(SafeFileHandle file)
     {
         ArgumentNullException.ThrowIfNull(file);
+        if (OpenFileDescription.Of(file) is { IsRegularFile: true } regular)
+        {
+            return (long)regular.Size;
+        }
         var size = FileNativeMethods.LSeek(file, 0, FileNativeMethods.SeekEnd);
         return size >= 0 ? size : throw Failed("lseek(SEEK_END)", Marshal.GetLastPInvokeError());
+    }
+
+    /// <summary>
+    /// The same file opened again for reading, as a description of its own (open of <c>/proc/self/fd/N</c>): the
+    /// walk of <see cref="Extents"/> moves the offset of the description it is given, and a descriptor taken from a
+    /// caller (pidfd_getfd) shares the caller's. The open is checked against this process's own credentials.
+    /// </summary>
+    /// <exception cref="IOException">The open failed (e.g. EACCES: this process may not read the file by itself).</exception>
+    public static SafeFileHandle ReopenForReading(SafeFileHandle file)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        var path = $"/proc/self/fd/{file.DangerousGetHandle().ToInt32().ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+        var fd = FileNativeMethods.Open(path, FileNativeMethods.OReadOnly | FileNativeMethods.OCloseOnExec | FileNativeMethods.ONoControllingTerminal);
+        return fd >= 0 ? new SafeFileHandle(fd, ownsHandle: true) : throw Failed($"open({path})", Marshal.GetLastPInvokeError());
     }
 
     private static IOException Failed(string call, int errno) =>
