@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -154,6 +155,14 @@ public sealed class RpcServer : IAsyncDisposable
                 kestrel.ListenUnixSocket(path, listen =>
                 {
                     listen.Protocols = HttpProtocols.Http2;
+                    listen.Use(next => connection =>
+                    {
+                        if (connection.Features.Get<IConnectionSocketFeature>()?.Socket is { } socket)
+                        {
+                            UnixSocketBuffers.Enlarge(socket);
+                        }
+                        return next(connection);
+                    });
                     ConnectionIdentity.Attach(listen, "unix:" + path, readOnly, _logger);
                 });
             }

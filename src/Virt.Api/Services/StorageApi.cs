@@ -21,11 +21,12 @@ internal sealed partial class StorageApi(IStoragePoolDriver driver, EventLog eve
     : StorageService.StorageServiceBase
 {
     /// <summary>
-    /// The data message of a download (storage.proto allows up to 1 MiB). 64 KiB measured cheapest per GiB
-    /// (tools/bench/README.md): the client's copy of each message then stays below the large-object heap, so it is
-    /// collected young in warm memory instead of page-faulting fresh memory for every MiB.
+    /// The data message of a download (storage.proto allows up to 1 MiB). The client takes the bytes from its receive
+    /// buffers without building the message (IDataMessageReader), so the size no longer costs it a copy; 256 KiB cut
+    /// the per-message work of both sides (a write, a flush and a send each) against 64 KiB, where 1 MiB cost virtd
+    /// more (tools/bench/README.md, storage, eighth session).
     /// </summary>
-    public const int ChunkBytes = 64 << 10;
+    public const int ChunkBytes = 256 << 10;
 
     public override async Task<ListPoolsResponse> ListPools(ListPoolsRequest request, ServerCallContext context)
     {

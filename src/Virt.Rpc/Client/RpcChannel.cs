@@ -109,9 +109,11 @@ public sealed class RpcChannel : ChannelBase, IDisposable
             {
                 if (firstConnection is not null && Interlocked.Exchange(ref firstConnection.Value, null) is { } first)
                 {
+                    UnixSocketBuffers.Enlarge(first);
                     return new ReadAheadStream(first);
                 }
                 var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                UnixSocketBuffers.Enlarge(socket);
                 try
                 {
                     await socket.ConnectAsync(unixEndPoint, cancellationToken).ConfigureAwait(false);
