@@ -35,6 +35,24 @@ def make_source(path, size_mib):
     return sha256(path)
 
 
+def make_sparse_source(path, size_mib, data_mib, extents=16):
+    """A file of size_mib with data_mib of random bytes in `extents` runs spread evenly over it, holes between them
+    (made with truncate, so the holes take no blocks); read back once to warm the cache."""
+    run = (data_mib << 20) // extents
+    stride = (size_mib << 20) // extents
+    with open(path, "wb") as f:
+        f.truncate(size_mib << 20)
+        for i in range(extents):
+            f.seek(i * stride + (stride - run) // 2)
+            f.write(os.urandom(run))
+    os.chown(path, NOBODY, NOBODY)
+    return sha256(path)
+
+
+def allocated_mib(path):
+    return os.stat(path).st_blocks * 512 / (1 << 20)
+
+
 def sha256(path):
     digest = hashlib.sha256()
     with open(path, "rb") as f:
@@ -134,6 +152,41 @@ def measure_side(side, source, size_mib, runs, checksum, variants=None, copy=Non
     return result
 
 
+def measure_sparse(side, source, size_mib, runs, checksum, variants, copy):
+    """The sparse rows: vol-upload and vol-download of a mostly-hole file with --sparse and without, for each
+    (label, client environment) variant, each next to a `cp --sparse=always` of the same file run just before it (the
+    reference that keeps holes). Returns per-row medians, ratios to that cp, and the downloaded file's allocation."""
+    side.client(["vol-create-as", "bench", "sparse.img", f"{size_mib}M"])
+    back = os.path.join(side.root, "sparse-back.bin")
+    rows = {}
+    for round_index in range(runs):
+        for label, env in variants:
+            for flags in ([], ["--sparse"]):
+                for op in ("upload", "download"):
+                    args = ["vol-upload", "sparse.img", source] if op == "upload" else ["vol-download", "sparse.img", back]
+                    if os.path.exists(back):
+                        os.unlink(back)
+                    os.sync()
+                    cp = timed(["cp", "--sparse=always", source, copy])[0]
+                    os.unlink(copy)
+                    os.sync()
+                    wall, client, daemon = timed(side.client_argv([*args, "--pool", "bench", *flags]), env, side)
+                    row = rows.setdefault(f"{label} vol-{op} {'--sparse' if flags else 'plain'}", {"runs": [], "cps": [], "cpu": [], "allocated_mib": None})
+                    row["runs"].append(wall)
+                    row["cps"].append(cp)
+                    row["cpu"].append((client, daemon))
+                    if op == "download" and round_index == runs - 1:
+                        if sha256(back) != checksum:
+                            raise BenchError(f"{side.cli} {label} {flags}: the sparse download differs from the upload")
+                        row["allocated_mib"] = allocated_mib(back)
+    if os.path.exists(back):
+        os.unlink(back)
+    return {key: {"s": statistics.median(r["runs"]), "cp_s": statistics.median(r["cps"]),
+                  "cp_ratio": statistics.median(c / w for c, w in zip(r["cps"], r["runs"])),
+                  "client_cpu_s": statistics.median(c for c, _ in r["cpu"]), "daemon_cpu_s": statistics.median(d for _, d in r["cpu"]),
+                  "allocated_mib": r["allocated_mib"], "runs": r["runs"], "cp_runs": r["cps"]} for key, r in rows.items()}
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--work", required=True)
@@ -141,28 +194,36 @@ def main():
     parser.add_argument("--vsh")
     parser.add_argument("--size-mib", type=int, default=1024)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--sparse-data-mib", type=int, default=64,
+                        help="data in the sparse rows' file of --size-mib (0: no sparse rows)")
+    parser.add_argument("--only-sparse", action="store_true", help="the sparse rows alone")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     os.chown(args.work, NOBODY, NOBODY)
     source = os.path.join(args.work, "source.bin")
-    checksum = make_source(source, args.size_mib)
     mib = args.size_mib
+    checksum = None if args.only_sparse else make_source(source, mib)
+    sparse_source = os.path.join(args.work, "sparse.bin")
+    sparse_checksum = make_sparse_source(sparse_source, mib, args.sparse_data_mib) if args.sparse_data_mib else None
 
     copy = os.path.join(args.work, "copy.bin")
     cps = []
-    for _ in range(args.runs):
+    for _ in range(0 if args.only_sparse else args.runs):
         os.sync()
         cps.append(timed(["cp", source, copy]))
         os.unlink(copy)
-    results = {"size_mib": mib, "runs": args.runs, "cp_s": statistics.median(c[0] for c in cps),
-               "cp_cpu_s": statistics.median(c[1] for c in cps), "cp_runs": [c[0] for c in cps]}
+    results = {"size_mib": mib, "runs": args.runs}
+    if cps:
+        results.update(cp_s=statistics.median(c[0] for c in cps), cp_cpu_s=statistics.median(c[1] for c in cps), cp_runs=[c[0] for c in cps])
 
     sides = [("virt", Virt(args.work, args.virtd, args.vsh, ["--driver", "qemu"])), ("libvirt", Libvirt(args.work))]
     pidfile = os.path.join(args.work, "pids")
     for name, side in sides:
         try:
             side.start(pidfile)
-            if name == "virt":
+            if args.only_sparse:
+                results[name] = {}
+            elif name == "virt":
                 # Both of Virt's paths against the cp of the same round: vsh as installed (the local fast path over
                 # the Unix socket) and vsh forced to stream.
                 streamed = dict(side.env, **{STREAM_VARIABLE: "stream"})
@@ -172,6 +233,13 @@ def main():
                                                             check_path(side, streamed, source, "vol-upload: streamed")))
             else:
                 results[name] = measure_side(side, source, mib, args.runs, checksum)
+            if sparse_checksum:
+                if args.only_sparse:
+                    for command in (["pool-define-as", "bench", "dir", "--target", os.path.join(side.root, "pool")],
+                                    ["pool-build", "bench"], ["pool-start", "bench"]):
+                        side.client(command)
+                variants = [("virt", side.env), ("virt-str", dict(side.env, **{STREAM_VARIABLE: "stream"}))] if name == "virt" else [("libvirt", side.env)]
+                results[name]["sparse"] = measure_sparse(side, sparse_source, mib, args.runs, sparse_checksum, variants, copy)
         except BenchError as e:
             results[name] = {"error": str(e)}
         finally:
@@ -179,6 +247,16 @@ def main():
 
     if args.json:
         print(json.dumps(results, indent=2))
+        return
+    if sparse_checksum:
+        print(f"sparse rows: a {mib} MiB file with {args.sparse_data_mib} MiB of data in 16 runs, median of {args.runs}; "
+              "each against a cp --sparse=always of the same file just before it")
+        for name in ("virt", "libvirt"):
+            for key, r in results[name].get("sparse", {}).items():
+                allocated = f", downloaded file allocates {r['allocated_mib']:.0f} MiB" if r["allocated_mib"] is not None else ""
+                print(f"  {key:30} {r['s']:6.2f} s  {r['cp_ratio']:5.2f}x cp --sparse=always ({r['cp_s']:.2f} s)   "
+                      f"CPU: client {r['client_cpu_s']:.2f} s, daemon {r['daemon_cpu_s']:.2f} s{allocated}")
+    if args.only_sparse:
         return
     cp = results["cp_s"]
     gib = mib / 1024
