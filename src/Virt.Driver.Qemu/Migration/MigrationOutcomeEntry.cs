@@ -9,27 +9,18 @@ internal sealed record MigrationOutcomeEntry(string Id, Guid Uuid, string Name, 
     public string Format()
     {
         var text = new StringBuilder();
-        void Line(string key, string value) => text.Append(key).Append('=').Append(value).Append('\n');
-        Line("migration_id", Id);
-        Line("domain_uuid", Uuid.ToString("D"));
-        Line("domain_name", Name);
-        Line("outcome", Outcome == MigrationOutcome.RunningOnDestination ? "running_on_destination" : "cancelled");
-        Line("recorded", Recorded.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
+        text.AppendPair("migration_id", Id);
+        text.AppendPair("domain_uuid", Uuid.ToString("D"));
+        text.AppendPair("domain_name", Name);
+        text.AppendPair("outcome", Outcome == MigrationOutcome.RunningOnDestination ? "running_on_destination" : "cancelled");
+        text.AppendPair("recorded", Recorded.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
         return text.ToString();
     }
 
     /// <summary>Null when the text is torn or not an outcome.</summary>
     public static MigrationOutcomeEntry? Parse(string text)
     {
-        var values = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
-        {
-            var equals = line.IndexOf('=', StringComparison.Ordinal);
-            if (equals > 0)
-            {
-                values[line[..equals]] = line[(equals + 1)..];
-            }
-        }
+        var values = KeyValueLines.Parse(text);
         MigrationOutcome? outcome = values.GetValueOrDefault("outcome") switch
         {
             "running_on_destination" => MigrationOutcome.RunningOnDestination,

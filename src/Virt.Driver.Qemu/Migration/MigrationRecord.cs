@@ -44,22 +44,21 @@ internal sealed record MigrationRecord
     public string Format()
     {
         var text = new StringBuilder();
-        void Line(string key, string value) => text.Append(key).Append('=').Append(value).Append('\n');
-        Line("direction", Outgoing ? "out" : "in");
-        Line("migration_id", Id);
-        Line("domain_uuid", Uuid.ToString("D"));
-        Line("domain_name", Name);
+        text.AppendPair("direction", Outgoing ? "out" : "in");
+        text.AppendPair("migration_id", Id);
+        text.AppendPair("domain_uuid", Uuid.ToString("D"));
+        text.AppendPair("domain_name", Name);
         if (Outgoing)
         {
-            Line("peer", Peer);
-            Line("phase", Phase.ToString().ToLowerInvariant());
-            Line("was_running", WasRunning ? "1" : "0");
-            Line("paused_by_self", PausedBySelf ? "1" : "0");
-            Line("outcome", ((int)Outcome).ToString(CultureInfo.InvariantCulture));
+            text.AppendPair("peer", Peer);
+            text.AppendPair("phase", Phase.ToString().ToLowerInvariant());
+            text.AppendPair("was_running", WasRunning ? "1" : "0");
+            text.AppendPair("paused_by_self", PausedBySelf ? "1" : "0");
+            text.AppendPair("outcome", ((int)Outcome).ToString(CultureInfo.InvariantCulture));
         }
         else
         {
-            Line("phase", Finishing ? "finish" : "prepare");
+            text.AppendPair("phase", Finishing ? "finish" : "prepare");
         }
         return text.ToString();
     }
@@ -67,15 +66,7 @@ internal sealed record MigrationRecord
     /// <summary>Reads a record; null when it is torn or not one (a restarted virtd then has nothing to recover from it).</summary>
     public static MigrationRecord? Parse(string text)
     {
-        var values = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
-        {
-            var equals = line.IndexOf('=', StringComparison.Ordinal);
-            if (equals > 0)
-            {
-                values[line[..equals]] = line[(equals + 1)..];
-            }
-        }
+        var values = KeyValueLines.Parse(text);
         if (!values.TryGetValue("direction", out var direction) || direction is not ("out" or "in")
             || !values.TryGetValue("migration_id", out var id) || id.Length == 0
             || !values.TryGetValue("domain_uuid", out var uuidText) || !Guid.TryParseExact(uuidText, "D", out var uuid)
