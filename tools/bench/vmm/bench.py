@@ -69,11 +69,13 @@ CPU = {}
 
 class Shell:
     """One client process in its shell mode (vsh's or virsh's), connected once, as bare QEMU's figures are taken from one
-    process that is already running: a command's time is from writing its line to the next prompt."""
+    process that is already running: a command's time is from writing its line to the next prompt. Its stderr goes to a
+    file, read only when a command fails, so the error it printed comes with the failure."""
 
     def __init__(self, argv, prompt, **popen):
         self.prompt = prompt.encode()
-        self.p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, **popen)
+        self.errors = tempfile.TemporaryFile()
+        self.p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.errors, **popen)
         self.buffer = b""
         self.wait_prompt()
 
@@ -82,7 +84,7 @@ class Shell:
         while self.prompt not in self.buffer:
             chunk = os.read(self.p.stdout.fileno(), 65536)
             if not chunk or time.monotonic() > deadline:
-                raise RuntimeError(f"shell ended or hung; it said: {self.buffer[-500:]!r}")
+                raise RuntimeError(f"shell ended or hung; it said: {self.buffer[-500:]!r}; on stderr: {self.error_tail()!r}")
             self.buffer += chunk
         out, self.buffer = self.buffer, b""
         return out
@@ -93,8 +95,12 @@ class Shell:
         out = self.wait_prompt()
         wall = time.monotonic() - t0
         if expect.encode() not in out:
-            raise RuntimeError(f"{line!r} said {out!r}")
+            raise RuntimeError(f"{line!r} said {out!r}; on stderr: {self.error_tail()!r}")
         return wall
+
+    def error_tail(self):
+        self.errors.seek(0)
+        return self.errors.read()[-1000:]
 
     def close(self):
         try:
@@ -102,6 +108,7 @@ class Shell:
         except OSError:
             pass
         self.p.wait()
+        self.errors.close()
 
 class Libvirt:
     """libvirtd, qemu:///session, as nobody, everything under DIR (see the module comment)."""
