@@ -44,15 +44,7 @@ internal static class SaveImageCompression
     private static string Program(SaveImageFormat format, string refusal)
     {
         var name = Name(format);
-        foreach (var directory in (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin").Split(':', StringSplitOptions.RemoveEmptyEntries))
-        {
-            var candidate = Path.Combine(directory, name);
-            if (File.Exists(candidate) && (File.GetUnixFileMode(candidate) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0)
-            {
-                return candidate;
-            }
-        }
-        throw new VirtException(VirtErrorReason.OperationUnsupported,
+        return Virt.Qemu.ProgramPath.Find(name) ?? throw new VirtException(VirtErrorReason.OperationUnsupported,
             $"{refusal}: the save image format '{name}' needs the program '{name}', which is not in virtd's PATH; install it (or use the raw format).",
             new Dictionary<string, string> { ["format"] = name, ["program"] = name });
     }

@@ -47,15 +47,7 @@ public sealed class QemuCapabilitiesCache(string? cacheDirectory, IQemuCapabilit
         {
             return File.Exists(binary) ? Path.GetFullPath(binary) : throw new FileNotFoundException($"QEMU binary {binary} does not exist.", binary);
         }
-        foreach (var directory in (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin").Split(':', StringSplitOptions.RemoveEmptyEntries))
-        {
-            var candidate = Path.Combine(directory, binary);
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-        throw new FileNotFoundException($"QEMU binary '{binary}' is not in PATH; install qemu-system-x86 or give its path.", binary);
+        return ProgramPath.Find(binary) ?? throw new FileNotFoundException($"QEMU binary '{binary}' is not in PATH; install qemu-system-x86 or give its path.", binary);
     }
 
     private async Task<QemuCapabilities> LoadOrProbeAsync(string path, string identity, CancellationToken cancellationToken)

@@ -21,7 +21,7 @@ internal static partial class ReadOnlyImagePages
     /// <summary>Releases the eligible mappings; returns how many resident KiB they held, 0 where /proc is unreadable.</summary>
     public static long Release()
     {
-        if (ExecutablePath() is not { } executable)
+        if (Environment.ProcessPath is not { } executable)
         {
             return 0;
         }
@@ -105,22 +105,6 @@ internal static partial class ReadOnlyImagePages
     {
         var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         return fields.Length >= 2 && long.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out var kib) ? kib : 0;
-    }
-
-    private static string? ExecutablePath()
-    {
-        try
-        {
-            return new FileInfo("/proc/self/exe").LinkTarget;
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return null;
-        }
     }
 
     [LibraryImport("libc", EntryPoint = "madvise", SetLastError = true)]
