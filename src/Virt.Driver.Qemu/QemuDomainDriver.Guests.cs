@@ -97,7 +97,6 @@ public sealed partial class QemuDomainDriver
                 new Dictionary<string, string> { ["domain"] = definition.Name, ["path"] = emulator, ["element"] = "/domain/devices/emulator" }, e);
         }
         var paths = new GuestPaths(definition.Uuid, _options);
-        GuestPreparation.CheckSocketPaths(definition.Name, paths);
         Directory.CreateDirectory(_options.GuestRunDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         Directory.CreateDirectory(_options.LogDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var volumes = await VolumeLeases.AcquireAsync(_options.Volumes, definition, cancellationToken).ConfigureAwait(false);
@@ -112,6 +111,7 @@ public sealed partial class QemuDomainDriver
                 // the domain is committed.
                 argv = [.. argv, "-incoming", "defer"];
             }
+            GuestPreparation.CheckSocketPaths(definition.Name, paths, argv);
         }
         catch
         {

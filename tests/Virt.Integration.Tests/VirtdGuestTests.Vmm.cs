@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
+using System.Text;
 using Virt.Testing;
 
 namespace Virt.Integration.Tests;
@@ -84,7 +85,7 @@ public sealed partial class VirtdGuestTests
     [CancelAfter(120_000)]
     public async Task A_run_directory_too_long_for_the_guests_sockets_is_a_typed_refusal_naming_the_path_and_the_limit(CancellationToken ct)
     {
-        // virtd's own sockets (RUN/virtd.sock) fit; RUN/qemu/UUID.console.sock does not.
+        // virtd's own sockets (RUN/virtd.sock) fit; RUN/qemu/UUID.vmm.sock, the worker's control socket, does not.
         var state = Directory.CreateTempSubdirectory("virt-long-").FullName;
         var longState = Path.Combine(state, new string('s', 69 - state.Length));
         Directory.CreateDirectory(longState);
@@ -96,10 +97,38 @@ public sealed partial class VirtdGuestTests
             var (code, _, errors) = await VshRun.RunAsync(virtd, "start", "long");
             Assert.That(code, Is.EqualTo(1));
             Assert.That(errors, Does.StartWith($"error: Failed to start domain 'long'\nerror: Cannot start domain 'long': the socket path '{Path.Combine(virtd.RunDir, "qemu")}/"));
-            Assert.That(errors, Does.Contain(".console.sock' is 129 bytes, over the limit of 107 bytes for a Unix socket path (sun_path)"));
-            Assert.That(errors, Does.Contain("use a run directory of at most 52 bytes"));
+            Assert.That(errors, Does.Contain(".vmm.sock' is 125 bytes, over the limit of 107 bytes for a Unix socket path (sun_path)"));
+            Assert.That(errors, Does.Contain("use a run directory of at most 56 bytes"));
             Assert.That(await VshRun.OkAsync(virtd, "domstate", "long"), Is.EqualTo("shut off\n\n"));
             Assert.That(Directory.Exists(Path.Combine(virtd.RunDir, "qemu")) ? Directory.GetFileSystemEntries(Path.Combine(virtd.RunDir, "qemu")) : [], Is.Empty, "nothing was started or written");
+        }
+        finally
+        {
+            Directory.Delete(state, recursive: true);
+        }
+    }
+
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task A_run_directory_that_fits_only_the_control_socket_runs_the_guest_since_qmp_and_the_console_are_socket_pairs(CancellationToken ct)
+    {
+        // RUN/qemu/UUID.vmm.sock is exactly 107 bytes; UUID.console.sock would be 111, but it is never created (the
+        // worker hands QEMU a socket pair for the console, as for QMP), so the start goes through.
+        var state = Directory.CreateTempSubdirectory("virt-fits-").FullName;
+        var fitting = Path.Combine(state, new string('s', 107 - "/run/qemu/".Length - 36 - ".vmm.sock".Length - state.Length - 1));
+        Directory.CreateDirectory(fitting);
+        try
+        {
+            await using var virtd = await VirtdProcess.StartAsync(fitting);
+            var file = await VshRun.GuestXmlFileAsync(fitting, "fits");
+            await VshRun.OkAsync(virtd, "define", file);
+            await VshRun.OkAsync(virtd, "start", "fits");
+            var control = Directory.GetFiles(Path.Combine(virtd.RunDir, "qemu"), "*.vmm.sock").Single();
+            Assert.That(Encoding.UTF8.GetByteCount(control), Is.EqualTo(107));
+            Assert.That(Directory.GetFiles(Path.Combine(virtd.RunDir, "qemu"), "*.console.sock"), Is.Empty);
+            Assert.That(await VshRun.OkAsync(virtd, "domstate", "fits"), Is.EqualTo("running\n\n"));
+            await VshRun.OkAsync(virtd, "destroy", "fits");
+            Assert.That(await VshRun.OkAsync(virtd, "domstate", "fits"), Is.EqualTo("shut off\n\n"));
         }
         finally
         {

@@ -22,20 +22,21 @@ internal static class GuestPreparation
     public const int MaxSocketPathBytes = 107;
 
     /// <summary>
-    /// Refuses a start whose run-directory sockets (the worker's control socket, QMP, the console) would not fit in
-    /// <c>sun_path</c>: their length is the run directory's plus a UUID, so the fix is a shorter <c>--run-dir</c>.
+    /// Refuses a start whose run-directory sockets would not fit in <c>sun_path</c>: their length is the run directory's
+    /// plus a UUID, so the fix is a shorter <c>--run-dir</c>. Only the sockets that are bound in the file system count:
+    /// the worker's control socket, and the sockets QEMU binds in the guest's own directory (<c>UUID.d</c>) for the
+    /// devices that have one. QMP and the console are socket pairs between the worker and QEMU (Virt.Vmm's
+    /// ChardevPair): their paths in the argv are only where the worker finds them, and are never created.
     /// </summary>
-    public static void CheckSocketPaths(string domain, GuestPaths paths)
+    public static void CheckSocketPaths(string domain, GuestPaths paths, IReadOnlyList<string> argv)
     {
-        // The console socket has the longest name; if it fits, the others do.
-        string[] sockets = [paths.ConsoleSocket, paths.ControlSocket, paths.QmpSocket];
-        var longest = sockets.MaxBy(Encoding.UTF8.GetByteCount)!;
+        var longest = GuestDirectorySockets(argv, paths.GuestDirectory).Prepend(paths.ControlSocket).MaxBy(Encoding.UTF8.GetByteCount)!;
         var bytes = Encoding.UTF8.GetByteCount(longest);
         if (bytes <= MaxSocketPathBytes)
         {
             return;
         }
-        // The run directory's share of the path: what is left of the limit once the rest (/qemu/UUID.console.sock) is taken.
+        // The run directory's share of the path: what is left of the limit once the rest (/qemu/UUID.vmm.sock) is taken.
         var runDirectory = Path.GetDirectoryName(paths.Options.GuestRunDirectory) ?? "/";
         var allowed = MaxSocketPathBytes - (bytes - Encoding.UTF8.GetByteCount(runDirectory));
         throw new VirtException(VirtErrorReason.ResourceLimit,
@@ -46,6 +47,38 @@ internal static class GuestPreparation
                 ["path"] = longest,
                 ["limit"] = MaxSocketPathBytes.ToString(CultureInfo.InvariantCulture),
             });
+    }
+
+    /// <summary>
+    /// The paths in the argv under the guest's own directory (a device's default socket, a VNC socket): each runs from
+    /// the directory to the end of its QEMU option, where a doubled comma is a comma of the path (QemuOpts.Escape).
+    /// </summary>
+    private static IEnumerable<string> GuestDirectorySockets(IReadOnlyList<string> argv, string guestDirectory)
+    {
+        var prefix = guestDirectory.Replace(",", ",,", StringComparison.Ordinal) + "/";
+        foreach (var argument in argv)
+        {
+            for (var start = argument.IndexOf(prefix, StringComparison.Ordinal); start >= 0; start = argument.IndexOf(prefix, start + 1, StringComparison.Ordinal))
+            {
+                var end = start;
+                while (end < argument.Length)
+                {
+                    if (argument[end] != ',')
+                    {
+                        end++;
+                    }
+                    else if (end + 1 < argument.Length && argument[end + 1] == ',')
+                    {
+                        end += 2;
+                    }
+                    else
+                    {
+                        break;
+                    }
+                }
+                yield return argument[start..end].Replace(",,", ",", StringComparison.Ordinal);
+            }
+        }
     }
 
     /// <summary>Refuses a start whose kernel, initrd, loader or disk image is missing, naming the file and the element.</summary>
@@ -65,9 +98,10 @@ internal static class GuestPreparation
     }
 
     /// <summary>
-    /// The definition QEMU is started with: the first serial port (the console) becomes a Unix socket in the run
-    /// directory that the worker connects to, logged by QEMU with append semantics, so the log survives restarts and
-    /// nobody but the worker holds the guest's console.
+    /// The definition QEMU is started with: the first serial port (the console) becomes a Unix socket chardev at a
+    /// path in the run directory, logged by QEMU with append semantics, so the log survives restarts. The worker turns
+    /// that chardev into a socket pair it holds the other end of (nothing is bound at the path), so nobody but the
+    /// worker holds the guest's console.
     /// </summary>
     public static DomainDefinition WithWorkerConsole(DomainDefinition definition, GuestPaths paths)
     {
