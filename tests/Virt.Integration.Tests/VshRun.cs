@@ -84,10 +84,23 @@ internal static partial class VshRun
             }
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"no heartbeat above {above} in {log} within {timeout}");
+                throw new TimeoutException($"no heartbeat above {above} in {log} within {timeout}: {beats.Count} beats, "
+                    + $"the last {(beats.Count > 0 ? beats[^1] : "none")}; the console log ends with «{LogTail(log)}»; "
+                    + $"the worker's and QEMU's log with «{LogTail(log.Replace(".console.log", ".log", StringComparison.Ordinal))}»");
             }
             await Task.Delay(100);
         }
+    }
+
+    /// <summary>A log's last few hundred characters: what the guest and its worker said last tells a stalled guest from a stalled log.</summary>
+    private static string LogTail(string log)
+    {
+        if (!File.Exists(log))
+        {
+            return "(no log)";
+        }
+        var text = File.ReadAllText(log);
+        return text[Math.Max(0, text.Length - 400)..];
     }
 
     [GeneratedRegex(@"HEARTBEAT (\d+)\s*$", RegexOptions.CultureInvariant)]
