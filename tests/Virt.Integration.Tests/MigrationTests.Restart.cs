@@ -94,21 +94,18 @@ public sealed partial class MigrationTests
         var desturi = $"virt+tcp://{hosts.AddressB}:{PeerPort}/";
         var sourceRecord = Path.Combine(source.RunDir, "qemu", uuid + ".migration");
 
-        // The source's virtd dies while QEMU streams; its QEMU goes on (the worker outlives virtd) and completes.
-        var migrate = VshRun.RunAsync(source, "migrate", "--live", "--bandwidth", "4", "hb", desturi);
+        // The source's virtd dies while QEMU streams; its QEMU goes on (the worker outlives virtd) and completes. Not
+        // --live: QEMU 7.2's TCG loses dirty-page bits between pre-copy passes, and a guest that ran through several passes
+        // woke on the destination with corrupt kernel memory in 2 of 16 runs here (MIGRATION.md, "QEMU 7.2 under TCG"); a paused
+        // guest's pages are each sent once, so what this test checks (the restarts' outcome) is not left to that bug.
+        var migrate = VshRun.RunAsync(source, "migrate", "--bandwidth", "4", "hb", desturi);
         await WaitStreamingAsync(source, destination, migrate);
         var id = File.ReadAllLines(sourceRecord).Single(l => l.StartsWith("migration_id=", StringComparison.Ordinal))["migration_id=".Length..];
         Assert.That(await source.StopAsync("KILL"), Is.Not.Zero);
         Assert.That((await migrate).Code, Is.EqualTo(1), "vsh loses its daemon");
-        var workerState = Path.Combine(source.RunDir, "qemu", uuid + ".state");
-        var watch = Stopwatch.StartNew();
-        while (!File.ReadAllText(workerState).Contains("\nstate=3\n", StringComparison.Ordinal))
-        {
-            Assert.That(watch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(90)), "the source's QEMU completes the stream and stops the guest's vCPUs");
-            await Task.Delay(200, ct);
-        }
         // As if the source's virtd had recorded the completion and sent Finish itself, and the answer was lost with it:
-        // the destination resumes the guest, and the source's record says only the destination knows.
+        // the destination resumes the guest once the stream has ended (Finish waits for it), and the source's record
+        // says only the destination knows.
         await File.WriteAllTextAsync(sourceRecord, File.ReadAllText(sourceRecord).Replace("phase=perform\n", "phase=performed\n", StringComparison.Ordinal), ct);
         await using (var third = await VirtConnection.OpenAsync(destination.AdminUri, cancellationToken: ct))
         {
