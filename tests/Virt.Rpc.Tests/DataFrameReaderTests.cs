@@ -29,18 +29,12 @@ public sealed class DataFrameReaderTests
         new() { Text = "last" },
     ];
 
-    [TestCase(1)]
-    [TestCase(2)]
-    [TestCase(5)]
-    [TestCase(6)]
-    [TestCase(7)]
-    [TestCase(4096)]
-    [TestCase(65_536)]
-    [TestCase(int.MaxValue)]
-    public async Task Data_and_messages_come_out_in_order_however_the_frames_arrive(int pieceBytes)
+    [Test]
+    public async Task Data_and_messages_come_out_in_order_however_the_frames_arrive(
+        [Values(1, 2, 5, 6, 7, 4096, 65_536, int.MaxValue)] int pieceBytes, [Values(0, 256 << 10)] int minDataReadBytes)
     {
         var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 0));
-        var reader = new DataFrameReader<EchoRequest>(pipe.Reader, _marshaller, 1 << 20);
+        var reader = new DataFrameReader<EchoRequest>(pipe.Reader, _marshaller, 1 << 20, minDataReadBytes);
         var feeding = FeedAsync(pipe.Writer, Frames(_messages), pieceBytes);
 
         var read = await ReadAllAsync(reader);
@@ -85,6 +79,30 @@ public sealed class DataFrameReaderTests
         Assert.That(lengths.Sum(), Is.EqualTo(40L * 64 * 1024));
         Assert.That(lengths.Max(), Is.LessThanOrEqualTo(DataFrameReader<EchoRequest>.MaxReadBytes));
         Assert.That(lengths, Has.Count.LessThan(40), "messages merged into fewer reads");
+    }
+
+    [Test]
+    public async Task A_data_message_arriving_in_HTTP2_frames_comes_out_in_reads_of_at_least_the_minimum_but_its_last()
+    {
+        // 64 KiB segments, as Kestrel's and the client's pipes have: with 4 KiB ones a read ends at MaxReadPieces.
+        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 0, minimumSegmentSize: 64 * 1024));
+        const int Minimum = 256 << 10;
+        var reader = new DataFrameReader<EchoRequest>(pipe.Reader, _marshaller, 4 << 20, Minimum);
+        var dataBytes = (Minimum * 3) + 1_000;
+        var feeding = FeedAsync(pipe.Writer, Frames([Data(1, dataBytes), new() { Text = "end" }]), 16_384);
+
+        var lengths = new List<long>();
+        DataOrMessage<EchoRequest> read;
+        while ((read = await reader.ReadAsync(EchoRequest.PayloadFieldNumber, CancellationToken.None)).Kind == DataOrMessageKind.Data)
+        {
+            lengths.Add(read.DataLength);
+        }
+        await feeding;
+
+        Assert.That(read.Message?.Text, Is.EqualTo("end"));
+        Assert.That(lengths.Sum(), Is.EqualTo(dataBytes));
+        // Each 16 KiB frame was handed out as it came before: dozens of reads, each a file write.
+        Assert.That(lengths.SkipLast(1), Has.All.GreaterThanOrEqualTo(Minimum), string.Join(", ", lengths));
     }
 
     [TestCase(3, "frame")]

@@ -76,6 +76,12 @@ internal sealed class InteropService : Interop.Interop.InteropBase
     {
         await foreach (var request in requestStream.ReadAllAsync(context.CancellationToken))
         {
+            if (request.Text.Length == 0 && request.Payload.Length > 0)
+            {
+                // A data message (payload only) goes back as one: written without building it (IDataMessageWriter).
+                await responseStream.WriteDataAsync(EchoResponse.PayloadFieldNumber, request.Payload.Memory, payload => new EchoResponse { Payload = payload }, context.CancellationToken);
+                continue;
+            }
             await responseStream.WriteAsync(new EchoResponse { Text = request.Text, Payload = request.Payload }, context.CancellationToken);
         }
     }

@@ -111,6 +111,15 @@ public sealed class PythonClientInteropTests(Transport transport)
     }
 
     [Test]
+    public async Task Data_messages_the_server_writes_without_building_them_parse_as_ordinary_messages()
+    {
+        var result = await RunScenarioAsync("data_chat");
+
+        Assert.That(result.GetProperty("sizes").EnumerateArray().Select(e => e.GetInt32()), Is.EqualTo(new[] { 1, 127, 128, 16_383, 16_384, 16_385, 60_000 }));
+        Assert.That(result.GetProperty("identical").EnumerateArray().Select(e => e.GetBoolean()), Has.All.True);
+    }
+
+    [Test]
     public async Task Deadline_is_exceeded_promptly_and_cancels_the_handler()
     {
         var result = await RunScenarioAsync("deadline");

@@ -1,3 +1,4 @@
+using Grpc.Core;
 using Virt.Rpc.Wire;
 
 namespace Virt.Rpc.Tests;
@@ -64,4 +65,46 @@ public sealed class WireTests
     [TestCase(null, false)]
     public void Content_type_check_accepts_grpc_variants_only(string? contentType, bool accepted) =>
         Assert.That(GrpcProtocol.IsGrpcContentType(contentType), Is.EqualTo(accepted));
+
+    [TestCase(2, 1)]
+    [TestCase(2, 127)]
+    [TestCase(2, 128)]
+    [TestCase(2, 16_383)]
+    [TestCase(2, 16_384)]
+    [TestCase(2, 262_144)]
+    [TestCase(2, 2_097_152)]
+    [TestCase(15, 300)]
+    [TestCase(16, 300)]
+    [TestCase(2_047, 300)]
+    [TestCase(2_048, 300)]
+    [TestCase(536_870_911, 300)]
+    public void A_data_prefix_and_its_bytes_are_the_frame_protobuf_makes_of_the_message(int field, int dataLength)
+    {
+        var data = Enumerable.Range(0, dataLength).Select(i => (byte)(i * 7 + 1)).ToArray();
+        using var serialized = new MemoryStream();
+        var output = new Google.Protobuf.CodedOutputStream(serialized);
+        output.WriteTag(field, Google.Protobuf.WireFormat.WireType.LengthDelimited);
+        output.WriteBytes(Google.Protobuf.ByteString.CopyFrom(data));
+        output.Flush();
+        var payload = serialized.ToArray();
+        var expected = new byte[GrpcProtocol.FrameHeaderSize + payload.Length];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(expected.AsSpan(1), (uint)payload.Length);
+        payload.CopyTo(expected, GrpcProtocol.FrameHeaderSize);
+
+        var prefix = new byte[GrpcFrame.MaxDataPrefixBytes];
+        var prefixLength = GrpcFrame.WriteDataPrefix(prefix, field, dataLength, null);
+
+        Assert.That(prefix.AsSpan(0, prefixLength).ToArray().Concat(data).ToArray(), Is.EqualTo(expected));
+    }
+
+    [Test]
+    public void A_data_message_over_the_send_limit_is_RESOURCE_EXHAUSTED()
+    {
+        var prefix = new byte[GrpcFrame.MaxDataPrefixBytes];
+
+        var error = Assert.Throws<RpcException>(() => GrpcFrame.WriteDataPrefix(prefix, 2, 1_000, 1_000));
+
+        Assert.That(error!.StatusCode, Is.EqualTo(StatusCode.ResourceExhausted));
+        Assert.That(GrpcFrame.WriteDataPrefix(prefix, 2, 997, 1_000), Is.EqualTo(GrpcProtocol.FrameHeaderSize + 3), "997 bytes, a tag and a 2-byte length: exactly the limit");
+    }
 }

@@ -70,7 +70,7 @@ internal abstract class CallHandler(IMethod method, CallRuntime runtime)
     protected async Task WriteResponseAsync<T>(HttpServerCallContext context, Marshaller<T> marshaller, T message, CancellationToken cancellationToken)
     {
         using var frame = GrpcFrame.SerializeRented(marshaller, message, Runtime.Options.MaxSendMessageSize);
-        await context.WriteFrameAsync(frame.Memory, cancellationToken).ConfigureAwait(false);
+        await context.WriteFrameAsync(frame.Memory, ReadOnlyMemory<byte>.Empty, cancellationToken).ConfigureAwait(false);
     }
 }
 

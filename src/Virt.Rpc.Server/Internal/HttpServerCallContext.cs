@@ -1,3 +1,4 @@
+using System.Buffers;
 using Grpc.Core;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
@@ -82,15 +83,23 @@ internal sealed class HttpServerCallContext : ServerCallContext, IDisposable
         return StartResponseAsync();
     }
 
-    /// <summary>Writes one frame, sending the response headers first if they have not gone yet.</summary>
-    public async Task WriteFrameAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes one frame given in two parts (the second may be empty), sending the response headers first if they have
+    /// not gone yet. Both parts are copied into the response pipe and flushed together, so each message leaves at once.
+    /// </summary>
+    public async Task WriteFrameAsync(ReadOnlyMemory<byte> frame, ReadOnlyMemory<byte> rest, CancellationToken cancellationToken)
     {
         if (!_http.Response.HasStarted)
         {
             await StartResponseAsync().ConfigureAwait(false);
         }
-        // PipeWriter.WriteAsync flushes, so each message leaves at once.
-        await _http.Response.BodyWriter.WriteAsync(frame, cancellationToken).ConfigureAwait(false);
+        var body = _http.Response.BodyWriter;
+        body.Write(frame.Span);
+        if (!rest.IsEmpty)
+        {
+            body.Write(rest.Span);
+        }
+        await body.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The status for a handler that threw.</summary>

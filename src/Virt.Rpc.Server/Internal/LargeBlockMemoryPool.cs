@@ -37,12 +37,12 @@ internal sealed class LargeBlockMemoryPool : MemoryPool<byte>
 {
     public const int BlockBytes = 64 * 1024;
 
-    // Enough for a streaming upload's bursts: its reader hands back up to 16 blocks at once (one 1 MiB file write)
-    // while the connection's own pipe holds more. With 16, the overflow was dropped and allocated again moments later,
-    // and the pinned garbage cost virtd a fifth of its CPU in background collections during a 1 GiB upload. More is
-    // left to the GC, so an upload that filled its 8 MiB HTTP/2 window does not keep that much memory afterwards, and
-    // the idle trim lets go of the spare ones.
-    private const int MaxRetainedBlocks = 32;
+    // Enough for a streaming upload's whole HTTP/2 window (8 MiB: 128 blocks) and the connection's own pipe. With 16,
+    // the overflow of an upload's bursts was dropped and allocated again moments later, and the pinned garbage cost
+    // virtd a fifth of its CPU in background collections during a 1 GiB upload; with 32, a 1 GiB upload still faulted
+    // in 4,400-9,600 fresh pages (18-38 MiB of new blocks) against 1,000-2,700 with 160 (tools/bench/README.md,
+    // storage, ninth session). The spare blocks stay until the idle trim lets go of them.
+    private const int MaxRetainedBlocks = 160;
 
     private readonly ConcurrentQueue<byte[]> _free = new();
 

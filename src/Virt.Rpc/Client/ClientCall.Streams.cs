@@ -55,9 +55,11 @@ internal sealed partial class ClientCall<TRequest, TResponse>
         }
     }
 
-    private sealed class RequestStreamWriter(ClientCall<TRequest, TResponse> call) : IClientStreamWriter<TRequest>
+    private sealed class RequestStreamWriter(ClientCall<TRequest, TResponse> call) : IClientStreamWriter<TRequest>, IDataMessageWriter
     {
         private readonly Lock _lock = new();
+        // Only one write at a time, so one prefix buffer serves every data message.
+        private readonly byte[] _dataPrefix = new byte[GrpcFrame.MaxDataPrefixBytes];
         private bool _writing;
         private bool _completed;
 
@@ -66,6 +68,56 @@ internal sealed partial class ClientCall<TRequest, TResponse>
         public Task WriteAsync(TRequest message) => WriteAsync(message, CancellationToken.None);
 
         public async Task WriteAsync(TRequest message, CancellationToken cancellationToken)
+        {
+            BeginWrite();
+            try
+            {
+                using var frame = GrpcFrame.SerializeRented(call._method.RequestMarshaller, message, call._channel.Options.MaxSendMessageSize);
+                // The HTTP/2 stream has copied the bytes once this returns, so the pooled array can go back.
+                await SendAsync(frame.Memory, ReadOnlyMemory<byte>.Empty, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                EndWrite();
+            }
+        }
+
+        public async ValueTask WriteDataAsync(int dataField, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+        {
+            BeginWrite();
+            try
+            {
+                var prefixLength = GrpcFrame.WriteDataPrefix(_dataPrefix, dataField, data.Length, call._channel.Options.MaxSendMessageSize);
+                // Two writes, one flush: the prefix travels in the same socket write as the start of the data.
+                await SendAsync(_dataPrefix.AsMemory(0, prefixLength), data, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                EndWrite();
+            }
+        }
+
+        private async Task SendAsync(ReadOnlyMemory<byte> frame, ReadOnlyMemory<byte> rest, CancellationToken cancellationToken)
+        {
+            try
+            {
+                using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, call._callCts.Token);
+                var stream = await call._requestContent!.GetStreamAsync().WaitAsync(linked.Token).ConfigureAwait(false);
+                await stream.WriteAsync(frame, linked.Token).ConfigureAwait(false);
+                if (!rest.IsEmpty)
+                {
+                    await stream.WriteAsync(rest, linked.Token).ConfigureAwait(false);
+                }
+                await stream.FlushAsync(linked.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not RpcException && call.IsFinished)
+            {
+                ThrowIfCallEnded();
+                throw;
+            }
+        }
+
+        private void BeginWrite()
         {
             ThrowIfCallEnded();
             lock (_lock)
@@ -80,26 +132,13 @@ internal sealed partial class ClientCall<TRequest, TResponse>
                 }
                 _writing = true;
             }
-            try
+        }
+
+        private void EndWrite()
+        {
+            lock (_lock)
             {
-                using var frame = GrpcFrame.SerializeRented(call._method.RequestMarshaller, message, call._channel.Options.MaxSendMessageSize);
-                using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, call._callCts.Token);
-                var stream = await call._requestContent!.GetStreamAsync().WaitAsync(linked.Token).ConfigureAwait(false);
-                // The HTTP/2 stream has copied the bytes once this returns, so the pooled array can go back.
-                await stream.WriteAsync(frame.Memory, linked.Token).ConfigureAwait(false);
-                await stream.FlushAsync(linked.Token).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is not RpcException && call.IsFinished)
-            {
-                ThrowIfCallEnded();
-                throw;
-            }
-            finally
-            {
-                lock (_lock)
-                {
-                    _writing = false;
-                }
+                _writing = false;
             }
         }
 

@@ -37,6 +37,57 @@ internal static class GrpcFrame
         }
     }
 
+    /// <summary>The longest prefix <see cref="WriteDataPrefix"/> writes: the frame header and two 5-byte varints.</summary>
+    public const int MaxDataPrefixBytes = GrpcProtocol.FrameHeaderSize + 10;
+
+    /// <summary>
+    /// Writes what precedes the bytes of a data message (<see cref="IDataMessageWriter"/>): the frame header, then the
+    /// data field's tag and length, as protobuf serializes a message with only that bytes field set.
+    /// </summary>
+    /// <returns>The prefix's length.</returns>
+    /// <exception cref="RpcException">RESOURCE_EXHAUSTED when the message is larger than <paramref name="maxSize"/>.</exception>
+    public static int WriteDataPrefix(Span<byte> destination, int dataField, int dataLength, int? maxSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dataField);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(dataField, (1 << 29) - 1);
+        var tag = ((uint)dataField << 3) | 2;
+        var fieldPrefix = VarintLength(tag) + VarintLength((uint)dataLength);
+        var payloadLength = (long)fieldPrefix + dataLength;
+        if (payloadLength > (maxSize ?? int.MaxValue))
+        {
+            throw new RpcException(new Status(StatusCode.ResourceExhausted, $"Sending message of {payloadLength} bytes exceeds the limit of {maxSize} bytes."));
+        }
+        destination[0] = 0;
+        BinaryPrimitives.WriteUInt32BigEndian(destination[1..], (uint)payloadLength);
+        var written = GrpcProtocol.FrameHeaderSize;
+        written += WriteVarint(destination[written..], tag);
+        written += WriteVarint(destination[written..], (uint)dataLength);
+        return written;
+    }
+
+    private static int VarintLength(uint value)
+    {
+        var length = 1;
+        while (value >= 0x80)
+        {
+            value >>= 7;
+            length++;
+        }
+        return length;
+    }
+
+    private static int WriteVarint(Span<byte> destination, uint value)
+    {
+        var i = 0;
+        while (value >= 0x80)
+        {
+            destination[i++] = (byte)(value | 0x80);
+            value >>= 7;
+        }
+        destination[i++] = (byte)value;
+        return i;
+    }
+
     /// <summary>Deserializes one payload; a malformed payload is an INTERNAL error, as in other implementations.</summary>
     public static T Deserialize<T>(Marshaller<T> marshaller, byte[] payload) => Deserialize(marshaller, payload, payload.Length);
 

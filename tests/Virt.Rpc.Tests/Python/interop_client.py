@@ -137,6 +137,17 @@ class Client:
         after_close = [message.text for message in call]
         return {"code": call.code().name, "texts": texts, "after_close": after_close}
 
+    def data_chat(self):
+        # Payload-only requests: the C# server echoes each as a data message it writes without building it
+        # (IDataMessageWriter); grpcio must parse those as ordinary EchoResponses.
+        pb2 = self.pb2
+        chat = self.method("stream_stream", "Chat", pb2.EchoRequest, pb2.EchoResponse)
+        sizes = [1, 127, 128, 16383, 16384, 16385, 60000]
+        payloads = [bytes((i * 31 + seed) % 256 for i in range(size)) for seed, size in enumerate(sizes)]
+        responses = list(chat(iter([pb2.EchoRequest(payload=p) for p in payloads]), timeout=CALL_TIMEOUT))
+        return {"sizes": [len(r.payload) for r in responses],
+                "identical": [r.payload == p and r.text == "" for r, p in zip(responses, payloads)]}
+
     def deadline(self):
         pb2 = self.pb2
         sleep = self.method("unary_unary", "Sleep", pb2.SleepRequest, pb2.SleepResponse)
@@ -217,7 +228,7 @@ class Client:
 
 
 SCENARIOS = ["unary", "large_unary", "error", "server_streaming", "server_streaming_error", "client_streaming",
-             "bidi", "deadline", "reflection", "health"]
+             "bidi", "data_chat", "deadline", "reflection", "health"]
 
 
 def main():
