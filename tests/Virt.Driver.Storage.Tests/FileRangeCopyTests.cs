@@ -39,4 +39,44 @@ public sealed class FileRangeCopyTests
             Directory.Delete(directory, recursive: true);
         }
     }
+
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task A_plain_copy_zeroes_the_sources_holes_over_old_bytes_and_leaves_them_allocated(CancellationToken ct)
+    {
+        var directory = Directory.CreateTempSubdirectory("virt-copy-").FullName;
+        try
+        {
+            const int MiB = 1 << 20;
+            var length = 24 * MiB + 100;
+            var source = Path.Combine(directory, "source");
+            var data = Enumerable.Range(0, MiB).Select(i => (byte)(i * 13 + 1)).ToArray();
+            using (var writer = File.OpenHandle(source, FileMode.CreateNew, FileAccess.Write))
+            {
+                // Holes at the start, between the runs and at the end (the target must still cover them).
+                RandomAccess.SetLength(writer, length);
+                RandomAccess.Write(writer, data, 4 * MiB);
+                RandomAccess.Write(writer, data, 12 * MiB + 512);
+            }
+            // The target already holds other bytes everywhere, as a volume being uploaded over does.
+            var target = Path.Combine(directory, "target");
+            await File.WriteAllBytesAsync(target, Enumerable.Repeat((byte)0xa5, length).ToArray(), ct);
+            using var from = File.OpenHandle(source);
+            using var to = File.OpenHandle(target, FileMode.Open, FileAccess.Write);
+
+            var outcome = await FileRangeCopy.CopyAsync(from, 0, to, 0, (ulong)length, sparse: false, null, ct);
+            to.Dispose();
+
+            Assert.That(outcome.Copied, Is.EqualTo((ulong)length));
+            Assert.That(await File.ReadAllBytesAsync(target, ct), Is.EqualTo(await File.ReadAllBytesAsync(source, ct)));
+            var stat = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("stat", ["-c", "%b", target]) { RedirectStandardOutput = true })!;
+            var blocks = long.Parse((await stat.StandardOutput.ReadToEndAsync(ct)).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+            await stat.WaitForExitAsync(ct);
+            Assert.That(blocks * 512, Is.GreaterThanOrEqualTo(length - 4096), "a plain copy allocates the holes, as writing zeroes would");
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
 }

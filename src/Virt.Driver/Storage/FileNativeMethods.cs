@@ -20,6 +20,8 @@ internal static partial class FileNativeMethods
 
     public const int FallocFlKeepSize = 1;
     public const int FallocFlPunchHole = 2;
+    public const int FallocFlZeroRange = 0x10;
+    public const int Enodev = 19;
 
     public const int FGetFl = 3;
 

@@ -11,7 +11,8 @@ namespace Virt.Driver;
 /// pread/pwrite for the rest. Neither file's offset moves, except the source's with --sparse, whose extents are walked
 /// with lseek: a source whose description is shared (a caller's) is reopened first (<see cref="SparseFile.ReopenForReading"/>).
 /// The local fast path of vol-upload/vol-download; with --sparse only the source's data extents are copied and its
-/// holes are made holes in the target (<see cref="SparseFile"/>).
+/// holes are made holes in the target (<see cref="SparseFile"/>); without, its holes are made zeroed, allocated ranges
+/// of the target (walked on a reopened description of its own).
 /// </summary>
 public static class FileRangeCopy
 {
@@ -47,7 +48,7 @@ public static class FileRangeCopy
         ArgumentOutOfRangeException.ThrowIfNegative(targetOffset);
         return Task.Factory.StartNew(() => sparse
                 ? CopySparse(source, sourceOffset, target, targetOffset, length, progress, cancellationToken)
-                : Copy(source, sourceOffset, target, targetOffset, length, 0, progress, cancellationToken),
+                : CopyZeroingHoles(source, sourceOffset, target, targetOffset, length, progress, cancellationToken),
             cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
@@ -81,6 +82,80 @@ public static class FileRangeCopy
         }
         SparseFile.EnsureLength(target, targetOffset + (long)copied);
         return new Outcome(copied, inKernel);
+    }
+
+    /// <summary>
+    /// The plain copy: the same bytes and the same allocation as copying every byte, but the source's holes are made
+    /// zeroed, allocated ranges of the target (<see cref="SparseFile.TryZeroRange"/>) instead of being read and written.
+    /// copy_file_range reads a hole as zero pages put into the source's page cache and writes as many dirty pages into
+    /// the target's: a plain 1 GiB download of a file with 64 MiB of data cost virtd 1.73 s of CPU against 0.31 s for a
+    /// full file. The walk is on a description of its own (the source may be the caller's); where that cannot be
+    /// opened, or the target takes no ZERO_RANGE, every byte is copied.
+    /// </summary>
+    private static Outcome CopyZeroingHoles(SafeFileHandle source, long sourceOffset, SafeFileHandle target, long targetOffset, ulong length,
+        Action<ulong>? progress, CancellationToken cancellationToken)
+    {
+        SafeFileHandle walk;
+        try
+        {
+            walk = SparseFile.ReopenForReading(source);
+        }
+        catch (IOException)
+        {
+            return Copy(source, sourceOffset, target, targetOffset, length, 0, progress, cancellationToken);
+        }
+        using (walk)
+        {
+            var sourceSize = SparseFile.SizeOf(source);
+            var end = sourceOffset + (long)Math.Min(length, (ulong)Math.Max(0, sourceSize - sourceOffset));
+            ulong copied = 0;
+            var inKernel = true;
+            var zeroing = true;
+            foreach (var extent in SparseFile.Extents(walk, sourceOffset, end))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var at = targetOffset + (extent.Offset - sourceOffset);
+                long zeroed = 0;
+                if (extent.IsHole && zeroing)
+                {
+                    zeroed = ZeroRange(target, at, extent.Length, copied, progress, cancellationToken);
+                    copied += (ulong)zeroed;
+                    zeroing = zeroed == extent.Length;
+                }
+                if (zeroed == extent.Length)
+                {
+                    continue;
+                }
+                var left = (ulong)(extent.Length - zeroed);
+                var outcome = Copy(source, extent.Offset + zeroed, target, at + zeroed, left, copied, progress, cancellationToken);
+                inKernel &= outcome.InKernel;
+                copied += outcome.Copied;
+                if (outcome.Copied < left)
+                {
+                    // The source shrank under the copy.
+                    break;
+                }
+            }
+            return new Outcome(copied, inKernel);
+        }
+    }
+
+    /// <summary>Zeroes a hole's range of the target a chunk at a time; how much was zeroed before ZERO_RANGE was refused.</summary>
+    private static long ZeroRange(SafeFileHandle target, long offset, long length, ulong reported, Action<ulong>? progress, CancellationToken cancellationToken)
+    {
+        long done = 0;
+        while (done < length)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var piece = Math.Min(ChunkBytes, length - done);
+            if (!SparseFile.TryZeroRange(target, offset + done, piece))
+            {
+                break;
+            }
+            done += piece;
+            progress?.Invoke(reported + (ulong)done);
+        }
+        return done;
     }
 
     /// <summary>The plain copy of one range; <paramref name="reported"/> bytes already copied are added to what <paramref name="progress"/> is told.</summary>

@@ -100,6 +100,26 @@ public static class SparseFile
     }
 
     /// <summary>
+    /// Makes <paramref name="length"/> bytes at <paramref name="offset"/> read as zeroes, allocated (fallocate
+    /// ZERO_RANGE: unwritten extents, no data written and no page cache), growing a regular file that is shorter; a
+    /// block device takes it with KEEP_SIZE. False where neither is supported (then write the zeroes).
+    /// </summary>
+    /// <exception cref="IOException">fallocate failed for another reason (e.g. ENOSPC).</exception>
+    public static bool TryZeroRange(SafeFileHandle file, long offset, long length)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        if (length <= 0 || FileNativeMethods.Fallocate(file, FileNativeMethods.FallocFlZeroRange, offset, length) == 0
+            || FileNativeMethods.Fallocate(file, FileNativeMethods.FallocFlZeroRange | FileNativeMethods.FallocFlKeepSize, offset, length) == 0)
+        {
+            return true;
+        }
+        var errno = Marshal.GetLastPInvokeError();
+        return errno is FileNativeMethods.Eopnotsupp or FileNativeMethods.Einval or FileNativeMethods.Enodev or FileNativeMethods.Enosys or FileNativeMethods.Eintr
+            ? false
+            : throw Failed("fallocate(ZERO_RANGE)", errno);
+    }
+
+    /// <summary>
     /// Grows <paramref name="file"/> to <paramref name="length"/> bytes when it is shorter (a download that ends in a
     /// hole); a longer file, or a device, is left as it is.
     /// </summary>
