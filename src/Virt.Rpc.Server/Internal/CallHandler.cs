@@ -67,10 +67,11 @@ internal abstract class CallHandler(IMethod method, CallRuntime runtime)
         return GrpcFrame.Deserialize(marshaller, payload);
     }
 
-    protected async Task WriteResponseAsync<T>(HttpServerCallContext context, Marshaller<T> marshaller, T message, CancellationToken cancellationToken)
+    /// <summary>The single response message of a unary or client-streaming call, sent with the status (<see cref="HttpServerCallContext.WriteOnlyFrameAsync"/>).</summary>
+    protected async Task WriteResponseAsync<T>(HttpServerCallContext context, Marshaller<T> marshaller, T message)
     {
         using var frame = GrpcFrame.SerializeRented(marshaller, message, Runtime.Options.MaxSendMessageSize);
-        await context.WriteFrameAsync(frame.Memory, ReadOnlyMemory<byte>.Empty, cancellationToken).ConfigureAwait(false);
+        await context.WriteOnlyFrameAsync(frame.Memory).ConfigureAwait(false);
     }
 }
 
@@ -86,7 +87,7 @@ internal sealed class UnaryCallHandler<TRequest, TResponse>(Method<TRequest, TRe
         var response = await handler(request, context).ConfigureAwait(false);
         if (context.Status.StatusCode == StatusCode.OK && !context.DeadlineExceeded)
         {
-            await WriteResponseAsync(context, method.ResponseMarshaller, response, token).ConfigureAwait(false);
+            await WriteResponseAsync(context, method.ResponseMarshaller, response).ConfigureAwait(false);
         }
     }
 }
@@ -114,7 +115,7 @@ internal sealed class ClientStreamingCallHandler<TRequest, TResponse>(Method<TRe
         var response = await handler(reader, context).ConfigureAwait(false);
         if (context.Status.StatusCode == StatusCode.OK && !context.DeadlineExceeded)
         {
-            await WriteResponseAsync(context, method.ResponseMarshaller, response, context.CancellationToken).ConfigureAwait(false);
+            await WriteResponseAsync(context, method.ResponseMarshaller, response).ConfigureAwait(false);
         }
     }
 }

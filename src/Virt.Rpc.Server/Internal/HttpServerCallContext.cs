@@ -102,6 +102,22 @@ internal sealed class HttpServerCallContext : ServerCallContext, IDisposable
         await body.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Writes the only response message of a unary or client-streaming call without flushing it, so that Kestrel sends
+    /// it with the status when the call ends: headers, message and trailers in one pass of its HTTP/2 frame writer and
+    /// one write to the socket. Flushed on its own (<see cref="WriteFrameAsync"/>), the message went out in a write of
+    /// its own and the trailers in a second one, each through the frame writer's and the transport's thread-pool hops,
+    /// and the client woke for each (tools/bench/README.md, destroy).
+    /// </summary>
+    public async Task WriteOnlyFrameAsync(ReadOnlyMemory<byte> frame)
+    {
+        if (!_http.Response.HasStarted)
+        {
+            await StartResponseAsync().ConfigureAwait(false);
+        }
+        _http.Response.BodyWriter.Write(frame.Span);
+    }
+
     /// <summary>The status for a handler that threw.</summary>
     public Status StatusForException(Exception exception, bool detailedErrors) =>
         HandlerOutcome.StatusFor(exception, DeadlineExceeded, _serverStopping.IsCancellationRequested, detailedErrors, ResponseTrailersCore);
