@@ -1,11 +1,12 @@
 using System.Net.Sockets;
+using Google.Protobuf;
 using Virt.Vmm.Protocol;
 
 namespace Virt.Driver.Qemu;
 
 /// <summary>
 /// virtd's side of the worker protocol (proto/virt/vmm/v1/worker.proto): one connection per call on the worker's
-/// control socket. A worker that cannot be reached is <see cref="VmmUnreachableException"/>, which the driver turns
+/// control socket; a unary call's answer is read with <see cref="AnswerBuffer"/>. A worker that cannot be reached is <see cref="VmmUnreachableException"/>, which the driver turns
 /// into "the guest is gone" only after checking the worker's state file.
 /// </summary>
 internal static class VmmClient
@@ -13,26 +14,99 @@ internal static class VmmClient
     /// <summary>How long a unary call may take (kill and QMP calls are bounded by the worker itself).</summary>
     private static readonly TimeSpan _callTimeout = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// How long a unary call waits for its answer in a blocking read on the calling thread before it waits
+    /// asynchronously: the answers of kill (QEMU's exit), status, control and most QMP calls come well within it.
+    /// </summary>
+    private static readonly TimeSpan _blockingWait = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>How long a blocking connect may wait for room in the worker's listen queue, and a request's write for the worker to read.</summary>
+    private static readonly TimeSpan _connectWait = TimeSpan.FromSeconds(5);
+
     /// <remarks>
-    /// The timeout is armed once the request is written: a connect to a Unix socket and a small write into an empty
-    /// socket buffer do not wait, and arming a timer that comes due before every other one wakes .NET's timer thread,
-    /// which on destroy's path came before the connect and the SIGTERM (tools/bench/README.md).
+    /// The connect, the request and the first <see cref="_blockingWait"/> of the wait for the answer are blocking calls
+    /// on the calling thread, not asynchronous ones: an asynchronous read that has to wait goes through .NET's socket
+    /// engine (its epoll thread wakes, hands the completion to a thread-pool worker, which wakes another one), while a
+    /// blocked read is woken by the kernel the moment the worker writes. On destroy's path that was 6-8 of virtd's
+    /// 21-24 thread switches per destroy, and the socket's registration with the engine and the timeout's timer went with
+    /// them (tools/bench/README.md). An answer that takes longer is awaited asynchronously, with the call's timeout
+    /// and cancellation, so a slow call holds a thread-pool thread for at most that long.
     /// </remarks>
     public static async Task<WorkerResponse> CallAsync(string socket, WorkerRequest request, CancellationToken cancellationToken)
     {
-        await using var stream = await ConnectAsync(socket, cancellationToken).ConfigureAwait(false);
+        using var connection = Connect(socket);
         try
         {
-            await WorkerWire.WriteAsync(stream, request, cancellationToken).ConfigureAwait(false);
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(_callTimeout);
-            return await WorkerWire.ReadAsync(stream, WorkerResponse.Parser, timeout.Token).ConfigureAwait(false)
-                ?? throw new VmmUnreachableException($"The VMM worker on {socket} closed the connection without answering.");
+            var frame = Frame(request);
+            if (connection.Send(frame) != frame.Length)
+            {
+                // Only a worker that stopped reading lets the send time out with part of a request written.
+                throw new VmmUnreachableException($"The VMM worker on {socket} did not take the request within {_connectWait.TotalSeconds} s.");
+            }
+            var answer = new AnswerBuffer();
+            connection.ReceiveTimeout = (int)_blockingWait.TotalMilliseconds;
+            while (!answer.HasMessage)
+            {
+                int received;
+                try
+                {
+                    received = connection.Receive(answer.Free.Span);
+                }
+                catch (SocketException e) when (e.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock)
+                {
+                    return await ReceiveRestAsync(connection, socket, answer, cancellationToken).ConfigureAwait(false);
+                }
+                answer.Received(received, socket);
+            }
+            return answer.Message();
         }
-        catch (Exception e) when (e is IOException or SocketException && e is not VmmUnreachableException)
+        catch (SocketException e)
         {
             throw new VmmUnreachableException($"The VMM worker on {socket} failed during a call: {e.Message}", e);
         }
+    }
+
+    /// <summary>The rest of an answer that did not come within the blocking wait: asynchronously, with the call's timeout.</summary>
+    private static async Task<WorkerResponse> ReceiveRestAsync(Socket connection, string socket, AnswerBuffer answer, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_callTimeout);
+        while (!answer.HasMessage)
+        {
+            answer.Received(await connection.ReceiveAsync(answer.Free, SocketFlags.None, timeout.Token).ConfigureAwait(false), socket);
+        }
+        return answer.Message();
+    }
+
+    private static Socket Connect(string socket)
+    {
+        var connection = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
+        {
+            // On a Unix socket, connect waits for room in a full listen queue for up to the send timeout.
+            SendTimeout = (int)_connectWait.TotalMilliseconds,
+        };
+        try
+        {
+            connection.Connect(new UnixDomainSocketEndPoint(socket));
+            return connection;
+        }
+        catch (SocketException e)
+        {
+            connection.Dispose();
+            throw new VmmUnreachableException($"The VMM worker on {socket} does not answer: {e.Message}", e);
+        }
+    }
+
+    /// <summary>The request as the worker protocol frames it: its length as a varint, then the message.</summary>
+    private static byte[] Frame(WorkerRequest request)
+    {
+        var size = request.CalculateSize();
+        var frame = new byte[CodedOutputStream.ComputeLengthSize(size) + size];
+        var output = new CodedOutputStream(frame);
+        output.WriteLength(size);
+        request.WriteTo(output);
+        output.Flush();
+        return frame;
     }
 
     /// <summary>Opens a streaming call (subscribe, console): the response is read, the stream stays open for what follows.</summary>
