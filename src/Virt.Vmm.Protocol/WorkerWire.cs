@@ -16,15 +16,21 @@ public static class WorkerWire
     public static async Task WriteAsync(Stream stream, IMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(stream);
+        await stream.WriteAsync(Frame(message), cancellationToken).ConfigureAwait(false);
+        await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>One message as this protocol frames it: its length as a varint, then the message.</summary>
+    public static byte[] Frame(IMessage message)
+    {
         ArgumentNullException.ThrowIfNull(message);
         var size = message.CalculateSize();
-        var buffer = new byte[CodedOutputStream.ComputeLengthSize(size) + size];
-        var output = new CodedOutputStream(buffer);
+        var frame = new byte[CodedOutputStream.ComputeLengthSize(size) + size];
+        var output = new CodedOutputStream(frame);
         output.WriteLength(size);
         message.WriteTo(output);
         output.Flush();
-        await stream.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
-        await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+        return frame;
     }
 
     /// <summary>Reads one message; null when the peer closed the stream cleanly before a new message began.</summary>

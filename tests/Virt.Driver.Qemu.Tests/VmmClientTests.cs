@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using Google.Protobuf;
 using Virt.Vmm.Protocol;
 
 namespace Virt.Driver.Qemu.Tests;
@@ -37,7 +36,7 @@ public sealed class VmmClientTests
         using var worker = new FakeWorker();
         // A body over 127 bytes, so its length takes two bytes: the first comes at once, the rest after the blocking wait.
         var answer = new WorkerResponse { Qmp = new QmpReply { ReturnJson = "\"" + new string('x', 300) + "\"" } };
-        var frame = Frame(answer);
+        var frame = WorkerWire.Frame(answer);
         var served = worker.ServeAsync(async (stream, _) =>
         {
             await stream.WriteAsync(frame.AsMemory(0, 1), ct);
@@ -73,7 +72,7 @@ public sealed class VmmClientTests
     [Test]
     public void The_answer_buffer_takes_a_message_one_byte_at_a_time_and_refuses_an_end_inside_it()
     {
-        var frame = Frame(_answer);
+        var frame = WorkerWire.Frame(_answer);
         var buffer = new AnswerBuffer();
         for (var i = 0; i < frame.Length; i++)
         {
@@ -88,17 +87,6 @@ public sealed class VmmClientTests
         frame.AsSpan(0, 2).CopyTo(cut.Free.Span);
         cut.Received(2, "w.sock");
         Assert.Throws<InvalidDataException>(() => cut.Received(0, "w.sock"));
-    }
-
-    private static byte[] Frame(WorkerResponse message)
-    {
-        var size = message.CalculateSize();
-        var frame = new byte[CodedOutputStream.ComputeLengthSize(size) + size];
-        var output = new CodedOutputStream(frame);
-        output.WriteLength(size);
-        message.WriteTo(output);
-        output.Flush();
-        return frame;
     }
 
     /// <summary>A listening Unix socket that serves one connection with a given reply.</summary>

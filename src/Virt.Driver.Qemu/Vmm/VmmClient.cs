@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using Google.Protobuf;
 using Virt.Vmm.Protocol;
 
 namespace Virt.Driver.Qemu;
@@ -34,10 +33,12 @@ internal static class VmmClient
     /// </remarks>
     public static async Task<WorkerResponse> CallAsync(string socket, WorkerRequest request, CancellationToken cancellationToken)
     {
+        // The blocking part does not watch the token: a call cancelled before it starts is not made.
+        cancellationToken.ThrowIfCancellationRequested();
         using var connection = Connect(socket);
         try
         {
-            var frame = Frame(request);
+            var frame = WorkerWire.Frame(request);
             if (connection.Send(frame) != frame.Length)
             {
                 // Only a worker that stopped reading lets the send time out with part of a request written.
@@ -95,18 +96,6 @@ internal static class VmmClient
             connection.Dispose();
             throw new VmmUnreachableException($"The VMM worker on {socket} does not answer: {e.Message}", e);
         }
-    }
-
-    /// <summary>The request as the worker protocol frames it: its length as a varint, then the message.</summary>
-    private static byte[] Frame(WorkerRequest request)
-    {
-        var size = request.CalculateSize();
-        var frame = new byte[CodedOutputStream.ComputeLengthSize(size) + size];
-        var output = new CodedOutputStream(frame);
-        output.WriteLength(size);
-        request.WriteTo(output);
-        output.Flush();
-        return frame;
     }
 
     /// <summary>Opens a streaming call (subscribe, console): the response is read, the stream stays open for what follows.</summary>
