@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using Google.Protobuf;
 using Grpc.Core;
 
 namespace Virt.Rpc.Wire;
@@ -51,7 +52,7 @@ internal static class GrpcFrame
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dataField);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(dataField, (1 << 29) - 1);
         var tag = ((uint)dataField << 3) | 2;
-        var fieldPrefix = VarintLength(tag) + VarintLength((uint)dataLength);
+        var fieldPrefix = CodedOutputStream.ComputeRawVarint32Size(tag) + CodedOutputStream.ComputeRawVarint32Size((uint)dataLength);
         var payloadLength = (long)fieldPrefix + dataLength;
         if (payloadLength > (maxSize ?? int.MaxValue))
         {
@@ -63,17 +64,6 @@ internal static class GrpcFrame
         written += WriteVarint(destination[written..], tag);
         written += WriteVarint(destination[written..], (uint)dataLength);
         return written;
-    }
-
-    private static int VarintLength(uint value)
-    {
-        var length = 1;
-        while (value >= 0x80)
-        {
-            value >>= 7;
-            length++;
-        }
-        return length;
     }
 
     private static int WriteVarint(Span<byte> destination, uint value)
