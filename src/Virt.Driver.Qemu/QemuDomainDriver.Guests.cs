@@ -19,17 +19,18 @@ public sealed partial class QemuDomainDriver
     /// <summary>
     /// Runs any QMP command on a running domain's QEMU through its worker (the worker protocol's passthrough) and
     /// returns QEMU's <c>return</c> value. For features built on QMP in this driver (balloon, vCPU pinning,
-    /// statistics); the caller holds whatever job the feature needs. QEMU's refusal is
+    /// statistics); the caller holds whatever job the feature needs. <c>attachFile</c>: a file the worker opens for
+    /// appending and passes to QEMU with the command (getfd), or null. QEMU's refusal is
     /// <see cref="VirtErrorReason.HypervisorError"/> with the QMP error class in the metadata (<c>qmpClass</c>).
     /// </summary>
-    internal async Task<JsonNode?> ExecuteQmpAsync(Guid uuid, string command, JsonObject? arguments, CancellationToken cancellationToken)
+    internal async Task<JsonNode?> ExecuteQmpAsync(Guid uuid, string command, JsonObject? arguments, CancellationToken cancellationToken, string? attachFile = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(command);
         var current = Find(Volatile.Read(ref _snapshot), DomainRef.ByUuid(uuid));
         var guest = RequireGuest(current, $"run '{command}' on");
         var response = await CallAsync(guest, current.Name, new WorkerRequest
         {
-            Qmp = new QmpRequest { Command = command, ArgumentsJson = arguments?.ToJsonString() ?? "" },
+            Qmp = new QmpRequest { Command = command, ArgumentsJson = arguments?.ToJsonString() ?? "", AttachFile = attachFile ?? "" },
         }, cancellationToken).ConfigureAwait(false);
         if (response.KindCase != WorkerResponse.KindOneofCase.Qmp)
         {

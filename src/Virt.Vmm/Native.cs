@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text;
+using Microsoft.Win32.SafeHandles;
 
 namespace Virt.Vmm;
 
@@ -15,6 +16,9 @@ internal static partial class Native
     private const int SockStream = 1;
     private const int SockCloexec = 0x80000;
     private const int ORdOnly = 0;
+    private const int OWrOnly = 1;
+    private const int OAppend = 0x400;
+    private const int OCloexec = 0x80000;
     private const int SeekSet = 0;
     private const int PPid = 1;
     private const int WExited = 4;
@@ -95,6 +99,21 @@ internal static partial class Native
             throw new IOException($"{path} has no QEMU migration stream at offset {offset}");
         }
         return fd;
+    }
+
+    /// <summary>
+    /// <paramref name="path"/> opened write-only and appending, close-on-exec (QEMU gets it over QMP, never by
+    /// inheritance); the file must exist: the worker creates no files for virtd.
+    /// </summary>
+    public static unsafe SafeFileHandle OpenForAppending(string path)
+    {
+        var name = Encoding.UTF8.GetBytes(path + "\0");
+        int fd;
+        fixed (byte* pointer = name)
+        {
+            fd = OpenCall(pointer, OWrOnly | OAppend | OCloexec);
+        }
+        return fd >= 0 ? new SafeFileHandle(fd, ownsHandle: true) : throw new IOException($"cannot open {path} for appending: errno {Marshal.GetLastPInvokeError()}");
     }
 
     /// <summary>Closes an fd this process opened with libc.</summary>

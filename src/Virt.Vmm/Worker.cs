@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
+using Microsoft.Win32.SafeHandles;
 using Virt.Qemu.Qmp;
 using Virt.Vmm.Protocol;
 using static Virt.Vmm.Protocol.GuestStates;
@@ -297,14 +298,30 @@ internal sealed class Worker : IAsyncDisposable
                 return Error(WorkerErrorCode.InvalidArgument, $"QMP arguments for '{request.Command}' must be a JSON object: {e.Message}");
             }
         }
+        SafeFileHandle? attached = null;
         try
         {
-            var result = await qmp.ExecuteAsync(request.Command, arguments, cancellationToken);
+            if (request.AttachFile.Length > 0)
+            {
+                attached = Native.OpenForAppending(request.AttachFile);
+            }
+            // With a file (getfd for a save's stream): QEMU has its own copy once the command is sent; ours is closed after.
+            var result = attached is null
+                ? await qmp.ExecuteAsync(request.Command, arguments, cancellationToken)
+                : await qmp.ExecuteAsync(request.Command, arguments, attached, cancellationToken);
             return new WorkerResponse { Qmp = new QmpReply { ReturnJson = result?.ToJsonString() ?? "null" } };
+        }
+        catch (IOException e) when (attached is null && request.AttachFile.Length > 0)
+        {
+            return Error(WorkerErrorCode.InvalidArgument, $"'{request.Command}': {e.Message}");
         }
         catch (QmpException e)
         {
             return new WorkerResponse { Qmp = new QmpReply { Error = new WorkerError { Code = WorkerErrorCode.Qmp, Message = e.Message, QmpClass = e.ErrorClass } } };
+        }
+        finally
+        {
+            attached?.Dispose();
         }
     }
 

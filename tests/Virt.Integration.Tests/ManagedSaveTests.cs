@@ -138,25 +138,26 @@ public sealed class ManagedSaveTests
     }
 
     /// <summary>
-    /// Ctrl-C (SIGINT) to `vsh managedsave` (without --verbose: the call itself waits for the job) while the image is
-    /// being written by a stalled writer: vsh asks for the abort and waits, the job ends cancelled, the guest runs on
-    /// and neither the image nor its temp file is left (the same JobInterrupt as save's, SaveTests).
+    /// Ctrl-C (SIGINT) to `vsh managedsave` (without --verbose: the call itself waits for the job) while QEMU's writes
+    /// into the image are held (<see cref="QemuWriteHold"/>): vsh asks for the abort and waits, the job ends
+    /// cancelled, the guest runs on and neither the image nor its temp file is left (the same JobInterrupt as save's,
+    /// SaveTests).
     /// </summary>
     [Test]
     [CancelAfter(300_000)]
     public async Task Ctrl_C_on_vsh_managedsave_aborts_the_job_the_guest_keeps_running_and_no_image_is_left()
     {
-        using var hold = SaveWriterHold.Create();
-        await using var virtd = await VirtdProcess.StartWithEnvironmentAsync(hold.Environment);
+        await using var virtd = await VirtdProcess.StartAsync();
         await VshRun.OkAsync(virtd, "define", await VshRun.GuestXmlFileAsync(virtd.StateDir, "hb"));
         await VshRun.OkAsync(virtd, "start", "hb");
         var uuid = (await VshRun.OkAsync(virtd, "domuuid", "hb")).Trim();
         var saves = Path.Combine(virtd.StateDir, "qemu", "save");
+        QemuWriteHold? hold = null;
         try
         {
             var log = VshRun.ConsoleLog(virtd, uuid);
             await VshRun.WaitForBeatAsync(log, 2, _boot);
-            hold.Arm();
+            hold = await QemuWriteHold.AttachAsync(virtd, uuid, saves);
             var (process, output, errors) = VshRun.Start(virtd, "managedsave", "hb");
             using var vsh = process;
             await hold.WaitHeldAsync(TimeSpan.FromSeconds(60));
@@ -175,7 +176,7 @@ public sealed class ManagedSaveTests
         }
         finally
         {
-            hold.Release();
+            hold?.Dispose();
             await VshRun.RunAsync(virtd, "destroy", "hb");
         }
     }

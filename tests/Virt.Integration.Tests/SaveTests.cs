@@ -94,20 +94,20 @@ public sealed class SaveTests
     }
 
     /// <summary>
-    /// The save's writer (the <c>cat</c> QEMU's exec: URI runs) holds after the stream's first 256 KiB, as a stalled
-    /// disk would stall it (<see cref="SaveWriterHold"/>), so QEMU is still streaming when domjobabort arrives; it is
-    /// let go a second later, as a disk that recovers.
+    /// QEMU's writes into the image hold after the stream's first ones, as a stalled disk would stall them
+    /// (<see cref="QemuWriteHold"/>), so QEMU is still streaming when domjobabort arrives; they are let go a second
+    /// later, as a disk that recovers.
     /// </summary>
     [Test]
     [CancelAfter(300_000)]
     public async Task A_save_aborted_while_QEMU_streams_ends_cancelled_with_the_guest_running_and_no_file_left()
     {
-        using var hold = SaveWriterHold.Create();
-        await using var virtd = await VirtdProcess.StartWithEnvironmentAsync(hold.Environment);
+        await using var virtd = await VirtdProcess.StartAsync();
         var file = await VshRun.GuestXmlFileAsync(virtd.StateDir, "hb");
         await VshRun.OkAsync(virtd, "define", file);
         await VshRun.OkAsync(virtd, "start", "hb");
         var images = Directory.CreateTempSubdirectory("vsave-abort-").FullName;
+        QemuWriteHold? hold = null;
         try
         {
             var uuid = (await VshRun.OkAsync(virtd, "domuuid", "hb")).Trim();
@@ -115,14 +115,14 @@ public sealed class SaveTests
             await VshRun.WaitForBeatAsync(log, 2, _boot);
             var image = Path.Combine(images, "hb.save");
 
-            hold.Arm();
+            hold = await QemuWriteHold.AttachAsync(virtd, uuid, images);
             var saving = VshRun.RunAsync(virtd, "save", "hb", image);
             await hold.WaitHeldAsync(TimeSpan.FromSeconds(60));
             var info = await VshRun.OkAsync(virtd, "domjobinfo", "hb");
-            Assert.That(info, Does.Match(@"Job type: +Unbounded *\n").And.Match(@"Operation: +Save *\n"), "the save job is running while its writer is stopped");
+            Assert.That(info, Does.Match(@"Job type: +Unbounded *\n").And.Match(@"Operation: +Save *\n"), "the save job is running while QEMU's writes are held");
             var temporary = Directory.GetFiles(images);
-            Assert.That(temporary, Has.Length.EqualTo(1), "the temporary file, and nothing under the target name");
-            Assert.That(new FileInfo(temporary[0]).Length, Is.GreaterThan(256 * 1024), "the header and the 256 KiB of QEMU's stream the writer let through");
+            Assert.That(temporary, Has.Length.EqualTo(1), "the temporary file (no end marker: QEMU writes the file itself), and nothing under the target name");
+            Assert.That(new FileInfo(temporary[0]).Length, Is.GreaterThan(4096), "the header and the start of QEMU's stream");
 
             Assert.That(await VshRun.OkAsync(virtd, "domjobabort", "hb"), Is.EqualTo("\n"));
             await Task.Delay(1000);
@@ -141,32 +141,32 @@ public sealed class SaveTests
         }
         finally
         {
-            hold.Release();
+            hold?.Dispose();
             await VshRun.RunAsync(virtd, "destroy", "hb");
             Directory.Delete(images, recursive: true);
         }
     }
 
     /// <summary>
-    /// virsh's SIGINT handling: Ctrl-C (SIGINT) to `vsh save --verbose` while the save streams into a stalled writer
+    /// virsh's SIGINT handling: Ctrl-C (SIGINT) to `vsh save --verbose` while QEMU's writes into the image are held
     /// aborts the job rather than ending vsh, which then reports the abort as virsh does.
     /// </summary>
     [Test]
     [CancelAfter(300_000)]
     public async Task Ctrl_C_on_vsh_save_verbose_aborts_the_save_job_and_vsh_reports_it()
     {
-        using var hold = SaveWriterHold.Create();
-        await using var virtd = await VirtdProcess.StartWithEnvironmentAsync(hold.Environment);
+        await using var virtd = await VirtdProcess.StartAsync();
         await VshRun.OkAsync(virtd, "define", await VshRun.GuestXmlFileAsync(virtd.StateDir, "hb"));
         await VshRun.OkAsync(virtd, "start", "hb");
         var images = Directory.CreateTempSubdirectory("vsave-int-").FullName;
+        QemuWriteHold? hold = null;
         try
         {
             var uuid = (await VshRun.OkAsync(virtd, "domuuid", "hb")).Trim();
             var log = VshRun.ConsoleLog(virtd, uuid);
             await VshRun.WaitForBeatAsync(log, 2, _boot);
             var image = Path.Combine(images, "hb.save");
-            hold.Arm();
+            hold = await QemuWriteHold.AttachAsync(virtd, uuid, images);
             var (process, output, errors) = VshRun.Start(virtd, "save", "--verbose", "hb", image);
             using var vsh = process;
             await hold.WaitHeldAsync(TimeSpan.FromSeconds(60));
@@ -181,7 +181,7 @@ public sealed class SaveTests
         }
         finally
         {
-            hold.Release();
+            hold?.Dispose();
             await VshRun.RunAsync(virtd, "destroy", "hb");
             Directory.Delete(images, recursive: true);
         }

@@ -3,8 +3,9 @@ using System.Globalization;
 namespace Virt.Integration.Tests;
 
 /// <summary>
-/// Holds a save job halfway, as a disk that stalls mid-stream would: a <c>cat</c> (or the compressor of virtd's save
-/// image format) first on the PATH of a virtd started with <see cref="Environment"/> (QEMU runs the save's writer,
+/// Holds a save job that streams through a program halfway, as a disk that stalls mid-stream would: the compressor of
+/// virtd's save image format (or <c>cat</c>, which a raw save no longer runs: QEMU writes that stream itself, and
+/// <see cref="QemuWriteHold"/> holds it) first on the PATH of a virtd started with <see cref="Environment"/> (QEMU runs the save's writer,
 /// <c>cat &gt;&gt; TEMP</c>, through <c>/bin/sh</c> with the PATH it inherited from its worker and virtd; virtd looks
 /// the compressor up in its own PATH). Once <see cref="Arm"/>ed, the next writer passes the first
 /// 256 KiB of QEMU's stream to the file, records its pid and stops itself (SIGSTOP) before it reads more, so QEMU's
@@ -17,7 +18,7 @@ namespace Virt.Integration.Tests;
 /// came 8-314 ms after it saw the writer, sometimes after the save had finished: domjobinfo then said "domain is not
 /// running" (the guest was shut off, saved). Here the writer cannot finish before it is held.
 /// </remarks>
-internal sealed class SaveWriterHold : IDisposable
+internal sealed class SaveWriterHold : ISaveHold, IDisposable
 {
     private readonly string _directory;
     private readonly string _program;

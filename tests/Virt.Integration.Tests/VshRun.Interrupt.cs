@@ -26,10 +26,10 @@ internal static partial class VshRun
     }
 
     /// <summary>
-    /// Ctrl-C to a vsh whose save job is held by its stopped writer (<paramref name="hold"/>): vsh must not end (it asks
-    /// for the abort and waits), then the writer is let go and vsh waited for.
+    /// Ctrl-C to a vsh whose save job is held by a stalled stream (<paramref name="hold"/>): vsh must not end (it asks
+    /// for the abort and waits), then the stream is let go and vsh waited for.
     /// </summary>
-    public static async Task InterruptHeldSaveAsync(Process vsh, SaveWriterHold hold)
+    public static async Task InterruptHeldSaveAsync(Process vsh, ISaveHold hold)
     {
         RequireSigintHandled(vsh);
         Signal("INT", vsh.Id);

@@ -45,7 +45,8 @@ internal sealed record SaveImage(string Path, string Xml, bool WasRunning, long 
     /// </summary>
     public static async Task CompleteAsync(string path, CancellationToken cancellationToken)
     {
-        await using var file = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.None);
+        // Shared: the save's sync-behind thread may still have the file open (.NET's FileShare.None would flock it).
+        await using var file = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite);
         await file.WriteAsync(Magic.ToArray(), cancellationToken).ConfigureAwait(false);
         file.Flush(flushToDisk: true);
     }

@@ -28,4 +28,7 @@ internal static partial class SaveLog
 
     [LoggerMessage(EventId = 587, Level = LogLevel.Information, Message = "Save image {Path}: XML replaced")]
     public static partial void ImageXmlReplaced(ILogger logger, string path);
+
+    [LoggerMessage(EventId = 588, Level = LogLevel.Information, Message = "Domain {Name}: its VMM worker cannot hand QEMU the save image ({Problem}); streaming through exec:cat")]
+    public static partial void StreamThroughShell(ILogger logger, string name, string problem);
 }

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
+using Microsoft.Win32.SafeHandles;
 
 namespace Virt.Qemu.Qmp;
 
@@ -135,8 +136,24 @@ public sealed class QmpConnection : IAsyncDisposable
     public async Task<JsonNode?> ExecuteAsync(string command, JsonObject? arguments = null, CancellationToken cancellationToken = default) =>
         await (await SendAsync(command, arguments, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
 
-    /// <summary>Writes a command; the task it returns is its answer.</summary>
-    private async Task<Task<JsonNode?>> SendAsync(string command, JsonObject? arguments, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs a command with <paramref name="file"/> attached to it (SCM_RIGHTS), as QMP's <c>getfd</c> and <c>add-fd</c>
+    /// expect: QEMU keeps its own copy, the caller still owns <paramref name="file"/>. Needs a connection whose
+    /// output is a Unix socket (a <see cref="NetworkStream"/>).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The connection's output is not a socket.</exception>
+    /// <exception cref="QmpException">QEMU answered with an error.</exception>
+    /// <exception cref="QmpDisconnectedException">The connection closed before the answer.</exception>
+    public async Task<JsonNode?> ExecuteAsync(string command, JsonObject? arguments, SafeFileHandle file, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        var socket = (_output as NetworkStream)?.Socket
+            ?? throw new InvalidOperationException($"'{command}' needs a file passed with it, and this QMP connection is not a socket.");
+        return await (await SendAsync(command, arguments, cancellationToken, (socket, file)).ConfigureAwait(false)).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes a command (with a file attached, if any); the task it returns is its answer.</summary>
+    private async Task<Task<JsonNode?>> SendAsync(string command, JsonObject? arguments, CancellationToken cancellationToken, (Socket Socket, SafeFileHandle File)? attached = null)
     {
         var id = Interlocked.Increment(ref _nextId);
         var reply = new TaskCompletionSource<JsonNode?>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -154,7 +171,7 @@ public sealed class QmpConnection : IAsyncDisposable
             {
                 message["arguments"] = arguments;
             }
-            await WriteLineAsync(message, cancellationToken).ConfigureAwait(false);
+            await WriteLineAsync(message, attached, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -285,13 +302,20 @@ public sealed class QmpConnection : IAsyncDisposable
         }
     }
 
-    private async Task WriteLineAsync(JsonObject message, CancellationToken cancellationToken)
+    private async Task WriteLineAsync(JsonObject message, (Socket Socket, SafeFileHandle File)? attached, CancellationToken cancellationToken)
     {
         var bytes = Encoding.UTF8.GetBytes(message.ToJsonString() + "\n");
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await _output.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
+            var sent = 0;
+            if (attached is { } pass)
+            {
+                // The descriptor rides on the command's first bytes, so it reaches QEMU before the command runs; under
+                // the write lock, so no other command's bytes come between.
+                sent = await DescriptorPassing.SendAsync(pass.Socket, bytes, pass.File, cancellationToken).ConfigureAwait(false);
+            }
+            await _output.WriteAsync(bytes.AsMemory(sent), cancellationToken).ConfigureAwait(false);
             await _output.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or ObjectDisposedException)
