@@ -113,9 +113,13 @@ public sealed partial class QemuDomainDriver
             return Latest(current);
         }, cancellationToken);
 
-    private static async Task ControlAsync(RunningGuest guest, DomainSummary current, ControlAction action, CancellationToken cancellationToken)
+    /// <summary>
+    /// A control action through the worker; <c>reason</c> is libvirt's reason for the state it leads to, which the
+    /// worker records with it (so a restarted virtd reads it back); 0 for the action's own (cont: unpaused, stop: user).
+    /// </summary>
+    private static async Task ControlAsync(RunningGuest guest, DomainSummary current, ControlAction action, CancellationToken cancellationToken, int reason = 0)
     {
-        var response = await CallAsync(guest, current.Name, new WorkerRequest { Control = new ControlRequest { Action = action } }, cancellationToken).ConfigureAwait(false);
+        var response = await CallAsync(guest, current.Name, new WorkerRequest { Control = new ControlRequest { Action = action, Reason = reason } }, cancellationToken).ConfigureAwait(false);
         await guest.WaitAppliedAsync(response.Status.Sequence, cancellationToken).ConfigureAwait(false);
     }
 

@@ -287,7 +287,8 @@ public sealed partial class QemuDomainDriver : IDomainMigration
                     var current = Find(Volatile.Read(ref _snapshot), DomainRef.ByUuid(incoming.Uuid));
                     if (!incoming.Settings.Suspend)
                     {
-                        await ControlAsync(RequireGuest(current, "resume"), current, ControlAction.Cont, CancellationToken.None).ConfigureAwait(false);
+                        await ControlAsync(RequireGuest(current, "resume"), current, ControlAction.Cont, CancellationToken.None, RunningMigrated).ConfigureAwait(false);
+                        // The worker records the reason too (a restarted virtd reads it back); an older worker says unpaused.
                         Update(incoming.Uuid, latest => latest is { State: DomainState.Running } ? latest with { Reason = RunningMigrated } : latest, null);
                     }
                     outcome = MigrationOutcome.RunningOnDestination;

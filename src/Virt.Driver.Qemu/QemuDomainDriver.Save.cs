@@ -159,7 +159,7 @@ public sealed partial class QemuDomainDriver : IDomainSaving
                 // libvirt stops the vCPUs first: the image is one consistent instant, and no page is sent twice.
                 try
                 {
-                    await ControlAsync(guest, current, ControlAction.Stop, token).ConfigureAwait(false);
+                    await ControlAsync(guest, current, ControlAction.Stop, token, PausedSave).ConfigureAwait(false);
                 }
                 finally
                 {
@@ -315,7 +315,7 @@ public sealed partial class QemuDomainDriver : IDomainSaving
             var latest = Latest(current);
             if (pausedBySelf && latest is { IsActive: true, State: DomainState.Paused })
             {
-                await ControlAsync(guest, latest, ControlAction.Cont, CancellationToken.None).ConfigureAwait(false);
+                await ControlAsync(guest, latest, ControlAction.Cont, CancellationToken.None, RunningSaveCanceled).ConfigureAwait(false);
                 // libvirt's VIR_DOMAIN_RUNNING_SAVE_CANCELED: "running (save canceled)".
                 Update(current.Uuid, after => after is { State: DomainState.Running } ? after with { Reason = RunningSaveCanceled } : after, null);
             }
@@ -383,7 +383,7 @@ public sealed partial class QemuDomainDriver : IDomainSaving
             if (resume)
             {
                 var current = Find(Volatile.Read(ref _snapshot), DomainRef.ByUuid(definition.Uuid));
-                await ControlAsync(RequireGuest(current, "resume"), current, ControlAction.Cont, CancellationToken.None).ConfigureAwait(false);
+                await ControlAsync(RequireGuest(current, "resume"), current, ControlAction.Cont, CancellationToken.None, RunningRestored).ConfigureAwait(false);
                 Update(definition.Uuid, latest => latest is { State: DomainState.Running } ? latest with { Reason = RunningRestored } : latest, null);
             }
             SaveLog.Restored(_logger, definition.Name, image.Path);

@@ -137,7 +137,7 @@ internal sealed class ControlServer : IAsyncDisposable
                     await WorkerWire.WriteAsync(stream, new WorkerResponse { Status = _worker.Status() }, _stopping.Token);
                     break;
                 case WorkerRequest.KindOneofCase.Control:
-                    await WorkerWire.WriteAsync(stream, await _worker.ControlAsync(request.Control.Action, _stopping.Token), _stopping.Token);
+                    await WorkerWire.WriteAsync(stream, await _worker.ControlAsync(request.Control.Action, request.Control.Reason, _stopping.Token), _stopping.Token);
                     break;
                 case WorkerRequest.KindOneofCase.Qmp:
                     await WorkerWire.WriteAsync(stream, await _worker.QmpAsync(request.Qmp, _stopping.Token), _stopping.Token);

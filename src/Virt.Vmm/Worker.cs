@@ -47,6 +47,7 @@ internal sealed class Worker : IAsyncDisposable
     private bool _fakeReboot;
     private bool _panicked;
     private int _pauseReason = PausedUnknown;
+    private int _resumeReason = RunningUnpaused;
 
     /// <param name="spec">The launch spec.</param>
     /// <param name="exitWatcher">The thread that will wait for QEMU's exit.</param>
@@ -224,8 +225,11 @@ internal sealed class Worker : IAsyncDisposable
         }
     }
 
-    /// <summary>cont, stop, powerdown, reset, reboot.</summary>
-    public async Task<WorkerResponse> ControlAsync(ControlAction action, CancellationToken cancellationToken)
+    /// <summary>
+    /// cont, stop, powerdown, reset, reboot. <paramref name="reason"/>: virtd's reason for the state cont or stop leads
+    /// to (a migration's or restore's resume, a save's pause), recorded with it; 0 for the action's own.
+    /// </summary>
+    public async Task<WorkerResponse> ControlAsync(ControlAction action, int reason, CancellationToken cancellationToken)
     {
         var qmp = RunningMonitor(out var refusal);
         if (qmp is null)
@@ -235,26 +239,43 @@ internal sealed class Worker : IAsyncDisposable
         switch (action)
         {
             case ControlAction.Stop:
+                var pauseReason = reason != 0 ? reason : PausedUser;
                 lock (_lock)
                 {
-                    _pauseReason = PausedUser;
+                    _pauseReason = pauseReason;
                 }
                 await qmp.ExecuteAsync("stop", null, cancellationToken);
                 lock (_lock)
                 {
                     if (_state == Running)
                     {
-                        Record("VMM_PAUSED", null, Paused, PausedUser, EventSuspended, SuspendedPaused);
+                        Record("VMM_PAUSED", null, Paused, pauseReason, EventSuspended, SuspendedPaused);
                     }
                 }
                 break;
             case ControlAction.Cont:
-                await qmp.ExecuteAsync("cont", null, cancellationToken);
+                var resumeReason = reason != 0 ? reason : RunningUnpaused;
                 lock (_lock)
                 {
-                    if (_state == Paused)
+                    // QEMU's RESUME event may be recorded before cont's answer arrives: it takes the reason from here.
+                    _resumeReason = resumeReason;
+                }
+                try
+                {
+                    await qmp.ExecuteAsync("cont", null, cancellationToken);
+                    lock (_lock)
                     {
-                        Record("VMM_RESUMED", null, Running, RunningUnpaused, EventResumed, ResumedUnpaused);
+                        if (_state == Paused)
+                        {
+                            Record("VMM_RESUMED", null, Running, resumeReason, EventResumed, ResumedUnpaused);
+                        }
+                    }
+                }
+                finally
+                {
+                    lock (_lock)
+                    {
+                        _resumeReason = RunningUnpaused;
                     }
                 }
                 break;
@@ -538,7 +559,7 @@ internal sealed class Worker : IAsyncDisposable
                 // Started, so the RESUME that races it must not add a Resumed event before it.
                 if (_state == Paused && _reason != PausedStartingUp)
                 {
-                    Record("RESUME", data, Running, RunningUnpaused, EventResumed, ResumedUnpaused);
+                    Record("RESUME", data, Running, _resumeReason, EventResumed, ResumedUnpaused);
                 }
                 return null;
             case "SHUTDOWN":

@@ -124,8 +124,8 @@ public sealed partial class MigrationTests
         {
             Assert.That(recovered, Does.Match(@"^Job type: +Completed +\nOperation: +Outgoing migration *\n"), recovered);
             Assert.That(await VshRun.OkAsync(sourceAgain, "domstate", "--reason", "hb"), Is.EqualTo("shut off (migrated)\n\n"));
-            // Plain running: the reason "migrated" is virtd's, and a restarted virtd reads the worker's ("unpaused").
-            Assert.That(await VshRun.OkAsync(destinationAgain, "domstate", "hb"), Is.EqualTo("running\n\n"));
+            // The worker recorded the reason with Finish's cont, so the restarted virtd reads it back.
+            Assert.That(await VshRun.OkAsync(destinationAgain, "domstate", "--reason", "hb"), Is.EqualTo("running (migrated)\n\n"));
             Assert.That(StateFiles(sourceAgain), Is.Empty);
             Assert.That(File.Exists(sourceRecord), Is.False);
             Assert.That(File.Exists(outcomeFile), Is.True, "kept for a source that asks again");
