@@ -144,6 +144,7 @@ public sealed partial class QemuDomainDriver : IDomainSaving
         var directory = Path.GetDirectoryName(target)!;
         var temp = Path.Combine(directory, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.part");
         var closed = temp + ".closed";
+        var failed = temp + ".failed";
         var guest = RequireGuest(current, "save");
         var pausedBySelf = false;
         SyncBehind? syncBehind = null;
@@ -179,14 +180,17 @@ public sealed partial class QemuDomainDriver : IDomainSaving
                 // written everything and exited. --bypass-cache: dd writes whole 1 MiB blocks with O_DIRECT (the header
                 // is 4 KiB-aligned, and GNU dd drops O_DIRECT for a short last block), as libvirt's iohelper does. A
                 // compressed format puts its compressor first in the pipe (libvirt: QEMU -> compressor -> iohelper -> file).
+                // A writer that fails leaves the other marker instead. In a pipe the compressor's failure would be lost
+                // (QEMU's /bin/sh is dash: no pipefail, a pipe's status is dd's), so it makes that marker itself; it
+                // does so before it closes the pipe, so before dd ends and the closed marker can appear.
                 var writer = bypassCache
                     ? $"dd of={ShellQuote(temp)} oflag=direct,append conv=notrunc iflag=fullblock bs=1M status=none"
                     : $"cat >> {ShellQuote(temp)}";
                 if (compressor is not null)
                 {
-                    writer = bypassCache ? $"{compressor} | {writer}" : $"{compressor} >> {ShellQuote(temp)}";
+                    writer = bypassCache ? $"{{ {compressor} || : > {ShellQuote(failed)}; }} | {writer}" : $"{compressor} >> {ShellQuote(temp)}";
                 }
-                var command = $"{writer} && : > {ShellQuote(closed)}";
+                var command = $"{writer} && : > {ShellQuote(closed)} || : > {ShellQuote(failed)}";
                 await ExecuteQmpAsync(current.Uuid, "migrate", new JsonObject { ["uri"] = "exec:" + command }, token).ConfigureAwait(false);
             }
             var info = await WatchMigrationAsync(current.Uuid, guest, (progress, elapsed) =>
@@ -204,7 +208,7 @@ public sealed partial class QemuDomainDriver : IDomainSaving
             handle.Report(stats.ToJobProgress() with { DataRemainingBytes = 0 });
             if (!direct)
             {
-                await WaitStreamClosedAsync(current, target, closed, token).ConfigureAwait(false);
+                await WaitStreamClosedAsync(current, target, closed, failed, token).ConfigureAwait(false);
             }
             if (new FileInfo(temp).Length <= headerLength)
             {
@@ -220,6 +224,7 @@ public sealed partial class QemuDomainDriver : IDomainSaving
             // A managed save replaces an image a failed restore left behind; a plain save never overwrites.
             File.Move(temp, target, overwrite: managed);
             File.Delete(closed);
+            File.Delete(failed);
             if (managed)
             {
                 Update(current.Uuid, latest => latest is null ? null : latest with { HasManagedSave = true }, null);
@@ -234,6 +239,7 @@ public sealed partial class QemuDomainDriver : IDomainSaving
             await UndoSaveAsync(current, guest, pausedBySelf).ConfigureAwait(false);
             File.Delete(temp);
             File.Delete(closed);
+            File.Delete(failed);
             throw;
         }
         // The image is complete under its name: the guest now lives in the file (shut off, reason saved).
@@ -284,14 +290,25 @@ public sealed partial class QemuDomainDriver : IDomainSaving
     /// <summary>
     /// QEMU reports completed once it has handed the last bytes to the writer, which may still be writing them; the
     /// marker appears when it has exited. That is milliseconds later: look after 1 ms, then at doubling intervals (a
-    /// fixed 50 ms poll cost every save about 50 ms here).
+    /// fixed 50 ms poll cost every save about 50 ms here). A writer that failed (the compressor, cat or dd exited
+    /// non-zero) leaves the <paramref name="failed"/> marker: the image may be truncated, and the save fails.
     /// </summary>
-    private static async Task WaitStreamClosedAsync(DomainSummary current, string target, string closed, CancellationToken cancellationToken)
+    private static async Task WaitStreamClosedAsync(DomainSummary current, string target, string closed, string failed, CancellationToken cancellationToken)
     {
         var waited = Stopwatch.StartNew();
         var delay = TimeSpan.FromMilliseconds(1);
-        while (!File.Exists(closed))
+        while (true)
         {
+            // The compressor of a pipe marks its failure before dd can end, so before the closed marker can appear.
+            if (File.Exists(failed))
+            {
+                throw new VirtException(VirtErrorReason.HypervisorError, $"Cannot save domain '{current.Name}' to '{target}': the program writing the image failed (the compressor, or the writer behind it); the domain keeps running.",
+                    new Dictionary<string, string> { ["domain"] = current.Name, ["path"] = target });
+            }
+            if (File.Exists(closed))
+            {
+                return;
+            }
             if (waited.Elapsed > _streamCloseTimeout)
             {
                 throw new VirtException(VirtErrorReason.HypervisorError, $"Cannot save domain '{current.Name}' to '{target}': the state stream was not closed within {_streamCloseTimeout.TotalSeconds:0} s.",

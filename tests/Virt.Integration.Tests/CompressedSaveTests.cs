@@ -81,6 +81,49 @@ public sealed class CompressedSaveTests
         }
     }
 
+    /// <summary>
+    /// --bypass-cache with compression runs `zstd -c | dd oflag=direct ...` under QEMU's /bin/sh (dash: no pipefail, a
+    /// pipe's status is dd's). A zstd that fails part-way (it reads QEMU's whole stream, so QEMU reports completed,
+    /// but writes only its first 256 KiB and exits 1) fails the save with a typed error: the guest runs on and no file
+    /// is left, neither under the target name nor the temp one.
+    /// </summary>
+    [Test]
+    [CancelAfter(300_000)]
+    public async Task A_compressor_failing_part_way_behind_bypass_cache_fails_the_save_and_leaves_no_file(CancellationToken ct)
+    {
+        var programs = Directory.CreateTempSubdirectory("vzstd-fail-").FullName;
+        var fake = Path.Combine(programs, "zstd");
+        await File.WriteAllTextAsync(fake, "#!/bin/sh\ndd bs=64K count=4 iflag=fullblock status=none\ncat > /dev/null\nexit 1\n", ct);
+        File.SetUnixFileMode(fake, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var path = new Dictionary<string, string> { ["PATH"] = programs + ":" + (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin") };
+        await using var virtd = await VirtdProcess.StartWithEnvironmentAsync(path, "--save-image-format", "zstd");
+        await VshRun.OkAsync(virtd, "define", await VshRun.GuestXmlFileAsync(virtd.StateDir, "hb"));
+        await VshRun.OkAsync(virtd, "start", "hb");
+        var images = Directory.CreateTempSubdirectory("vsave-zfail-").FullName;
+        try
+        {
+            var uuid = (await VshRun.OkAsync(virtd, "domuuid", "hb")).Trim();
+            var log = VshRun.ConsoleLog(virtd, uuid);
+            await VshRun.WaitForBeatAsync(log, 2, _boot);
+            var image = Path.Combine(images, "hb.save");
+
+            var (code, _, errors) = await VshRun.RunAsync(virtd, "save", "--bypass-cache", "hb", image);
+
+            Assert.That(code, Is.EqualTo(1));
+            Assert.That(errors, Does.StartWith($"error: Failed to save domain 'hb' to {image}\n").And.Contain("the program writing the image failed"));
+            Assert.That(await VshRun.OkAsync(virtd, "domstate", "hb", "--reason"), Is.EqualTo("running (save canceled)\n\n"));
+            Assert.That(Directory.GetFiles(images), Is.Empty, "no image, no temp file, no marker");
+            var last = VshRun.Heartbeats(log)[^1];
+            Assert.That(await VshRun.WaitForBeatAsync(log, last, TimeSpan.FromSeconds(30)), Is.GreaterThan(last), "the guest keeps running");
+        }
+        finally
+        {
+            await VshRun.RunAsync(virtd, "destroy", "hb");
+            Directory.Delete(images, recursive: true);
+            Directory.Delete(programs, recursive: true);
+        }
+    }
+
     /// <summary>The header's format word and where the stream starts (libvirt's layout: 92 bytes, then the XML area).</summary>
     private static async Task<(uint Format, long StreamOffset)> HeaderAsync(string image)
     {
