@@ -39,7 +39,7 @@ public sealed class LocalFileTransferTests
 
         // The client library says so in the job and the header too, and the stream positions follow the bytes copied.
         await using var client = await VirtConnection.OpenAsync(host.Uri, cancellationToken: ct);
-        var volume = new VolumeRef { PoolVolume = new VolumeName { Pool = new PoolRef { Name = "default" }, Name = "data.img" } };
+        var volume = StorageHost.DataVolume;
         await using (var file = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous))
         {
             var job = await client.UploadVolumeAsync(volume, file, ct: ct);
@@ -179,7 +179,7 @@ public sealed class LocalFileTransferTests
         await using var host = await StorageHost.StartAsync();
         Assert.That((await host.VshAsync("vol-create-as", "default", "data.img", "4M")).ExitCode, Is.Zero);
         await using var client = await VirtConnection.OpenAsync(host.Uri, cancellationToken: ct);
-        var volume = new VolumeRef { PoolVolume = new VolumeName { Pool = new PoolRef { Name = "default" }, Name = "data.img" } };
+        var volume = StorageHost.DataVolume;
         var readOnlyPath = Path.Combine(host.Virtd.StateDir, "read-only.bin");
         await File.WriteAllBytesAsync(readOnlyPath, [1, 2, 3], ct);
 
@@ -223,7 +223,7 @@ public sealed class LocalFileTransferTests
         await using var host = await StorageHost.StartAsync();
         Assert.That((await host.VshAsync("vol-create-as", "default", "data.img", "8M")).ExitCode, Is.Zero);
         await using var client = await VirtConnection.OpenAsync(host.Uri, cancellationToken: ct);
-        var volume = new VolumeRef { PoolVolume = new VolumeName { Pool = new PoolRef { Name = "default" }, Name = "data.img" } };
+        var volume = StorageHost.DataVolume;
         var bytes = new byte[8 * MiB];
         new Random(3).NextBytes(bytes.AsSpan(MiB, MiB));
         new Random(4).NextBytes(bytes.AsSpan(5 * MiB, MiB));

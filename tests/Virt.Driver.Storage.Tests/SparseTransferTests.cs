@@ -99,7 +99,7 @@ public sealed class SparseTransferTests
         await using var host = await StorageHost.StartAsync();
         Assert.That((await host.VshAsync("vol-create-as", "default", "data.img", "4M")).ExitCode, Is.Zero);
         await using var client = await VirtConnection.OpenAsync(host.Uri, cancellationToken: ct);
-        var volume = new VolumeRef { PoolVolume = new VolumeName { Pool = new PoolRef { Name = "default" }, Name = "data.img" } };
+        var volume = StorageHost.DataVolume;
 
         var withoutSparse = await UploadErrorAsync(client, new UploadHeader { Volume = volume }, 4096, ct);
         var pastTheEnd = await UploadErrorAsync(client, new UploadHeader { Volume = volume, Sparse = true, Offset = MiB }, 3UL * MiB + 1, ct);

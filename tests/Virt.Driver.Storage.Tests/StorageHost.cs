@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
+using Virt.Protocol.V1;
 using Virt.Testing;
 
 namespace Virt.Driver.Storage.Tests;
@@ -37,6 +38,9 @@ internal sealed class StorageHost : IAsyncDisposable
     public static async Task<StorageHost> StartAsNobodyAsync() => new(await VirtdProcess.StartAsUserAsync("nobody", "nogroup"));
 
     public static string Vsh => RepoPaths.Vsh;
+
+    /// <summary><c>data.img</c> in the <c>default</c> pool: the volume the transfer tests create and move bytes through.</summary>
+    public static VolumeRef DataVolume => new() { PoolVolume = new VolumeName { Pool = new PoolRef { Name = "default" }, Name = "data.img" } };
 
     /// <summary>Runs one vsh command line against this virtd.</summary>
     public Task<Run> VshAsync(params string[] arguments) => RunAsync(Vsh, ["-c", Uri, .. arguments]);
