@@ -10,10 +10,15 @@ namespace Virt.Driver.Qemu;
 /// </summary>
 public sealed partial class QemuDomainDriver : IDomainManagedSaving
 {
-    public Task<JobInfo> ManagedSaveDomainAsync(DomainRef domain, SavedGuestState state, bool bypassCache, CancellationToken cancellationToken)
+    public Task<JobInfo> ManagedSaveDomainAsync(DomainRef domain, SavedGuestState state, SaveFileOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(domain);
-        var target = new SaveTarget("", JobOperation.ManagedSave, "managedsave", Managed: true) { Options = new SaveFileOptions { BypassCache = bypassCache } };
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Xml is not null)
+        {
+            throw new ArgumentException("A managed save keeps the domain's own XML.", nameof(options));
+        }
+        var target = new SaveTarget("", JobOperation.ManagedSave, "managedsave", Managed: true) { Options = options };
         return StartSaveAsync(domain, state, target, cancellationToken);
     }
 

@@ -46,8 +46,11 @@ public sealed partial class QemuDomainDriver : IDomainSaving
     private async Task<JobInfo> StartSaveAsync(DomainRef domain, SavedGuestState state, SaveTarget target, CancellationToken cancellationToken)
     {
         var found = Find(Volatile.Read(ref _snapshot), domain);
-        // virtd's save image format (qemu.conf's save_image_format) applies to save and managed save alike.
-        var compressor = SaveImageCompression.CompressCommand(_options.SaveImageFormat, $"Cannot save domain '{found.Name}'");
+        // virtd's save image format (qemu.conf's save_image_format) applies to save and managed save alike, unless the
+        // call names its own (libvirt 11.2's VIR_DOMAIN_SAVE_PARAM_IMAGE_FORMAT).
+        var refusal = $"Cannot save domain '{found.Name}'";
+        var format = target.Options.ImageFormat is { } name ? SaveImageCompression.Parse(name, refusal) : _options.SaveImageFormat;
+        var compressor = SaveImageCompression.CompressCommand(format, refusal);
         var gate = await BeginAsync(found.Uuid, found.Name, target.Operation, defining: false, cancellationToken).ConfigureAwait(false);
         try
         {
@@ -79,7 +82,7 @@ public sealed partial class QemuDomainDriver : IDomainSaving
             {
                 using (gate)
                 {
-                    await SaveCoreAsync(current, path, xml, wasRunning, recordRunning, handle, target.Managed, target.Options.BypassCache, compressor).ConfigureAwait(false);
+                    await SaveCoreAsync(current, path, xml, wasRunning, recordRunning, handle, target.Managed, target.Options.BypassCache, format, compressor).ConfigureAwait(false);
                     return new JobResult { Domain = JobDomain.Of(current) };
                 }
             });
@@ -137,8 +140,11 @@ public sealed partial class QemuDomainDriver : IDomainSaving
         }
     }
 
-    /// <summary>The save job: <paramref name="compressor"/> compresses QEMU's stream into the image (null: a raw image).</summary>
-    private async Task SaveCoreAsync(DomainSummary current, string target, string xml, bool wasRunning, bool recordRunning, JobHandle handle, bool managed, bool bypassCache, string? compressor)
+    /// <summary>
+    /// The save job: <paramref name="compressor"/> compresses QEMU's stream into the image (null: a raw image), as
+    /// <paramref name="format"/> (recorded in the header) says.
+    /// </summary>
+    private async Task SaveCoreAsync(DomainSummary current, string target, string xml, bool wasRunning, bool recordRunning, JobHandle handle, bool managed, bool bypassCache, SaveImageFormat format, string? compressor)
     {
         var token = handle.CancellationToken;
         var directory = Path.GetDirectoryName(target)!;
@@ -150,7 +156,7 @@ public sealed partial class QemuDomainDriver : IDomainSaving
         SyncBehind? syncBehind = null;
         try
         {
-            var headerLength = await SaveImage.CreatePartialAsync(temp, xml, recordRunning, _options.SaveImageFormat, token).ConfigureAwait(false);
+            var headerLength = await SaveImage.CreatePartialAsync(temp, xml, recordRunning, format, token).ConfigureAwait(false);
             // The stream's settings go to QEMU while the vCPUs stop: three worker round trips at once, not in a row.
             var settings = Task.WhenAll(
                 ExecuteQmpAsync(current.Uuid, "migrate-set-parameters", new JsonObject { ["max-bandwidth"] = UnlimitedBandwidthBytes }, token),

@@ -3,7 +3,7 @@ namespace Virt.Driver.Qemu.Tests;
 /// <summary>
 /// Compressed save images (Save/README.md, "Compressed images"): the header's format numbers are libvirt's and frozen,
 /// a rewritten header keeps its format, and a compressor missing from virtd's PATH is a typed error before anything
-/// is paused or started. The round trip with a real guest is in Virt.Integration.Tests' CompressedSaveTests.
+/// is paused or started; a per-call format (save --image-format) is checked by name. The round trip with a real guest is in Virt.Integration.Tests' CompressedSaveTests.
 /// </summary>
 [TestFixture]
 [NonParallelizable]
@@ -23,6 +23,15 @@ public sealed class SaveImageFormatTests
         // Persisted in every image's header: these must only ever grow (libvirt's virQEMUSaveFormat).
         Assert.That(Enum.GetValues<SaveImageFormat>().Select(f => $"{(int)f} {SaveImageCompression.Name(f)}"),
             Is.EqualTo(new[] { "0 raw", "1 gzip", "2 bzip2", "3 xz", "4 lzop", "5 zstd" }));
+    }
+
+    [Test]
+    public void A_per_call_image_format_is_one_of_the_six_names_and_another_is_a_typed_error_listing_them()
+    {
+        Assert.That(SaveImageCompression.Names.Select(n => SaveImageCompression.Parse(n, "Cannot save domain 'web'")), Is.EqualTo(Enum.GetValues<SaveImageFormat>()));
+        var refused = Assert.Throws<VirtException>(() => SaveImageCompression.Parse("ZSTD", "Cannot save domain 'web'"));
+        Assert.That((refused!.Reason, refused.Message), Is.EqualTo((VirtErrorReason.InvalidArgument,
+            "Cannot save domain 'web': 'ZSTD' is not a save image format; use one of raw, gzip, bzip2, xz, lzop, zstd.")));
     }
 
     [Test]

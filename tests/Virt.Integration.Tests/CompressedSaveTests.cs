@@ -8,12 +8,14 @@ namespace Virt.Integration.Tests;
 /// virtd --save-image-format (libvirt's qemu.conf save_image_format) with the heartbeat guest: the image records its
 /// format in the header as libvirt's does and holds a real zstd stream of QEMU's state, save-image-dumpxml reads it,
 /// restore and a start from a managed save go through zstd and continue the counter, and an aborted save leaves no
-/// file (Save/README.md, "Compressed images").
+/// file (Save/README.md, "Compressed images"); save and managedsave --image-format choose the format per call.
 /// </summary>
 [TestFixture]
 [NonParallelizable]
 public sealed class CompressedSaveTests
 {
+    private const uint Raw = 0;
+    private const uint Gzip = 1;
     private const uint Zstd = 5;
     private static readonly TimeSpan _boot = TimeSpan.FromSeconds(90);
 
@@ -35,7 +37,7 @@ public sealed class CompressedSaveTests
             var image = Path.Combine(images, "hb.save");
             Assert.That(await VshRun.OkAsync(virtd, "save", "hb", image), Is.EqualTo($"\nDomain 'hb' saved to {image}\n\n"));
             var (format, streamOffset) = await HeaderAsync(image);
-            var (streamMagic, stateBytes) = await DecompressAsync(image, streamOffset, ct);
+            var (streamMagic, stateBytes) = await DecompressAsync("zstd", image, streamOffset, ct);
             Assert.Multiple(() =>
             {
                 Assert.That(Directory.GetFiles(images), Is.EqualTo(new[] { image }), "only the image, no temp file");
@@ -124,6 +126,59 @@ public sealed class CompressedSaveTests
         }
     }
 
+    /// <summary>
+    /// libvirt 11.2's save/managedsave --image-format on a virtd whose own format is raw: an unknown name is refused
+    /// before the guest pauses (typed error, no file), gzip and zstd images are written, restored and started from,
+    /// and the next save without the option is raw again.
+    /// </summary>
+    [Test]
+    [CancelAfter(400_000)]
+    public async Task Save_and_managedsave_image_format_choose_the_format_per_call_and_an_unknown_one_is_refused(CancellationToken ct)
+    {
+        await using var virtd = await VirtdProcess.StartAsync();
+        await VshRun.OkAsync(virtd, "define", await VshRun.GuestXmlFileAsync(virtd.StateDir, "hb"));
+        await VshRun.OkAsync(virtd, "start", "hb");
+        var images = Directory.CreateTempSubdirectory("vsave-format-").FullName;
+        try
+        {
+            var uuid = (await VshRun.OkAsync(virtd, "domuuid", "hb")).Trim();
+            var log = VshRun.ConsoleLog(virtd, uuid);
+            await VshRun.WaitForBeatAsync(log, 2, _boot);
+            var image = Path.Combine(images, "hb.save");
+
+            var (code, _, errors) = await VshRun.RunAsync(virtd, "save", "hb", image, "--image-format", "lz4");
+            Assert.That((code, errors), Is.EqualTo((1, $"error: Failed to save domain 'hb' to {image}\n"
+                + "error: Cannot save domain 'hb': 'lz4' is not a save image format; use one of raw, gzip, bzip2, xz, lzop, zstd.\n")));
+            Assert.That(await VshRun.OkAsync(virtd, "domstate", "hb", "--reason"), Is.EqualTo("running (booted)\n\n"));
+            Assert.That(Directory.GetFiles(images), Is.Empty);
+
+            Assert.That(await VshRun.OkAsync(virtd, "save", "hb", image, "--image-format", "gzip"), Is.EqualTo($"\nDomain 'hb' saved to {image}\n\n"));
+            var (format, streamOffset) = await HeaderAsync(image);
+            Assert.That(format, Is.EqualTo(Gzip), "libvirt's QEMU_SAVE_FORMAT_GZIP in the header's format word");
+            Assert.That((await DecompressAsync("gzip", image, streamOffset, ct)).Magic, Is.EqualTo("QEVM"), "gzip -dc gives back QEMU's migration stream");
+            var lastSaved = VshRun.Heartbeats(log)[^1];
+            var before = VshRun.Heartbeats(log).Count;
+            Assert.That(await VshRun.OkAsync(virtd, "restore", image), Is.EqualTo($"Domain restored from {image}\n\n"));
+            await AssertContinuesAsync(log, before, lastSaved);
+
+            Assert.That(await VshRun.OkAsync(virtd, "managedsave", "hb", "--image-format", "zstd"), Is.EqualTo("\nDomain 'hb' state saved by libvirt\n\n"));
+            Assert.That((await HeaderAsync(Path.Combine(virtd.StateDir, "qemu", "save", uuid + ".save"))).Format, Is.EqualTo(Zstd));
+            lastSaved = VshRun.Heartbeats(log)[^1];
+            before = VshRun.Heartbeats(log).Count;
+            Assert.That(await VshRun.OkAsync(virtd, "start", "hb"), Is.EqualTo("Domain 'hb' started\n\n"));
+            await AssertContinuesAsync(log, before, lastSaved);
+
+            var plain = Path.Combine(images, "plain.save");
+            await VshRun.OkAsync(virtd, "save", "hb", plain, "--running");
+            Assert.That((await HeaderAsync(plain)).Format, Is.EqualTo(Raw), "without --image-format, virtd's own format");
+        }
+        finally
+        {
+            await VshRun.RunAsync(virtd, "destroy", "hb");
+            Directory.Delete(images, recursive: true);
+        }
+    }
+
     /// <summary>The header's format word and where the stream starts (libvirt's layout: 92 bytes, then the XML area).</summary>
     private static async Task<(uint Format, long StreamOffset)> HeaderAsync(string image)
     {
@@ -136,10 +191,10 @@ public sealed class CompressedSaveTests
         return (BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(28)), 92 + BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(20)));
     }
 
-    /// <summary>The stored stream through the real zstd: its first four bytes and its length.</summary>
-    private static async Task<(string Magic, long Length)> DecompressAsync(string image, long offset, CancellationToken ct)
+    /// <summary>The stored stream through the real <paramref name="program"/> -dc: its first four bytes and its length.</summary>
+    private static async Task<(string Magic, long Length)> DecompressAsync(string program, string image, long offset, CancellationToken ct)
     {
-        using var zstd = Process.Start(new ProcessStartInfo("zstd", ["-dc"]) { RedirectStandardInput = true, RedirectStandardOutput = true })!;
+        using var zstd = Process.Start(new ProcessStartInfo(program, ["-dc"]) { RedirectStandardInput = true, RedirectStandardOutput = true })!;
         var feed = Task.Run(async () =>
         {
             await using var file = File.OpenRead(image);
@@ -158,7 +213,7 @@ public sealed class CompressedSaveTests
         }
         await feed;
         await zstd.WaitForExitAsync(ct);
-        Assert.That(zstd.ExitCode, Is.Zero, "zstd -dc reads the stored stream");
+        Assert.That(zstd.ExitCode, Is.Zero, $"{program} -dc reads the stored stream");
         return (System.Text.Encoding.ASCII.GetString(first), length);
     }
 

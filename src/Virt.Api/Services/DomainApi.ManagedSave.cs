@@ -15,7 +15,7 @@ internal sealed partial class DomainApi
     {
         var managed = ManagedSaving();
         var domain = Requests.Domain(request.Domain);
-        var job = await managed.ManagedSaveDomainAsync(domain, State(request.State), request.BypassCache, context.CancellationToken).ConfigureAwait(false);
+        var job = await managed.ManagedSaveDomainAsync(domain, State(request.State), new SaveFileOptions { BypassCache = request.BypassCache, ImageFormat = ImageFormat(request.ImageFormat) }, context.CancellationToken).ConfigureAwait(false);
         return await FinishAsync(Saving(), job, request.Wait, context).ConfigureAwait(false);
     }
 

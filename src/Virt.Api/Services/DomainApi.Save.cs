@@ -16,7 +16,7 @@ internal sealed partial class DomainApi
         var saving = Saving();
         var domain = Requests.Domain(request.Domain);
         RequirePath(request.Path);
-        var job = await saving.SaveDomainAsync(domain, request.Path, State(request.State), Options(request.Xml, request.BypassCache), context.CancellationToken).ConfigureAwait(false);
+        var job = await saving.SaveDomainAsync(domain, request.Path, State(request.State), Options(request.Xml, request.BypassCache) with { ImageFormat = ImageFormat(request.ImageFormat) }, context.CancellationToken).ConfigureAwait(false);
         return await FinishAsync(saving, job, request.Wait, context).ConfigureAwait(false);
     }
 
@@ -47,6 +47,9 @@ internal sealed partial class DomainApi
 
     private static SaveFileOptions Options(string xml, bool bypassCache) =>
         new() { Xml = xml.Length > 0 ? Requests.Xml(xml) : null, BypassCache = bypassCache };
+
+    /// <summary>image_format as given; empty is the driver's default (the driver names what it accepts).</summary>
+    private static string? ImageFormat(string imageFormat) => imageFormat.Length > 0 ? imageFormat : null;
 
     private IDomainSaving Saving() =>
         driver as IDomainSaving ?? throw ApiErrors.Unsupported("domain", $"the {driver.Type} driver cannot save or restore domains.");

@@ -18,6 +18,7 @@ internal static class ManagedSaveCommands
         [
             Opt.Domain(),
             Opt.Flag("bypass-cache", "avoid file system cache when saving"),
+            SaveCommands.ImageFormatOption(),
             Opt.Flag("running", "set domain to be running on next start"),
             Opt.Flag("paused", "set domain to be paused on next start"),
             Opt.Flag("verbose", "display the progress of save"),
@@ -44,7 +45,13 @@ internal static class ManagedSaveCommands
         var verbose = c.Args.Bool("verbose");
         var domain = await Lookup.DomainAsync(c, ct);
         var connection = await c.ConnectionAsync(ct);
-        var request = new Proto.ManagedSaveDomainRequest { State = state, BypassCache = c.Args.Bool("bypass-cache"), Wait = !verbose };
+        var request = new Proto.ManagedSaveDomainRequest
+        {
+            State = state,
+            BypassCache = c.Args.Bool("bypass-cache"),
+            ImageFormat = c.Args.String("image-format") ?? "",
+            Wait = !verbose,
+        };
         var failed = $"Failed to save domain '{argument}' state";
         using var interrupt = JobInterrupt.AbortJobOn(connection, domain.Domain.Uuid);
         try

@@ -15,6 +15,7 @@ internal static class SaveCommands
             new("file", OptionKind.String, "where to save the data", Required: true),
             Opt.Flag("bypass-cache", "avoid file system cache when saving"),
             new("xml", OptionKind.String, "filename containing updated XML for the target"),
+            ImageFormatOption(),
             Opt.Flag("running", "set domain to be running on restore"),
             Opt.Flag("paused", "set domain to be paused on restore"),
             Opt.Flag("verbose", "display the progress of save"),
@@ -43,6 +44,7 @@ internal static class SaveCommands
             State = state,
             BypassCache = c.Args.Bool("bypass-cache"),
             Xml = c.Args.String("xml") is { } xmlFile ? await File.ReadAllTextAsync(xmlFile, ct) : "",
+            ImageFormat = c.Args.String("image-format") ?? "",
             Wait = !verbose,
         };
         var failed = $"Failed to save domain '{c.Args.Required("domain")}' to {file}";
@@ -78,6 +80,13 @@ internal static class SaveCommands
         }
         return true;
     }
+
+    /// <summary>
+    /// virsh 11.2's --image-format (save and managedsave): virtd checks the name, as libvirtd does, so vsh needs no
+    /// list of its own.
+    /// </summary>
+    internal static OptionDef ImageFormatOption() =>
+        new("image-format", OptionKind.String, "format of the save image file") { NamedOnly = true };
 
     private static async Task<bool> RestoreAsync(CommandContext c, CancellationToken ct)
     {

@@ -8,9 +8,23 @@ namespace Virt.Driver.Qemu;
 internal static class SaveImageCompression
 {
     /// <summary>qemu.conf's names, in <see cref="SaveImageFormat"/> order.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["raw", "gzip", "bzip2", "xz", "lzop", "zstd"];
+    public static IReadOnlyList<string> Names => _names;
+
+    private static readonly string[] _names = ["raw", "gzip", "bzip2", "xz", "lzop", "zstd"];
 
     public static string Name(SaveImageFormat format) => Names[(int)format];
+
+    /// <summary>
+    /// A format by its qemu.conf name (save --image-format); another name fails the call, starting with
+    /// <paramref name="refusal"/>, and lists the allowed ones.
+    /// </summary>
+    public static SaveImageFormat Parse(string name, string refusal)
+    {
+        var index = Array.IndexOf(_names, name);
+        return index >= 0 ? (SaveImageFormat)index : throw new VirtException(VirtErrorReason.InvalidArgument,
+            $"{refusal}: '{name}' is not a save image format; use one of {string.Join(", ", Names)}.",
+            new Dictionary<string, string> { ["image_format"] = name, ["allowed"] = string.Join(",", Names) });
+    }
 
     /// <summary>
     /// How the stored stream starts: QEMU's <c>QEVM</c> when raw, else the compressor's file magic, so restore tells a

@@ -10,10 +10,11 @@ public interface IDomainManagedSaving
 {
     /// <summary>
     /// Starts a MANAGED_SAVE job: as <see cref="IDomainSaving.SaveDomainAsync"/>, to the domain's managed save image.
-    /// A transient domain, or one not running, fails the call. <paramref name="bypassCache"/> writes the image with
-    /// O_DIRECT (managedsave --bypass-cache); a file system without it fails the call.
+    /// A transient domain, or one not running, fails the call. <see cref="SaveFileOptions.BypassCache"/> writes the image
+    /// with O_DIRECT (managedsave --bypass-cache; a file system without it fails the call) and
+    /// <see cref="SaveFileOptions.ImageFormat"/> chooses its format (managedsave --image-format); its XML must be null.
     /// </summary>
-    Task<JobInfo> ManagedSaveDomainAsync(DomainRef domain, SavedGuestState state, bool bypassCache, CancellationToken cancellationToken);
+    Task<JobInfo> ManagedSaveDomainAsync(DomainRef domain, SavedGuestState state, SaveFileOptions options, CancellationToken cancellationToken);
 
     /// <summary>
     /// virsh start: restores the managed save image when there is one (and removes it once the guest runs), or with

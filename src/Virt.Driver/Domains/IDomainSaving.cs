@@ -46,7 +46,7 @@ public enum SavedGuestState
     Paused = 2,
 }
 
-/// <summary>virsh save/restore --xml FILE and --bypass-cache.</summary>
+/// <summary>virsh save/restore --xml FILE and --bypass-cache; save and managedsave --image-format.</summary>
 public sealed record SaveFileOptions
 {
     public static SaveFileOptions Default { get; } = new();
@@ -56,4 +56,10 @@ public sealed record SaveFileOptions
 
     /// <summary>Write or read the image with O_DIRECT, past the host's page cache.</summary>
     public bool BypassCache { get; init; }
+
+    /// <summary>
+    /// save/managedsave --image-format: how this image stores the guest state (the driver's names, e.g. raw, gzip or
+    /// zstd); null for the driver's default. Restore reads the format from the image and ignores this.
+    /// </summary>
+    public string? ImageFormat { get; init; }
 }
