@@ -148,9 +148,15 @@ public sealed partial class QemuDomainDriver : IDomainSaving
     {
         var token = handle.CancellationToken;
         var directory = Path.GetDirectoryName(target)!;
-        var temp = Path.Combine(directory, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.part");
-        var closed = temp + ".closed";
-        var failed = temp + ".failed";
+        var id = Guid.NewGuid().ToString("N");
+        var temp = Path.Combine(directory, $".{Path.GetFileName(target)}.{id}.part");
+        // The writer's markers live in the guest's own run directory, not beside FILE: a pipe's process that outlives
+        // the clean-up (QEMU reaps only the shell it started) can then only mark there, where the guest's stop
+        // removes it, never leave a dotfile in the user's directory.
+        var markers = new GuestPaths(current.Uuid, _options);
+        CreateGuestDirectory(markers);
+        var closed = Path.Combine(markers.GuestDirectory, $"save-{id}.closed");
+        var failed = Path.Combine(markers.GuestDirectory, $"save-{id}.failed");
         var guest = RequireGuest(current, "save");
         var pausedBySelf = false;
         SyncBehind? syncBehind = null;

@@ -87,7 +87,8 @@ public sealed class CompressedSaveTests
     /// --bypass-cache with compression runs `zstd -c | dd oflag=direct ...` under QEMU's /bin/sh (dash: no pipefail, a
     /// pipe's status is dd's). A zstd that fails part-way (it reads QEMU's whole stream, so QEMU reports completed,
     /// but writes only its first 256 KiB and exits 1) fails the save with a typed error: the guest runs on and no file
-    /// is left, neither under the target name nor the temp one.
+    /// is left, neither under the target name nor the temp one (nor the marker, which lives in the guest's run
+    /// directory).
     /// </summary>
     [Test]
     [CancelAfter(300_000)]
