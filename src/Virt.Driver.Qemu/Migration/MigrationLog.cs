@@ -32,6 +32,9 @@ internal static partial class MigrationLog
     [LoggerMessage(EventId = 569, Level = LogLevel.Debug, Message = "Migration {Id} of domain {Name}: the recorded outcome {Outcome} has expired and was removed")]
     public static partial void OutcomeExpired(ILogger logger, string id, string name, MigrationOutcome outcome);
 
+    [LoggerMessage(EventId = 570, Level = LogLevel.Debug, Message = "Migration {Id} of domain {Name}: Finish waited {WaitMs} ms for the incoming load, woken by {WokenBy}")]
+    public static partial void FinishWaited(ILogger logger, string id, string name, double waitMs, string wokenBy);
+
     [LoggerMessage(EventId = 563, Level = LogLevel.Warning, Message = "Migration {Id} of domain {Name} failed in {Phase}: {Problem}")]
     public static partial void Failed(ILogger logger, string id, string name, string phase, string problem);
 }
