@@ -1,14 +1,17 @@
 #!/usr/bin/python3
 """Live migration through virtd + vsh against bare QEMU, on two network namespaces joined by a veth pair.
 
-Virt: two virtd (--listen-peer on each end of the veth), the heartbeat guest defined and started on A, then
-`vsh migrate --live` back and forth. Per run: the wall time of the vsh process (Begin, Prepare with the destination's
-QEMU start, the stream, Finish with the destination's cont, Confirm with the source's QEMU killed) and QEMU's own
-total-time and downtime from the source's query-migrate (Virt puts them in the job's final statistics: vsh --json).
+Virt: two virtd as installed (NativeAOT, with the NativeAOT virt-vmm: tools/bench/migrate/run publishes them) with
+--listen-peer on each end of the veth, the heartbeat guest defined and started on A. Each round migrates it live A -> B
+with a `vsh --json migrate --live` process (its wall time: Begin, Prepare with the destination's worker and QEMU
+start, the stream, Finish with the destination's cont, Confirm with the source's QEMU stopped, plus vsh's start and
+connection) and back B -> A through a vsh shell already connected to B (a command line written to its stdin until the
+next prompt: no client start-up, as bare QEMU has none). QEMU's own total-time and downtime come from the source's
+query-migrate (Virt puts them in the job's final statistics: vsh --json).
 Bare QEMU: the same argv virtd ran (read from /proc), monitor and console sockets replaced by our own; the source in
 A (cont), the destination in B with -incoming defer; per run the same span: from spawning the destination QEMU to its
-cont answered after completion, with the same parameters (downtime-limit 300 ms, bandwidth unlimited), and QEMU's
-total-time and downtime.
+cont answered after completion, with the same parameters (downtime-limit 300 ms, bandwidth unlimited, QMP events on),
+waiting on QEMU's MIGRATION events (no polling), and QEMU's total-time and downtime.
 """
 import json, os, signal, socket, statistics, subprocess, sys, tempfile, time
 
@@ -25,6 +28,7 @@ class Qmp:
                 if time.monotonic() > deadline: raise
                 time.sleep(0.002)
         self.f = self.s.makefile("rwb", buffering=0)
+        self.events = []
         self.f.readline()
         self.cmd("qmp_capabilities")
 
@@ -36,8 +40,62 @@ class Qmp:
             line = json.loads(self.f.readline())
             if "return" in line: return line["return"]
             if "error" in line: raise RuntimeError(f"{name}: {line['error']}")
+            if "event" in line: self.events.append(line)
+
+    def migration_ended(self):
+        """Blocks until QEMU's MIGRATION event says the stream ended (the events capability must be on)."""
+        while True:
+            ended = [e["data"]["status"] for e in self.events if e["event"] == "MIGRATION" and e["data"]["status"] in ("completed", "failed", "cancelled")]
+            if ended: return ended[0]
+            line = self.f.readline()
+            if not line: raise RuntimeError("QMP closed before the migration ended")
+            line = json.loads(line)
+            if "event" in line: self.events.append(line)
 
     def close(self): self.s.close()
+
+class Shell:
+    """One vsh in its shell mode, connected once (tools/bench/vmm/bench.py's): a command's time is from writing its
+    line to the next prompt. stderr goes to a file, read only when a command fails."""
+
+    def __init__(self, argv, prompt):
+        self.prompt = prompt.encode()
+        self.errors = tempfile.TemporaryFile()
+        self.p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.errors)
+        self.buffer = b""
+        self.wait_prompt()
+
+    def wait_prompt(self):
+        deadline = time.monotonic() + 120
+        while self.prompt not in self.buffer:
+            chunk = os.read(self.p.stdout.fileno(), 65536)
+            if not chunk or time.monotonic() > deadline:
+                raise RuntimeError(f"shell ended or hung; it said: {self.buffer[-500:]!r}; on stderr: {self.error_tail()!r}")
+            self.buffer += chunk
+        out, self.buffer = self.buffer, b""
+        return out
+
+    def time(self, line, expect):
+        """(seconds, output) of one command line."""
+        t0 = time.monotonic()
+        self.p.stdin.write(line.encode() + b"\n"); self.p.stdin.flush()
+        out = self.wait_prompt()
+        wall = time.monotonic() - t0
+        if expect.encode() not in out:
+            raise RuntimeError(f"{line!r} said {out!r}; on stderr: {self.error_tail()!r}")
+        return wall, out
+
+    def error_tail(self):
+        self.errors.seek(0)
+        return self.errors.read()[-1000:]
+
+    def close(self):
+        try:
+            self.p.stdin.write(b"quit\n"); self.p.stdin.close()
+        except OSError:
+            pass
+        self.p.wait()
+        self.errors.close()
 
 def wait_beats(log, above, timeout=120):
     deadline = time.monotonic() + timeout
@@ -48,46 +106,67 @@ def wait_beats(log, above, timeout=120):
         time.sleep(0.1)
     raise TimeoutError(f"no heartbeat above {above} in {log}")
 
-def bare_run(argv, ns_a, ns_b, addr_b, work, i):
-    def spawn(ns, name, extra):
-        qmp = os.path.join(work, f"{name}{i}.qmp"); log = os.path.join(work, f"{name}{i}.console")
+class BareGuest:
+    """The heartbeat guest on bare QEMU, migrated back and forth between the namespaces as Virt's is (so both sides
+    move a guest that already arrived by migration, not a freshly booted one): virtd's argv with our own monitor
+    socket and a console file."""
+
+    def __init__(self, argv, namespaces, addresses, work):
+        self.argv, self.namespaces, self.addresses, self.work, self.count = argv, namespaces, addresses, work, 0
+        self.side = 0
+        self.p, self.qmp, self.log = self.spawn(0, [])
+        self.qmp.cmd("cont")
+        wait_beats(self.log, 5)
+
+    def spawn(self, side, extra):
+        self.count += 1
+        qmp = os.path.join(self.work, f"bare{self.count}.qmp"); log = os.path.join(self.work, f"bare{self.count}.console")
         args = [f"socket,id=charmonitor,path={qmp},server=on,wait=off" if a.startswith("socket,id=charmonitor")
-                else f"file,id=charserial0,path={log}" if a.startswith("socket,id=charserial0") else a for a in argv]
-        p = subprocess.Popen(["ip", "netns", "exec", ns, *args, *extra], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        return p, qmp, log
-    src, sq, slog = spawn(ns_a, "src", [])
-    s = Qmp(sq, time.monotonic() + 60); s.cmd("cont")
-    wait_beats(slog, 5)
-    t0 = time.monotonic()
-    dst, dq, dlog = spawn(ns_b, "dst", ["-incoming", "defer"])
-    d = Qmp(dq, time.monotonic() + 60)
-    d.cmd("migrate-incoming", uri=f"tcp:{addr_b}:0")
-    port = d.cmd("query-migrate")["socket-address"][0]["port"]
-    s.cmd("migrate-set-parameters", **{"downtime-limit": 300, "max-bandwidth": 8796093022207 * 1024 * 1024})
-    s.cmd("migrate", uri=f"tcp:{addr_b}:{port}")
-    while True:
+                else f"file,id=charserial0,path={log}" if a.startswith("socket,id=charserial0") else a for a in self.argv]
+        p = subprocess.Popen(["ip", "netns", "exec", self.namespaces[side], *args, *extra], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return p, Qmp(qmp, time.monotonic() + 60), log
+
+    def migrate(self):
+        """One live migration to the other namespace: (seconds from spawning the destination QEMU to its cont
+        answered, QEMU's total-time, QEMU's downtime)."""
+        there = 1 - self.side
+        s = self.qmp
+        t0 = time.monotonic()
+        p, d, log = self.spawn(there, ["-incoming", "defer"])
+        events = {"capabilities": [{"capability": "events", "state": True}]}
+        d.cmd("migrate-set-capabilities", **events)
+        d.cmd("migrate-incoming", uri=f"tcp:{self.addresses[there]}:0")
+        port = d.cmd("query-migrate")["socket-address"][0]["port"]
+        s.cmd("migrate-set-parameters", **{"downtime-limit": 300, "max-bandwidth": 8796093022207 * 1024 * 1024})
+        s.cmd("migrate-set-capabilities", **events)
+        s.cmd("migrate", uri=f"tcp:{self.addresses[there]}:{port}")
+        # Woken by QEMU's MIGRATION events, as Virt's Perform and Finish are: the source's stream ended, then the
+        # destination's load (QEMU emits it once it has left inmigrate).
+        if (status := s.migration_ended()) != "completed": raise RuntimeError(f"bare migration {status}")
+        if (status := d.migration_ended()) != "completed": raise RuntimeError(f"bare incoming migration {status}")
+        d.cmd("cont")
+        wall = time.monotonic() - t0
+        # cont during inmigrate only arms autostart: the guest must really run now, or the span ended too early.
+        if (state := d.cmd("query-status")["status"]) != "running": raise RuntimeError(f"bare destination {state} after cont")
         info = s.cmd("query-migrate")
-        if info["status"] in ("completed", "failed", "cancelled"): break
-        time.sleep(0.05)
-    if info["status"] != "completed": raise RuntimeError(f"bare migration {info['status']}")
-    while d.cmd("query-status")["status"] in ("inmigrate", "finish-migrate"): time.sleep(0.05)
-    d.cmd("cont")
-    wall = time.monotonic() - t0
-    before = wait_beats(slog, 0)
-    wait_beats(dlog, before)  # the counter continues on the destination
-    for p in (src, dst):
-        p.send_signal(signal.SIGKILL); p.wait()
-    s.close(); d.close()
-    return wall, info["total-time"], info["downtime"]
+        while "downtime" not in info or "total-time" not in info:  # QEMU 7.2 may say completed before it fills them in
+            time.sleep(0.005); info = s.cmd("query-migrate")
+        wait_beats(log, wait_beats(self.log, 0))  # the counter continues on the destination
+        self.p.send_signal(signal.SIGKILL); self.p.wait(); s.close()
+        self.p, self.qmp, self.log, self.side = p, d, log, there
+        return wall, info["total-time"], info["downtime"]
+
+    def stop(self):
+        self.p.send_signal(signal.SIGKILL); self.p.wait(); self.qmp.close()
 
 def main():
-    virtd, vsh, kernel, initrd, runs = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
+    virtd, vsh, vmm, kernel, initrd, runs = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], int(sys.argv[6])
     as_json = "--json" in sys.argv
     tag = f"{os.getpid() % 100000}"
     ns = (f"vbma{tag}", f"vbmb{tag}")
     addr = ("10.214.0.1", "10.214.0.2")
     work = tempfile.mkdtemp(prefix="vbm-")
-    daemons = []
+    daemons, shells, bare_guest = [], [], None
     try:
         ip("netns", "add", ns[0]); ip("netns", "add", ns[1])
         ip("link", "add", f"vma{tag}", "netns", ns[0], "type", "veth", "peer", "name", f"vmb{tag}", "netns", ns[1])
@@ -98,7 +177,7 @@ def main():
             state = os.path.join(work, f"host{k}")
             log = open(state + ".log", "w")
             daemons.append(subprocess.Popen(["ip", "netns", "exec", ns[k], virtd, "--state-dir", state, "--listen-peer", f"{addr[k]}:16509"],
-                                            stdout=log, stderr=log, stdin=subprocess.DEVNULL))
+                                            stdout=log, stderr=log, stdin=subprocess.DEVNULL, env=dict(os.environ, VIRT_VMM_BINARY=vmm)))
             uris.append(f"virt+unix://{state}/run/virtd.sock")
         for k in (0, 1):
             for _ in range(600):
@@ -114,34 +193,52 @@ def main():
         qemu_pid = dict(l.split("=", 1) for l in open(os.path.join(work, "host0", "run", "qemu", uuid + ".state")).read().split())["qemu_pid"]
         argv = open(f"/proc/{qemu_pid}/cmdline").read().split("\0")[:-1]
         wait_beats(os.path.join(work, "host0", "qemu", "log", uuid + ".console.log"), 5)
-        virt, bare = [], []
-        here = 0
+        # One shell per host, connected before anything is timed (bench/vmm's Shell: a line in, the next prompt out).
+        shells = [Shell([vsh, "--json", "-c", uris[k]], "vsh # ") for k in (0, 1)]
+        for sh in shells:
+            sh.time("list --all", "domains")
+        bare_guest = BareGuest(argv, ns, addr, work)
+        virt, shell, bare = [], [], []
         for i in range(runs + 1):
-            there = 1 - here
             t0 = time.monotonic()
-            out = vshrun(here, "--json", "migrate", "--live", "bench", f"virt+tcp://{addr[there]}:16509/")
+            out = vshrun(0, "--json", "migrate", "--live", "bench", f"virt+tcp://{addr[1]}:16509/")
             wall = time.monotonic() - t0
             doc = json.loads(out.splitlines()[0])
-            b = bare_run(argv, ns[0], ns[1], addr[1], work, i)
-            if i > 0:  # the first round warms caches (capabilities probe, page cache, JIT)
-                virt.append((wall * 1000, doc["total_ms"], doc["downtime_ms"])); bare.append((b[0] * 1000, b[1], b[2]))
-            here = there
             time.sleep(1)
+            there = bare_guest.migrate()
+            time.sleep(1)
+            back, answer = shells[1].time(f"migrate --live bench virt+tcp://{addr[0]}:16509/", '"result":"migrated"')
+            sdoc = json.loads(answer[answer.index(b"{"):answer.rindex(b"}") + 1])
+            time.sleep(1)
+            home = bare_guest.migrate()
+            time.sleep(1)
+            if i > 0:  # the first round warms caches (capabilities probe, page cache)
+                virt.append((wall * 1000, doc["total_ms"], doc["downtime_ms"]))
+                shell.append((back * 1000, sdoc["total_ms"], sdoc["downtime_ms"]))
+                bare.extend((b[0] * 1000, b[1], b[2]) for b in (there, home))
         med = lambda rows, j: statistics.median(r[j] for r in rows)
-        result = {"runs": runs, "virt": {"wall_ms": med(virt, 0), "qemu_total_ms": med(virt, 1), "downtime_ms": med(virt, 2)},
-                  "bare_qemu": {"wall_ms": med(bare, 0), "qemu_total_ms": med(bare, 1), "downtime_ms": med(bare, 2)},
-                  "libvirt": None}
-        result["ratios"] = {k: result["virt"][k] / result["bare_qemu"][k] if result["bare_qemu"][k] else None for k in ("wall_ms", "qemu_total_ms", "downtime_ms")}
+        side = lambda rows: {"wall_ms": med(rows, 0), "qemu_total_ms": med(rows, 1), "downtime_ms": med(rows, 2)}
+        result = {"runs": runs, "virt": side(virt), "virt_shell": side(shell), "bare_qemu": side(bare), "libvirt": None,
+                  "load_average": os.getloadavg()[0], "samples": {"virt": virt, "virt_shell": shell, "bare_qemu": bare}}
+        ratio = lambda a, b: a / b if b else None
+        result["ratios"] = {k: ratio(result["virt"][k], result["bare_qemu"][k]) for k in ("wall_ms", "qemu_total_ms", "downtime_ms")}
+        result["shell_ratios"] = {k: ratio(result["virt_shell"][k], result["bare_qemu"][k]) for k in ("wall_ms", "qemu_total_ms", "downtime_ms")}
         if as_json:
             print(json.dumps(result))
         else:
-            print(f"live migration, heartbeat guest (128 MiB, TCG), veth between two netns, median of {runs}")
-            print(f"{'':28}{'virtd + vsh':>14}{'bare QEMU':>14}{'ratio':>9}")
+            print(f"live migration, heartbeat guest (128 MiB, TCG), veth between two netns; medians of {runs} rounds "
+                  f"(each: a vsh process A->B, a connected vsh shell B->A, bare QEMU both ways)")
+            print(f"{'':28}{'vsh process':>12}{'ratio':>8}{'vsh shell':>12}{'ratio':>8}{'bare QEMU':>12}")
             for k, label in (("wall_ms", "end to end (ms)"), ("qemu_total_ms", "QEMU total-time (ms)"), ("downtime_ms", "QEMU downtime (ms)")):
-                r = result["ratios"][k]
-                print(f"{label:28}{result['virt'][k]:>14.0f}{result['bare_qemu'][k]:>14.0f}{(f'{r:.2f}x' if r else '-'):>9}")
-            print("libvirt: not run (see tools/bench/README.md, Migration)")
+                fmt = lambda r: f"{r:.2f}x" if r else "-"
+                print(f"{label:28}{result['virt'][k]:>12.0f}{fmt(result['ratios'][k]):>8}{result['virt_shell'][k]:>12.0f}{fmt(result['shell_ratios'][k]):>8}"
+                      f"{result['bare_qemu'][k]:>12.0f}")
+            print(f"load average {result['load_average']:.2f}; libvirt: not run (see tools/bench/README.md, Migration)")
     finally:
+        if bare_guest is not None:
+            bare_guest.stop()
+        for sh in shells:
+            sh.close()
         for d in daemons:
             d.send_signal(signal.SIGTERM)
             try: d.wait(timeout=15)
