@@ -4,7 +4,9 @@ each, rounds interleaved with bare QEMU (spawn to cont answered; SIGTERM to reap
 on all alike. Per destroy it also reads virtd's on-CPU and run-queue time (/proc/PID/task/*/schedstat, ns), which move
 far less with other load than wall time does.
 
-    ab.py REPO ROUNDS '{"before": ["/path/virtd", "/path/virt-vmm"], "after": [...]}'
+    ab.py REPO ROUNDS '{"before": ["/path/virtd", "/path/virt-vmm"], "after": ["/path/virtd", "/path/virt-vmm", "/path/vsh"]}'
+
+A configuration's third binary is its vsh (REPO's published one by default).
 
 Keep copies of the binaries to compare (a publish overwrites them). tools/bench/README.md has what it showed.
 """
@@ -34,7 +36,8 @@ def bare(age):
     t1 = time.monotonic(); p.send_signal(signal.SIGTERM); p.wait(); d = time.monotonic() - t1
     s.close(); return d, start
 try:
-    for name, (virtd, vmm) in configs.items():
+    for name, cfg in configs.items():
+        virtd, vmm = cfg[0], cfg[1]; cvsh = cfg[2] if len(cfg) > 2 else vsh
         work = f"{base}/{name}"; os.makedirs(work)
         log = open(f"{work}/virtd.log", "w")
         daemons[name] = subprocess.Popen([virtd, "--state-dir", work], stdout=log, stderr=log, stdin=subprocess.DEVNULL, env=dict(os.environ, VIRT_VMM_BINARY=vmm))
@@ -43,8 +46,8 @@ try:
             time.sleep(0.05)
         uri = f"virt+unix://{work}/run/virtd.sock"
         open(f"{work}/g.xml", "w").write(domain_xml(f"{guest}/vmlinuz", f"{guest}/initrd.img"))
-        subprocess.run([vsh, "-c", uri, "define", f"{work}/g.xml"], check=True, stdout=subprocess.DEVNULL)
-        shells[name] = Shell([vsh, "-c", uri], "vsh # "); shells[name].time("domstate bench", "shut off")
+        subprocess.run([cvsh, "-c", uri, "define", f"{work}/g.xml"], check=True, stdout=subprocess.DEVNULL)
+        shells[name] = Shell([cvsh, "-c", uri], "vsh # "); shells[name].time("domstate bench", "shut off")
     series = {k: [] for k in [c + x for c in configs for x in ("", ".virtd_cpu", ".virtd_runq", ".start")] + ["bare_1.0", "bare_0.5", "bare_start"]}
     for i in range(rounds + 1):
         r = {}
