@@ -239,6 +239,7 @@ public sealed partial class QemuDomainDriver : IDomainMigration
                     await ControlAsync(guest, current, ControlAction.Stop, cancellationToken).ConfigureAwait(false);
                 }
             }, cancellationToken).ConfigureAwait(false);
+            info = await CompletedTimesAsync(outgoing.Uuid, info, cancellationToken).ConfigureAwait(false);
             var stats = Stats(info, clock.Elapsed);
             if (stats.Phase != "completed")
             {
@@ -543,6 +544,24 @@ public sealed partial class QemuDomainDriver : IDomainMigration
             cancellationToken.ThrowIfCancellationRequested();
             wokenBy = woke == changed ? "QEMU's MIGRATION event" : woke == poll ? "the fallback poll" : "the guest's exit";
         }
+    }
+
+    /// <summary>
+    /// QEMU 7.2 says "completed" (and sends its MIGRATION event) a moment before its migration thread fills in
+    /// total-time and downtime (DESIGN.md, "QEMU 7.2 facts"): a read in between answers 0 ms for both, which the
+    /// job's final statistics (domjobinfo --completed, vsh --json migrate) then reported. Read again, a millisecond
+    /// apart, until they are there (a few tries at most; after 50 the answer is kept as it is).
+    /// </summary>
+    private async Task<JsonObject?> CompletedTimesAsync(Guid uuid, JsonObject? info, CancellationToken cancellationToken)
+    {
+        static bool Filled(JsonObject? answer) =>
+            answer?["total-time"] is JsonValue total && total.TryGetValue<long>(out var ms) && ms > 0 && answer["downtime"] is JsonValue;
+        for (var tries = 0; info?["status"]?.GetValue<string>() == "completed" && !Filled(info) && tries < 50; tries++)
+        {
+            await Task.Delay(1, cancellationToken).ConfigureAwait(false);
+            info = await ExecuteQmpAsync(uuid, "query-migrate", null, cancellationToken).ConfigureAwait(false) as JsonObject ?? info;
+        }
+        return info;
     }
 
     /// <summary>Perform failed or was cancelled: stop QEMU's stream and give the guest back its vCPUs if it ran.</summary>

@@ -70,6 +70,9 @@ public sealed class MigrationPhasesTests
         Assert.Multiple(() =>
         {
             Assert.That(stats.Phase, Is.EqualTo("completed"));
+            // QEMU's own figures, read once QEMU has filled them in (it says completed a moment before).
+            Assert.That(stats.Elapsed, Is.GreaterThan(TimeSpan.Zero), "total-time");
+            Assert.That(stats.Downtime, Is.Not.Null, "downtime");
             Assert.That(outcome, Is.EqualTo(MigrationOutcome.RunningOnDestination));
             Assert.That((arrived?.State, arrived?.Reason), Is.EqualTo(((DomainState?)DomainState.Running, (int?)2)), "running (migrated) on the destination");
             Assert.That((confirmed.State, confirmed.Reason), Is.EqualTo((DomainState.Shutoff, 4)), "shut off (migrated) on the source");
