@@ -29,9 +29,6 @@ public sealed partial class QemuDomainDriver : IDomainMigration
     private const int StoppedMigrated = 3;
 
     private static readonly TimeSpan _pollInterval = TimeSpan.FromMilliseconds(50);
-
-    /// <summary>Finish's wait for the incoming load ends at QEMU's MIGRATION event; this poll is only a fallback.</summary>
-    private static readonly TimeSpan _incomingFallbackPoll = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan _progressInterval = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan _finishTimeout = TimeSpan.FromMinutes(30);
 
@@ -502,47 +499,17 @@ public sealed partial class QemuDomainDriver : IDomainMigration
     }
 
     /// <summary>
-    /// Finish: the incoming stream must have ended well (QEMU left "inmigrate") before the guest may run here. Finish
-    /// usually arrives while QEMU is still loading the last pass (the source reports completed once it has sent it);
-    /// QEMU's MIGRATION event (completed, sent once it has left inmigrate; Prepare turned the events on) wakes the wait
-    /// then, so the guest resumes as soon as it has landed instead of up to 50 ms later. The slow poll is only a
-    /// fallback for an event that never comes.
+    /// Finish: the incoming stream must have ended well (QEMU left "inmigrate") before the guest may run here; Finish
+    /// usually arrives while QEMU is still loading the last pass (the source reports completed once it has sent it),
+    /// and QEMU's MIGRATION event (Prepare turned the events on) ends the wait (<see cref="WaitIncomingLandedAsync"/>).
     /// </summary>
     private async Task WaitIncomingCompletedAsync(Incoming incoming, CancellationToken cancellationToken)
     {
-        var waited = Stopwatch.StartNew();
-        var guest = _running.GetValueOrDefault(incoming.Uuid);
-        string? wokenBy = null;
-        while (true)
+        var (wokenBy, waited) = await WaitIncomingLandedAsync(incoming.Uuid, state => new VirtException(VirtErrorReason.MigrationFailed,
+            $"The incoming stream of domain '{incoming.Name}' did not complete on the destination (QEMU is still '{state}')."), cancellationToken).ConfigureAwait(false);
+        if (wokenBy is not null)
         {
-            var changed = guest?.NextMigrationEvent;
-            var status = await ExecuteQmpAsync(incoming.Uuid, "query-status", null, cancellationToken).ConfigureAwait(false);
-            var state = status?["status"]?.GetValue<string>();
-            if (state is not ("inmigrate" or "finish-migrate"))
-            {
-                if (wokenBy is not null)
-                {
-                    MigrationLog.FinishWaited(_logger, incoming.Id, incoming.Name, waited.Elapsed.TotalMilliseconds, wokenBy);
-                }
-                return;
-            }
-            if (waited.Elapsed > TimeSpan.FromSeconds(30))
-            {
-                throw new VirtException(VirtErrorReason.MigrationFailed, $"The incoming stream of domain '{incoming.Name}' did not complete on the destination (QEMU is still '{state}').");
-            }
-            var poll = Task.Delay(_incomingFallbackPoll, cancellationToken);
-            // The next event, the poll, or the guest gone (QEMU exits when an incoming stream fails; the read then says so).
-            Task woke = poll;
-            if (guest is null || changed is null)
-            {
-                await poll.ConfigureAwait(false);
-            }
-            else
-            {
-                woke = await Task.WhenAny(changed, guest.Stopped, poll).ConfigureAwait(false);
-            }
-            cancellationToken.ThrowIfCancellationRequested();
-            wokenBy = woke == changed ? "QEMU's MIGRATION event" : woke == poll ? "the fallback poll" : "the guest's exit";
+            MigrationLog.FinishWaited(_logger, incoming.Id, incoming.Name, waited.TotalMilliseconds, wokenBy);
         }
     }
 

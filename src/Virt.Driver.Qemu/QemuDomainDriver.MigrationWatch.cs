@@ -14,6 +14,11 @@ public sealed partial class QemuDomainDriver
 {
     private static readonly TimeSpan _migrationPollInterval = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>The wait for an incoming stream to land ends at QEMU's MIGRATION event; this poll is only a fallback.</summary>
+    private static readonly TimeSpan _incomingFallbackPoll = TimeSpan.FromMilliseconds(250);
+
+    private static readonly TimeSpan _incomingLandTimeout = TimeSpan.FromSeconds(30);
+
     /// <summary>query-migrate's statuses while a stream is still moving (or being torn down).</summary>
     private static bool IsMigrationActive(string? status) =>
         status is "setup" or "active" or "cancelling" or "device" or "pre-switchover" or "postcopy-active" or "wait-unplug";
@@ -50,6 +55,40 @@ public sealed partial class QemuDomainDriver
             // The next event, the next progress read, or the guest gone (QEMU exits when an incoming stream fails).
             await Task.WhenAny(changed, guest.Stopped, Task.Delay(_migrationPollInterval, cancellationToken)).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
+        }
+    }
+
+    /// <summary>
+    /// Until an incoming stream (a migration's destination, a restore) has landed: QEMU has left "inmigrate", so cont is
+    /// accepted. query-migrate says completed a moment before that, and a migration's Finish usually arrives while the
+    /// last pass is still loading; QEMU's MIGRATION event "completed", sent once the run state has changed (the events
+    /// capability is on for every incoming stream), wakes the wait then, instead of up to a poll later. The slow poll
+    /// is only a fallback for an event that never comes. Throws <paramref name="tooLong"/>(state) after 30 s; returns
+    /// what woke the last wait (null: QEMU was already out at the first read) and how long it took.
+    /// </summary>
+    private async Task<(string? WokenBy, TimeSpan Waited)> WaitIncomingLandedAsync(Guid uuid, Func<string?, VirtException> tooLong, CancellationToken cancellationToken)
+    {
+        var waited = Stopwatch.StartNew();
+        var guest = _running.GetValueOrDefault(uuid);
+        string? wokenBy = null;
+        while (true)
+        {
+            var changed = guest?.NextMigrationEvent;
+            var status = await ExecuteQmpAsync(uuid, "query-status", null, cancellationToken).ConfigureAwait(false);
+            var state = status?["status"]?.GetValue<string>();
+            if (state is not ("inmigrate" or "finish-migrate" or "restore-vm"))
+            {
+                return (wokenBy, waited.Elapsed);
+            }
+            if (waited.Elapsed > _incomingLandTimeout)
+            {
+                throw tooLong(state);
+            }
+            var poll = Task.Delay(_incomingFallbackPoll, cancellationToken);
+            // The next event, the poll, or the guest gone (QEMU exits when an incoming stream fails; the read then says so).
+            var woke = guest is null || changed is null ? await Task.WhenAny(poll).ConfigureAwait(false) : await Task.WhenAny(changed, guest.Stopped, poll).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            wokenBy = woke == changed ? "QEMU's MIGRATION event" : woke == poll ? "the fallback poll" : "the guest's exit";
         }
     }
 }

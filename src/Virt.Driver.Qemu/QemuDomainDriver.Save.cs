@@ -406,7 +406,8 @@ public sealed partial class QemuDomainDriver : IDomainSaving
             {
                 throw CannotLoad(image, $"QEMU reported '{info?["error-desc"]?.GetValue<string>() ?? status}' while loading the guest state", null);
             }
-            await WaitLoadedAsync(definition, image, token).ConfigureAwait(false);
+            // query-migrate says completed a moment before QEMU leaves "inmigrate"; cont is refused until it has.
+            await WaitIncomingLandedAsync(definition.Uuid, _ => CannotLoad(image, "QEMU did not finish loading the guest state", null), token).ConfigureAwait(false);
             handle.SetCancellable(false);
             handle.Report(JobProgress.Data("completed", total, total));
             if (resume)
@@ -425,25 +426,6 @@ public sealed partial class QemuDomainDriver : IDomainSaving
                 await KillAsync(guest, copy, graceful: false, CancellationToken.None).ConfigureAwait(false);
             }
             throw;
-        }
-    }
-
-    /// <summary>query-migrate says completed a moment before QEMU leaves "inmigrate"; cont is refused until it has.</summary>
-    private async Task WaitLoadedAsync(DomainDefinition definition, SaveImage image, CancellationToken cancellationToken)
-    {
-        var waited = Stopwatch.StartNew();
-        while (true)
-        {
-            var status = await ExecuteQmpAsync(definition.Uuid, "query-status", null, cancellationToken).ConfigureAwait(false);
-            if (status?["status"]?.GetValue<string>() is not ("inmigrate" or "finish-migrate" or "restore-vm"))
-            {
-                return;
-            }
-            if (waited.Elapsed > _streamCloseTimeout)
-            {
-                throw CannotLoad(image, "QEMU did not finish loading the guest state", null);
-            }
-            await Task.Delay(_pollInterval, cancellationToken).ConfigureAwait(false);
         }
     }
 

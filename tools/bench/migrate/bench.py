@@ -13,7 +13,13 @@ A (cont), the destination in B with -incoming defer; per run the same span: from
 cont answered after completion, with the same parameters (downtime-limit 300 ms, bandwidth unlimited, QMP events on),
 waiting on QEMU's MIGRATION events (no polling), and QEMU's total-time and downtime.
 """
-import json, os, signal, socket, statistics, subprocess, sys, tempfile, time
+import importlib.util, json, os, signal, socket, statistics, subprocess, sys, tempfile, time
+
+# bench/vmm's Shell (a line in, the next prompt out); loaded by path, as this file is a bench.py too.
+_vmm = importlib.util.spec_from_file_location("vmm_bench", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "vmm", "bench.py"))
+vmm_bench = importlib.util.module_from_spec(_vmm)
+_vmm.loader.exec_module(vmm_bench)
+Shell = vmm_bench.Shell
 
 def ip(*args):
     subprocess.run(["ip", *args], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -53,49 +59,6 @@ class Qmp:
             if "event" in line: self.events.append(line)
 
     def close(self): self.s.close()
-
-class Shell:
-    """One vsh in its shell mode, connected once (tools/bench/vmm/bench.py's): a command's time is from writing its
-    line to the next prompt. stderr goes to a file, read only when a command fails."""
-
-    def __init__(self, argv, prompt):
-        self.prompt = prompt.encode()
-        self.errors = tempfile.TemporaryFile()
-        self.p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.errors)
-        self.buffer = b""
-        self.wait_prompt()
-
-    def wait_prompt(self):
-        deadline = time.monotonic() + 120
-        while self.prompt not in self.buffer:
-            chunk = os.read(self.p.stdout.fileno(), 65536)
-            if not chunk or time.monotonic() > deadline:
-                raise RuntimeError(f"shell ended or hung; it said: {self.buffer[-500:]!r}; on stderr: {self.error_tail()!r}")
-            self.buffer += chunk
-        out, self.buffer = self.buffer, b""
-        return out
-
-    def time(self, line, expect):
-        """(seconds, output) of one command line."""
-        t0 = time.monotonic()
-        self.p.stdin.write(line.encode() + b"\n"); self.p.stdin.flush()
-        out = self.wait_prompt()
-        wall = time.monotonic() - t0
-        if expect.encode() not in out:
-            raise RuntimeError(f"{line!r} said {out!r}; on stderr: {self.error_tail()!r}")
-        return wall, out
-
-    def error_tail(self):
-        self.errors.seek(0)
-        return self.errors.read()[-1000:]
-
-    def close(self):
-        try:
-            self.p.stdin.write(b"quit\n"); self.p.stdin.close()
-        except OSError:
-            pass
-        self.p.wait()
-        self.errors.close()
 
 def wait_beats(log, above, timeout=120):
     deadline = time.monotonic() + timeout
@@ -207,7 +170,8 @@ def main():
             time.sleep(1)
             there = bare_guest.migrate()
             time.sleep(1)
-            back, answer = shells[1].time(f"migrate --live bench virt+tcp://{addr[0]}:16509/", '"result":"migrated"')
+            back = shells[1].time(f"migrate --live bench virt+tcp://{addr[0]}:16509/", '"result":"migrated"')
+            answer = shells[1].output
             sdoc = json.loads(answer[answer.index(b"{"):answer.rindex(b"}") + 1])
             time.sleep(1)
             home = bare_guest.migrate()

@@ -90,12 +90,14 @@ class Shell:
         return out
 
     def time(self, line, expect):
+        """Seconds from writing the line to the next prompt; what the command printed is kept in self.output."""
         t0 = time.monotonic()
         self.p.stdin.write(line.encode() + b"\n"); self.p.stdin.flush()
         out = self.wait_prompt()
         wall = time.monotonic() - t0
         if expect.encode() not in out:
             raise RuntimeError(f"{line!r} said {out!r}; on stderr: {self.error_tail()!r}")
+        self.output = out
         return wall
 
     def error_tail(self):
