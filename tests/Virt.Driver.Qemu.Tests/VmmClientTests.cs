@@ -31,6 +31,28 @@ public sealed class VmmClientTests
 
     [Test]
     [CancelAfter(30_000)]
+    public async Task An_answer_in_pieces_within_the_blocking_wait_is_read_piece_by_piece_after_each_poll(CancellationToken ct)
+    {
+        using var worker = new FakeWorker();
+        var answer = new WorkerResponse { Qmp = new QmpReply { ReturnJson = "\"" + new string('y', 300) + "\"" } };
+        var frame = WorkerWire.Frame(answer);
+        var served = worker.ServeAsync(async (stream, _) =>
+        {
+            await stream.WriteAsync(frame.AsMemory(0, 10), ct);
+            await Task.Delay(30, ct);
+            await stream.WriteAsync(frame.AsMemory(10, 200), ct);
+            await Task.Delay(30, ct);
+            await stream.WriteAsync(frame.AsMemory(210), ct);
+        });
+
+        var response = await VmmClient.CallAsync(worker.Path, new WorkerRequest { Status = new StatusRequest() }, ct);
+
+        Assert.That(response, Is.EqualTo(answer));
+        await served;
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
     public async Task An_answer_after_the_blocking_wait_split_inside_its_length_is_read_asynchronously(CancellationToken ct)
     {
         using var worker = new FakeWorker();
