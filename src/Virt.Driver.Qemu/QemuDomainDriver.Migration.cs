@@ -28,7 +28,6 @@ public sealed partial class QemuDomainDriver : IDomainMigration
     private const int ShutoffMigrated = 4;
     private const int StoppedMigrated = 3;
 
-    private static readonly TimeSpan _pollInterval = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan _progressInterval = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan _finishTimeout = TimeSpan.FromMinutes(30);
 

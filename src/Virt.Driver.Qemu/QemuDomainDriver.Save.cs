@@ -27,6 +27,9 @@ public sealed partial class QemuDomainDriver : IDomainSaving
 
     private static readonly TimeSpan _streamCloseTimeout = TimeSpan.FromSeconds(30);
 
+    /// <summary>The longest pause between two looks for the writer's end marker (<see cref="WaitStreamClosedAsync"/>).</summary>
+    private static readonly TimeSpan _streamCloseLongestPoll = TimeSpan.FromMilliseconds(50);
+
     public Task<JobInfo> SaveDomainAsync(DomainRef domain, string path, SavedGuestState state, SaveFileOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(domain);
@@ -327,7 +330,7 @@ public sealed partial class QemuDomainDriver : IDomainSaving
                     new Dictionary<string, string> { ["domain"] = current.Name, ["path"] = target });
             }
             await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
-            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _pollInterval.Ticks));
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _streamCloseLongestPoll.Ticks));
         }
     }
 
