@@ -2,6 +2,7 @@ using System.IO.Pipes;
 using Grpc.Core;
 using Virt.Client;
 using Virt.Protocol.V1;
+using Virt.Testing;
 
 namespace Virt.Driver.Storage.Tests;
 
@@ -77,6 +78,26 @@ public sealed class LocalFileTransferTests
         Assert.That(download.Stderr, Does.Contain("vol-download: streamed"), download.ToString());
         Assert.That(toDevNull.Stderr, Does.Contain("vol-download: streamed"), toDevNull.ToString());
         Assert.That(host.Virtd.Log.Snapshot().Any(l => l.Contains("local fast path", StringComparison.Ordinal)), Is.False, "nothing was offered");
+        await AssertRoundTripAsync(host, source, back);
+    }
+
+    [Test]
+    [CancelAfter(300_000)]
+    public async Task A_download_goes_into_a_file_another_process_holds_an_exclusive_flock_on(CancellationToken ct)
+    {
+        // virsh takes no advisory lock on its target; vsh took an exclusive flock (.NET's FileShare.None), which failed
+        // here and, for `vol-download ... /dev/null`, locked /dev/null for every process on the host (CI, stop 19).
+        await using var host = await StorageHost.StartAsync();
+        var source = await RandomFileAsync(host, "up.bin", 4, ct);
+        var back = Path.Combine(host.Virtd.StateDir, "down.bin");
+        Assert.That((await host.VshAsync("vol-create-as", "default", "data.img", "4M")).ExitCode, Is.Zero);
+        Assert.That((await host.VshAsync("vol-upload", "--pool", "default", "data.img", source)).ExitCode, Is.Zero);
+
+        await using (await ExclusiveFlock.AcquireAsync(back, ct))
+        {
+            var download = await host.VshAsync("vol-download", "--pool", "default", "data.img", back);
+            Assert.That(download.ExitCode, Is.Zero, download.ToString());
+        }
         await AssertRoundTripAsync(host, source, back);
     }
 

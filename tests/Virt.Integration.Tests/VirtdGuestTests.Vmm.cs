@@ -136,6 +136,26 @@ public sealed partial class VirtdGuestTests
         }
     }
 
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task Another_process_s_exclusive_flock_on_the_worker_s_log_does_not_stop_the_guest(CancellationToken ct)
+    {
+        // The worker opened its log and /dev/null with .NET's default sharing, which takes a shared flock: a vsh
+        // download into /dev/null (FileShare.None, an exclusive flock) running meanwhile made a start fail (CI, stop 19).
+        await using var virtd = await VirtdProcess.StartAsync();
+        await VshRun.OkAsync(virtd, "define", await VshRun.GuestXmlFileAsync(virtd.StateDir, "locked"));
+        var uuid = (await VshRun.OkAsync(virtd, "domuuid", "locked")).Trim();
+        var logDirectory = Path.Combine(virtd.StateDir, "qemu", "log");
+        Directory.CreateDirectory(logDirectory);
+        await using (await ExclusiveFlock.AcquireAsync(Path.Combine(logDirectory, uuid + ".log"), ct))
+        {
+            await VshRun.OkAsync(virtd, "start", "locked");
+            Assert.That(await VshRun.OkAsync(virtd, "domstate", "locked"), Is.EqualTo("running\n\n"));
+        }
+        Assert.That(await File.ReadAllTextAsync(Path.Combine(logDirectory, uuid + ".log"), ct), Does.Contain("for domain locked"), "the worker logs into the locked file");
+        await VshRun.OkAsync(virtd, "destroy", "locked");
+    }
+
     private static async Task<(int Code, string Out, string Err)> RunInAsync(VirtdProcess virtd, string directory, params string[] arguments)
     {
         var start = new ProcessStartInfo(VshRun.Binary) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = directory };
