@@ -4,7 +4,7 @@ using Microsoft.Win32.SafeHandles;
 
 namespace Virt.Vmm;
 
-/// <summary>The few libc calls the worker needs that .NET does not offer: its own session, fd plumbing, and waiting for QEMU's exit without reaping it.</summary>
+/// <summary>The few libc calls the worker needs that .NET does not offer: its own session, fd plumbing, signalling QEMU through a pidfd, and waiting for its exit without reaping it.</summary>
 internal static partial class Native
 {
     public const int SigKill = 9;
@@ -119,15 +119,27 @@ internal static partial class Native
     /// <summary>Closes an fd this process opened with libc.</summary>
     public static void Close(int fd) => _ = CloseCall(fd);
 
-    /// <summary>Sends a signal; false when the process is gone.</summary>
-    public static bool Signal(int pid, int signal) => Kill(pid, signal) == 0;
+    /// <summary>A pidfd for the child <paramref name="pid"/> (close-on-exec), which names that process even after it is reaped.</summary>
+    public static SafeFileHandle OpenPidFd(int pid)
+    {
+        var fd = PidFdOpen(pid, 0);
+        return fd >= 0 ? new SafeFileHandle(fd, ownsHandle: true) : throw new IOException($"pidfd_open({pid}) failed: errno {Marshal.GetLastPInvokeError()}");
+    }
+
+    /// <summary>
+    /// Sends a signal through a pidfd; false when the process is gone. Unlike kill(2) on a pid, it cannot reach another
+    /// process that took the pid over once the child was reaped.
+    /// </summary>
+    public static bool Signal(SafeFileHandle pidfd, int signal) => PidFdSendSignal(pidfd, signal, 0, 0) == 0;
+
+    /// <summary>Sends a signal to a child by pid: only for a child not reaped yet, whose pid nobody else can have.</summary>
+    public static void SignalUnreaped(int pid, int signal) => _ = Kill(pid, signal);
 
     /// <summary>
     /// Blocks until the child <paramref name="pid"/> has exited, without reaping it (<c>waitid(P_PID, pid, WEXITED |
     /// WNOWAIT)</c>), and returns its exit status as .NET's <c>Process.ExitCode</c> gives it (the code, or 128 + the
-    /// signal). The kernel wakes this wait the moment the child becomes a zombie, with nothing in between; .NET's
-    /// SIGCHLD handling still reaps it as before. Null when the child can no longer be waited for here (.NET reaped it
-    /// first, so the caller asks the <c>Process</c>).
+    /// signal). The kernel wakes this wait the moment the child becomes a zombie, with nothing in between; the caller
+    /// reaps it later (<see cref="Reap"/>). Null when the child cannot be waited for (nothing else here reaps it).
     /// </summary>
     public static unsafe int? WaitExitedNoReap(int pid)
     {
@@ -146,6 +158,15 @@ internal static partial class Native
             {
                 return null;
             }
+        }
+    }
+
+    /// <summary>Reaps the child <paramref name="pid"/>, waiting for its exit if it has not exited yet.</summary>
+    public static unsafe void Reap(int pid)
+    {
+        var info = stackalloc byte[128];
+        while (WaitIdCall(PPid, pid, info, WExited) != 0 && Marshal.GetLastPInvokeError() == EIntr)
+        {
         }
     }
 
@@ -189,6 +210,12 @@ internal static partial class Native
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int signal);
+
+    [LibraryImport("libc", EntryPoint = "pidfd_open", SetLastError = true)]
+    private static partial int PidFdOpen(int pid, uint flags);
+
+    [LibraryImport("libc", EntryPoint = "pidfd_send_signal", SetLastError = true)]
+    private static partial int PidFdSendSignal(SafeFileHandle pidfd, int signal, nint info, uint flags);
 
     [LibraryImport("libc", EntryPoint = "waitid", SetLastError = true)]
     private static unsafe partial int WaitIdCall(int idType, int id, byte* info, int options);

@@ -19,10 +19,6 @@ internal static class SpareWarmUp
     public static async Task RunAsync()
     {
         _ = WorkerProgram.Version;
-        // .NET stamps a child's exit with the local time (Process.ExitTime): the first use loads the time zone
-        // (/etc/localtime: stat, open, lock, read, readlink), which otherwise ran on .NET's signal thread while QEMU's
-        // destroy was being answered.
-        _ = DateTime.Now;
         // The timer thread.
         using (new CancellationTokenSource(TimeSpan.FromHours(1)))
         {

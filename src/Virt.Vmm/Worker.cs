@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -33,7 +32,8 @@ internal sealed class Worker : IAsyncDisposable
     // ...and the state file says so too: only then may the worker end and remove that file.
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private Process? _qemu;
+    // QEMU as a pidfd, for its signals; 0 and null until it is spawned (QemuSpawn).
+    private SafeFileHandle? _qemuPidFd;
     private QmpConnection? _qmp;
     private ConsoleRelay? _console;
     private ControlServer? _server;
@@ -81,12 +81,9 @@ internal sealed class Worker : IAsyncDisposable
             var incoming = _spec.IncomingFile.Length > 0 ? Native.OpenInheritableAt(_spec.IncomingFile, checked((long)_spec.IncomingOffset), "QEVM"u8) : -1;
             try
             {
-                var start = new ProcessStartInfo(argv[0]) { UseShellExecute = false };
-                foreach (var argument in argv.Skip(1))
-                {
-                    start.ArgumentList.Add(argument);
-                }
-                _qemu = Process.Start(start) ?? throw new InvalidOperationException($"{argv[0]} did not start");
+                _qemuPid = QemuSpawn.Start(argv);
+                // Nothing else in this process reaps QEMU, so its pid stays QEMU's until the exit watcher reaps it.
+                _qemuPidFd = Native.OpenPidFd(_qemuPid);
             }
             finally
             {
@@ -98,7 +95,6 @@ internal sealed class Worker : IAsyncDisposable
                     Native.Close(incoming);
                 }
             }
-            _qemuPid = _qemu.Id;
             _startTimeMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             WorkerLog.Write($"QEMU started, pid {_qemuPid}");
             // While QEMU initializes (tens of ms, the worker idle), what virtd will find this guest by is made: the control
@@ -159,7 +155,7 @@ internal sealed class Worker : IAsyncDisposable
                 return launched;
             }
         }
-        catch (Exception e) when (e is IOException or InvalidOperationException or OperationCanceledException or QmpException or System.ComponentModel.Win32Exception or System.Net.Sockets.SocketException)
+        catch (Exception e) when (e is IOException or InvalidOperationException or OperationCanceledException or QmpException or System.Net.Sockets.SocketException)
         {
             await AbandonLaunchAsync();
             var detail = e is OperationCanceledException ? $"QEMU did not answer on its monitor within {qmpTimeout.TotalSeconds:0} s" : e.Message;
@@ -360,7 +356,7 @@ internal sealed class Worker : IAsyncDisposable
             }
             _destroyRequested = true;
         }
-        Native.Signal(_qemuPid, request.GraceMs == 0 ? Native.SigKill : Native.SigTerm);
+        Native.Signal(_qemuPidFd!, request.GraceMs == 0 ? Native.SigKill : Native.SigTerm);
         if (await WaitExitedAsync(TimeSpan.FromMilliseconds(request.GraceMs), cancellationToken) is false)
         {
             if (request.GracefulOnly)
@@ -371,7 +367,7 @@ internal sealed class Worker : IAsyncDisposable
                 }
                 return Error(WorkerErrorCode.Timeout, $"QEMU (pid {_qemuPid}) did not exit within {request.GraceMs} ms of SIGTERM; it was left running (graceful)");
             }
-            Native.Signal(_qemuPid, Native.SigKill);
+            Native.Signal(_qemuPidFd!, Native.SigKill);
             await _exitRecorded.Task.WaitAsync(cancellationToken);
         }
         return new WorkerResponse { Status = Status() };
@@ -419,7 +415,7 @@ internal sealed class Worker : IAsyncDisposable
             await _qmp.DisposeAsync();
         }
         _console?.Dispose();
-        _qemu?.Dispose();
+        _qemuPidFd?.Dispose();
     }
 
     private QmpConnection? RunningMonitor(out WorkerResponse? refusal)
@@ -653,33 +649,23 @@ internal sealed class Worker : IAsyncDisposable
         }
         if (!await WaitExitedAsync(_quitGrace, CancellationToken.None))
         {
-            Native.Signal(_qemuPid, Native.SigKill);
+            Native.Signal(_qemuPidFd!, Native.SigKill);
         }
     }
 
     /// <summary>
     /// Waits for QEMU's exit on a thread of its own (started ahead, <see cref="StandbyThread"/>), blocked in <c>waitid(WNOWAIT)</c> on QEMU's pid: the kernel wakes
     /// it the moment QEMU is a zombie (it has exited and released everything but its pid), the same moment a parent's
-    /// <c>waitpid</c> returns. QEMU is the worker's child, so .NET's SIGCHLD handling reaps it as well (init here reaps
-    /// orphans only every second or two); waiting on the <see cref="Process"/> instead went through that handling
-    /// first (the signal handler, a pipe, .NET's signal thread, its <c>waitpid</c>, then the wait handle: one more
-    /// thread wake-up on destroy's path), and awaiting <see cref="Process.WaitForExitAsync"/> through the thread pool's
-    /// wait thread, a work item and a continuation (three). If .NET reaped QEMU before this thread waited, the
-    /// <see cref="Process"/> has the status.
+    /// <c>waitpid</c> returns, and it reaps QEMU only once the exit is recorded (<see cref="RecordExit"/>), so that
+    /// the reap's kernel work comes after a destroy's answer. A <see cref="System.Diagnostics.Process"/> was waited
+    /// for through .NET's SIGCHLD handling (the signal handler, a pipe, .NET's signal thread, its <c>waitpid</c>, then
+    /// the wait handle), which also woke when this thread did (<see cref="QemuSpawn"/>).
     /// </summary>
     private void StartExitWatcher()
     {
-        var qemu = _qemu!;
         var pid = _qemuPid;
-        _exitWatcher.Give(() =>
-        {
-            if (Native.WaitExitedNoReap(pid) is not { } code)
-            {
-                qemu.WaitForExit();
-                code = qemu.ExitCode;
-            }
-            OnQemuExited(code);
-        });
+        // Null only if QEMU could not be waited for, which nothing in this process causes: recorded as an unknown exit.
+        _exitWatcher.Give(() => OnQemuExited(Native.WaitExitedNoReap(pid) ?? -1));
     }
 
     /// <summary>
@@ -729,7 +715,7 @@ internal sealed class Worker : IAsyncDisposable
     /// killed in between, the file would still say "running" with a QEMU pid that is gone, which a restarted virtd
     /// reports as shut off (crashed): never as running.
     /// </summary>
-    /// <param name="code">QEMU's exit status as <see cref="Process.ExitCode"/> gives it.</param>
+    /// <param name="code">QEMU's exit status: the code, or 128 + the signal.</param>
     /// <param name="onExitWatcher">Called on the exit watcher's own thread, which ends after this and so may lower its
     /// priority; never a thread-pool thread, which would keep it.</param>
     private void RecordExit(int code, bool onExitWatcher)
@@ -776,6 +762,8 @@ internal sealed class Worker : IAsyncDisposable
             WriteStateFile(final);
         }
         WorkerLog.Write($"QEMU exited with {(code > 128 ? $"signal {code - 128}" : $"code {code}")}: shut off, reason {finalReason}");
+        // The exit is recorded (kills answer from it now), and the pidfd keeps late signals from the pid's next owner.
+        Native.Reap(_qemuPid);
         _exited.TrySetResult();
     }
 
@@ -793,20 +781,13 @@ internal sealed class Worker : IAsyncDisposable
     /// <summary>Kills a QEMU that did not come up, reaps it and removes what the launch created.</summary>
     private async Task AbandonLaunchAsync()
     {
-        if (_qemu is not null)
+        if (_qemuPid > 0)
         {
-            try
-            {
-                if (!_qemu.HasExited)
-                {
-                    _qemu.Kill();
-                }
-                await _qemu.WaitForExitAsync();
-            }
-            catch (InvalidOperationException)
-            {
-                // It was never running.
-            }
+            // The exit watcher has not started, so nothing has reaped QEMU and its pid is still its own; this is QEMU's
+            // only wait, a short one after SIGKILL.
+            var pid = _qemuPid;
+            Native.SignalUnreaped(pid, Native.SigKill);
+            await Task.Run(() => Native.Reap(pid));
         }
         if (_server is not null)
         {
