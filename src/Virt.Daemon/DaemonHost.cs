@@ -114,15 +114,18 @@ internal sealed class DaemonHost(DaemonPaths paths, IReadOnlyList<IPEndPoint> tc
         FileStream lockStream;
         try
         {
-            // FileShare.None takes an exclusive advisory lock (flock) on Linux; it dies with the process, so a
-            // crashed virtd never blocks the next one.
-            lockStream = new FileStream(paths.LockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            lockStream = new FileStream(paths.LockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite);
         }
-        catch (IOException ex)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
+            throw new DaemonStartupException($"cannot open {paths.LockFile}: {ex.Message}", ex);
+        }
+        if (!SingleInstanceLock.TryTake(lockStream.SafeFileHandle))
+        {
+            lockStream.Dispose();
             var other = File.Exists(paths.PidFile) ? File.ReadAllText(paths.PidFile).Trim() : null;
             throw new DaemonStartupException(
-                $"another virtd{(string.IsNullOrEmpty(other) ? "" : $" (pid {other})")} is already using run directory {paths.RunDir}; stop it or pass a different --run-dir.", ex);
+                $"another virtd{(string.IsNullOrEmpty(other) ? "" : $" (pid {other})")} is already using run directory {paths.RunDir}; stop it or pass a different --run-dir.");
         }
         File.WriteAllText(paths.PidFile, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n");
         return lockStream;

@@ -465,7 +465,8 @@ public sealed class DefinitionStore : IDisposable
         var temp = target + TempMarker + Guid.NewGuid().ToString("N")[..12];
         try
         {
-            // Shared: no advisory lock to take and drop (the name is new, O_EXCL), two system calls fewer per define.
+            // Shared, not FileShare.None: no exclusive lock to take and drop (the name is new, O_EXCL). virtd turns
+            // .NET's implicit locks off altogether (Virt.Daemon.csproj), saving the shared one's flock call as well.
             using (var stream = new FileStream(temp, new FileStreamOptions
             {
                 Mode = FileMode.CreateNew,

@@ -56,7 +56,12 @@ public sealed class SaveTests
 
             var beforeSave = VshRun.Heartbeats(log);
             var lastSaved = beforeSave[^1];
-            Assert.That(await VshRun.OkAsync(virtd, "restore", image), Is.EqualTo($"Domain restored from {image}\n\n"));
+            // Another process's exclusive flock on the image (a backup tool's) refuses nothing: libvirt takes no lock
+            // either, and virtd's implicit shared one (.NET's, for FileShare.Read) made this restore fail.
+            await using (await ExclusiveFlock.AcquireAsync(image, CancellationToken.None))
+            {
+                Assert.That(await VshRun.OkAsync(virtd, "restore", image), Is.EqualTo($"Domain restored from {image}\n\n"));
+            }
             Assert.That(await VshRun.OkAsync(virtd, "domstate", "hb", "--reason"), Is.EqualTo("running (restored)\n\n"));
             Assert.That(await VshRun.OkAsync(virtd, "dumpxml", "hb"), Does.Contain("<description>edited in the image</description>"), "the guest runs with the image's XML");
             await VshRun.WaitForBeatAsync(log, lastSaved, TimeSpan.FromSeconds(30));
