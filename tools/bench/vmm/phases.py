@@ -38,16 +38,18 @@ def boost(*pids):
         for tid in os.listdir(f"/proc/{pid}/task"):
             try: os.sched_setscheduler(int(tid), rt_policy, rt_param)
             except OSError: pass  # a thread that ended meanwhile
-def worker_pid(work):
+def run_state(work, key):
     w = f"{work}/run/qemu"; st = [f for f in os.listdir(w) if f.endswith(".state")][0]
-    return int(dict(l.split("=", 1) for l in open(f"{w}/{st}").read().split())["worker_pid"])
-EV = ["syscalls:sys_enter_kill", "sched:sched_process_exit", "syscalls:sys_exit_waitid", "syscalls:sys_exit_wait4"]
+    return int(dict(l.split("=", 1) for l in open(f"{w}/{st}").read().split())[key])
+# The worker signals QEMU through a pidfd (pidfd_send_signal, which names no pid: the state file's qemu_pid is the
+# target); bare QEMU and older workers with kill(2).
+EV = ["syscalls:sys_enter_kill", "syscalls:sys_enter_pidfd_send_signal", "sched:sched_process_exit", "syscalls:sys_exit_waitid", "syscalls:sys_exit_wait4"]
 def perf_start(out):
     p = subprocess.Popen(["perf", "record", "-q", "-a", "-e", ",".join(EV), "--exclude-perf",
                           "-e", "syscalls:sys_enter_write,syscalls:sys_exit_read", "--filter", f"common_pid == {me}", "-o", out], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     boost(p.pid); time.sleep(0.7); return p
 def perf_stop(p): time.sleep(0.1); p.send_signal(signal.SIGINT); p.wait()
-def parse(out, bare=False):
+def parse(out, bare=False, qemu=None):
     lines = subprocess.run(["perf", "script", "-i", out, "-F", "comm,pid,tid,time,event,trace"], capture_output=True, text=True).stdout.splitlines()
     T = {}
     for l in lines:
@@ -59,6 +61,8 @@ def parse(out, bare=False):
             if "start" in T and pid == str(me) and ev.endswith("sys_exit_read") and "end" not in T: T["end"] = t
         if ev.endswith("sys_enter_kill") and "sig: 0x0000000f" in tr and "kill" not in T:
             T["kill"] = t; target = int(re.search(r"pid: (0x[0-9a-f]+)", tr).group(1), 16)
+        if ev.endswith("sys_enter_pidfd_send_signal") and "sig: 0x0000000f" in tr and "kill" not in T:
+            T["kill"] = t; target = qemu
         # QEMU's last thread, whichever it is (with debug-threads=on it is often "CPU 0/TCG", not "qemu-system-x86").
         if "kill" in T and ev.endswith("sched_process_exit") and int(pid) == target and "group_dead=true" in tr and "dead" not in T: T["dead"] = t
         # The wait that sees QEMU gone: the worker's exit thread (waitid without reaping, 0), .NET's SIGCHLD thread
@@ -92,9 +96,9 @@ try:
                 w = f"{base}/{name}/run/qemu"; st = [f for f in os.listdir(w) if f.endswith(".state")][0]
                 state = dict(l.split("=", 1) for l in open(f"{w}/{st}").read().split())
                 argv = open(f"/proc/{state['qemu_pid']}/cmdline").read().split("\0")[:-1]
-            time.sleep(0.3); boost(daemons[name].pid, worker_pid(f"{base}/{name}"), sh.p.pid); p = perf_start(f"{base}/p.data")
+            time.sleep(0.3); qemu = run_state(f"{base}/{name}", "qemu_pid"); boost(daemons[name].pid, run_state(f"{base}/{name}", "worker_pid"), sh.p.pid); p = perf_start(f"{base}/p.data")
             wall = sh.time("destroy bench", "destroyed"); perf_stop(p)
-            ph = parse(f"{base}/p.data"); ph["wall"] = round(wall * 1000, 2)
+            ph = parse(f"{base}/p.data", qemu=qemu); ph["wall"] = round(wall * 1000, 2)
             if i > 0: res[name].append(ph)
         qmp = os.path.join(base, "bare.qmp")
         args = [f"socket,id=charmonitor,path={qmp},server=on,wait=off" if a.startswith("socket,id=charmonitor") else "null,id=charserial0" if a.startswith("socket,id=charserial0") else a for a in argv]
