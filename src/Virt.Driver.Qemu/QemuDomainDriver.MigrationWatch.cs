@@ -14,9 +14,6 @@ public sealed partial class QemuDomainDriver
 {
     private static readonly TimeSpan _migrationPollInterval = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>The wait for an incoming stream to land ends at QEMU's MIGRATION event; this poll is only a fallback.</summary>
-    private static readonly TimeSpan _incomingFallbackPoll = TimeSpan.FromMilliseconds(250);
-
     private static readonly TimeSpan _incomingLandTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>query-migrate's statuses while a stream is still moving (or being torn down).</summary>
@@ -84,7 +81,7 @@ public sealed partial class QemuDomainDriver
             {
                 throw tooLong(state);
             }
-            var poll = Task.Delay(_incomingFallbackPoll, cancellationToken);
+            var poll = Task.Delay(_options.IncomingFallbackPoll, cancellationToken);
             // The next event, the poll, or the guest gone (QEMU exits when an incoming stream fails; the read then says so).
             var woke = guest is null || changed is null ? await Task.WhenAny(poll).ConfigureAwait(false) : await Task.WhenAny(changed, guest.Stopped, poll).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();

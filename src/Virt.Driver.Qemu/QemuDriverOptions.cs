@@ -86,6 +86,12 @@ public sealed record QemuDriverOptions
     public TimeSpan WorkerLinger { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>
+    /// The wait for an incoming stream to land (restore, a migration's Finish) ends at QEMU's MIGRATION event; this is
+    /// its fallback poll of query-status, for an event that never comes.
+    /// </summary>
+    public TimeSpan IncomingFallbackPoll { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
     /// How save and managed save store the guest state (libvirt's qemu.conf <c>save_image_format</c>; virtd
     /// <c>--save-image-format</c>): raw, or through gzip, bzip2, xz, lzop or zstd found in virtd's PATH. Restore reads
     /// the format from each image's header, whatever this says.

@@ -34,7 +34,12 @@ public sealed class MigrationPhasesTests
     {
         // Short: Unix socket paths must fit in 108 bytes.
         var state = Directory.CreateTempSubdirectory("vqm-").FullName;
-        var options = new QemuDriverOptions { StateDirectory = state, HostCpus = 4, VmmBinary = GuestFixture.VmmBinary, WorkerLinger = TimeSpan.FromSeconds(5) };
+        // The fallback poll far beyond a load's time, so that only QEMU's event can end Finish's wait in time: with
+        // the default 250 ms a poll that fell at the end of the load was credited with it, and a full test run failed on it.
+        var options = new QemuDriverOptions
+        {
+            StateDirectory = state, HostCpus = 4, VmmBinary = GuestFixture.VmmBinary, WorkerLinger = TimeSpan.FromSeconds(5), IncomingFallbackPoll = TimeSpan.FromMinutes(1),
+        };
         var driver = await QemuDomainDriver.OpenAsync(options, new EventLog(), log, CancellationToken.None);
         _hosts.Add((driver, state));
         return driver;
