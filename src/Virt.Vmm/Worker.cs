@@ -83,7 +83,7 @@ internal sealed class Worker : IAsyncDisposable
             {
                 _qemuPid = QemuSpawn.Start(argv);
                 // Nothing else in this process reaps QEMU, so its pid stays QEMU's until the exit watcher reaps it.
-                _qemuPidFd = Native.OpenPidFd(_qemuPid);
+                Volatile.Write(ref _qemuPidFd, Native.OpenPidFd(_qemuPid));
             }
             finally
             {
@@ -348,6 +348,11 @@ internal sealed class Worker : IAsyncDisposable
     /// </summary>
     public async Task<WorkerResponse> KillAsync(KillRequest request, CancellationToken cancellationToken)
     {
+        // Null only before the spawn, when nothing but the worker's own SIGTERM (Terminate) can ask.
+        if (Volatile.Read(ref _qemuPidFd) is not { } qemu)
+        {
+            return Error(WorkerErrorCode.InvalidState, "QEMU is not started yet");
+        }
         lock (_lock)
         {
             if (_exitCode is not null)
@@ -356,7 +361,7 @@ internal sealed class Worker : IAsyncDisposable
             }
             _destroyRequested = true;
         }
-        Native.Signal(_qemuPidFd!, request.GraceMs == 0 ? Native.SigKill : Native.SigTerm);
+        Native.Signal(qemu, request.GraceMs == 0 ? Native.SigKill : Native.SigTerm);
         if (await WaitExitedAsync(TimeSpan.FromMilliseconds(request.GraceMs), cancellationToken) is false)
         {
             if (request.GracefulOnly)
@@ -367,7 +372,7 @@ internal sealed class Worker : IAsyncDisposable
                 }
                 return Error(WorkerErrorCode.Timeout, $"QEMU (pid {_qemuPid}) did not exit within {request.GraceMs} ms of SIGTERM; it was left running (graceful)");
             }
-            Native.Signal(_qemuPidFd!, Native.SigKill);
+            Native.Signal(qemu, Native.SigKill);
             await _exitRecorded.Task.WaitAsync(cancellationToken);
         }
         return new WorkerResponse { Status = Status() };
