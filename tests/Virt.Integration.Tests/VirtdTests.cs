@@ -42,6 +42,41 @@ public sealed class VirtdTests
     }
 
     [Test]
+    [CancelAfter(120_000)]
+    public async Task Logs_one_line_per_event_as_text_or_json_with_each_call_audited(CancellationToken ct)
+    {
+        // README's formats (Microsoft.Extensions.Logging.Console's): the single-line text, and JSON whose State
+        // carries the structured values, for log shippers to rely on.
+        foreach (var json in new[] { false, true })
+        {
+            await using var virtd = await VirtdProcess.StartAsync(null, json ? ["--log-format", "json"] : []);
+            using var channel = RpcChannel.ForUnixSocket(virtd.AdminSocket);
+            var defined = await new DomainService.DomainServiceClient(channel).DefineDomainAsync(new DefineDomainRequest { Xml = """
+                <domain type='qemu'><name>logged</name><memory unit='MiB'>64</memory><os><type arch='x86_64'>hvm</type></os></domain>
+                """ }, cancellationToken: ct);
+            var audit = await virtd.Log.WaitForLineAsync(l => l.Contains("DefineDomain", StringComparison.Ordinal), TimeSpan.FromSeconds(10), ct);
+            var lines = virtd.Log.Snapshot();
+            if (!json)
+            {
+                Assert.That(lines[0], Does.Match(@"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} info: virtd\[100\] virtd \S+ starting: state "));
+                Assert.That(audit.Text, Does.Match(@"^\S+ \S+ info: virtd\[110\] call virt\.v1\.DomainService/DefineDomain OK via unix:\S+ by pid=\d+ uid=\d+ gid=\d+$"));
+                continue;
+            }
+            Assert.That(lines.Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("Category").GetString()), Has.All.Not.Empty, "every line is one JSON object");
+            var call = System.Text.Json.JsonDocument.Parse(audit.Text).RootElement;
+            Assert.That(call.GetProperty("Timestamp").GetString(), Does.Match(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$"));
+            Assert.That((call.GetProperty("EventId").GetInt32(), call.GetProperty("LogLevel").GetString(), call.GetProperty("Category").GetString()), Is.EqualTo((110, "Information", "virtd")));
+            Assert.That(call.GetProperty("Message").GetString(), Does.StartWith("call virt.v1.DomainService/DefineDomain OK via unix:"));
+            var state = call.GetProperty("State");
+            Assert.That(state.GetProperty("Method").GetString(), Is.EqualTo("virt.v1.DomainService/DefineDomain"));
+            Assert.That(state.GetProperty("Outcome").GetString(), Is.EqualTo("OK"));
+            Assert.That(state.GetProperty("Pid").GetInt32(), Is.EqualTo(Environment.ProcessId));
+            Assert.That(state.GetProperty("{OriginalFormat}").GetString(), Does.StartWith("call {Method} {Outcome}"));
+            Assert.That(defined.Domain.Name, Is.EqualTo("logged"));
+        }
+    }
+
+    [Test]
     public async Task A_second_virtd_on_the_same_run_directory_refuses_to_start_and_names_the_first()
     {
         await using var first = await VirtdProcess.StartAsync();
