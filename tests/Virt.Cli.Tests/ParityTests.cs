@@ -43,6 +43,9 @@ public sealed class ParityTests
     // Acted on by name without a lookup first (DomainLifecycleCommands.TryActByNameAsync): an unknown name still reads
     // as virsh's lookup failure, and a name that only looks like a UUID or an id still gets virsh's lookup.
     [TestCase("destroy nope; shutdown nope; reboot nope; reset nope; suspend nope; resume nope; destroy 'no pe'; destroy 6695eb01-f6a4-8304-79aa-97f2502e1930; destroy -1")]
+    // start's refusals: no such domain (by name, by UUID, an id is no start argument) and an active one, running or
+    // paused, which virsh refuses itself ("Domain is already active"), read-only too.
+    [TestCase("start nope; start 'no pe'; start 6695eb01-f6a4-8304-79aa-97f2502e1930; start 1; suspend test; start test; destroy test; start test; start test")]
     [TestCase("vcpupin test --cpulist 0; vcpupin test 0 x; setmem test abc; setvcpus test 0 --config; send-key test KEY_BOGUS; send-key test --codeset foo 1; emulatorpin test --live --current; setmem test 1 --current --config; vcpupin nope")]
     [TestCase("undefine test --wipe-storage; undefine test --nvram --keep-nvram; undefine test --tpm --keep-tpm; undefine test --delete-storage-volume-snapshots; undefine test --storage vda; destroy test; undefine test --storage vda --remove-all-storage; undefine test --storage vdz,,x; undefine test --remove-all-storage; list --all; help undefine")]
     public async Task Errors_are_byte_identical(string command) => await AssertSameAsync(command);
@@ -63,7 +66,7 @@ public sealed class ParityTests
     public async Task Syntax_errors_are_byte_identical(string command) => await AssertSameAsync(command.Split(' '));
 
     // Read-only refusals name the libvirt entry point virsh called (virDomainDestroy, or virDomainDestroyFlags with --graceful).
-    [TestCase("destroy test; destroy test --graceful; suspend test; resume test; shutdown test; reboot test; reset test; undefine test; autostart test; desc test hello; metadata test http://example.org/ --key e --set <a/>")]
+    [TestCase("destroy test; destroy test --graceful; suspend test; resume test; shutdown test; reboot test; reset test; undefine test; autostart test; desc test hello; metadata test http://example.org/ --key e --set <a/>; start test")]
     public async Task Read_only_refusals_are_byte_identical(string chain) => await AssertSameRawAsync(["-r", "-c", TestUri, chain]);
 
     [TestCase("-x list")]
