@@ -36,9 +36,10 @@ internal static partial class QemuSpawn
             Check(SpawnAttrInit(attributes), "posix_spawnattr_init");
             try
             {
-                Check(SigFillSet(signals) == 0 ? 0 : Marshal.GetLastPInvokeError(), "sigfillset");
+                // sigfillset and sigemptyset fail only on a bad pointer.
+                _ = SigFillSet(signals);
                 Check(SpawnAttrSetSigDefault(attributes, signals), "posix_spawnattr_setsigdefault");
-                Check(SigEmptySet(signals) == 0 ? 0 : Marshal.GetLastPInvokeError(), "sigemptyset");
+                _ = SigEmptySet(signals);
                 Check(SpawnAttrSetSigMask(attributes, signals), "posix_spawnattr_setsigmask");
                 Check(SpawnAttrSetFlags(attributes, PosixSpawnSetSigDefault | PosixSpawnSetSigMask), "posix_spawnattr_setflags");
                 int pid;
@@ -115,9 +116,9 @@ internal static partial class QemuSpawn
     [LibraryImport("libc", EntryPoint = "posix_spawnattr_setsigmask")]
     private static unsafe partial int SpawnAttrSetSigMask(void* attributes, void* signals);
 
-    [LibraryImport("libc", EntryPoint = "sigfillset", SetLastError = true)]
+    [LibraryImport("libc", EntryPoint = "sigfillset")]
     private static unsafe partial int SigFillSet(void* signals);
 
-    [LibraryImport("libc", EntryPoint = "sigemptyset", SetLastError = true)]
+    [LibraryImport("libc", EntryPoint = "sigemptyset")]
     private static unsafe partial int SigEmptySet(void* signals);
 }

@@ -22,9 +22,7 @@ public sealed class LocalFileTransferTests
     public async Task Over_the_unix_socket_virtd_copies_through_vsh_s_own_file_and_the_bytes_round_trip(CancellationToken ct)
     {
         await using var host = await StorageHost.StartAsync();
-        var source = await RandomFileAsync(host, "up.bin", 64, ct);
-        var back = Path.Combine(host.Virtd.StateDir, "down.bin");
-        Assert.That((await host.VshAsync("vol-create-as", "default", "data.img", "64M")).ExitCode, Is.Zero);
+        var (source, back) = await SourceAndVolumeAsync(host, 64, ct);
 
         var upload = await host.VshAsync("-d", "0", "vol-upload", "--pool", "default", "data.img", source);
         var download = await host.VshAsync("-d", "0", "vol-download", "--pool", "default", "data.img", back);
@@ -62,9 +60,7 @@ public sealed class LocalFileTransferTests
     public async Task Streamed_on_request_or_for_a_file_that_is_not_regular_and_the_bytes_are_the_same(CancellationToken ct)
     {
         await using var host = await StorageHost.StartAsync();
-        var source = await RandomFileAsync(host, "up.bin", 16, ct);
-        var back = Path.Combine(host.Virtd.StateDir, "down.bin");
-        Assert.That((await host.VshAsync("vol-create-as", "default", "data.img", "16M")).ExitCode, Is.Zero);
+        var (source, back) = await SourceAndVolumeAsync(host, 16, ct);
 
         var upload = await host.VshWithAsync(_stream, "-d", "0", "vol-upload", "--pool", "default", "data.img", source);
         var download = await host.VshWithAsync(_stream, "-d", "0", "vol-download", "--pool", "default", "data.img", back);
@@ -90,9 +86,7 @@ public sealed class LocalFileTransferTests
         // and another process's lock refused vsh its file. The volume is locked too: virtd opens a file volume with
         // open(2) (DirBackend.OpenVolumeFile), which never took one.
         await using var host = await StorageHost.StartAsync();
-        var source = await RandomFileAsync(host, "up.bin", 4, ct);
-        var back = Path.Combine(host.Virtd.StateDir, "down.bin");
-        Assert.That((await host.VshAsync("vol-create-as", "default", "data.img", "4M")).ExitCode, Is.Zero);
+        var (source, back) = await SourceAndVolumeAsync(host, 4, ct);
 
         await using (await ExclusiveFlock.AcquireAsync(Path.Combine(host.Images, "data.img"), ct))
         await using (await ExclusiveFlock.AcquireAsync(source, ct))
@@ -115,9 +109,7 @@ public sealed class LocalFileTransferTests
     {
         // virtd runs as nobody and vsh as root: nobody may not ptrace root, so pidfd_getfd is EPERM.
         await using var host = await StorageHost.StartAsNobodyAsync();
-        var source = await RandomFileAsync(host, "up.bin", 16, ct);
-        var back = Path.Combine(host.Virtd.StateDir, "down.bin");
-        Assert.That((await host.VshAsync("vol-create-as", "default", "data.img", "16M")).ExitCode, Is.Zero);
+        var (source, back) = await SourceAndVolumeAsync(host, 16, ct);
 
         var upload = await host.VshAsync("-d", "0", "vol-upload", "--pool", "default", "data.img", source);
         var download = await host.VshAsync("-d", "0", "vol-download", "--pool", "default", "data.img", back);
@@ -328,6 +320,17 @@ public sealed class LocalFileTransferTests
         string.Join('\n', text.Split('\n').Where(l => l.StartsWith(prefix, StringComparison.Ordinal)));
 
     // The volume holds the uploaded file, and the downloaded file is the volume's bytes; returns the source's checksum.
+    /// <summary>
+    /// A random <c>up.bin</c> of <paramref name="mib"/> MiB to upload, the path <c>down.bin</c> to download into, and
+    /// <c>data.img</c> of the same size in the default pool.
+    /// </summary>
+    private static async Task<(string Source, string Back)> SourceAndVolumeAsync(StorageHost host, int mib, CancellationToken ct)
+    {
+        var source = await RandomFileAsync(host, "up.bin", mib, ct);
+        Assert.That((await host.VshAsync("vol-create-as", "default", "data.img", $"{mib}M")).ExitCode, Is.Zero);
+        return (source, Path.Combine(host.Virtd.StateDir, "down.bin"));
+    }
+
     private static async Task<string> AssertRoundTripAsync(StorageHost host, string source, string back)
     {
         var expected = await StorageHost.Sha256Async(source);

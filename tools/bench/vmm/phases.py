@@ -92,11 +92,10 @@ try:
     for i in range(rounds + 1):
         for name, sh in shells.items():
             sh.time("start bench", "started")
+            qemu = run_state(f"{base}/{name}", "qemu_pid")
             if argv is None:
-                w = f"{base}/{name}/run/qemu"; st = [f for f in os.listdir(w) if f.endswith(".state")][0]
-                state = dict(l.split("=", 1) for l in open(f"{w}/{st}").read().split())
-                argv = open(f"/proc/{state['qemu_pid']}/cmdline").read().split("\0")[:-1]
-            time.sleep(0.3); qemu = run_state(f"{base}/{name}", "qemu_pid"); boost(daemons[name].pid, run_state(f"{base}/{name}", "worker_pid"), sh.p.pid); p = perf_start(f"{base}/p.data")
+                argv = open(f"/proc/{qemu}/cmdline").read().split("\0")[:-1]
+            time.sleep(0.3); boost(daemons[name].pid, run_state(f"{base}/{name}", "worker_pid"), sh.p.pid); p = perf_start(f"{base}/p.data")
             wall = sh.time("destroy bench", "destroyed"); perf_stop(p)
             ph = parse(f"{base}/p.data", qemu=qemu); ph["wall"] = round(wall * 1000, 2)
             if i > 0: res[name].append(ph)
