@@ -42,10 +42,12 @@ public sealed class DefinitionStore : IDisposable
     // Blocking each save's thread in its own flush left the thread pool (as many threads as CPUs) no thread to append
     // with: a 1,000-define storm with 32 in flight took 915 fdatasyncs. The flusher also replaces the files, so a
     // checkpoint waiting for changes in flight (holding the append lock that pool threads block on) never waits for
-    // a pool thread.
+    // a pool thread. The flusher sleeps on an AutoResetEvent, not a SemaphoreSlim: SemaphoreSlim.Wait spins with
+    // sched_yield before it blocks (14,000 yields in 500 sequential defines, a third of virtd's CPU there). The
+    // flusher drains every waiter per wake, so signals that coalesce lose nothing.
     private readonly Lock _waitersLock = new();
     private readonly List<PendingChange> _waiters = [];
-    private readonly SemaphoreSlim _flushSignal = new(0);
+    private readonly AutoResetEvent _flushSignal = new(false);
     private Thread? _flusher;
     private volatile bool _closed;
     private readonly HashSet<string> _dirty = new(StringComparer.Ordinal);
@@ -203,7 +205,7 @@ public sealed class DefinitionStore : IDisposable
             _journal.Dispose();
         }
         _closed = true;
-        _flushSignal.Release();
+        _flushSignal.Set();
     }
 
     /// <summary>
@@ -241,7 +243,7 @@ public sealed class DefinitionStore : IDisposable
             if (_waiters.Count == 1)
             {
                 _flusher ??= StartFlusher();
-                _flushSignal.Release();
+                _flushSignal.Set();
             }
         }
         return change.Done.Task;
@@ -308,7 +310,7 @@ public sealed class DefinitionStore : IDisposable
     {
         while (true)
         {
-            _flushSignal.Wait();
+            _flushSignal.WaitOne();
             if (_closed)
             {
                 return;
