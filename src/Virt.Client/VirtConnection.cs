@@ -127,7 +127,12 @@ public sealed partial class VirtConnection : IAsyncDisposable
             {
                 var path = target.SocketPath!;
                 var connected = await ConnectAsync(new UnixDomainSocketEndPoint(path), $"Failed to connect socket to '{path}'", target.Text, cancellationToken).ConfigureAwait(false);
-                var channel = RpcChannel.ForUnixSocket(path, keepalive, connected: connected);
+                // Unary calls (nearly every command) on a connection of their own, each written in one send and answered
+                // on the calling thread (RpcChannelOptions.UnaryLane): the connection just made becomes that one.
+                var options = keepalive is null
+                    ? new RpcChannelOptions { UnaryLane = true }
+                    : new RpcChannelOptions { UnaryLane = true, KeepAlivePingDelay = keepalive.KeepAlivePingDelay, KeepAlivePingTimeout = keepalive.KeepAlivePingTimeout };
+                var channel = RpcChannel.ForUnixSocket(path, options, connected: connected);
                 return new VirtConnection(target.Text, readOnly, channel.CreateCallInvoker(), channel, isLocalSocket: true);
             }
             default:
@@ -540,6 +545,17 @@ public sealed partial class VirtConnection : IAsyncDisposable
             : new Socket(SocketType.Stream, ProtocolType.Tcp);
         try
         {
+            if (endPoint is UnixDomainSocketEndPoint)
+            {
+                // Blocking: a local connect is done or refused at once (it waits only for room in a full listen queue,
+                // for up to the send timeout), and an asynchronous one would leave the socket in .NET's non-blocking
+                // mode, whose blocking calls then go through the socket engine's thread (the unary lane's use them).
+                cancellationToken.ThrowIfCancellationRequested();
+                socket.SendTimeout = 10_000;
+                socket.Connect(endPoint);
+                socket.SendTimeout = 0;
+                return socket;
+            }
             await socket.ConnectAsync(endPoint, cancellationToken).ConfigureAwait(false);
             return socket;
         }

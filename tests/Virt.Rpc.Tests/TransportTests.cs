@@ -8,10 +8,12 @@ using Virt.Rpc.Tests.Interop;
 namespace Virt.Rpc.Tests;
 
 /// <summary>
-/// Our client against our server, over a Unix socket and TCP, and the same service in-process: the client contract
+/// Our client against our server, over a Unix socket (with and without the unary lane, RpcChannelOptions.UnaryLane) and
+/// TCP, and the same service in-process: the client contract
 /// (<see cref="ClientContractTests"/>) plus the failure paths only our server can show (handler cancellation, limits).
 /// </summary>
 [TestFixture(Transport.Unix)]
+[TestFixture(Transport.UnixLane)]
 [TestFixture(Transport.Tcp)]
 [TestFixture(Transport.InProcess)]
 public sealed class TransportTests(Transport transport) : ClientContractTests
@@ -29,6 +31,7 @@ public sealed class TransportTests(Transport transport) : ClientContractTests
         _channel = transport switch
         {
             Transport.Unix => RpcChannel.ForUnixSocket(_server.SocketPath),
+            Transport.UnixLane => RpcChannel.ForUnixSocket(_server.SocketPath, new RpcChannelOptions { UnaryLane = true }),
             Transport.Tcp => RpcChannel.ForAddress(_server.TcpAddress),
             _ => new InProcessChannel([Interop.Interop.BindService(_server.Service), DataSinkService.Definition()]),
         };
@@ -89,8 +92,8 @@ public sealed class TransportTests(Transport transport) : ClientContractTests
             Assert.That((await _client.SizeAsync(new SizeRequest { ResponseBytes = 5000 })).Payload.Length, Is.EqualTo(5000));
             return;
         }
-        using var small = transport == Transport.Unix
-            ? RpcChannel.ForUnixSocket(_server.SocketPath, new RpcChannelOptions { MaxReceiveMessageSize = 1000 })
+        using var small = transport is Transport.Unix or Transport.UnixLane
+            ? RpcChannel.ForUnixSocket(_server.SocketPath, new RpcChannelOptions { MaxReceiveMessageSize = 1000, UnaryLane = transport == Transport.UnixLane })
             : RpcChannel.ForAddress(_server.TcpAddress, new RpcChannelOptions { MaxReceiveMessageSize = 1000 });
         var client = new Interop.Interop.InteropClient(small);
 
@@ -152,6 +155,9 @@ public sealed class TransportTests(Transport transport) : ClientContractTests
 public enum Transport
 {
     Unix,
+
+    /// <summary>A Unix socket, unary calls on the channel's own lane (<see cref="RpcChannelOptions.UnaryLane"/>).</summary>
+    UnixLane,
     Tcp,
     InProcess,
 }

@@ -51,13 +51,24 @@ internal sealed partial class ClientCall<TRequest, TResponse> : IDisposable
 
     public async Task<TResponse> StartUnaryAsync(TRequest request)
     {
-        _responseStarted = TryStart(request, out var content) ? SendAndReceiveHeadersAsync(content) : Task.FromResult(false);
+        if (!TryStart(request, out var frame))
+        {
+            _responseStarted = Task.FromResult(false);
+        }
+        else if (_channel.UnaryLane is { } lane && await TryOnLaneAsync(lane, frame).ConfigureAwait(false) is { Taken: true } outcome)
+        {
+            return outcome.Response ?? throw new RpcException(GetStatus(), GetTrailers());
+        }
+        else
+        {
+            _responseStarted = SendAndReceiveHeadersAsync(new FrameContent(frame));
+        }
         return await ReadSingleResponseAsync().ConfigureAwait(false);
     }
 
     public void StartServerStreaming(TRequest request)
     {
-        _responseStarted = TryStart(request, out var content) ? SendAndReceiveHeadersAsync(content) : Task.FromResult(false);
+        _responseStarted = TryStart(request, out var frame) ? SendAndReceiveHeadersAsync(new FrameContent(frame)) : Task.FromResult(false);
     }
 
     public async Task<TResponse> StartClientStreamingAsync()
@@ -94,12 +105,12 @@ internal sealed partial class ClientCall<TRequest, TResponse> : IDisposable
         _response?.Dispose();
     }
 
-    private bool TryStart(TRequest request, out HttpContent content)
+    private bool TryStart(TRequest request, out byte[] frame)
     {
-        content = null!;
+        frame = [];
         try
         {
-            content = new FrameContent(GrpcFrame.Serialize(_method.RequestMarshaller, request, _channel.Options.MaxSendMessageSize));
+            frame = GrpcFrame.Serialize(_method.RequestMarshaller, request, _channel.Options.MaxSendMessageSize);
         }
         catch (RpcException ex)
         {
@@ -303,12 +314,7 @@ internal sealed partial class ClientCall<TRequest, TResponse> : IDisposable
         {
             if (inner is HttpProtocolException protocol)
             {
-                return protocol.ErrorCode switch
-                {
-                    0x8 => new Status(StatusCode.Cancelled, "The server cancelled the call (HTTP/2 RST_STREAM CANCEL).", ex),
-                    0x7 => new Status(StatusCode.Unavailable, "The server refused the stream (HTTP/2 REFUSED_STREAM).", ex),
-                    _ => new Status(StatusCode.Internal, $"HTTP/2 error 0x{protocol.ErrorCode:x}: {protocol.Message}", ex),
-                };
+                return StatusFromReset(protocol.ErrorCode, protocol.Message, ex);
             }
         }
         return ex switch
@@ -319,6 +325,14 @@ internal sealed partial class ClientCall<TRequest, TResponse> : IDisposable
             _ => new Status(StatusCode.Internal, $"Error in the call: {ex.GetType().Name}: {ex.Message}", ex),
         };
     }
+
+    /// <summary>The status of a call whose HTTP/2 stream the server reset.</summary>
+    private static Status StatusFromReset(long errorCode, string message, Exception? ex) => errorCode switch
+    {
+        0x8 => new Status(StatusCode.Cancelled, "The server cancelled the call (HTTP/2 RST_STREAM CANCEL).", ex),
+        0x7 => new Status(StatusCode.Unavailable, "The server refused the stream (HTTP/2 REFUSED_STREAM).", ex),
+        _ => new Status(StatusCode.Internal, $"HTTP/2 error 0x{errorCode:x}: {message}", ex),
+    };
 
     /// <summary>Records the call's final status (first one wins) and releases everything waiting on the call.</summary>
     private void Finish(Status status, Metadata? trailers)

@@ -8,7 +8,12 @@ namespace Virt.Rpc.Client;
 /// <summary>Converts HTTP response headers and trailers to gRPC metadata and status.</summary>
 internal static class HeaderMetadata
 {
-    public static Metadata From(HttpHeaders headers)
+    public static Metadata From(HttpHeaders headers) => From(headers.Select(h => (h.Key, (IEnumerable<string>)h.Value)));
+
+    /// <summary>Header fields as the unary lane decodes them (<see cref="Http2UnaryConnection"/>).</summary>
+    public static Metadata From(List<(string Name, string Value)> fields) => From(fields.Select(f => (f.Name, (IEnumerable<string>)[f.Value])));
+
+    private static Metadata From(IEnumerable<(string Name, IEnumerable<string> Values)> headers)
     {
         var metadata = new Metadata();
         foreach (var (name, values) in headers)
@@ -35,14 +40,31 @@ internal static class HeaderMetadata
         return metadata;
     }
 
-    public static Status ReadStatus(HttpHeaders headers)
+    public static Status ReadStatus(HttpHeaders headers) => ReadStatus(
+        headers.TryGetValues(GrpcProtocol.StatusTrailer, out var statusValues) ? statusValues.FirstOrDefault() : null,
+        headers.TryGetValues(GrpcProtocol.MessageTrailer, out var messageValues) ? messageValues.FirstOrDefault() : null);
+
+    public static Status ReadStatus(List<(string Name, string Value)> fields) => ReadStatus(Find(fields, GrpcProtocol.StatusTrailer), Find(fields, GrpcProtocol.MessageTrailer));
+
+    /// <summary>The first value of the field <paramref name="name"/>, or null.</summary>
+    public static string? Find(List<(string Name, string Value)> fields, string name)
     {
-        var rawStatus = headers.TryGetValues(GrpcProtocol.StatusTrailer, out var statusValues) ? statusValues.FirstOrDefault() : null;
+        foreach (var (fieldName, value) in fields)
+        {
+            if (fieldName.Equals(name, StringComparison.OrdinalIgnoreCase))
+            {
+                return value;
+            }
+        }
+        return null;
+    }
+
+    private static Status ReadStatus(string? rawStatus, string? message)
+    {
         if (!int.TryParse(rawStatus, NumberStyles.None, CultureInfo.InvariantCulture, out var code))
         {
             return new Status(StatusCode.Unknown, $"The server sent an unparsable grpc-status '{rawStatus}'.");
         }
-        var message = headers.TryGetValues(GrpcProtocol.MessageTrailer, out var messageValues) ? messageValues.FirstOrDefault() : null;
         return new Status((StatusCode)code, message is null ? "" : GrpcMessageEncoding.Decode(message));
     }
 }

@@ -18,9 +18,10 @@ public sealed class RpcChannel : ChannelBase, IDisposable
     private readonly bool _disposeHandler;
     private readonly StrongBox<Socket?> _firstConnection;
 
-    private RpcChannel(string target, Uri baseAddress, HttpMessageHandler handler, bool disposeHandler, RpcChannelOptions options, StrongBox<Socket?>? firstConnection = null)
+    private RpcChannel(string target, Uri baseAddress, HttpMessageHandler handler, bool disposeHandler, RpcChannelOptions options, StrongBox<Socket?>? firstConnection = null, UnaryLane? unaryLane = null)
         : base(target)
     {
+        UnaryLane = unaryLane;
         _firstConnection = firstConnection ?? new StrongBox<Socket?>();
         BaseAddress = baseAddress;
         Options = options;
@@ -36,6 +37,9 @@ public sealed class RpcChannel : ChannelBase, IDisposable
     public RpcChannelOptions Options { get; }
 
     internal HttpMessageInvoker Invoker => _invoker;
+
+    /// <summary>The connection for unary calls, when <see cref="RpcChannelOptions.UnaryLane"/> asked for one.</summary>
+    internal UnaryLane? UnaryLane { get; }
 
     private HttpMessageHandler Handler { get; }
 
@@ -57,17 +61,20 @@ public sealed class RpcChannel : ChannelBase, IDisposable
     /// <param name="options">The channel's settings.</param>
     /// <param name="connected">
     /// A socket already connected to <paramref name="socketPath"/>, which the channel takes over as its first connection
-    /// (a client that connects up front to report an absent server need not connect twice); later connections are new.
+    /// (a client that connects up front to report an absent server need not connect twice), or as its unary lane's
+    /// (<see cref="RpcChannelOptions.UnaryLane"/>); later connections are new.
     /// </param>
     public static RpcChannel ForUnixSocket(string socketPath, RpcChannelOptions? options = null, Socket? connected = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(socketPath);
         options ??= new RpcChannelOptions();
         var endPoint = new UnixDomainSocketEndPoint(socketPath);
-        var firstConnection = new StrongBox<Socket?>(connected);
+        var target = "unix:" + socketPath;
+        var lane = options.UnaryLane ? new UnaryLane(endPoint, target, connected) : null;
+        var firstConnection = new StrongBox<Socket?>(lane is null ? connected : null);
         var handler = CreateHandler(options, endPoint, firstConnection);
         // The authority is only a label for a Unix socket; "localhost" is what other gRPC clients send.
-        return new RpcChannel("unix:" + socketPath, new Uri("http://localhost"), handler, true, options, firstConnection);
+        return new RpcChannel(target, new Uri("http://localhost"), handler, true, options, firstConnection, lane);
     }
 
     /// <inheritdoc />
@@ -77,6 +84,7 @@ public sealed class RpcChannel : ChannelBase, IDisposable
     public void Dispose()
     {
         _invoker.Dispose();
+        UnaryLane?.Dispose();
         Interlocked.Exchange(ref _firstConnection.Value, null)?.Dispose();
         if (_disposeHandler)
         {
