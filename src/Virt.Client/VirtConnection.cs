@@ -73,7 +73,7 @@ public sealed partial class VirtConnection : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the connect.</param>
     /// <exception cref="VirtClientException">A malformed or unsupported URI (INVALID_ARGUMENT) or an unreachable daemon (UNAVAILABLE).</exception>
     public static Task<VirtConnection> OpenAsync(string? uri = null, bool readOnly = false, CancellationToken cancellationToken = default) =>
-        OpenAsync(uri, readOnly, keepalive: null, cancellationToken);
+        OpenAsync(uri, readOnly, keepalive: null, unaryLane: false, cancellationToken);
 
     /// <summary>
     /// Opens a connection with libvirt's client keepalive (virConnectSetKeepAlive, virsh's <c>-k</c> and <c>-K</c>):
@@ -92,19 +92,37 @@ public sealed partial class VirtConnection : IAsyncDisposable
     /// As in <see cref="OpenAsync(string?, bool, CancellationToken)"/>; UNIMPLEMENTED (OPERATION_UNSUPPORTED) for
     /// <c>test:///default</c>, which, as libvirt's test driver, has no keepalive.
     /// </exception>
-    public static Task<VirtConnection> OpenAsync(string? uri, bool readOnly, int interval, int count, CancellationToken cancellationToken = default)
+    public static Task<VirtConnection> OpenAsync(string? uri, bool readOnly, int interval, int count, CancellationToken cancellationToken = default) =>
+        OpenAsync(uri, readOnly, new VirtConnectionOptions { KeepaliveInterval = interval, KeepaliveCount = count }, cancellationToken);
+
+    /// <summary>Opens a connection with the given <paramref name="options"/>.</summary>
+    /// <param name="uri">As in <see cref="OpenAsync(string?, bool, CancellationToken)"/>.</param>
+    /// <param name="readOnly">As in <see cref="OpenAsync(string?, bool, CancellationToken)"/>.</param>
+    /// <param name="options">Keepalive and how unary calls travel.</param>
+    /// <param name="cancellationToken">Cancels the connect.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A negative keepalive interval or count.</exception>
+    /// <exception cref="VirtClientException">
+    /// As in <see cref="OpenAsync(string?, bool, CancellationToken)"/>; UNIMPLEMENTED (OPERATION_UNSUPPORTED) for
+    /// keepalive on <c>test:///default</c>, which, as libvirt's test driver, has no keepalive.
+    /// </exception>
+    public static Task<VirtConnection> OpenAsync(string? uri, bool readOnly, VirtConnectionOptions options, CancellationToken cancellationToken = default)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(interval);
-        ArgumentOutOfRangeException.ThrowIfNegative(count);
-        var options = new RpcChannelOptions
+        ArgumentNullException.ThrowIfNull(options);
+        RpcChannelOptions? keepalive = null;
+        if (options.KeepaliveInterval is { } interval)
         {
-            KeepAlivePingDelay = interval == 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(interval),
-            KeepAlivePingTimeout = interval == 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(Math.Max(1L, (long)interval * count)),
-        };
-        return OpenAsync(uri, readOnly, options, cancellationToken);
+            ArgumentOutOfRangeException.ThrowIfNegative(interval, nameof(options.KeepaliveInterval));
+            ArgumentOutOfRangeException.ThrowIfNegative(options.KeepaliveCount, nameof(options.KeepaliveCount));
+            keepalive = new RpcChannelOptions
+            {
+                KeepAlivePingDelay = interval == 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(interval),
+                KeepAlivePingTimeout = interval == 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(Math.Max(1L, (long)interval * options.KeepaliveCount)),
+            };
+        }
+        return OpenAsync(uri, readOnly, keepalive, options.UnaryCallsOnCallingThread, cancellationToken);
     }
 
-    private static async Task<VirtConnection> OpenAsync(string? uri, bool readOnly, RpcChannelOptions? keepalive, CancellationToken cancellationToken)
+    private static async Task<VirtConnection> OpenAsync(string? uri, bool readOnly, RpcChannelOptions? keepalive, bool unaryLane, CancellationToken cancellationToken)
     {
         var target = VirtUri.Parse(uri, readOnly);
         switch (target.Transport)
@@ -127,11 +145,10 @@ public sealed partial class VirtConnection : IAsyncDisposable
             {
                 var path = target.SocketPath!;
                 var connected = await ConnectAsync(new UnixDomainSocketEndPoint(path), $"Failed to connect socket to '{path}'", target.Text, cancellationToken).ConfigureAwait(false);
-                // Unary calls (nearly every command) on a connection of their own, each written in one send and answered
-                // on the calling thread (RpcChannelOptions.UnaryLane): the connection just made becomes that one.
+                // With the unary lane (VirtConnectionOptions.UnaryCallsOnCallingThread) the connection just made becomes it.
                 var options = keepalive is null
-                    ? new RpcChannelOptions { UnaryLane = true }
-                    : new RpcChannelOptions { UnaryLane = true, KeepAlivePingDelay = keepalive.KeepAlivePingDelay, KeepAlivePingTimeout = keepalive.KeepAlivePingTimeout };
+                    ? new RpcChannelOptions { UnaryLane = unaryLane }
+                    : new RpcChannelOptions { UnaryLane = unaryLane, KeepAlivePingDelay = keepalive.KeepAlivePingDelay, KeepAlivePingTimeout = keepalive.KeepAlivePingTimeout };
                 var channel = RpcChannel.ForUnixSocket(path, options, connected: connected);
                 return new VirtConnection(target.Text, readOnly, channel.CreateCallInvoker(), channel, isLocalSocket: true);
             }

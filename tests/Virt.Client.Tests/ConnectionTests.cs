@@ -52,6 +52,23 @@ public sealed class ConnectionTests(string targetName)
     }
 
     [Test]
+    public async Task Opened_for_one_call_at_a_time_a_connection_carries_sequential_and_concurrent_calls_alike()
+    {
+        var options = new VirtConnectionOptions { UnaryCallsOnCallingThread = true };
+        await using var connection = await VirtConnection.OpenAsync(_target.Uri, readOnly: false, options);
+        await connection.DefineDomainAsync(_xml);
+        Assert.That(await connection.GetDomainXmlAsync("web1"), Does.Contain($"<uuid>{Uuid}</uuid>"));
+        var missing = Assert.ThrowsAsync<VirtClientException>(() => connection.LookupDomainAsync("absent"));
+        Assert.That((missing!.Code, missing.Reason), Is.EqualTo((StatusCode.NotFound, ErrorReason.DomainNotFound)));
+
+        // Calls that find the lane busy take the pooled connections; every one is answered, and with its own answer.
+        var lookups = Enumerable.Range(0, 16).Select(i => Task.Run(async () =>
+            (await connection.LookupDomainAsync(i % 2 == 0 ? "web1" : "test")).Domain.Name)).ToArray();
+        Assert.That(await Task.WhenAll(lookups), Is.EqualTo(Enumerable.Range(0, 16).Select(i => i % 2 == 0 ? "web1" : "test")));
+        await connection.UndefineDomainAsync("web1");
+    }
+
+    [Test]
     public async Task Create_makes_a_transient_domain_that_destroy_removes()
     {
         await using var connection = await _target.OpenAsync();

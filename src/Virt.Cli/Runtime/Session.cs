@@ -86,10 +86,15 @@ internal sealed class Session(SessionSettings settings, Terminal terminal) : IAs
     // defaults (5 s, 6) for the one not given; -k 0 turns it off, so nothing is asked of the connection.
     private bool KeepaliveRequested => settings.KeepaliveInterval is not null || settings.KeepaliveCount is not null;
 
+    // vsh makes one call at a time (DefinePipeline starts its defines on the thread pool), so its unary calls are
+    // answered on the calling thread, without the pooled connections' hand-offs.
     private Task<VirtConnection> OpenAsync(string? uri, bool readOnly, CancellationToken cancellationToken) =>
-        KeepaliveRequested && settings.KeepaliveInterval != 0
-            ? VirtConnection.OpenAsync(uri, readOnly, settings.KeepaliveInterval ?? 5, settings.KeepaliveCount ?? 6, cancellationToken)
-            : VirtConnection.OpenAsync(uri, readOnly, cancellationToken);
+        VirtConnection.OpenAsync(uri, readOnly, new VirtConnectionOptions
+        {
+            KeepaliveInterval = KeepaliveRequested && settings.KeepaliveInterval != 0 ? settings.KeepaliveInterval ?? 5 : null,
+            KeepaliveCount = settings.KeepaliveCount ?? 6,
+            UnaryCallsOnCallingThread = true,
+        }, cancellationToken);
 
     /// <summary>The <c>connect</c> command: drop the connection and open another (virshReconnect). On failure the
     /// old URI stays the one to reconnect to, so later commands still find a connection.</summary>

@@ -83,7 +83,11 @@ internal sealed class DefinePipeline(Runner runner, Session session)
             return false;
         }
 
-        var call = connection.DefineDomainAsync(xml, args.Bool("validate"), cancellationToken);
+        // Started on the thread pool: a connection that answers unary calls on the calling thread (vsh's, see
+        // VirtConnectionOptions.UnaryCallsOnCallingThread) would otherwise return each define answered, one at a time,
+        // and every define would wait for a flush of its own instead of sharing one.
+        var validate = args.Bool("validate");
+        var call = Task.Run(() => connection.DefineDomainAsync(xml, validate, cancellationToken), cancellationToken);
         _pending.Enqueue(new Pending(line, promptShown, parsed, file, name, uuid, call));
         return true;
     }
