@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """A/B of start and destroy through a connected vsh shell: several virtd/virt-vmm pairs side by side, one guest and one shell
 each, rounds interleaved with bare QEMU (spawn to cont answered; SIGTERM to reaped, 1 s and 0.5 s after cont), so load from elsewhere falls
-on all alike. Per destroy it also reads virtd's on-CPU and run-queue time (/proc/PID/task/*/schedstat, ns), which move
-far less with other load than wall time does.
+on all alike. Per destroy it also reads virtd's on-CPU and run-queue time and the on-CPU time of vsh and of the guest's
+worker (/proc/PID/task/*/schedstat, ns), which move far less with other load than wall time does.
 
     ab.py REPO ROUNDS '{"before": ["/path/virtd", "/path/virt-vmm"], "after": ["/path/virtd", "/path/virt-vmm", "/path/vsh"]}'
 
@@ -12,7 +12,7 @@ Keep copies of the binaries to compare (a publish overwrites them). tools/bench/
 """
 import os, sys, time, subprocess, signal, statistics, json
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench import Shell, domain_xml, qmp_cont
+from bench import Shell, domain_xml, qmp_cont, run_state
 repo = sys.argv[1]; rounds = int(sys.argv[2]); configs = json.loads(sys.argv[3])
 vsh = f"{repo}/src/Virt.Cli/bin/Release/net10.0/linux-x64/publish/vsh"
 guest = subprocess.run([f"{repo}/tools/guest/build"], capture_output=True, text=True, check=True).stdout.strip()
@@ -48,20 +48,21 @@ try:
         open(f"{work}/g.xml", "w").write(domain_xml(f"{guest}/vmlinuz", f"{guest}/initrd.img"))
         subprocess.run([cvsh, "-c", uri, "define", f"{work}/g.xml"], check=True, stdout=subprocess.DEVNULL)
         shells[name] = Shell([cvsh, "-c", uri], "vsh # "); shells[name].time("domstate bench", "shut off")
-    series = {k: [] for k in [c + x for c in configs for x in ("", ".virtd_cpu", ".virtd_runq", ".start")] + ["bare_1.0", "bare_0.5", "bare_start"]}
+    series = {k: [] for k in [c + x for c in configs for x in ("", ".virtd_cpu", ".virtd_runq", ".vsh_cpu", ".worker_cpu", ".start")] + ["bare_1.0", "bare_0.5", "bare_start"]}
     for i in range(rounds + 1):
         r = {}
         for name, sh in shells.items():
             r[name + ".start"] = sh.time("start bench", "started")
             if argv is None:
-                w = f"{base}/{name}/run/qemu"; st = [f for f in os.listdir(w) if f.endswith(".state")][0]
-                state = dict(l.split("=", 1) for l in open(f"{w}/{st}").read().split())
-                argv = open(f"/proc/{state['qemu_pid']}/cmdline").read().split("\0")[:-1]
+                argv = open(f"/proc/{run_state(f'{base}/{name}', 'qemu_pid')}/cmdline").read().split("\0")[:-1]
             time.sleep(1.0)
-            d0 = sched(daemons[name].pid)
+            worker = run_state(f"{base}/{name}", "worker_pid")
+            d0, v0, w0 = sched(daemons[name].pid), sched(sh.p.pid), sched(worker)
             r[name] = sh.time("destroy bench", "destroyed")
-            d1 = sched(daemons[name].pid)
+            d1, v1, w1 = sched(daemons[name].pid), sched(sh.p.pid), sched(worker)
             r[name + ".virtd_cpu"] = (d1[0] - d0[0]) / 1000; r[name + ".virtd_runq"] = (d1[1] - d0[1]) / 1000
+            # The worker is still there at the prompt (virtd releases it after the reply); its threads that ended are not counted.
+            r[name + ".vsh_cpu"] = (v1[0] - v0[0]) / 1000; r[name + ".worker_cpu"] = (w1[0] - w0[0]) / 1000
         r["bare_1.0"], r["bare_start"] = bare(1.0); r["bare_0.5"], _ = bare(0.5)
         if i > 0:
             for k, v in r.items(): series[k].append(v * 1000)

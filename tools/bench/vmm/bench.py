@@ -159,6 +159,11 @@ class Libvirt:
         except ProcessLookupError:
             pass
 
+def run_state(work, key):
+    """A number from the running guest's state file, which the worker keeps in virtd's run directory (qemu_pid, worker_pid)."""
+    w = f"{work}/run/qemu"; st = [f for f in os.listdir(w) if f.endswith(".state")][0]
+    return int(dict(l.split("=", 1) for l in open(f"{w}/{st}").read().split())[key])
+
 def domain_xml(kernel, initrd):
     return f"""<domain type='qemu'><name>bench</name><memory unit='MiB'>128</memory><vcpu>1</vcpu>
 <os><type arch='x86_64' machine='q35'>hvm</type><kernel>{kernel}</kernel><initrd>{initrd}</initrd><cmdline>console=ttyS0 panic=-1</cmdline></os>
@@ -192,7 +197,7 @@ def main():
         for i in range(runs + 1):
             r = {}
             r["vsh_start"] = vsh(vshbin, uri, "start", "bench")
-            state = dict(l.split("=", 1) for l in open(f"{work}/run/qemu/" + [f for f in os.listdir(f"{work}/run/qemu") if f.endswith(".state")][0]).read().split())
+            state = {k: run_state(work, k) for k in ("qemu_pid", "worker_pid")}
             if argv is None:
                 argv = open(f"/proc/{state['qemu_pid']}/cmdline").read().split("\0")[:-1]
             time.sleep(GUEST_AGE)

@@ -3,7 +3,9 @@
 `perf record -a` trace of each destroy (the kill syscall, QEMU's exit, the wait that sees it, and this script's own
 write of the command line and read of the prompt: a handful of events, so the trace hardly moves the times).
 
-    phases.py REPO ROUNDS '{"before": ["/path/virtd", "/path/virt-vmm", "/path/vsh"], "after": [...]}' [ROWS.json]
+    [AGE=SECONDS] phases.py REPO ROUNDS '{"before": ["/path/virtd", "/path/virt-vmm", "/path/vsh"], "after": [...]}' [ROWS.json]
+
+AGE is how long each guest runs before its destroy (0.3 s by default; Virt's and bare QEMU's alike).
 
 Per configuration (virtd, virt-vmm and vsh side by side, one guest and one shell each, rounds interleaved with bare
 QEMU), medians in ms: front (command line written -> SIGTERM sent), exit (SIGTERM -> QEMU's last thread exits),
@@ -22,8 +24,9 @@ publish overwrites them).
 """
 import os, sys, time, subprocess, signal, tempfile, json, re, statistics
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench import Shell, domain_xml, qmp_cont
+from bench import Shell, domain_xml, qmp_cont, run_state
 repo = sys.argv[1]; rounds = int(sys.argv[2]); configs = json.loads(sys.argv[3])
+age = float(os.environ.get("AGE", "0.3"))
 vsh = f"{repo}/src/Virt.Cli/bin/Release/net10.0/linux-x64/publish/vsh"
 guest = subprocess.run([f"{repo}/tools/guest/build"], capture_output=True, text=True, check=True).stdout.strip()
 base = tempfile.mkdtemp(prefix="vph-")
@@ -38,9 +41,6 @@ def boost(*pids):
         for tid in os.listdir(f"/proc/{pid}/task"):
             try: os.sched_setscheduler(int(tid), rt_policy, rt_param)
             except OSError: pass  # a thread that ended meanwhile
-def run_state(work, key):
-    w = f"{work}/run/qemu"; st = [f for f in os.listdir(w) if f.endswith(".state")][0]
-    return int(dict(l.split("=", 1) for l in open(f"{w}/{st}").read().split())[key])
 # The worker signals QEMU through a pidfd (pidfd_send_signal, which names no pid: the state file's qemu_pid is the
 # target); bare QEMU and older workers with kill(2).
 EV = ["syscalls:sys_enter_kill", "syscalls:sys_enter_pidfd_send_signal", "sched:sched_process_exit", "syscalls:sys_exit_waitid", "syscalls:sys_exit_wait4"]
@@ -95,14 +95,14 @@ try:
             qemu = run_state(f"{base}/{name}", "qemu_pid")
             if argv is None:
                 argv = open(f"/proc/{qemu}/cmdline").read().split("\0")[:-1]
-            time.sleep(0.3); boost(daemons[name].pid, run_state(f"{base}/{name}", "worker_pid"), sh.p.pid); p = perf_start(f"{base}/p.data")
+            time.sleep(age); boost(daemons[name].pid, run_state(f"{base}/{name}", "worker_pid"), sh.p.pid); p = perf_start(f"{base}/p.data")
             wall = sh.time("destroy bench", "destroyed"); perf_stop(p)
             ph = parse(f"{base}/p.data", qemu=qemu); ph["wall"] = round(wall * 1000, 2)
             if i > 0: res[name].append(ph)
         qmp = os.path.join(base, "bare.qmp")
         args = [f"socket,id=charmonitor,path={qmp},server=on,wait=off" if a.startswith("socket,id=charmonitor") else "null,id=charserial0" if a.startswith("socket,id=charserial0") else a for a in argv]
         q = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        s = qmp_cont(qmp, time.monotonic() + 60); time.sleep(0.3); p = perf_start(f"{base}/b.data")
+        s = qmp_cont(qmp, time.monotonic() + 60); time.sleep(age); p = perf_start(f"{base}/b.data")
         t1 = time.monotonic(); q.send_signal(signal.SIGTERM); q.wait(); d = time.monotonic() - t1; perf_stop(p); s.close()
         ph = parse(f"{base}/b.data", bare=True); ph["wall"] = round(d * 1000, 2)
         if i > 0: res["bare"].append(ph)

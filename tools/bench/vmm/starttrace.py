@@ -15,7 +15,7 @@ back (-> cont's answer read). Run as root. TRACE.txt gets the raw events of ever
 """
 import os, re, signal, statistics, subprocess, sys, tempfile, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench import Shell, domain_xml, qmp_cont
+from bench import Shell, domain_xml, qmp_cont, run_state
 
 TRACING = "/sys/kernel/tracing/instances/vmmstart"
 EVENTS = ["sched/sched_process_exec", "sched/sched_process_fork", "syscalls/sys_enter_sendmsg", "syscalls/sys_exit_read"]
@@ -98,8 +98,7 @@ def main():
         shell.time("domstate bench", "shut off")
         # The first start spawns its worker and leaves a spare; the argv comes from it.
         shell.time("start bench", "started")
-        state = dict(l.split("=", 1) for l in open(next(f"{work}/run/qemu/{f}" for f in os.listdir(f"{work}/run/qemu") if f.endswith(".state"))).read().split())
-        argv = open(f"/proc/{state['qemu_pid']}/cmdline").read().split("\0")[:-1]
+        argv = open(f"/proc/{run_state(work, 'qemu_pid')}/cmdline").read().split("\0")[:-1]
         time.sleep(1.0)
         shell.time("destroy bench", "destroyed")
         qmp = os.path.join(work, "bare.qmp")
