@@ -197,11 +197,10 @@ def main():
         for i in range(runs + 1):
             r = {}
             r["vsh_start"] = vsh(vshbin, uri, "start", "bench")
-            state = {k: run_state(work, k) for k in ("qemu_pid", "worker_pid")}
             if argv is None:
-                argv = open(f"/proc/{state['qemu_pid']}/cmdline").read().split("\0")[:-1]
+                argv = open(f"/proc/{run_state(work, 'qemu_pid')}/cmdline").read().split("\0")[:-1]
             time.sleep(GUEST_AGE)
-            rss.append(int([l for l in open(f"/proc/{state['worker_pid']}/status") if l.startswith("VmRSS")][0].split()[1]))
+            rss.append(int([l for l in open(f"/proc/{run_state(work, 'worker_pid')}/status") if l.startswith("VmRSS")][0].split()[1]))
             r["vsh_destroy"] = vsh(vshbin, uri, "destroy", "bench")
             r["shell_start"] = shell.time("start bench", "started")
             time.sleep(GUEST_AGE)
