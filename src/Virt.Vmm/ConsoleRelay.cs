@@ -8,7 +8,9 @@ namespace Virt.Vmm;
 /// The guest's serial console: the worker holds QEMU's chardev socket for the guest's whole life and
 /// reads it continuously (QEMU itself appends everything to the console log, <c>logappend=on</c>), so a slow or
 /// absent client never stalls the guest's serial port. One client is attached at a time; its output queue drops the
-/// oldest chunks rather than block the guest.
+/// oldest chunks rather than block the guest. The socket is read with blocking reads on a thread of its own and
+/// written with non-blocking sends, as the monitor is (<see cref="Virt.Qemu.Qmp.QmpConnection.OpenOnThreadAsync"/>):
+/// a booting guest's output woke .NET's socket engine and a thread-pool worker for every chunk.
 /// </summary>
 internal sealed class ConsoleRelay : IDisposable
 {
@@ -20,11 +22,12 @@ internal sealed class ConsoleRelay : IDisposable
     private ConsoleClient? _attached;
     private bool _stopped;
 
-    /// <param name="socket">The worker's end of the console chardev (<see cref="ChardevPair"/>), owned from now on.</param>
-    public ConsoleRelay(Socket socket)
+    /// <param name="socket">The worker's end of the console chardev (<see cref="ChardevPair"/>), in blocking mode, owned from now on.</param>
+    /// <param name="reader">The thread that reads it.</param>
+    public ConsoleRelay(Socket socket, StandbyThread reader)
     {
         _socket = socket;
-        _ = Task.Run(ReadGuestAsync);
+        reader.Give(ReadGuest);
     }
 
     /// <summary>Attaches a client; with <paramref name="force"/> the current one is closed with TAKEN_OVER.</summary>
@@ -65,7 +68,10 @@ internal sealed class ConsoleRelay : IDisposable
         await _guestWrite.WaitAsync(cancellationToken);
         try
         {
-            await _socket.SendAsync(data, SocketFlags.None, cancellationToken);
+            while (!data.IsEmpty)
+            {
+                data = data[await Native.SendNonBlockingAsync(_socket, data, cancellationToken)..];
+            }
         }
         finally
         {
@@ -88,18 +94,27 @@ internal sealed class ConsoleRelay : IDisposable
 
     public void Dispose()
     {
+        try
+        {
+            // Ends the reader thread's blocking read, if QEMU has not closed its end yet.
+            _socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (SocketException)
+        {
+            // Not connected any more: the read has ended already.
+        }
         _socket.Dispose();
         _guestWrite.Dispose();
     }
 
-    private async Task ReadGuestAsync()
+    private void ReadGuest()
     {
         var buffer = new byte[4096];
         try
         {
             while (true)
             {
-                var read = await _socket.ReceiveAsync(buffer, SocketFlags.None);
+                var read = _socket.Receive(buffer, SocketFlags.None);
                 if (read == 0)
                 {
                     break;

@@ -26,6 +26,10 @@ internal static partial class Native
     private const int CldExited = 1;
     private const int EIntr = 4;
     private const int SchedIdle = 5;
+    private const int SchedOther = 0;
+    private const int MsgDontWait = 0x40;
+    private const int MsgNoSignal = 0x4000;
+    private const int EAgain = 11;
 
     /// <summary>Leaves virtd's session and process group, so a signal to virtd's group (Ctrl-C, a service stop) spares the guest.</summary>
     public static void NewSession()
@@ -48,6 +52,52 @@ internal static partial class Native
     {
         var copy = Fcntl(fd, FDupFdCloexec, 3);
         return copy >= 0 ? copy : throw new IOException($"fcntl(F_DUPFD_CLOEXEC) on fd {fd} failed: errno {Marshal.GetLastPInvokeError()}");
+    }
+
+    /// <summary>
+    /// Sends what fits of <paramref name="data"/> without blocking and without moving the socket to .NET's non-blocking
+    /// mode (<c>MSG_DONTWAIT</c>), so a thread of its own can go on reading it with blocking reads; a full socket
+    /// buffer is waited out in short sleeps. Returns how many bytes went.
+    /// </summary>
+    public static async Task<int> SendNonBlockingAsync(System.Net.Sockets.Socket socket, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        var delay = TimeSpan.FromMilliseconds(1);
+        while (true)
+        {
+            var sent = TrySend(socket.SafeHandle, data.Span, out var errno);
+            if (sent >= 0)
+            {
+                return sent;
+            }
+            if (errno is not (EAgain or EIntr))
+            {
+                throw new IOException($"send on the guest's console failed: errno {errno}");
+            }
+            await Task.Delay(delay, cancellationToken);
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromMilliseconds(50).Ticks));
+        }
+    }
+
+    private static unsafe int TrySend(SafeHandle socket, ReadOnlySpan<byte> data, out int errno)
+    {
+        var added = false;
+        try
+        {
+            socket.DangerousAddRef(ref added);
+            fixed (byte* bytes = data)
+            {
+                var sent = SendCall((int)socket.DangerousGetHandle(), bytes, (nuint)data.Length, MsgDontWait | MsgNoSignal);
+                errno = sent < 0 ? Marshal.GetLastPInvokeError() : 0;
+                return (int)sent;
+            }
+        }
+        finally
+        {
+            if (added)
+            {
+                socket.DangerousRelease();
+            }
+        }
     }
 
     /// <summary>
@@ -181,6 +231,22 @@ internal static partial class Native
         _ = SchedSetScheduler(0, SchedIdle, &priority);
     }
 
+    /// <summary>The calling thread's kernel id (what <c>sched_setscheduler</c> takes).</summary>
+    public static int CurrentThreadId() => GetTid();
+
+    /// <summary>
+    /// Puts thread <paramref name="threadId"/> of this process in <c>SCHED_IDLE</c> (<paramref name="idle"/>) or back in
+    /// <c>SCHED_OTHER</c>; best effort.
+    /// </summary>
+    public static unsafe void RunThreadWhenIdle(int threadId, bool idle)
+    {
+        var priority = 0;
+        _ = SchedSetScheduler(threadId, idle ? SchedIdle : SchedOther, &priority);
+    }
+
+    [LibraryImport("libc", EntryPoint = "gettid")]
+    private static partial int GetTid();
+
     [LibraryImport("libc", EntryPoint = "sched_setscheduler", SetLastError = true)]
     private static unsafe partial int SchedSetScheduler(int pid, int policy, int* parameter);
 
@@ -192,6 +258,9 @@ internal static partial class Native
 
     [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
     private static partial int Fcntl(int fd, int command, int argument);
+
+    [LibraryImport("libc", EntryPoint = "send", SetLastError = true)]
+    private static unsafe partial nint SendCall(int socket, byte* data, nuint length, int flags);
 
     [LibraryImport("libc", EntryPoint = "socketpair", SetLastError = true)]
     private static unsafe partial int SocketPairCall(int domain, int type, int protocol, int* fds);

@@ -14,10 +14,9 @@ if (args.Length != 0)
     return 2;
 }
 // Made ready before the spec comes (a spare waits for it here), off the start's path: the signal thread (SIGTERM),
-// the two threads the worker will need, and what every launch does first (SpareWarmUp).
+// the threads the worker will need, and what every launch does first (SpareWarmUp).
 using var onTerm = WorkerProgram.HandleTermination();
-var exitWatcher = new StandbyThread("qemu exit");
-var acceptThread = new StandbyThread("control accept");
+var threads = WorkerThreads.Start();
 await SpareWarmUp.RunAsync();
 LaunchSpec? spec;
 try
@@ -40,4 +39,4 @@ if (spec.Argv.Count == 0)
     Console.Error.WriteLine("virt-vmm: expected a launch spec with a QEMU argv on stdin");
     return 2;
 }
-return await WorkerProgram.RunAsync(spec, exitWatcher, acceptThread);
+return await WorkerProgram.RunAsync(spec, threads);

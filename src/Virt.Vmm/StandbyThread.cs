@@ -12,6 +12,7 @@ internal sealed class StandbyThread
     private readonly Thread _thread;
     private readonly object _gate = new();
     private Action? _work;
+    private int _threadId;
 
     public StandbyThread(string name)
     {
@@ -35,6 +36,18 @@ internal sealed class StandbyThread
 
     public bool Join(TimeSpan timeout) => _thread.Join(timeout);
 
+    /// <summary>
+    /// Lets the thread run only when nothing else wants a CPU (<paramref name="idle"/>), or as any other thread again:
+    /// for a thread whose wake-ups would take a CPU from work that matters more for a while.
+    /// </summary>
+    public void RunWhenIdle(bool idle)
+    {
+        if (Volatile.Read(ref _threadId) is not 0 and var threadId)
+        {
+            Native.RunThreadWhenIdle(threadId, idle);
+        }
+    }
+
     private bool TryGive(Action work)
     {
         lock (_gate)
@@ -51,6 +64,7 @@ internal sealed class StandbyThread
 
     private void Run()
     {
+        Volatile.Write(ref _threadId, Native.CurrentThreadId());
         Action work;
         lock (_gate)
         {

@@ -20,8 +20,7 @@ internal sealed class Worker : IAsyncDisposable
     private static readonly TimeSpan _quitGrace = TimeSpan.FromSeconds(5);
 
     private readonly LaunchSpec _spec;
-    private readonly StandbyThread _exitWatcher;
-    private readonly StandbyThread _acceptThread;
+    private readonly WorkerThreads _threads;
     private readonly Lock _lock = new();
     private readonly List<WorkerEvent> _events = [];
     private readonly List<Channel<WorkerEvent>> _subscribers = [];
@@ -50,13 +49,11 @@ internal sealed class Worker : IAsyncDisposable
     private int _resumeReason = RunningUnpaused;
 
     /// <param name="spec">The launch spec.</param>
-    /// <param name="exitWatcher">The thread that will wait for QEMU's exit.</param>
-    /// <param name="acceptThread">The thread that will accept control calls.</param>
-    public Worker(LaunchSpec spec, StandbyThread exitWatcher, StandbyThread acceptThread)
+    /// <param name="threads">The threads that will wait for QEMU's exit, accept control calls and read the monitor and console.</param>
+    public Worker(LaunchSpec spec, WorkerThreads threads)
     {
         _spec = spec;
-        _exitWatcher = exitWatcher;
-        _acceptThread = acceptThread;
+        _threads = threads;
     }
 
     public string ConsoleAlias => _spec.ConsoleAlias;
@@ -101,20 +98,19 @@ internal sealed class Worker : IAsyncDisposable
             // socket (served once the launch has answered) and then the state file, whose creation (a new inode each) was
             // on the start's path after cont. A virtd restarted from now on finds the guest, and its first call waits in
             // the listen queue until the worker serves.
-            _server = ControlServer.Listen(_spec.ControlSocket, _acceptThread);
+            _server = ControlServer.Listen(_spec.ControlSocket, _threads.ControlAccept);
             lock (_lock)
             {
                 WriteStateFile(StatusLocked());
             }
             if (console is not null)
             {
-                _console = new ConsoleRelay(console.TakeWorkerEnd());
+                _console = new ConsoleRelay(console.TakeWorkerEnd(), _threads.ConsoleReader);
             }
-            var qmpStream = new System.Net.Sockets.NetworkStream(monitor.TakeWorkerEnd(), ownsSocket: true);
             // cont goes right behind qmp_capabilities: one round trip to QEMU's main loop for both.
             var contPipelined = incoming < 0 && !_spec.StartPaused;
             IReadOnlyList<string> pipelined = contPipelined ? ["cont"] : [];
-            _qmp = await QmpConnection.OpenAsync(qmpStream, qmpStream, null, pipelined, timeout.Token);
+            _qmp = await QmpConnection.OpenOnThreadAsync(monitor.TakeWorkerEnd(), _threads.MonitorReader.Give, pipelined, timeout.Token);
             _eventPump = Task.Run(PumpEventsAsync, CancellationToken.None);
             var incomingStarted = false;
             if (incoming >= 0)
@@ -361,6 +357,9 @@ internal sealed class Worker : IAsyncDisposable
             }
             _destroyRequested = true;
         }
+        // What QEMU sends while it exits (the SHUTDOWN that answers the SIGTERM, the ends of the monitor and console)
+        // changes nothing now; woken at normal priority, the readers preempted QEMU's main thread on its way out.
+        SetReadersIdle(true);
         Native.Signal(qemu, request.GraceMs == 0 ? Native.SigKill : Native.SigTerm);
         if (await WaitExitedAsync(TimeSpan.FromMilliseconds(request.GraceMs), cancellationToken) is false)
         {
@@ -370,12 +369,19 @@ internal sealed class Worker : IAsyncDisposable
                 {
                     _destroyRequested = false;
                 }
+                SetReadersIdle(false);
                 return Error(WorkerErrorCode.Timeout, $"QEMU (pid {_qemuPid}) did not exit within {request.GraceMs} ms of SIGTERM; it was left running (graceful)");
             }
             Native.Signal(qemu, Native.SigKill);
             await _exitRecorded.Task.WaitAsync(cancellationToken);
         }
         return new WorkerResponse { Status = Status() };
+    }
+
+    private void SetReadersIdle(bool idle)
+    {
+        _threads.MonitorReader.RunWhenIdle(idle);
+        _threads.ConsoleReader.RunWhenIdle(idle);
     }
 
     /// <summary>The retained events after <paramref name="afterSequence"/> and a channel of the live ones, registered atomically.</summary>
@@ -670,7 +676,7 @@ internal sealed class Worker : IAsyncDisposable
     {
         var pid = _qemuPid;
         // Null only if QEMU could not be waited for, which nothing in this process causes: recorded as an unknown exit.
-        _exitWatcher.Give(() => OnQemuExited(Native.WaitExitedNoReap(pid) ?? -1));
+        _threads.ExitWatcher.Give(() => OnQemuExited(Native.WaitExitedNoReap(pid) ?? -1));
     }
 
     /// <summary>

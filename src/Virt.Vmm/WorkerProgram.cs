@@ -26,7 +26,7 @@ internal static class WorkerProgram
             }
         });
 
-    public static async Task<int> RunAsync(LaunchSpec spec, StandbyThread exitWatcher, StandbyThread acceptThread)
+    public static async Task<int> RunAsync(LaunchSpec spec, WorkerThreads threads)
     {
         // stdout is virtd's pipe: keep a close-on-exec copy for the one answer, then point 0/1/2 away from virtd, so
         // that neither this worker nor QEMU (which inherits 0-2) keeps any of virtd's pipes open after the launch.
@@ -42,7 +42,7 @@ internal static class WorkerProgram
         Native.NewSession();
         WorkerLog.Write($"virt-vmm {Version} for domain {spec.DomainName} ({spec.DomainUuid}), id {spec.DomainId}");
 
-        await using var worker = new Worker(spec, exitWatcher, acceptThread);
+        await using var worker = new Worker(spec, threads);
         Volatile.Write(ref _worker, worker);
         var result = await worker.LaunchAsync();
         try

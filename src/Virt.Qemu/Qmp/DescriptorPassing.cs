@@ -7,22 +7,25 @@ namespace Virt.Qemu.Qmp;
 /// <summary>
 /// Sends bytes on a Unix stream socket with a file descriptor attached (<c>sendmsg</c>, <c>SCM_RIGHTS</c>): how QMP's
 /// <c>getfd</c> and <c>add-fd</c> receive a file (QEMU takes the descriptor that arrived with the command's bytes;
-/// libvirt attaches it to the command the same way). .NET has no managed API for ancillary data.
+/// libvirt attaches it to the command the same way). .NET has no managed API for ancillary data. Every send is
+/// non-blocking (<c>MSG_DONTWAIT</c>) whatever the socket's own mode, so it also writes on a socket that must stay in
+/// blocking mode for a reader thread (<see cref="QmpConnection.OpenOnThreadAsync"/>).
 /// </summary>
 internal static partial class DescriptorPassing
 {
     private const int SolSocket = 1;
     private const int ScmRights = 1;
     private const int MsgNoSignal = 0x4000;
+    private const int MsgDontWait = 0x40;
     private const int EAgain = 11;
     private const int EIntr = 4;
 
     /// <summary>
-    /// Sends <paramref name="bytes"/> on <paramref name="socket"/> with <paramref name="file"/> attached to the first
-    /// byte; returns how many bytes went (the rest is the caller's to write as usual). A full socket buffer (the
-    /// socket is non-blocking under .NET's async I/O) is waited out in short sleeps.
+    /// Sends <paramref name="bytes"/> on <paramref name="socket"/> with <paramref name="file"/> (if any) attached to
+    /// the first byte; returns how many bytes went (the rest is the caller's to write). A full socket buffer is waited
+    /// out in short sleeps.
     /// </summary>
-    public static async Task<int> SendAsync(Socket socket, ReadOnlyMemory<byte> bytes, SafeFileHandle file, CancellationToken cancellationToken)
+    public static async Task<int> SendAsync(Socket socket, ReadOnlyMemory<byte> bytes, SafeFileHandle? file, CancellationToken cancellationToken)
     {
         var delay = TimeSpan.FromMilliseconds(1);
         while (true)
@@ -34,14 +37,14 @@ internal static partial class DescriptorPassing
             }
             if (errno is not (EAgain or EIntr))
             {
-                throw new IOException($"sendmsg with a file descriptor on the QMP socket failed: errno {errno}");
+                throw new IOException($"sendmsg on the QMP socket failed: errno {errno}");
             }
             await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
             delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromMilliseconds(50).Ticks));
         }
     }
 
-    private static unsafe int TrySend(SafeSocketHandle socket, ReadOnlySpan<byte> bytes, SafeFileHandle file, out int errno)
+    private static unsafe int TrySend(SafeSocketHandle socket, ReadOnlySpan<byte> bytes, SafeFileHandle? file, out int errno)
     {
         // struct cmsghdr { size_t cmsg_len; int cmsg_level; int cmsg_type; } + one int: CMSG_SPACE(4) = 24 on 64-bit.
         var control = stackalloc byte[24];
@@ -54,13 +57,16 @@ internal static partial class DescriptorPassing
         try
         {
             socket.DangerousAddRef(ref addedSocket);
-            file.DangerousAddRef(ref addedFile);
-            *(int*)(control + sizeof(nuint) + 2 * sizeof(int)) = (int)file.DangerousGetHandle();
+            if (file is not null)
+            {
+                file.DangerousAddRef(ref addedFile);
+                *(int*)(control + sizeof(nuint) + 2 * sizeof(int)) = (int)file.DangerousGetHandle();
+            }
             fixed (byte* data = bytes)
             {
                 var vector = new IoVector { Base = data, Length = (nuint)bytes.Length };
-                var message = new MessageHeader { Vectors = &vector, VectorCount = 1, Control = control, ControlLength = 24 };
-                var sent = SendMessage((int)socket.DangerousGetHandle(), &message, MsgNoSignal);
+                var message = new MessageHeader { Vectors = &vector, VectorCount = 1, Control = file is null ? null : control, ControlLength = file is null ? 0u : 24u };
+                var sent = SendMessage((int)socket.DangerousGetHandle(), &message, MsgNoSignal | MsgDontWait);
                 errno = sent < 0 ? Marshal.GetLastPInvokeError() : 0;
                 return (int)sent;
             }
@@ -69,7 +75,7 @@ internal static partial class DescriptorPassing
         {
             if (addedFile)
             {
-                file.DangerousRelease();
+                file!.DangerousRelease();
             }
             if (addedSocket)
             {

@@ -18,19 +18,24 @@ public sealed class QmpConnection : IAsyncDisposable
     private readonly Stream _input;
     private readonly Stream _output;
     private readonly IDisposable? _owner;
+    // Set when a thread of the caller's reads (OpenOnThreadAsync): the socket, kept in blocking mode.
+    private readonly Socket? _blockingSocket;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly ConcurrentDictionary<long, (string Command, TaskCompletionSource<JsonNode?> Reply)> _pending = new();
-    private readonly Channel<QmpEvent> _events = Channel.CreateUnbounded<QmpEvent>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<QmpEvent> _events;
     private readonly CancellationTokenSource _closing = new();
     private long _nextId;
     private int _closed;
     private Task _readLoop = Task.CompletedTask;
 
-    private QmpConnection(Stream input, Stream output, IDisposable? owner)
+    private QmpConnection(Stream input, Stream output, IDisposable? owner, Socket? blockingSocket = null)
     {
         _input = input;
         _output = output;
         _owner = owner;
+        _blockingSocket = blockingSocket;
+        // On a reader thread of its own an event's reader continues on that thread, without a thread-pool hand-off.
+        _events = Channel.CreateUnbounded<QmpEvent>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = blockingSocket is not null });
     }
 
     /// <summary>QEMU's version from the greeting.</summary>
@@ -120,7 +125,44 @@ public sealed class QmpConnection : IAsyncDisposable
         var connection = new QmpConnection(input, output, owner);
         try
         {
-            await connection.NegotiateAsync(then, cancellationToken).ConfigureAwait(false);
+            var reader = new StreamReader(input, new UTF8Encoding(false), detectEncodingFromByteOrderMarks: false, bufferSize: 4096, leaveOpen: true);
+            await connection.NegotiateAsync(reader.ReadLineAsync(cancellationToken).AsTask(), () => connection.ReadLoopAsync(reader), then, cancellationToken).ConfigureAwait(false);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Negotiates over a connected Unix socket that nothing else uses, whose messages are read with blocking reads on
+    /// a thread the caller gives (<paramref name="runReader"/> runs the read loop on it, once) instead of through .NET's
+    /// socket engine and the thread pool: a message from QEMU then wakes that one thread, which also runs the
+    /// <see cref="Events"/> reader's continuation. Commands are written with non-blocking sends, so the socket stays
+    /// in blocking mode (an asynchronous call would move it to .NET's non-blocking mode, whose blocking receives wait
+    /// on the socket engine's thread). The VMM worker reads its guest's monitor so: each message woke the engine's thread
+    /// and two thread-pool workers, which on a destroy ran on the CPU that QEMU's exit needed (tools/bench/README.md).
+    /// </summary>
+    /// <param name="socket">The connected socket, in blocking mode; owned by the connection from now on.</param>
+    /// <param name="runReader">Runs its argument on the reader thread.</param>
+    /// <param name="then">The commands to send after <c>qmp_capabilities</c>, in order.</param>
+    /// <param name="cancellationToken">Cancels the negotiation.</param>
+    public static async Task<QmpConnection> OpenOnThreadAsync(Socket socket, Action<Action> runReader, IReadOnlyList<string> then, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(socket);
+        ArgumentNullException.ThrowIfNull(runReader);
+        ArgumentNullException.ThrowIfNull(then);
+        var stream = new NetworkStream(socket, ownsSocket: true);
+        var connection = new QmpConnection(stream, stream, null, socket);
+        try
+        {
+            var greeting = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var loop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            connection._readLoop = loop.Task;
+            runReader(() => connection.ReadOnThisThread(greeting, loop));
+            await connection.NegotiateAsync(greeting.Task.WaitAsync(cancellationToken), startReadLoop: null, then, cancellationToken).ConfigureAwait(false);
             return connection;
         }
         catch
@@ -197,6 +239,15 @@ public sealed class QmpConnection : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _closing.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            // Ends the reader thread's blocking read (a close alone does not wake a thread blocked on the socket).
+            _blockingSocket?.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            // Not connected any more: the read has ended already.
+        }
         await _input.DisposeAsync().ConfigureAwait(false);
         if (!ReferenceEquals(_input, _output))
         {
@@ -215,15 +266,21 @@ public sealed class QmpConnection : IAsyncDisposable
         _closing.Dispose();
     }
 
-    private async Task NegotiateAsync(IReadOnlyList<string> then, CancellationToken cancellationToken)
+    /// <param name="greetingLine">The first line QEMU sends.</param>
+    /// <param name="startReadLoop">Starts reading what follows it on the thread pool; null when a reader thread does already.</param>
+    /// <param name="then">The commands to send after <c>qmp_capabilities</c>, in order.</param>
+    /// <param name="cancellationToken">Cancels the negotiation.</param>
+    private async Task NegotiateAsync(Task<string?> greetingLine, Func<Task>? startReadLoop, IReadOnlyList<string> then, CancellationToken cancellationToken)
     {
-        var reader = new StreamReader(_input, new UTF8Encoding(false), detectEncodingFromByteOrderMarks: false, bufferSize: 4096, leaveOpen: true);
-        var greetingLine = await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false)
+        var line = await greetingLine.ConfigureAwait(false)
             ?? throw new QmpDisconnectedException("QEMU closed the monitor before sending its QMP greeting.");
-        var greeting = ParseObject(greetingLine)["QMP"]?.AsObject()
-            ?? throw new QmpDisconnectedException($"Expected a QMP greeting, got: {Truncate(greetingLine)}");
+        var greeting = ParseObject(line)["QMP"]?.AsObject()
+            ?? throw new QmpDisconnectedException($"Expected a QMP greeting, got: {Truncate(line)}");
         Version = QemuVersion.FromQmp(greeting["version"]);
-        _readLoop = Task.Run(() => ReadLoopAsync(reader), CancellationToken.None);
+        if (startReadLoop is not null)
+        {
+            _readLoop = Task.Run(startReadLoop, CancellationToken.None);
+        }
         // Each line is written before the next: QEMU receives them in this order.
         var answers = new List<Task<JsonNode?>> { await SendAsync("qmp_capabilities", null, cancellationToken).ConfigureAwait(false) };
         foreach (var command in then)
@@ -262,14 +319,53 @@ public sealed class QmpConnection : IAsyncDisposable
         }
         finally
         {
-            reader.Dispose();
-            Interlocked.Exchange(ref _closed, 1);
-            _events.Writer.TryComplete();
-            foreach (var (id, (command, reply)) in _pending)
+            EndReading(reader, failure);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="OpenOnThreadAsync"/>'s read loop, with blocking reads: the greeting to <paramref name="greeting"/>,
+    /// then every message until the socket ends (QEMU closed it, or <see cref="DisposeAsync"/> shut it down).
+    /// </summary>
+    private void ReadOnThisThread(TaskCompletionSource<string?> greeting, TaskCompletionSource loop)
+    {
+        var reader = new StreamReader(_input, new UTF8Encoding(false), detectEncodingFromByteOrderMarks: false, bufferSize: 4096, leaveOpen: true);
+        Exception? failure = null;
+        try
+        {
+            if (greeting.TrySetResult(reader.ReadLine()))
             {
-                reply.TrySetException(new QmpDisconnectedException($"The QMP connection closed before QEMU answered '{command}'.", failure));
-                _pending.TryRemove(id, out _);
+                while (reader.ReadLine() is { } line)
+                {
+                    if (line.Length > 0)
+                    {
+                        Dispatch(ParseObject(line));
+                    }
+                }
             }
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or JsonException)
+        {
+            failure = ex;
+            greeting.TrySetException(new QmpDisconnectedException("The QMP connection failed before QEMU's greeting.", ex));
+        }
+        finally
+        {
+            EndReading(reader, failure);
+            loop.TrySetResult();
+        }
+    }
+
+    /// <summary>The connection is closed: no more events, and every command still waiting fails.</summary>
+    private void EndReading(StreamReader reader, Exception? failure)
+    {
+        reader.Dispose();
+        Interlocked.Exchange(ref _closed, 1);
+        _events.Writer.TryComplete();
+        foreach (var (id, (command, reply)) in _pending)
+        {
+            reply.TrySetException(new QmpDisconnectedException($"The QMP connection closed before QEMU answered '{command}'.", failure));
+            _pending.TryRemove(id, out _);
         }
     }
 
@@ -314,6 +410,14 @@ public sealed class QmpConnection : IAsyncDisposable
                 // The descriptor rides on the command's first bytes, so it reaches QEMU before the command runs; under
                 // the write lock, so no other command's bytes come between.
                 sent = await DescriptorPassing.SendAsync(pass.Socket, bytes, pass.File, cancellationToken).ConfigureAwait(false);
+            }
+            if (_blockingSocket is not null)
+            {
+                while (sent < bytes.Length)
+                {
+                    sent += await DescriptorPassing.SendAsync(_blockingSocket, bytes.AsMemory(sent), null, cancellationToken).ConfigureAwait(false);
+                }
+                return;
             }
             await _output.WriteAsync(bytes.AsMemory(sent), cancellationToken).ConfigureAwait(false);
             await _output.FlushAsync(cancellationToken).ConfigureAwait(false);

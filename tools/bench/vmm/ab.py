@@ -20,13 +20,19 @@ import tempfile
 base = tempfile.mkdtemp(prefix="vab-")
 daemons, shells, argv = {}, {}, None
 def sched(pid):
-    run = wait = 0
+    """Each thread's on-CPU and run-queue time (ns) by thread id."""
+    threads = {}
     for t in os.listdir(f"/proc/{pid}/task"):
         try:
             a, b, _ = open(f"/proc/{pid}/task/{t}/schedstat").read().split()
-            run += int(a); wait += int(b)
+            threads[t] = (int(a), int(b))
         except OSError: pass
-    return run / 1e6, wait / 1e6
+    return threads
+def spent(before, after):
+    """On-CPU and run-queue ms between two sched() readings, over the threads in both (one that ended in between is
+    not counted: its total would come off the sum as a whole)."""
+    both = before.keys() & after.keys()
+    return (sum(after[t][0] - before[t][0] for t in both) / 1e6, sum(after[t][1] - before[t][1] for t in both) / 1e6)
 def bare(age):
     qmp = os.path.join(base, "bare.qmp")
     args = [f"socket,id=charmonitor,path={qmp},server=on,wait=off" if a.startswith("socket,id=charmonitor") else "null,id=charserial0" if a.startswith("socket,id=charserial0") else a for a in argv]
@@ -60,9 +66,9 @@ try:
             d0, v0, w0 = sched(daemons[name].pid), sched(sh.p.pid), sched(worker)
             r[name] = sh.time("destroy bench", "destroyed")
             d1, v1, w1 = sched(daemons[name].pid), sched(sh.p.pid), sched(worker)
-            r[name + ".virtd_cpu"] = (d1[0] - d0[0]) / 1000; r[name + ".virtd_runq"] = (d1[1] - d0[1]) / 1000
+            r[name + ".virtd_cpu"], r[name + ".virtd_runq"] = (x / 1000 for x in spent(d0, d1))
             # The worker is still there at the prompt (virtd releases it after the reply); its threads that ended are not counted.
-            r[name + ".vsh_cpu"] = (v1[0] - v0[0]) / 1000; r[name + ".worker_cpu"] = (w1[0] - w0[0]) / 1000
+            r[name + ".vsh_cpu"] = spent(v0, v1)[0] / 1000; r[name + ".worker_cpu"] = spent(w0, w1)[0] / 1000
         r["bare_1.0"], r["bare_start"] = bare(1.0); r["bare_0.5"], _ = bare(0.5)
         if i > 0:
             for k, v in r.items(): series[k].append(v * 1000)
