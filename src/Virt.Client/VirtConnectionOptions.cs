@@ -17,7 +17,7 @@ public sealed class VirtConnectionOptions
     /// <summary>
     /// For a local daemon (<c>virt+unix://</c>, <c>virt:///system</c>, <c>virt:///session</c>): send unary calls, one
     /// at a time, on a connection of their own, each written in one send and answered on the calling thread, which
-    /// blocks for up to 250 ms before waiting asynchronously. That takes the thread hand-offs of the pooled HTTP/2
+    /// blocks for up to 1 s before waiting asynchronously. That takes the thread hand-offs of the pooled HTTP/2
     /// connections off each call (about 0.2-0.4 ms on a 2-CPU machine), which is what a command-line client doing one
     /// call after another wants. A caller that issues calls concurrently from the thread pool should leave it off
     /// (the default): a call returns only once answered, so a loop starting calls would run them one at a time.

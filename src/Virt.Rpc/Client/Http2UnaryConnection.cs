@@ -23,8 +23,13 @@ namespace Virt.Rpc.Client;
 /// </remarks>
 internal sealed class Http2UnaryConnection : IDisposable
 {
-    /// <summary>How long an answer is awaited in a blocking receive before the wait goes asynchronous.</summary>
-    public static readonly TimeSpan BlockingWait = TimeSpan.FromMilliseconds(250);
+    /// <summary>
+    /// How long an answer is awaited in a blocking receive before the wait goes asynchronous, which retires the
+    /// connection (the next call pays a connect and HTTP/2's set-up on both sides). Longer than a guest's start takes
+    /// under TCG on a slow or loaded machine (130-300 ms seen, tools/bench/README.md): at 250 ms a start that took
+    /// longer made the destroy after it open a new connection.
+    /// </summary>
+    public static readonly TimeSpan BlockingWait = TimeSpan.FromSeconds(1);
 
     private const int FrameHeaderLength = 9;
     private const int DefaultMaxFrameSize = 16_384;

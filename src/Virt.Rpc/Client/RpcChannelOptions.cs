@@ -30,7 +30,7 @@ public sealed class RpcChannelOptions
     /// <summary>
     /// For a channel to a Unix socket: whether unary calls go, one at a time, over a connection of their own with a
     /// small HTTP/2 client that writes a call in one send and waits for its answer on the calling thread (blocking for
-    /// up to 250 ms), instead of SocketsHttpHandler's queues and thread-pool hand-offs; the connection the channel is
+    /// up to 1 s), instead of SocketsHttpHandler's queues and thread-pool hand-offs; the connection the channel is
     /// given becomes that one. Streaming calls, and unary calls that find it busy, use the pooled connections. The
     /// server must not Huffman-code its headers (Kestrel does not). Default false.
     /// </summary>
