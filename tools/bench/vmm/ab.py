@@ -2,13 +2,18 @@
 """A/B of start and destroy through a connected vsh shell: several virtd/virt-vmm pairs side by side, one guest and one shell
 each, rounds interleaved with bare QEMU (spawn to cont answered; SIGTERM to reaped, 1 s and 0.5 s after cont), so load from elsewhere falls
 on all alike. Per destroy it also reads virtd's on-CPU and run-queue time and the on-CPU time of vsh and of the guest's
-worker (/proc/PID/task/*/schedstat, ns), which move far less with other load than wall time does.
+worker (/proc/PID/task/*/schedstat, ns, summed over the threads present at both readings: a worker's monitor and
+console readers end with QEMU, so their share of the destroy is not in it), which move far less with other load than
+wall time does.
 
     ab.py REPO ROUNDS '{"before": ["/path/virtd", "/path/virt-vmm"], "after": ["/path/virtd", "/path/virt-vmm", "/path/vsh"]}'
 
 A configuration's third binary is its vsh (REPO's published one by default).
 
-Keep copies of the binaries to compare (a publish overwrites them). tools/bench/README.md has what it showed.
+Keep copies of the binaries to compare (a publish overwrites them), and copy every configuration's at the same time,
+then drop the page cache (`sync; echo 3 > /proc/sys/vm/drop_caches`) before the run: a copy that had been on the
+machine for an hour ran its destroys with 0.2 ms less CPU than a byte-identical fresh copy of it (tools/bench/README.md,
+fifteenth session). tools/bench/README.md has what it showed.
 """
 import os, sys, time, subprocess, signal, statistics, json
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))

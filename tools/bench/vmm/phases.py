@@ -20,7 +20,7 @@ the raised processes starts later (a new thread-pool worker) runs at normal prio
 spins waiting for it keeps a CPU from everything at normal priority, QEMU included, for up to the throttling's
 second, so some rounds' walls (bare QEMU's too) are outliers of about 1 s: compare front and back, which such rounds
 hardly move, and take walls from bench.py (tools/bench/README.md). Keep copies of the binaries to compare (a
-publish overwrites them).
+publish overwrites them), all copied at the same time with the page cache dropped after (as ab.py says why).
 """
 import os, sys, time, subprocess, signal, tempfile, json, re, statistics
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
