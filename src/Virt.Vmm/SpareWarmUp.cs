@@ -30,8 +30,8 @@ internal static class SpareWarmUp
         _ = LaunchSpec.Parser.ParseFrom(ReadOnlySpan<byte>.Empty);
         _ = (JsonNode.Parse("""{"return": {}, "id": 1}""") as JsonObject)?["return"];
         _ = new JsonObject { ["execute"] = "cont", ["id"] = 1L }.ToJsonString();
-        // Sockets: an asynchronous receive on a connected pair (as the monitor's and the console's are) starts .NET's
-        // socket engine and its epoll thread.
+        // Sockets: an asynchronous receive on a connected pair starts .NET's socket engine and its epoll thread, which
+        // the control connections use (the monitor and the console are read by threads of their own, WorkerThreads).
         var (first, second) = Native.ConnectedPair();
         using var reader = new Socket(new SafeSocketHandle(first, ownsHandle: true));
         using var writer = new Socket(new SafeSocketHandle(second, ownsHandle: true));
