@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Threading.Channels;
+using Virt.Qemu.Qmp;
 using Virt.Vmm.Protocol;
 
 namespace Virt.Vmm;
@@ -9,7 +10,7 @@ namespace Virt.Vmm;
 /// reads it continuously (QEMU itself appends everything to the console log, <c>logappend=on</c>), so a slow or
 /// absent client never stalls the guest's serial port. One client is attached at a time; its output queue drops the
 /// oldest chunks rather than block the guest. The socket is read with blocking reads on a thread of its own and
-/// written with non-blocking sends, as the monitor is (<see cref="Virt.Qemu.Qmp.QmpConnection.OpenOnThreadAsync"/>):
+/// written with non-blocking sends (<see cref="NonBlockingSend"/>), as the monitor is (<see cref="QmpConnection.OpenOnThreadAsync"/>):
 /// a booting guest's output woke .NET's socket engine and a thread-pool worker for every chunk.
 /// </summary>
 internal sealed class ConsoleRelay : IDisposable
@@ -70,7 +71,7 @@ internal sealed class ConsoleRelay : IDisposable
         {
             while (!data.IsEmpty)
             {
-                data = data[await Native.SendNonBlockingAsync(_socket, data, cancellationToken)..];
+                data = data[await NonBlockingSend.SendAsync(_socket, data, null, cancellationToken)..];
             }
         }
         finally

@@ -27,9 +27,6 @@ internal static partial class Native
     private const int EIntr = 4;
     private const int SchedIdle = 5;
     private const int SchedOther = 0;
-    private const int MsgDontWait = 0x40;
-    private const int MsgNoSignal = 0x4000;
-    private const int EAgain = 11;
 
     /// <summary>Leaves virtd's session and process group, so a signal to virtd's group (Ctrl-C, a service stop) spares the guest.</summary>
     public static void NewSession()
@@ -52,52 +49,6 @@ internal static partial class Native
     {
         var copy = Fcntl(fd, FDupFdCloexec, 3);
         return copy >= 0 ? copy : throw new IOException($"fcntl(F_DUPFD_CLOEXEC) on fd {fd} failed: errno {Marshal.GetLastPInvokeError()}");
-    }
-
-    /// <summary>
-    /// Sends what fits of <paramref name="data"/> without blocking and without moving the socket to .NET's non-blocking
-    /// mode (<c>MSG_DONTWAIT</c>), so a thread of its own can go on reading it with blocking reads; a full socket
-    /// buffer is waited out in short sleeps. Returns how many bytes went.
-    /// </summary>
-    public static async Task<int> SendNonBlockingAsync(System.Net.Sockets.Socket socket, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
-    {
-        var delay = TimeSpan.FromMilliseconds(1);
-        while (true)
-        {
-            var sent = TrySend(socket.SafeHandle, data.Span, out var errno);
-            if (sent >= 0)
-            {
-                return sent;
-            }
-            if (errno is not (EAgain or EIntr))
-            {
-                throw new IOException($"send on the guest's console failed: errno {errno}");
-            }
-            await Task.Delay(delay, cancellationToken);
-            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromMilliseconds(50).Ticks));
-        }
-    }
-
-    private static unsafe int TrySend(SafeHandle socket, ReadOnlySpan<byte> data, out int errno)
-    {
-        var added = false;
-        try
-        {
-            socket.DangerousAddRef(ref added);
-            fixed (byte* bytes = data)
-            {
-                var sent = SendCall((int)socket.DangerousGetHandle(), bytes, (nuint)data.Length, MsgDontWait | MsgNoSignal);
-                errno = sent < 0 ? Marshal.GetLastPInvokeError() : 0;
-                return (int)sent;
-            }
-        }
-        finally
-        {
-            if (added)
-            {
-                socket.DangerousRelease();
-            }
-        }
     }
 
     /// <summary>
@@ -220,26 +171,17 @@ internal static partial class Native
         }
     }
 
-    /// <summary>
-    /// Puts the calling thread (not the process) in <c>SCHED_IDLE</c>: from then on it runs only when no other thread
-    /// wants the CPU, and any other thread's wake-up preempts it at once. For work that nobody waits for; best effort.
-    /// </summary>
-    public static unsafe void RunThisThreadWhenIdle()
-    {
-        // struct sched_param { int sched_priority; }: 0 for SCHED_IDLE. pid 0 is the calling thread on Linux.
-        var priority = 0;
-        _ = SchedSetScheduler(0, SchedIdle, &priority);
-    }
-
     /// <summary>The calling thread's kernel id (what <c>sched_setscheduler</c> takes).</summary>
     public static int CurrentThreadId() => GetTid();
 
     /// <summary>
-    /// Puts thread <paramref name="threadId"/> of this process in <c>SCHED_IDLE</c> (<paramref name="idle"/>) or back in
-    /// <c>SCHED_OTHER</c>; best effort.
+    /// Puts thread <paramref name="threadId"/> of this process (0: the calling thread) in <c>SCHED_IDLE</c>
+    /// (<paramref name="idle"/>): from then on it runs only when no other thread wants the CPU, and any other thread's
+    /// wake-up preempts it at once; or back in <c>SCHED_OTHER</c>. For work that nobody waits for; best effort.
     /// </summary>
     public static unsafe void RunThreadWhenIdle(int threadId, bool idle)
     {
+        // struct sched_param { int sched_priority; }: 0 for both policies.
         var priority = 0;
         _ = SchedSetScheduler(threadId, idle ? SchedIdle : SchedOther, &priority);
     }
@@ -258,9 +200,6 @@ internal static partial class Native
 
     [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
     private static partial int Fcntl(int fd, int command, int argument);
-
-    [LibraryImport("libc", EntryPoint = "send", SetLastError = true)]
-    private static unsafe partial nint SendCall(int socket, byte* data, nuint length, int flags);
 
     [LibraryImport("libc", EntryPoint = "socketpair", SetLastError = true)]
     private static unsafe partial int SocketPairCall(int domain, int type, int protocol, int* fds);

@@ -762,7 +762,7 @@ internal sealed class Worker : IAsyncDisposable
         {
             // The kill is answered (inline, above) and virtd commits the destroy from that answer; what is left here
             // waits for nobody, so it gives way to virtd and vsh, which have the answer to carry on the same CPUs.
-            Native.RunThisThreadWhenIdle();
+            Native.RunThreadWhenIdle(0, idle: true);
             WriteStateFile(final);
             Deliver(subscribers, exited);
         }

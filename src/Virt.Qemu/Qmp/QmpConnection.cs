@@ -409,13 +409,13 @@ public sealed class QmpConnection : IAsyncDisposable
             {
                 // The descriptor rides on the command's first bytes, so it reaches QEMU before the command runs; under
                 // the write lock, so no other command's bytes come between.
-                sent = await DescriptorPassing.SendAsync(pass.Socket, bytes, pass.File, cancellationToken).ConfigureAwait(false);
+                sent = await NonBlockingSend.SendAsync(pass.Socket, bytes, pass.File, cancellationToken).ConfigureAwait(false);
             }
             if (_blockingSocket is not null)
             {
                 while (sent < bytes.Length)
                 {
-                    sent += await DescriptorPassing.SendAsync(_blockingSocket, bytes.AsMemory(sent), null, cancellationToken).ConfigureAwait(false);
+                    sent += await NonBlockingSend.SendAsync(_blockingSocket, bytes.AsMemory(sent), null, cancellationToken).ConfigureAwait(false);
                 }
                 return;
             }

@@ -5,13 +5,14 @@ using Microsoft.Win32.SafeHandles;
 namespace Virt.Qemu.Qmp;
 
 /// <summary>
-/// Sends bytes on a Unix stream socket with a file descriptor attached (<c>sendmsg</c>, <c>SCM_RIGHTS</c>): how QMP's
-/// <c>getfd</c> and <c>add-fd</c> receive a file (QEMU takes the descriptor that arrived with the command's bytes;
-/// libvirt attaches it to the command the same way). .NET has no managed API for ancillary data. Every send is
-/// non-blocking (<c>MSG_DONTWAIT</c>) whatever the socket's own mode, so it also writes on a socket that must stay in
-/// blocking mode for a reader thread (<see cref="QmpConnection.OpenOnThreadAsync"/>).
+/// Sends bytes on a Unix stream socket without blocking (<c>MSG_DONTWAIT</c>) whatever the socket's own mode, so it
+/// also writes on a socket that a thread of its own reads with blocking reads (the VMM worker's monitor,
+/// <see cref="QmpConnection.OpenOnThreadAsync"/>, and console), which an asynchronous send would move to .NET's
+/// non-blocking mode. A file descriptor may ride along (<c>sendmsg</c>, <c>SCM_RIGHTS</c>): how QMP's <c>getfd</c>
+/// and <c>add-fd</c> receive a file (QEMU takes the descriptor that arrived with the command's bytes; libvirt attaches
+/// it to the command the same way). .NET has no managed API for ancillary data.
 /// </summary>
-internal static partial class DescriptorPassing
+public static partial class NonBlockingSend
 {
     private const int SolSocket = 1;
     private const int ScmRights = 1;
@@ -25,6 +26,11 @@ internal static partial class DescriptorPassing
     /// the first byte; returns how many bytes went (the rest is the caller's to write). A full socket buffer is waited
     /// out in short sleeps.
     /// </summary>
+    /// <param name="socket">A connected Unix stream socket.</param>
+    /// <param name="bytes">What to send.</param>
+    /// <param name="file">A descriptor to attach, or null.</param>
+    /// <param name="cancellationToken">Cancels the wait for room in the socket buffer.</param>
+    /// <exception cref="IOException">The send failed (the peer closed its end, for one).</exception>
     public static async Task<int> SendAsync(Socket socket, ReadOnlyMemory<byte> bytes, SafeFileHandle? file, CancellationToken cancellationToken)
     {
         var delay = TimeSpan.FromMilliseconds(1);
@@ -37,7 +43,7 @@ internal static partial class DescriptorPassing
             }
             if (errno is not (EAgain or EIntr))
             {
-                throw new IOException($"sendmsg on the QMP socket failed: errno {errno}");
+                throw new IOException($"sendmsg on a Unix socket failed: errno {errno}");
             }
             await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
             delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromMilliseconds(50).Ticks));
