@@ -395,7 +395,7 @@ public sealed partial class QemuDomainDriver
         try
         {
             File.Delete(Path.Combine(_options.GuestRunDirectory, paths.LiveDefinitionName + ".xml"));
-            File.Delete(paths.StateFile);
+            WorkerStateFile.Delete(paths.StateFile);
             File.Delete(paths.ControlSocket);
             File.Delete(paths.QmpSocket);
             File.Delete(paths.ConsoleSocket);

@@ -186,6 +186,12 @@ internal static partial class Native
         _ = SchedSetScheduler(threadId, idle ? SchedIdle : SchedOther, &priority);
     }
 
+    /// <summary>Lets another runnable thread have this CPU now (<c>sched_yield</c>).</summary>
+    public static void YieldCpu() => _ = SchedYield();
+
+    [LibraryImport("libc", EntryPoint = "sched_yield")]
+    private static partial int SchedYield();
+
     [LibraryImport("libc", EntryPoint = "gettid")]
     private static partial int GetTid();
 

@@ -201,7 +201,7 @@ internal sealed class Worker : IAsyncDisposable
         if (released)
         {
             // virtd has the outcome; otherwise the state file stays for the next virtd to read.
-            File.Delete(_spec.StateFile);
+            WorkerStateFile.Delete(_spec.StateFile);
         }
         else
         {
@@ -761,8 +761,12 @@ internal sealed class Worker : IAsyncDisposable
         if (answered && onExitWatcher)
         {
             // The kill is answered (inline, above) and virtd commits the destroy from that answer; what is left here
-            // waits for nobody, so it gives way to virtd and vsh, which have the answer to carry on the same CPUs.
+            // waits for nobody, so it gives way to virtd and vsh, which have the answer to carry on the same CPUs. The
+            // answer's write woke virtd's thread on this CPU, and lowering the policy does not hand the CPU over: this
+            // thread went on into the state file's rename, whose flush the kernel does not preempt (PREEMPT_NONE),
+            // while virtd's thread waited 0.3-0.5 ms beside it (tools/bench/README.md). So it yields as well.
             Native.RunThreadWhenIdle(0, idle: true);
+            Native.YieldCpu();
             WriteStateFile(final);
             Deliver(subscribers, exited);
         }
@@ -804,12 +808,13 @@ internal sealed class Worker : IAsyncDisposable
         {
             await _server.DisposeAsync();
         }
-        foreach (var path in new[] { _spec.StateFile, _spec.ControlSocket })
+        if (_spec.StateFile.Length > 0)
         {
-            if (path.Length > 0)
-            {
-                File.Delete(path);
-            }
+            WorkerStateFile.Delete(_spec.StateFile);
+        }
+        if (_spec.ControlSocket.Length > 0)
+        {
+            File.Delete(_spec.ControlSocket);
         }
     }
 
