@@ -719,9 +719,8 @@ internal sealed class Worker : IAsyncDisposable
     /// priority, the state file is rewritten and the event goes to subscribers. The kill's answer is what destroy waits
     /// for (virtd commits the exit from it); sent to subscribers first, the same event woke a thread-pool worker here
     /// and virtd's event pump there, whose work competed for the two CPUs with the answer's. Without a kill (shutdown,
-    /// crash) the event goes first: virtd learns of the exit from it. Replacing the state file costs a rename over an existing one,
-    /// which ext4 (auto_da_alloc) turns into a flush of the new file's data, milliseconds that destroy's answer does not
-    /// need to wait for. While the worker runs it answers for the guest itself; the file is for a virtd that finds it
+    /// crash) the event goes first: virtd learns of the exit from it. Rewriting the state file is kernel work (tens of microseconds,
+    /// <see cref="WorkerStateFile.Write"/>) that destroy's answer does not need to wait for. While the worker runs it answers for the guest itself; the file is for a virtd that finds it
     /// gone, and the worker does not end (nor remove the file) before it is written. Were the worker and virtd both
     /// killed in between, the file would still say "running" with a QEMU pid that is gone, which a restarted virtd
     /// reports as shut off (crashed): never as running.

@@ -27,7 +27,11 @@ daemons, shells, argv = {}, {}, None
 def sched(pid):
     """Each thread's on-CPU and run-queue time (ns) by thread id."""
     threads = {}
-    for t in os.listdir(f"/proc/{pid}/task"):
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except FileNotFoundError:
+        return threads  # gone: a released worker can exit before the prompt is read
+    for t in tasks:
         try:
             a, b, _ = open(f"/proc/{pid}/task/{t}/schedstat").read().split()
             threads[t] = (int(a), int(b))
@@ -37,6 +41,8 @@ def spent(before, after):
     """On-CPU and run-queue ms between two sched() readings, over the threads in both (one that ended in between is
     not counted: its total would come off the sum as a whole)."""
     both = before.keys() & after.keys()
+    if not both:
+        return (float("nan"), float("nan"))
     return (sum(after[t][0] - before[t][0] for t in both) / 1e6, sum(after[t][1] - before[t][1] for t in both) / 1e6)
 def bare(age):
     qmp = os.path.join(base, "bare.qmp")
@@ -78,8 +84,9 @@ try:
         if i > 0:
             for k, v in r.items(): series[k].append(v * 1000)
     for k, v in series.items():
-        v = sorted(v); print(f"{k:20s} mean {statistics.mean(v):6.2f} median {statistics.median(v):6.2f} ms  min {v[0]:6.2f}  p25 {v[len(v)//4]:6.2f}  p75 {v[3*len(v)//4]:6.2f}")
-    med = {k: statistics.median(v) for k, v in series.items()}
+        v = sorted(x for x in v if x == x)  # NaN: a worker that had exited before its second reading
+        print(f"{k:20s} mean {statistics.mean(v):6.2f} median {statistics.median(v):6.2f} ms  min {v[0]:6.2f}  p25 {v[len(v)//4]:6.2f}  p75 {v[3*len(v)//4]:6.2f}")
+    med = {k: statistics.median([x for x in v if x == x]) for k, v in series.items()}
     for k in configs: print(f"{k:14s} destroy / bare_1.0 = {med[k]/med['bare_1.0']:.2f}x   / bare_0.5 = {med[k]/med['bare_0.5']:.2f}x   start / bare_start = {med[k + '.start']/med['bare_start']:.2f}x")
     print("load average", os.getloadavg())
 finally:
