@@ -719,9 +719,10 @@ internal sealed class Worker : IAsyncDisposable
     /// priority, the state file is rewritten and the event goes to subscribers. The kill's answer is what destroy waits
     /// for (virtd commits the exit from it); sent to subscribers first, the same event woke a thread-pool worker here
     /// and virtd's event pump there, whose work competed for the two CPUs with the answer's. Without a kill (shutdown,
-    /// crash) the event goes first: virtd learns of the exit from it. Rewriting the state file is kernel work (tens of microseconds,
-    /// <see cref="WorkerStateFile.Write"/>) that destroy's answer does not need to wait for. While the worker runs it answers for the guest itself; the file is for a virtd that finds it
-    /// gone, and the worker does not end (nor remove the file) before it is written. Were the worker and virtd both
+    /// crash) the event goes first: virtd learns of the exit from it. Rewriting the state file is kernel work (tens of
+    /// microseconds, <see cref="WorkerStateFile.Write"/>) that destroy's answer does not need to wait for. While the
+    /// worker runs it answers for the guest itself; the file is for a virtd that finds it gone, and the worker does not
+    /// end (nor remove the file) before it is written. Were the worker and virtd both
     /// killed in between, the file would still say "running" with a QEMU pid that is gone, which a restarted virtd
     /// reports as shut off (crashed): never as running.
     /// </summary>
@@ -762,8 +763,9 @@ internal sealed class Worker : IAsyncDisposable
             // The kill is answered (inline, above) and virtd commits the destroy from that answer; what is left here
             // waits for nobody, so it gives way to virtd and vsh, which have the answer to carry on the same CPUs. The
             // answer's write woke virtd's thread on this CPU, and lowering the policy does not hand the CPU over: this
-            // thread went on into the state file's rename, whose flush the kernel does not preempt (PREEMPT_NONE),
-            // while virtd's thread waited 0.3-0.5 ms beside it (tools/bench/README.md). So it yields as well.
+            // thread went on into the state file's rewrite, kernel work that is not preempted (PREEMPT_NONE), while
+            // virtd's thread waited 0.3-0.5 ms beside it (when a rename flushed the file, tools/bench/README.md).
+            // So it yields as well.
             Native.RunThreadWhenIdle(0, idle: true);
             Native.YieldCpu();
             WriteStateFile(final);
