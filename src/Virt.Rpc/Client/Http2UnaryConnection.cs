@@ -155,11 +155,18 @@ internal sealed class Http2UnaryConnection : IDisposable
         }
     }
 
-    /// <summary>Receives more of the answer: blocking for up to <see cref="BlockingWait"/>, then asynchronously.</summary>
+    /// <summary>
+    /// Receives more of the answer: blocking for up to <see cref="BlockingWait"/>, then asynchronously. The blocking wait
+    /// is poll(POLLIN), then a read that finds the data: a thread blocked in the read itself is also woken when the
+    /// server reads the request (the kernel wakes a Unix socket's writer for the room freed, and a blocked read sleeps on
+    /// the same queue; poll's wait ignores that wake-up). In a traced destroy that wake-up cost vsh a thread switch in
+    /// and out while virtd was handling the request, and the woken thread ran again, ahead of QEMU's main thread, just
+    /// after the SIGTERM (tools/bench/README.md), as it had in virtd's worker calls (Virt.Driver.Qemu's VmmClient).
+    /// </summary>
     private async ValueTask ReceiveAsync(CancellationToken cancellationToken)
     {
         int received;
-        if (!Retired)
+        if (!Retired && _socket.Poll(BlockingWait, SelectMode.SelectRead))
         {
             try
             {
@@ -173,6 +180,8 @@ internal sealed class Http2UnaryConnection : IDisposable
         }
         else
         {
+            // Waited the blocking wait out (or went asynchronous before): from now on the socket is .NET's non-blocking one.
+            Retired = true;
             received = await ReceiveMoreAsync(cancellationToken).ConfigureAwait(false);
         }
         if (received == 0)
