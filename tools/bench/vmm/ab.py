@@ -17,7 +17,7 @@ fifteenth session). tools/bench/README.md has what it showed.
 """
 import os, sys, time, subprocess, signal, statistics, json
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench import Shell, domain_xml, qmp_cont, run_state
+from bench import define_with_shell, qmp_cont, run_state, start_virtd
 repo = sys.argv[1]; rounds = int(sys.argv[2]); configs = json.loads(sys.argv[3])
 vsh = f"{repo}/src/Virt.Cli/bin/Release/net10.0/linux-x64/publish/vsh"
 guest = subprocess.run([f"{repo}/tools/guest/build"], capture_output=True, text=True, check=True).stdout.strip()
@@ -56,15 +56,8 @@ try:
     for name, cfg in configs.items():
         virtd, vmm = cfg[0], cfg[1]; cvsh = cfg[2] if len(cfg) > 2 else vsh
         work = f"{base}/{name}"; os.makedirs(work)
-        log = open(f"{work}/virtd.log", "w")
-        daemons[name] = subprocess.Popen([virtd, "--state-dir", work], stdout=log, stderr=log, stdin=subprocess.DEVNULL, env=dict(os.environ, VIRT_VMM_BINARY=vmm))
-        for _ in range(600):
-            if os.path.exists(f"{work}/run/virtd.sock"): break
-            time.sleep(0.05)
-        uri = f"virt+unix://{work}/run/virtd.sock"
-        open(f"{work}/g.xml", "w").write(domain_xml(f"{guest}/vmlinuz", f"{guest}/initrd.img"))
-        subprocess.run([cvsh, "-c", uri, "define", f"{work}/g.xml"], check=True, stdout=subprocess.DEVNULL)
-        shells[name] = Shell([cvsh, "-c", uri], "vsh # "); shells[name].time("domstate bench", "shut off")
+        daemons[name], uri = start_virtd(virtd, vmm, work)
+        shells[name] = define_with_shell(cvsh, uri, work, guest)
     series = {k: [] for k in [c + x for c in configs for x in ("", ".virtd_cpu", ".virtd_runq", ".vsh_cpu", ".worker_cpu", ".start")] + ["bare_1.0", "bare_0.5", "bare_start"]}
     for i in range(rounds + 1):
         r = {}

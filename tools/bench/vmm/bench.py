@@ -164,6 +164,24 @@ def run_state(work, key):
     w = f"{work}/run/qemu"; st = [f for f in os.listdir(w) if f.endswith(".state")][0]
     return int(dict(l.split("=", 1) for l in open(f"{w}/{st}").read().split())[key])
 
+def start_virtd(virtd, vmm, work):
+    """virtd on the state directory WORK with VMM as its worker, once its admin socket is there: (process, URI)."""
+    log = open(os.path.join(work, "virtd.log"), "w")
+    daemon = subprocess.Popen([virtd, "--state-dir", work], stdout=log, stderr=log, stdin=subprocess.DEVNULL,
+                              env=dict(os.environ, VIRT_VMM_BINARY=vmm))
+    for _ in range(600):
+        if os.path.exists(f"{work}/run/virtd.sock"): break
+        time.sleep(0.05)
+    return daemon, f"virt+unix://{work}/run/virtd.sock"
+
+def define_with_shell(vsh, uri, work, guest):
+    """The bench guest (GUEST: tools/guest/build's directory) defined through vsh, and a vsh shell connected to URI."""
+    open(f"{work}/g.xml", "w").write(domain_xml(f"{guest}/vmlinuz", f"{guest}/initrd.img"))
+    subprocess.run([vsh, "-c", uri, "define", f"{work}/g.xml"], check=True, stdout=subprocess.DEVNULL)
+    shell = Shell([vsh, "-c", uri], "vsh # ")
+    shell.time("domstate bench", "shut off")
+    return shell
+
 def domain_xml(kernel, initrd):
     return f"""<domain type='qemu'><name>bench</name><memory unit='MiB'>128</memory><vcpu>1</vcpu>
 <os><type arch='x86_64' machine='q35'>hvm</type><kernel>{kernel}</kernel><initrd>{initrd}</initrd><cmdline>console=ttyS0 panic=-1</cmdline></os>

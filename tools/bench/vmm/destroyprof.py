@@ -17,7 +17,7 @@ what this showed.
 """
 import collections, json, os, re, signal, subprocess, sys, tempfile, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench import Shell, domain_xml, run_state
+from bench import define_with_shell, run_state, start_virtd
 
 SCHED = "sched:sched_switch,sched:sched_wakeup,sched:sched_process_exit,syscalls:sys_enter_pidfd_send_signal,syscalls:sys_enter_kill"
 
@@ -25,19 +25,11 @@ SCHED = "sched:sched_switch,sched:sched_wakeup,sched:sched_process_exit,syscalls
 def record(mode, out, repo, virtd, vmm, vsh, rounds):
     guest = subprocess.run([f"{repo}/tools/guest/build"], capture_output=True, text=True, check=True).stdout.strip()
     work = tempfile.mkdtemp(prefix="vprof-")
-    log = open(f"{work}/virtd.log", "w")
-    daemon = subprocess.Popen([virtd, "--state-dir", work], stdout=log, stderr=log, stdin=subprocess.DEVNULL,
-                              env=dict(os.environ, VIRT_VMM_BINARY=vmm))
+    daemon, uri = start_virtd(virtd, vmm, work)
     windows, walls, perf, shell = [], [], None, None
     pids = {"virtd": daemon.pid}
     try:
-        for _ in range(600):
-            if os.path.exists(f"{work}/run/virtd.sock"): break
-            time.sleep(0.05)
-        uri = f"virt+unix://{work}/run/virtd.sock"
-        open(f"{work}/g.xml", "w").write(domain_xml(f"{guest}/vmlinuz", f"{guest}/initrd.img"))
-        subprocess.run([vsh, "-c", uri, "define", f"{work}/g.xml"], check=True, stdout=subprocess.DEVNULL)
-        shell = Shell([vsh, "-c", uri], "vsh # ")
+        shell = define_with_shell(vsh, uri, work, guest)
         pids["vsh"] = shell.p.pid
         # One destroy before recording: first uses (the capabilities probe, page cache) are not what is measured.
         shell.time("start bench", "started"); time.sleep(1); shell.time("destroy bench", "destroyed")
