@@ -71,15 +71,16 @@ try:
             r[name] = sh.time("destroy bench", "destroyed")
             d1, v1, w1 = sched(daemons[name].pid), sched(sh.p.pid), sched(worker)
             r[name + ".virtd_cpu"], r[name + ".virtd_runq"] = (x / 1000 for x in spent(d0, d1))
-            # The worker is still there at the prompt (virtd releases it after the reply); its threads that ended are not counted.
+            # Threads that ended in between are not counted, nor a worker that virtd released and that exited before the
+            # prompt was read (NaN, left out below).
             r[name + ".vsh_cpu"] = spent(v0, v1)[0] / 1000; r[name + ".worker_cpu"] = spent(w0, w1)[0] / 1000
         r["bare_1.0"], r["bare_start"] = bare(1.0); r["bare_0.5"], _ = bare(0.5)
         if i > 0:
             for k, v in r.items(): series[k].append(v * 1000)
+    series = {k: sorted(x for x in v if x == x) for k, v in series.items()}
     for k, v in series.items():
-        v = sorted(x for x in v if x == x)  # NaN: a worker that had exited before its second reading
         print(f"{k:20s} mean {statistics.mean(v):6.2f} median {statistics.median(v):6.2f} ms  min {v[0]:6.2f}  p25 {v[len(v)//4]:6.2f}  p75 {v[3*len(v)//4]:6.2f}")
-    med = {k: statistics.median([x for x in v if x == x]) for k, v in series.items()}
+    med = {k: statistics.median(v) for k, v in series.items()}
     for k in configs: print(f"{k:14s} destroy / bare_1.0 = {med[k]/med['bare_1.0']:.2f}x   / bare_0.5 = {med[k]/med['bare_0.5']:.2f}x   start / bare_start = {med[k + '.start']/med['bare_start']:.2f}x")
     print("load average", os.getloadavg())
 finally:

@@ -190,15 +190,9 @@ def domain_xml(kernel, initrd):
 def main():
     virtd, vshbin, vmm, kernel, initrd, runs = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], int(sys.argv[6])
     work = tempfile.mkdtemp(prefix="vb-")
-    env = dict(os.environ, VIRT_VMM_BINARY=vmm)
-    log = open(os.path.join(work, "virtd.log"), "w")
     libvirt = None
-    d = subprocess.Popen([virtd, "--state-dir", work], stdout=log, stderr=log, stdin=subprocess.DEVNULL, env=env)
-    uri = f"virt+unix://{work}/run/virtd.sock"
+    d, uri = start_virtd(virtd, vmm, work)
     try:
-        for _ in range(600):
-            if os.path.exists(f"{work}/run/virtd.sock"): break
-            time.sleep(0.05)
         xml = os.path.join(work, "g.xml")
         open(xml, "w").write(domain_xml(kernel, initrd))
         libvirt = Libvirt(work, kernel, initrd) if os.path.exists("/usr/sbin/libvirtd") and "--no-libvirt" not in sys.argv else None

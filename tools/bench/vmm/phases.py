@@ -24,7 +24,7 @@ publish overwrites them), all copied at the same time with the page cache droppe
 """
 import os, sys, time, subprocess, signal, tempfile, json, re, statistics
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench import Shell, domain_xml, qmp_cont, run_state
+from bench import define_with_shell, qmp_cont, run_state, start_virtd
 repo = sys.argv[1]; rounds = int(sys.argv[2]); configs = json.loads(sys.argv[3])
 age = float(os.environ.get("AGE", "0.3"))
 vsh = f"{repo}/src/Virt.Cli/bin/Release/net10.0/linux-x64/publish/vsh"
@@ -79,15 +79,8 @@ try:
     for name, cfg in configs.items():
         virtd, vmm = cfg[0], cfg[1]; vshs[name] = cfg[2] if len(cfg) > 2 else vsh
         work = f"{base}/{name}"; os.makedirs(work)
-        log = open(f"{work}/virtd.log", "w")
-        daemons[name] = subprocess.Popen([virtd, "--state-dir", work], stdout=log, stderr=log, stdin=subprocess.DEVNULL, env=dict(os.environ, VIRT_VMM_BINARY=vmm))
-        for _ in range(600):
-            if os.path.exists(f"{work}/run/virtd.sock"): break
-            time.sleep(0.05)
-        uri = f"virt+unix://{work}/run/virtd.sock"
-        open(f"{work}/g.xml", "w").write(domain_xml(f"{guest}/vmlinuz", f"{guest}/initrd.img"))
-        subprocess.run([vshs[name], "-c", uri, "define", f"{work}/g.xml"], check=True, stdout=subprocess.DEVNULL)
-        shells[name] = Shell([vshs[name], "-c", uri], "vsh # "); shells[name].time("domstate bench", "shut off")
+        daemons[name], uri = start_virtd(virtd, vmm, work)
+        shells[name] = define_with_shell(vshs[name], uri, work, guest)
     res = {k: [] for k in list(configs) + ["bare"]}
     for i in range(rounds + 1):
         for name, sh in shells.items():
