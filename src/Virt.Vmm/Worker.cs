@@ -62,7 +62,11 @@ internal sealed class Worker : IAsyncDisposable
     /// Starts QEMU and brings the guest to running (or paused); on any failure leaves nothing behind. The worker serves
     /// nothing and watches nothing until <see cref="Launched"/>: the launch's answer goes out first.
     /// </summary>
-    public async Task<LaunchResult> LaunchAsync()
+    /// <param name="answerEarly">
+    /// Sends virtd the launch's answer from the monitor's reader thread, the moment <c>cont</c> is answered (when the
+    /// launch pipelines it): the result this returns then is the one already sent.
+    /// </param>
+    public async Task<LaunchResult> LaunchAsync(Action<LaunchResult> answerEarly)
     {
         var logStart = new FileInfo(_spec.LogFile).Length;
         var qmpTimeout = TimeSpan.FromSeconds(_spec.QmpTimeoutSeconds == 0 ? 60 : _spec.QmpTimeoutSeconds);
@@ -107,11 +111,18 @@ internal sealed class Worker : IAsyncDisposable
             {
                 _console = new ConsoleRelay(console.TakeWorkerEnd(), _threads.ConsoleReader);
             }
-            // cont goes right behind qmp_capabilities: one round trip to QEMU's main loop for both.
+            // cont goes right behind qmp_capabilities: one round trip to QEMU's main loop for both, and the answer to virtd
+            // goes out on the reader thread that reads cont's answer (OpenOnThreadAsync's negotiated).
             var contPipelined = incoming < 0 && !_spec.StartPaused;
             IReadOnlyList<string> pipelined = contPipelined ? ["cont"] : [];
-            _qmp = await QmpConnection.OpenOnThreadAsync(monitor.TakeWorkerEnd(), _threads.MonitorReader.Give, pipelined, timeout.Token);
+            LaunchResult? answered = null;
+            Action? negotiated = contPipelined ? () => answerEarly(answered = Started(incomingStarted: false)) : null;
+            _qmp = await QmpConnection.OpenOnThreadAsync(monitor.TakeWorkerEnd(), _threads.MonitorReader.Give, pipelined, negotiated, timeout.Token);
             _eventPump = Task.Run(PumpEventsAsync, CancellationToken.None);
+            if (answered is not null)
+            {
+                return answered;
+            }
             var incomingStarted = false;
             if (incoming >= 0)
             {
@@ -124,32 +135,11 @@ internal sealed class Worker : IAsyncDisposable
                 await _qmp.ExecuteAsync("migrate-incoming", new JsonObject { ["uri"] = $"fd:{incoming}" }, timeout.Token);
                 incomingStarted = true;
             }
-            // The state file is rewritten with these once the answer is out (Launched).
-            if (_spec.StartPaused)
+            if (!_spec.StartPaused)
             {
-                lock (_lock)
-                {
-                    Record("VMM_STARTED", null, Paused, PausedUser, EventStarted, StartedBooted, writeStateFile: false);
-                    Record("VMM_STARTED_PAUSED", null, Paused, PausedUser, EventSuspended, SuspendedPaused, writeStateFile: false);
-                }
+                await _qmp.ExecuteAsync("cont", null, timeout.Token);
             }
-            else
-            {
-                if (!contPipelined)
-                {
-                    await _qmp.ExecuteAsync("cont", null, timeout.Token);
-                }
-                lock (_lock)
-                {
-                    Record("VMM_STARTED", null, Running, RunningBooted, EventStarted, StartedBooted, writeStateFile: false);
-                }
-            }
-            lock (_lock)
-            {
-                var launched = new LaunchResult { Status = StatusLocked(), IncomingStarted = incomingStarted };
-                launched.Events.AddRange(_events);
-                return launched;
-            }
+            return Started(incomingStarted);
         }
         catch (Exception e) when (e is IOException or InvalidOperationException or OperationCanceledException or QmpException or System.Net.Sockets.SocketException)
         {
@@ -164,6 +154,29 @@ internal sealed class Worker : IAsyncDisposable
                     Message = qemuSaid.Length > 0 ? $"{detail}; QEMU said: {qemuSaid}" : detail,
                 },
             };
+        }
+    }
+
+    /// <summary>
+    /// Records the start (running, or paused with <c>--paused</c>) and returns the launch's answer with it. The state file
+    /// is rewritten with it once the answer is out (<see cref="Launched"/>).
+    /// </summary>
+    private LaunchResult Started(bool incomingStarted)
+    {
+        lock (_lock)
+        {
+            if (_spec.StartPaused)
+            {
+                Record("VMM_STARTED", null, Paused, PausedUser, EventStarted, StartedBooted, writeStateFile: false);
+                Record("VMM_STARTED_PAUSED", null, Paused, PausedUser, EventSuspended, SuspendedPaused, writeStateFile: false);
+            }
+            else
+            {
+                Record("VMM_STARTED", null, Running, RunningBooted, EventStarted, StartedBooted, writeStateFile: false);
+            }
+            var launched = new LaunchResult { Status = StatusLocked(), IncomingStarted = incomingStarted };
+            launched.Events.AddRange(_events);
+            return launched;
         }
     }
 

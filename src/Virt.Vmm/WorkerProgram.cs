@@ -1,6 +1,5 @@
 using System.Reflection;
 using System.Runtime.InteropServices;
-using Microsoft.Win32.SafeHandles;
 using Virt.Vmm.Protocol;
 
 namespace Virt.Vmm;
@@ -30,7 +29,7 @@ internal static class WorkerProgram
     {
         // stdout is virtd's pipe: keep a close-on-exec copy for the one answer, then point 0/1/2 away from virtd, so
         // that neither this worker nor QEMU (which inherits 0-2) keeps any of virtd's pipes open after the launch.
-        var answerFd = Native.DuplicateCloseOnExec(1);
+        var answer = new LaunchAnswer(Native.DuplicateCloseOnExec(1));
         using (var log = File.OpenHandle(spec.LogFile, FileMode.Append, FileAccess.Write, FileShare.ReadWrite))
         using (var devNull = File.OpenHandle("/dev/null", FileMode.Open, FileAccess.Read))
         {
@@ -44,17 +43,9 @@ internal static class WorkerProgram
 
         await using var worker = new Worker(spec, threads);
         Volatile.Write(ref _worker, worker);
-        var result = await worker.LaunchAsync();
-        try
-        {
-            await using var answer = new FileStream(new SafeFileHandle(answerFd, ownsHandle: true), FileAccess.Write, 1);
-            await WorkerWire.WriteAsync(answer, result, CancellationToken.None);
-        }
-        catch (IOException e)
-        {
-            // virtd died while waiting; the next one finds this guest through the state file and the socket.
-            WorkerLog.Write("virtd did not read the launch answer: " + e.Message);
-        }
+        var result = await worker.LaunchAsync(answer.Send);
+        // Unless it went out already, from the monitor's reader thread.
+        answer.Send(result);
         if (result.ResultCase != LaunchResult.ResultOneofCase.Status)
         {
             WorkerLog.Write("launch failed: " + result.Error.Message);

@@ -16,7 +16,7 @@ public sealed class QmpConnectionOnThreadTests
         await using var server = new FakeQmpServer((_, command) => [FakeQmpServer.Reply(command, """{"status": "running"}""")]);
         var socket = ConnectBlocking(server.SocketPath);
         var reader = new ReaderThread();
-        await using var connection = await QmpConnection.OpenOnThreadAsync(socket, reader.Run, ["cont"], CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+        await using var connection = await QmpConnection.OpenOnThreadAsync(socket, reader.Run, ["cont"], negotiated: null, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
 
         var status = await connection.ExecuteAsync("query-status").WaitAsync(TimeSpan.FromSeconds(10));
         // Waiting before the event is sent: whoever completes the wait runs this continuation (it asks for that).
@@ -32,11 +32,41 @@ public sealed class QmpConnectionOnThreadTests
     }
 
     [Test]
+    public async Task Negotiated_runs_once_on_the_reader_thread_when_every_command_is_answered()
+    {
+        await using var server = new FakeQmpServer((_, command) => [FakeQmpServer.Reply(command)]);
+        var reader = new ReaderThread();
+        var ranOn = new List<string?>();
+
+        await using var connection = await QmpConnection.OpenOnThreadAsync(ConnectBlocking(server.SocketPath), reader.Run, ["cont"],
+            () => ranOn.Add(Thread.CurrentThread.Name), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.That(ranOn, Is.EqualTo(new[] { ReaderThread.Name }), "negotiated ran once, on the thread that read cont's answer");
+        Assert.That(server.Received.Select(c => c["execute"]!.GetValue<string>()), Is.EqualTo(new[] { "qmp_capabilities", "cont" }));
+    }
+
+    [Test]
+    public async Task Negotiated_does_not_run_when_qemu_refuses_a_command()
+    {
+        await using var server = new FakeQmpServer((name, command) =>
+            [name == "cont" ? FakeQmpServer.Error(command, "GenericError", "migration is in progress") : FakeQmpServer.Reply(command)]);
+        var reader = new ReaderThread();
+        var ran = 0;
+
+        var refused = Assert.CatchAsync<QmpException>(async () => await QmpConnection.OpenOnThreadAsync(ConnectBlocking(server.SocketPath), reader.Run, ["cont"],
+            () => Interlocked.Increment(ref ran), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10)));
+
+        Assert.That(refused!.Message, Does.Contain("migration is in progress"));
+        Assert.That(ran, Is.Zero, "nothing acted on a negotiation that failed");
+        Assert.That(reader.Thread!.Join(TimeSpan.FromSeconds(10)), Is.True, "the failed open closed the connection and its reader ended");
+    }
+
+    [Test]
     public async Task Disposing_ends_the_read_that_the_reader_thread_is_blocked_in()
     {
         await using var server = new FakeQmpServer((name, command) => name == "query-status" ? [] : [FakeQmpServer.Reply(command)]);
         var reader = new ReaderThread();
-        var connection = await QmpConnection.OpenOnThreadAsync(ConnectBlocking(server.SocketPath), reader.Run, [], CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+        var connection = await QmpConnection.OpenOnThreadAsync(ConnectBlocking(server.SocketPath), reader.Run, [], negotiated: null, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
         var pending = connection.ExecuteAsync("query-status");
         await WaitForAsync(() => server.Received.Count == 2);
 
@@ -62,7 +92,7 @@ public sealed class QmpConnectionOnThreadTests
             var reader = new ReaderThread();
             using var timeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
 
-            Assert.CatchAsync<OperationCanceledException>(async () => await QmpConnection.OpenOnThreadAsync(socket, reader.Run, [], timeout.Token));
+            Assert.CatchAsync<OperationCanceledException>(async () => await QmpConnection.OpenOnThreadAsync(socket, reader.Run, [], negotiated: null, timeout.Token));
 
             Assert.That(reader.Thread!.Join(TimeSpan.FromSeconds(10)), Is.True, "the reader thread, blocked waiting for the greeting, ended");
         }

@@ -21,7 +21,8 @@ public sealed class QmpConnection : IAsyncDisposable
     // Set when a thread of the caller's reads (OpenOnThreadAsync): the socket, kept in blocking mode.
     private readonly Socket? _blockingSocket;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
-    private readonly ConcurrentDictionary<long, (string Command, TaskCompletionSource<JsonNode?> Reply)> _pending = new();
+    // Answered: called on the reading thread with whether QEMU's answer succeeded, before the reply's waiters run.
+    private readonly ConcurrentDictionary<long, (string Command, TaskCompletionSource<JsonNode?> Reply, Action<bool>? Answered)> _pending = new();
     private readonly Channel<QmpEvent> _events;
     private readonly CancellationTokenSource _closing = new();
     private long _nextId;
@@ -126,7 +127,7 @@ public sealed class QmpConnection : IAsyncDisposable
         try
         {
             var reader = new StreamReader(input, new UTF8Encoding(false), detectEncodingFromByteOrderMarks: false, bufferSize: 4096, leaveOpen: true);
-            await connection.NegotiateAsync(reader.ReadLineAsync(cancellationToken).AsTask(), () => connection.ReadLoopAsync(reader), then, cancellationToken).ConfigureAwait(false);
+            await connection.NegotiateAsync(reader.ReadLineAsync(cancellationToken).AsTask(), () => connection.ReadLoopAsync(reader), then, negotiated: null, cancellationToken).ConfigureAwait(false);
             return connection;
         }
         catch
@@ -148,8 +149,16 @@ public sealed class QmpConnection : IAsyncDisposable
     /// <param name="socket">The connected socket, in blocking mode; owned by the connection from now on.</param>
     /// <param name="runReader">Runs its argument on the reader thread.</param>
     /// <param name="then">The commands to send after <c>qmp_capabilities</c>, in order.</param>
+    /// <param name="negotiated">
+    /// Null, or what to run on the reader thread the moment QEMU has answered <c>qmp_capabilities</c> and every one of
+    /// <paramref name="then"/> without an error, before anything waiting for the answers runs (they continue on the
+    /// thread pool) and before the thread reads on. It must not throw. The VMM worker answers virtd's launch from it:
+    /// a thread-pool worker woken for that waited behind the guest's vCPU thread, which <c>cont</c> had just set off on
+    /// the same CPU, for a whole time slice (about 3 ms of a start, tools/bench/README.md). Once it has run, the open
+    /// succeeds even if <paramref name="cancellationToken"/> is cancelled before the waiters see the answers.
+    /// </param>
     /// <param name="cancellationToken">Cancels the negotiation.</param>
-    public static async Task<QmpConnection> OpenOnThreadAsync(Socket socket, Action<Action> runReader, IReadOnlyList<string> then, CancellationToken cancellationToken)
+    public static async Task<QmpConnection> OpenOnThreadAsync(Socket socket, Action<Action> runReader, IReadOnlyList<string> then, Action? negotiated, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(socket);
         ArgumentNullException.ThrowIfNull(runReader);
@@ -162,7 +171,7 @@ public sealed class QmpConnection : IAsyncDisposable
             var loop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             connection._readLoop = loop.Task;
             runReader(() => connection.ReadOnThisThread(greeting, loop));
-            await connection.NegotiateAsync(greeting.Task.WaitAsync(cancellationToken), startReadLoop: null, then, cancellationToken).ConfigureAwait(false);
+            await connection.NegotiateAsync(greeting.Task.WaitAsync(cancellationToken), startReadLoop: null, then, negotiated, cancellationToken).ConfigureAwait(false);
             return connection;
         }
         catch
@@ -195,11 +204,12 @@ public sealed class QmpConnection : IAsyncDisposable
     }
 
     /// <summary>Writes a command (with a file attached, if any); the task it returns is its answer.</summary>
-    private async Task<Task<JsonNode?>> SendAsync(string command, JsonObject? arguments, CancellationToken cancellationToken, (Socket Socket, SafeFileHandle File)? attached = null)
+    private async Task<Task<JsonNode?>> SendAsync(string command, JsonObject? arguments, CancellationToken cancellationToken,
+        (Socket Socket, SafeFileHandle File)? attached = null, Action<bool>? answered = null)
     {
         var id = Interlocked.Increment(ref _nextId);
         var reply = new TaskCompletionSource<JsonNode?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _pending[id] = (command, reply);
+        _pending[id] = (command, reply, answered);
         // Pairs with the read loop's exchange: either it sees this command when it fails the pending ones, or we see it closed.
         if (Interlocked.CompareExchange(ref _closed, 0, 0) == 1)
         {
@@ -269,8 +279,9 @@ public sealed class QmpConnection : IAsyncDisposable
     /// <param name="greetingLine">The first line QEMU sends.</param>
     /// <param name="startReadLoop">Starts reading what follows it on the thread pool; null when a reader thread does already.</param>
     /// <param name="then">The commands to send after <c>qmp_capabilities</c>, in order.</param>
+    /// <param name="negotiated">Null, or what to run on the reading thread once every command has succeeded (<see cref="OpenOnThreadAsync"/>).</param>
     /// <param name="cancellationToken">Cancels the negotiation.</param>
-    private async Task NegotiateAsync(Task<string?> greetingLine, Func<Task>? startReadLoop, IReadOnlyList<string> then, CancellationToken cancellationToken)
+    private async Task NegotiateAsync(Task<string?> greetingLine, Func<Task>? startReadLoop, IReadOnlyList<string> then, Action? negotiated, CancellationToken cancellationToken)
     {
         var line = await greetingLine.ConfigureAwait(false)
             ?? throw new QmpDisconnectedException("QEMU closed the monitor before sending its QMP greeting.");
@@ -281,17 +292,37 @@ public sealed class QmpConnection : IAsyncDisposable
         {
             _readLoop = Task.Run(startReadLoop, CancellationToken.None);
         }
+        // QEMU answers in the order sent, all on the reading thread: the last answer's observer counts the others'.
+        string[] commands = ["qmp_capabilities", .. then];
+        var succeededBefore = 0;
+        var allAnswered = false;
+        Action<bool>? Observer(int index) => negotiated is null
+            ? null
+            : index < commands.Length - 1
+                ? succeeded => succeededBefore += succeeded ? 1 : 0
+                : succeeded =>
+                {
+                    if (succeeded && succeededBefore == commands.Length - 1)
+                    {
+                        Volatile.Write(ref allAnswered, true);
+                        negotiated();
+                    }
+                };
         // Each line is written before the next: QEMU receives them in this order.
-        var answers = new List<Task<JsonNode?>> { await SendAsync("qmp_capabilities", null, cancellationToken).ConfigureAwait(false) };
-        foreach (var command in then)
+        var answers = new List<Task<JsonNode?>>();
+        for (var i = 0; i < commands.Length; i++)
         {
-            answers.Add(await SendAsync(command, null, cancellationToken).ConfigureAwait(false));
+            answers.Add(await SendAsync(commands[i], null, cancellationToken, answered: Observer(i)).ConfigureAwait(false));
         }
         // Every answer is waited for (and so observed), then the first failure in the order sent is reported: a refused
         // qmp_capabilities rather than what QEMU said to the rest after it (WhenAll's own order is the order of completion).
         try
         {
             await Task.WhenAll(answers).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (Volatile.Read(ref allAnswered))
+        {
+            // Cancelled after QEMU had answered everything and negotiated had acted on it: that outcome stands.
         }
         catch (Exception) when (answers.FirstOrDefault(a => a.IsFaulted || a.IsCanceled) is { } first)
         {
@@ -362,7 +393,7 @@ public sealed class QmpConnection : IAsyncDisposable
         reader.Dispose();
         Interlocked.Exchange(ref _closed, 1);
         _events.Writer.TryComplete();
-        foreach (var (id, (command, reply)) in _pending)
+        foreach (var (id, (command, reply, _)) in _pending)
         {
             reply.TrySetException(new QmpDisconnectedException($"The QMP connection closed before QEMU answered '{command}'.", failure));
             _pending.TryRemove(id, out _);
@@ -385,6 +416,7 @@ public sealed class QmpConnection : IAsyncDisposable
         }
         if (message["error"] is JsonObject error)
         {
+            pending.Answered?.Invoke(false);
             pending.Reply.TrySetException(new QmpException(
                 pending.Command,
                 error["class"]?.GetValue<string>() ?? "GenericError",
@@ -394,6 +426,8 @@ public sealed class QmpConnection : IAsyncDisposable
         {
             var result = message["return"];
             message.Remove("return");
+            // Before the reply wakes a thread-pool worker for its waiters: the observer's work goes out first.
+            pending.Answered?.Invoke(true);
             pending.Reply.TrySetResult(result);
         }
     }
