@@ -149,4 +149,32 @@ public sealed partial class VirtdGuestTests
         Assert.That(consoleErrors, Does.Contain("not running"));
         Assert.That(Directory.Exists(Path.Combine(virtd.RunDir, "qemu")) ? Directory.GetFileSystemEntries(Path.Combine(virtd.RunDir, "qemu")) : [], Is.Empty, "nothing was started");
     }
+
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task Starting_an_active_domain_by_name_or_uuid_reads_as_virsh_and_leaves_it_running()
+    {
+        await using var virtd = await VirtdProcess.StartAsync();
+        try
+        {
+            await VshRun.OkAsync(virtd, "define", await VshRun.GuestXmlFileAsync(virtd.StateDir, "hb"));
+            var uuid = (await VshRun.OkAsync(virtd, "domuuid", "hb")).Trim();
+            Assert.That(await VshRun.OkAsync(virtd, "start", "hb"), Does.StartWith("Domain 'hb' started\n"));
+            var id = (await VshRun.OkAsync(virtd, "domid", "hb")).Trim();
+
+            // By name the daemon refuses it (vsh starts by name in one call), by UUID vsh's lookup does: the same words.
+            var byName = await VshRun.RunAsync(virtd, "start", "hb");
+            var byUuid = await VshRun.RunAsync(virtd, "start", uuid);
+
+            Assert.That(byName.Code, Is.EqualTo(1));
+            Assert.That(byName.Err, Does.StartWith("error: Domain is already active\n"));
+            Assert.That(byUuid, Is.EqualTo(byName));
+            Assert.That((await VshRun.OkAsync(virtd, "domstate", "hb")).Trim(), Is.EqualTo("running"));
+            Assert.That((await VshRun.OkAsync(virtd, "domid", "hb")).Trim(), Is.EqualTo(id), "the same run of the guest");
+        }
+        finally
+        {
+            await VshRun.RunAsync(virtd, "destroy", "hb");
+        }
+    }
 }
