@@ -1,18 +1,18 @@
 #!/usr/bin/python3
-"""Where the CPU and the wake-ups of destroys through a connected vsh shell go, process by process: `perf record -a`
-around N destroys (each 1 s after its guest's start), keeping each destroy's window (command line written to prompt
-read) so that only what happened inside the windows is reported.
+"""Where the CPU and the wake-ups of starts or destroys through a connected vsh shell go, process by process:
+`perf record -a` around N of them (a destroy 1 s after its guest's start, a start 1 s after the last destroy), keeping
+each one's window (command line written to prompt read) so that only what happened inside the windows is reported.
 
-    destroyprof.py record cpu|sched OUT REPO VIRTD VIRT-VMM VSH ROUNDS
+    lifecycleprof.py record cpu|sched OUT REPO VIRTD VIRT-VMM VSH ROUNDS [destroy|start]
         cpu: call stacks at 15 kHz (FREQ=... to change); sched: sched_switch, sched_wakeup, process exits and the kill.
-        Writes OUT.data (perf) and OUT.json (windows, pids, walls).
-    destroyprof.py report OUT [PROCESS [N]]       samples per destroy by process; PROCESS's top self and inclusive frames
-    destroyprof.py callees OUT PROCESS FRAME      what FRAME's samples were in, one frame down
-    destroyprof.py timeline OUT ROUND             one destroy, event by event, per CPU, ms from its start (sched only)
+        Writes OUT.data (perf) and OUT.json (windows, pids, walls). Destroys unless told otherwise.
+    lifecycleprof.py report OUT [PROCESS [N]]       samples per operation by process; PROCESS's top self and inclusive frames
+    lifecycleprof.py callees OUT PROCESS FRAME      what FRAME's samples were in, one frame down
+    lifecycleprof.py timeline OUT ROUND             one operation, event by event, per CPU, ms from its start (sched only)
 
 PROCESS is virtd, vsh, worker or qemu. Run as root. For symbols, profile binaries published with
-`-p:StripSymbols=false`. Each window is one destroy, so a frame's share of a process's samples times that process's
-samples per destroy, over the sampling rate, is its CPU per destroy. tools/bench/README.md (sixteenth session) has
+`-p:StripSymbols=false`. Each window is one operation, so a frame's share of a process's samples times that process's
+samples per operation, over the sampling rate, is its CPU per operation. tools/bench/README.md (sixteenth session) has
 what this showed.
 """
 import collections, json, os, re, signal, subprocess, sys, tempfile, time
@@ -22,7 +22,7 @@ from bench import define_with_shell, run_state, start_virtd
 SCHED = "sched:sched_switch,sched:sched_wakeup,sched:sched_process_exit,syscalls:sys_enter_pidfd_send_signal,syscalls:sys_enter_kill"
 
 
-def record(mode, out, repo, virtd, vmm, vsh, rounds):
+def record(mode, out, repo, virtd, vmm, vsh, rounds, operation="destroy"):
     guest = subprocess.run([f"{repo}/tools/guest/build"], capture_output=True, text=True, check=True).stdout.strip()
     work = tempfile.mkdtemp(prefix="vprof-")
     daemon, uri = start_virtd(virtd, vmm, work)
@@ -31,17 +31,23 @@ def record(mode, out, repo, virtd, vmm, vsh, rounds):
     try:
         shell = define_with_shell(vsh, uri, work, guest)
         pids["vsh"] = shell.p.pid
-        # One destroy before recording: first uses (the capabilities probe, page cache) are not what is measured.
+        # One start and destroy before recording: first uses (the capabilities probe, page cache) are not what is measured.
         shell.time("start bench", "started"); time.sleep(1); shell.time("destroy bench", "destroyed")
         events = ["-g", "-F", os.environ.get("FREQ", "15000")] if mode == "cpu" else ["-e", SCHED]
         perf = subprocess.Popen(["perf", "record", "-q", "-a", *events, "-k", "CLOCK_MONOTONIC", "-o", out + ".data"],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(1.0)
         for _ in range(rounds):
-            shell.time("start bench", "started"); time.sleep(1.0)
-            worker, qemu = run_state(work, "worker_pid"), run_state(work, "qemu_pid")
-            t0 = time.monotonic(); walls.append(shell.time("destroy bench", "destroyed")); t1 = time.monotonic()
-            windows.append((t0, t1, worker, qemu))
+            if operation == "start":
+                time.sleep(1.0)
+                t0 = time.monotonic(); walls.append(shell.time("start bench", "started")); t1 = time.monotonic()
+                windows.append((t0, t1, run_state(work, "worker_pid"), run_state(work, "qemu_pid")))
+                time.sleep(1.0); shell.time("destroy bench", "destroyed")
+            else:
+                shell.time("start bench", "started"); time.sleep(1.0)
+                worker, qemu = run_state(work, "worker_pid"), run_state(work, "qemu_pid")
+                t0 = time.monotonic(); walls.append(shell.time("destroy bench", "destroyed")); t1 = time.monotonic()
+                windows.append((t0, t1, worker, qemu))
     finally:
         if perf is not None:
             time.sleep(0.2); perf.send_signal(signal.SIGINT); perf.wait()
@@ -49,8 +55,8 @@ def record(mode, out, repo, virtd, vmm, vsh, rounds):
             shell.close()
         daemon.terminate(); daemon.wait()
         subprocess.run(["rm", "-rf", work])
-    json.dump({"windows": windows, "pids": pids, "walls": walls}, open(out + ".json", "w"))
-    print(f"{len(walls)} destroys, median wall {sorted(walls)[len(walls) // 2] * 1000:.2f} ms")
+    json.dump({"windows": windows, "pids": pids, "walls": walls, "operation": operation}, open(out + ".json", "w"))
+    print(f"{len(walls)} {operation}s, median wall {sorted(walls)[len(walls) // 2] * 1000:.2f} ms")
 
 
 def load(out, fields):
@@ -88,10 +94,11 @@ def report(out, process=None, top=40):
         if stack:
             leaf[who][stack[0]] += 1
             for frame in set(stack): inclusive[who][frame] += 1
-    print("samples per destroy:", {k: round(v / n, 1) for k, v in by_process.most_common(10)})
+    per = json.load(open(out + ".json")).get("operation", "destroy")
+    print(f"samples per {per}:", {k: round(v / n, 1) for k, v in by_process.most_common(10)})
     for who in [process] if process else ["virtd", "vsh", "worker"]:
         total = by_process[who] or 1
-        print(f"\n{who}: {by_process[who] / n:.1f} samples per destroy; self")
+        print(f"\n{who}: {by_process[who] / n:.1f} samples per {per}; self")
         for frame, c in leaf[who].most_common(top // 2): print(f"  {100 * c / total:5.1f}%  {frame[:150]}")
         print(f"{who}: inclusive")
         for frame, c in inclusive[who].most_common(top): print(f"  {100 * c / total:5.1f}%  {frame[:150]}")
@@ -133,7 +140,7 @@ if __name__ == "__main__":
     if len(sys.argv) < 3:
         sys.exit(__doc__)
     command, args = sys.argv[1], sys.argv[2:]
-    if command == "record": record(args[0], args[1], *args[2:6], int(args[6]))
+    if command == "record": record(args[0], args[1], *args[2:6], int(args[6]), *args[7:8])
     elif command == "report": report(args[0], *(args[1:2]), *([int(args[2])] if len(args) > 2 else []))
     elif command == "callees": callees(*args[:3])
     elif command == "timeline": timeline(args[0], int(args[1]))
