@@ -11,7 +11,8 @@ bench.py: its own monitor socket, a null console). Medians in ms. Virt: read (th
 read it), call (-> the worker has read its launch spec: vsh's lookup and start calls, virtd's preparation), spawn
 (-> QEMU's exec), qemu (-> QEMU's first QMP answer: its own start, which bare QEMU pays too), cont (-> cont's answer),
 answer (-> virtd has read the worker's answer), back (-> the prompt read). Bare: spawn (Popen -> exec), qemu, cont,
-back (-> cont's answer read). Run as root. TRACE.txt gets the raw events of every round.
+back (-> cont's answer read). Run as root. TRACE.txt gets the raw events of every round; SCHED=1 adds thread switches,
+wake-ups and writes to them.
 """
 import os, re, signal, statistics, subprocess, sys, tempfile, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -19,6 +20,10 @@ from bench import Shell, domain_xml, qmp_cont, run_state
 
 TRACING = "/sys/kernel/tracing/instances/vmmstart"
 EVENTS = ["sched/sched_process_exec", "sched/sched_process_fork", "syscalls/sys_enter_sendmsg", "syscalls/sys_exit_read"]
+# SCHED=1: every thread switch and wake-up and every write too, for reading TRACE.txt round by round (the phases stay
+# comparable only between runs that both have them).
+if os.environ.get("SCHED") == "1":
+    EVENTS += ["sched/sched_switch", "sched/sched_wakeup", "syscalls/sys_enter_write", "syscalls/sys_enter_read"]
 
 
 def tracing(path, value):
@@ -82,6 +87,7 @@ def main():
     tracing("trace_clock", "mono")
     tracing("buffer_size_kb", "16384")
     tracing("options/record-tgid", "1")
+    tracing("events/enable", "0")  # the instance outlives the run: a SCHED=1 run's events stay on otherwise
     for e in EVENTS:
         tracing(f"events/{e}/enable", "1")
     rows = {"virt": [], "bare": []}
