@@ -186,7 +186,7 @@ internal sealed class Worker : IAsyncDisposable
 
     /// <summary>
     /// After a successful launch's answer: serve calls, watch for QEMU's exit, and bring the state file up to date.
-    /// None of it is on the start's path any more: a call virtd makes meanwhile (its event pump subscribes right away)
+    /// None of it is on the start's path any more: a call virtd makes meanwhile (its event pump subscribes soon after)
     /// waits in the listen queue, an exit meanwhile is seen when the watcher starts (QEMU stays a zombie until then or
     /// until .NET reaps it), and until the rewrite the file says "paused, starting up" with QEMU's pid, which a virtd
     /// that finds the worker gone treats as a running guest would be: QEMU killed, shut off (crashed).
