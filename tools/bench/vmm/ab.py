@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """A/B of start and destroy through a connected vsh shell: several virtd/virt-vmm pairs side by side, one guest and one shell
 each, rounds interleaved with bare QEMU (spawn to cont answered; SIGTERM to reaped, 1 s and 0.5 s after cont), so load from elsewhere falls
-on all alike. Per destroy it also reads virtd's on-CPU and run-queue time and the on-CPU time of vsh and of the guest's
+on all alike; the configurations take turns at going first. Per destroy it also reads virtd's on-CPU and run-queue time and the on-CPU time of vsh and of the guest's
 worker (/proc/PID/task/*/schedstat, ns, summed over the threads present at both readings: a worker's monitor and
 console readers end with QEMU, so their share of the destroy is not in it), which move far less with other load than
 wall time does.
@@ -61,7 +61,9 @@ try:
     series = {k: [] for k in [c + x for c in configs for x in ("", ".virtd_cpu", ".virtd_runq", ".vsh_cpu", ".worker_cpu", ".start")] + ["bare_1.0", "bare_0.5", "bare_start"]}
     for i in range(rounds + 1):
         r = {}
-        for name, sh in shells.items():
+        # Every other round in the opposite order: a configuration's start right behind another's destroy ran about
+        # 0.5 ms slower destroys than the first one's (tools/bench/README.md, seventeenth session).
+        for name, sh in (list(shells.items()) if i % 2 == 0 else list(shells.items())[::-1]):
             r[name + ".start"] = sh.time("start bench", "started")
             if argv is None:
                 argv = open(f"/proc/{run_state(f'{base}/{name}', 'qemu_pid')}/cmdline").read().split("\0")[:-1]
