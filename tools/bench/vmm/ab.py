@@ -17,7 +17,7 @@ fifteenth session). tools/bench/README.md has what it showed.
 """
 import os, sys, time, subprocess, signal, statistics, json
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench import define_with_shell, qmp_cont, run_state, start_virtd
+from bench import define_with_shell, in_turn, qmp_cont, run_state, start_virtd
 repo = sys.argv[1]; rounds = int(sys.argv[2]); configs = json.loads(sys.argv[3])
 vsh = f"{repo}/src/Virt.Cli/bin/Release/net10.0/linux-x64/publish/vsh"
 guest = subprocess.run([f"{repo}/tools/guest/build"], capture_output=True, text=True, check=True).stdout.strip()
@@ -61,9 +61,7 @@ try:
     series = {k: [] for k in [c + x for c in configs for x in ("", ".virtd_cpu", ".virtd_runq", ".vsh_cpu", ".worker_cpu", ".start")] + ["bare_1.0", "bare_0.5", "bare_start"]}
     for i in range(rounds + 1):
         r = {}
-        # Every other round in the opposite order: a configuration's start right behind another's destroy ran about
-        # 0.5 ms slower destroys than the first one's (tools/bench/README.md, seventeenth session).
-        for name, sh in (list(shells.items()) if i % 2 == 0 else list(shells.items())[::-1]):
+        for name, sh in in_turn(shells.items(), i):
             r[name + ".start"] = sh.time("start bench", "started")
             if argv is None:
                 argv = open(f"/proc/{run_state(f'{base}/{name}', 'qemu_pid')}/cmdline").read().split("\0")[:-1]

@@ -7,8 +7,8 @@ write of the command line and read of the prompt: a handful of events, so the tr
 
 AGE is how long each guest runs before its destroy (0.3 s by default; Virt's and bare QEMU's alike).
 
-Per configuration (virtd, virt-vmm and vsh side by side, one guest and one shell each, rounds interleaved with bare
-QEMU), medians in ms: front (command line written -> SIGTERM sent), exit (SIGTERM -> QEMU's last thread exits),
+Per configuration (virtd, virt-vmm and vsh side by side, one guest and one shell each, taking turns at going first,
+rounds interleaved with bare QEMU), medians in ms: front (command line written -> SIGTERM sent), exit (SIGTERM -> QEMU's last thread exits),
 teardown (-> the wait returns: QEMU's memory is released in between), back (-> the next prompt read), total, wall;
 then the means of the middle half of each (these add up, medians do not). ROWS.json gets every round's figures.
 Run as root (perf). On a shared machine, `chrt -r 1` in front of it keeps the other users' builds off the measured
@@ -24,7 +24,7 @@ publish overwrites them), all copied at the same time with the page cache droppe
 """
 import os, sys, time, subprocess, signal, tempfile, json, re, statistics
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench import define_with_shell, qmp_cont, run_state, start_virtd
+from bench import define_with_shell, in_turn, qmp_cont, run_state, start_virtd
 repo = sys.argv[1]; rounds = int(sys.argv[2]); configs = json.loads(sys.argv[3])
 age = float(os.environ.get("AGE", "0.3"))
 vsh = f"{repo}/src/Virt.Cli/bin/Release/net10.0/linux-x64/publish/vsh"
@@ -83,7 +83,7 @@ try:
         shells[name] = define_with_shell(vshs[name], uri, work, guest)
     res = {k: [] for k in list(configs) + ["bare"]}
     for i in range(rounds + 1):
-        for name, sh in shells.items():
+        for name, sh in in_turn(shells.items(), i):
             sh.time("start bench", "started")
             qemu = run_state(f"{base}/{name}", "qemu_pid")
             if argv is None:
