@@ -292,27 +292,28 @@ public sealed class QmpConnection : IAsyncDisposable
         {
             _readLoop = Task.Run(startReadLoop, CancellationToken.None);
         }
-        // QEMU answers in the order sent, all on the reading thread: the last answer's observer counts the others'.
         string[] commands = ["qmp_capabilities", .. then];
-        var succeededBefore = 0;
         var allAnswered = false;
-        Action<bool>? Observer(int index) => negotiated is null
-            ? null
-            : index < commands.Length - 1
-                ? succeeded => succeededBefore += succeeded ? 1 : 0
-                : succeeded =>
+        Action<bool>? observe = null;
+        if (negotiated is not null)
+        {
+            // QEMU answers in the order sent, all on the reading thread: the count reaches every command only with the
+            // last answer, and never once one has failed.
+            var succeeded = 0;
+            observe = ok =>
+            {
+                if (ok && ++succeeded == commands.Length)
                 {
-                    if (succeeded && succeededBefore == commands.Length - 1)
-                    {
-                        Volatile.Write(ref allAnswered, true);
-                        negotiated();
-                    }
-                };
+                    Volatile.Write(ref allAnswered, true);
+                    negotiated();
+                }
+            };
+        }
         // Each line is written before the next: QEMU receives them in this order.
         var answers = new List<Task<JsonNode?>>();
-        for (var i = 0; i < commands.Length; i++)
+        foreach (var command in commands)
         {
-            answers.Add(await SendAsync(commands[i], null, cancellationToken, answered: Observer(i)).ConfigureAwait(false));
+            answers.Add(await SendAsync(command, null, cancellationToken, answered: observe).ConfigureAwait(false));
         }
         // Every answer is waited for (and so observed), then the first failure in the order sent is reported: a refused
         // qmp_capabilities rather than what QEMU said to the rest after it (WhenAll's own order is the order of completion).
