@@ -94,7 +94,7 @@ internal static class DomainLifecycleCommands
     {
         var request = new Proto.StartDomainRequest { Paused = c.Args.Bool("paused"), BypassCache = c.Args.Bool("bypass-cache"), ForceBoot = c.Args.Bool("force-boot") };
         var argument = c.Args.Required("domain");
-        if (!c.Json && IsOnlyAName(argument) && await TryStartByNameAsync(c, argument, request, ct))
+        if (!c.Json && await TryActByNameAsync(c, "start", argument, (v, name) => StartRefusingActiveAsync(v, name, request, ct), ct))
         {
             c.PrintExtra($"Domain '{argument}' started\n");
             return true;
@@ -181,12 +181,15 @@ internal static class DomainLifecycleCommands
     /// acted on by name in one call, without the lookup call first: the daemon resolves the name itself, and the
     /// text output needs nothing the lookup returns. That is one round trip less on every destroy (and the rest)
     /// through a connected shell, about a millisecond of a 15 ms destroy (tools/bench/README.md). False when the
-    /// daemon knows no such domain or refuses the name: then the lookup runs as before and reports virsh's
-    /// "failed to get domain", or acts by UUID and reports the action's own error, word for word as without this.
+    /// daemon knows no such domain, refuses the name or refuses a read-only connection: then the lookup runs as before
+    /// and reports virsh's "failed to get domain", or acts by UUID and reports the action's own error, word for word as
+    /// without this (virsh looks the domain up first, which a read-only connection may, so an unknown name reads as
+    /// the lookup's failure there too, not as the action's refusal).
     /// </summary>
     private static async Task<bool> TryActByNameAsync(CommandContext c, string verb, string argument, Func<VirtConnection, string, Task> act, CancellationToken ct)
     {
-        if (!IsOnlyAName(argument))
+        if (int.TryParse(argument, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out _)
+            || Guid.TryParse(argument, out _))
         {
             return false;
         }
@@ -197,7 +200,7 @@ internal static class DomainLifecycleCommands
             await act(connection, argument);
             return true;
         }
-        catch (VirtClientException e) when (e.Code is Grpc.Core.StatusCode.NotFound or Grpc.Core.StatusCode.InvalidArgument)
+        catch (VirtClientException e) when (e.Code is Grpc.Core.StatusCode.NotFound or Grpc.Core.StatusCode.InvalidArgument or Grpc.Core.StatusCode.PermissionDenied)
         {
             return false;
         }
@@ -207,38 +210,22 @@ internal static class DomainLifecycleCommands
         }
     }
 
-    /// <summary>Not a number and not a UUID: virsh's lookup would try it by name alone.</summary>
-    private static bool IsOnlyAName(string argument) =>
-        !int.TryParse(argument, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out _)
-        && !Guid.TryParse(argument, out _);
-
     /// <summary>
-    /// <see cref="TryActByNameAsync"/> for start, whose lookup also decides an error: virsh refuses an active domain
-    /// itself ("Domain is already active") before it calls the daemon, read-only connections included. So the
-    /// daemon's refusal to start an active domain reads as virsh's words, and a read-only connection's refusal falls
-    /// back to the lookup, which finds an active domain first as virsh's does. The lookup's round trip was about half
-    /// a millisecond of a start through a connected shell (tools/bench/README.md).
+    /// Start by name, for <see cref="TryActByNameAsync"/>: virsh refuses an active domain itself ("Domain is already
+    /// active") after its lookup, before it calls the daemon, so the daemon's refusal of an active domain reads as
+    /// virsh's words. The lookup's round trip was about half a millisecond of a start through a connected shell
+    /// (tools/bench/README.md, seventeenth session).
     /// </summary>
-    private static async Task<bool> TryStartByNameAsync(CommandContext c, string argument, Proto.StartDomainRequest request, CancellationToken ct)
+    private static async Task StartRefusingActiveAsync(VirtConnection connection, string name, Proto.StartDomainRequest request, CancellationToken ct)
     {
-        var connection = await c.ConnectionAsync(ct);
         try
         {
-            await connection.StartDomainAsync(argument, request, ct);
-            return true;
-        }
-        catch (VirtClientException e) when (e.Code is Grpc.Core.StatusCode.NotFound or Grpc.Core.StatusCode.InvalidArgument or Grpc.Core.StatusCode.PermissionDenied)
-        {
-            return false;
+            await connection.StartDomainAsync(name, request, ct);
         }
         catch (VirtClientException e) when (e.Reason == Proto.ErrorReason.OperationInvalid
             && e.Metadata.GetValueOrDefault("operation") == "start" && e.Metadata.GetValueOrDefault("state") is { } state && state != "shut off")
         {
             throw VshError.Of("Domain is already active");
-        }
-        catch (VirtClientException e)
-        {
-            throw VshError.FromClient(e, $"Failed to start domain '{argument}'");
         }
     }
 
