@@ -16,7 +16,7 @@ wake-ups and writes to them.
 """
 import os, re, signal, statistics, subprocess, sys, tempfile, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench import Shell, domain_xml, qmp_cont, run_state
+from bench import define_with_shell, qmp_cont, run_state, start_virtd
 
 TRACING = "/sys/kernel/tracing/instances/vmmstart"
 EVENTS = ["sched/sched_process_exec", "sched/sched_process_fork", "syscalls/sys_enter_sendmsg", "syscalls/sys_exit_read"]
@@ -79,29 +79,20 @@ def main():
     dump = open(sys.argv[6], "w") if len(sys.argv) > 6 else None
     guest = subprocess.run([f"{repo}/tools/guest/build"], capture_output=True, text=True, check=True).stdout.strip()
     work = tempfile.mkdtemp(prefix="vst-")
-    log = open(f"{work}/virtd.log", "w")
-    d = subprocess.Popen([virtd, "--state-dir", work], stdout=log, stderr=log, stdin=subprocess.DEVNULL, env=dict(os.environ, VIRT_VMM_BINARY=vmm))
+    d, uri = start_virtd(virtd, vmm, work)
     if not os.path.isdir(TRACING):
         os.mkdir(TRACING)
     tracing("tracing_on", "0")
     tracing("trace_clock", "mono")
     tracing("buffer_size_kb", "16384")
     tracing("options/record-tgid", "1")
-    tracing("events/enable", "0")  # the instance outlives the run: a SCHED=1 run's events stay on otherwise
+    tracing("events/enable", "0")  # a run killed before its clean-up left the instance with its events on
     for e in EVENTS:
         tracing(f"events/{e}/enable", "1")
     rows = {"virt": [], "bare": []}
     shell = None
     try:
-        for _ in range(600):
-            if os.path.exists(f"{work}/run/virtd.sock"):
-                break
-            time.sleep(0.05)
-        uri = f"virt+unix://{work}/run/virtd.sock"
-        open(f"{work}/g.xml", "w").write(domain_xml(f"{guest}/vmlinuz", f"{guest}/initrd.img"))
-        subprocess.run([vshbin, "-c", uri, "define", f"{work}/g.xml"], check=True, stdout=subprocess.DEVNULL)
-        shell = Shell([vshbin, "-c", uri], "vsh # ")
-        shell.time("domstate bench", "shut off")
+        shell = define_with_shell(vshbin, uri, work, guest)
         # The first start spawns its worker and leaves a spare; the argv comes from it.
         shell.time("start bench", "started")
         argv = open(f"/proc/{run_state(work, 'qemu_pid')}/cmdline").read().split("\0")[:-1]
