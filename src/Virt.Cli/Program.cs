@@ -126,6 +126,7 @@ internal static class Program
         ConsoleCommand.Definition(),
         ScreenshotCommand.Definition(),
         DomIfAddrCommand.Definition(),
+        .. DeviceListCommands.All(),
         .. DomainMetadataCommands.All(),
         .. DomainJobCommands.All(),
         .. SaveCommands.All(),

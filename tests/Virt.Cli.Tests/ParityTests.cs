@@ -28,6 +28,7 @@ public sealed class ParityTests
     [TestCase("nodeinfo; nodecpustats; nodecpustats --cpu 3; nodecpustats --cpu -1; capabilities; help nodememstats; help domcapabilities")]
     [TestCase("metadata test http://example.org/app --key app --set '<a x=\"1\"><b>t</b><c/></a>'; metadata test http://example.org/app; dumpxml test; metadata test http://example.org/app --remove; metadata test http://example.org/app")]
     [TestCase("help setmem; help setmaxmem; help setvcpus; help vcpupin; help emulatorpin; help domblkstat; help domifstat; help dommemstat; help send-key")]
+    [TestCase("domblklist test; domblklist test --details; domblklist test --inactive; domiflist test; domiflist test --inactive; destroy test; domblklist test; domiflist test; help domblklist; help domiflist")]
     public async Task Other_commands_are_byte_identical(string chain) => await AssertSameAsync(chain);
 
     [TestCase("dominfo nope")]
@@ -36,6 +37,7 @@ public sealed class ParityTests
     [TestCase("start test")]
     [TestCase("domid nope; domstate nope --reason; dumpxml nope; undefine nope; start nope; destroy 42; domname test; domuuid 6695eb01-f6a4-8304-79aa-97f2502e193f; domid 1")]
     [TestCase("net-dumpxml nope; metadata test http://example.org/none; define /nonexistent/domain.xml; list --table --name")]
+    [TestCase("domblklist nope; domiflist nope; domblklist; domblklist test extra; domiflist test --details")]
     [TestCase("event --loop --timeout 1; event --all --event lifecycle --timeout 1; event --all --timeout 0; event --all --timeout x")]
     [TestCase("pool-event --list; pool-event; pool-event --event foo; pool-event --event refresh --timeout 1; pool-event --event lifecycle --timeout 0; help pool-event")]
     [TestCase("nodememstats; nodememstats --cell 0; domcapabilities; domcapabilities --machine pc; nodecpustats --cpu x")]

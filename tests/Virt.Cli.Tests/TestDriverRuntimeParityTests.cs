@@ -4,8 +4,9 @@ using static Virt.Cli.Tests.Processes;
 namespace Virt.Cli.Tests;
 
 /// <summary>
-/// domifaddr and screenshot through <c>vsh -c test:///default</c> against <c>virsh -c test:///default</c>: libvirt's
-/// test driver makes up one IPv4 address per interface and returns a fixed PNG, and ours must print the same.
+/// domifaddr, screenshot, domblklist and domiflist through <c>vsh -c test:///default</c> against
+/// <c>virsh -c test:///default</c>: libvirt's test driver makes up one IPv4 address per interface, a target name for
+/// interfaces without one and returns a fixed PNG, and ours must print the same.
 /// </summary>
 [TestFixture]
 [Parallelizable(ParallelScope.All)]
@@ -39,6 +40,34 @@ public sealed partial class TestDriverRuntimeParityTests
           </devices>
         </domain>
         """;
+
+    // Disks of every source kind (a file with a space in its name, a block device, a pool volume, an empty CD-ROM) and
+    // interfaces with and without a target or a model: virsh lists them from the XML, the disks in the order the
+    // driver keeps them (libvirt sorts them by bus), and the test driver names the targets it is not given.
+    private const string ManyDevices = """
+        <domain type='test'>
+          <name>devs</name>
+          <memory unit='KiB'>65536</memory>
+          <vcpu>1</vcpu>
+          <os><type arch='i686'>hvm</type></os>
+          <devices>
+            <disk type='file' device='disk'><source file='/var/lib/images/a long name.qcow2'/><target dev='vda' bus='virtio'/></disk>
+            <disk type='block' device='disk'><source dev='/dev/sdb'/><target dev='sdb' bus='scsi'/></disk>
+            <disk type='file' device='cdrom'><target dev='hdc' bus='ide'/><readonly/></disk>
+            <disk type='volume' device='disk'><source pool='default' volume='v1.img'/><target dev='vdb' bus='virtio'/></disk>
+            <interface type='network'><mac address='52:54:00:00:00:01'/><source network='default'/><model type='virtio'/></interface>
+            <interface type='bridge'><mac address='52:54:00:00:00:02'/><source bridge='br0'/><target dev='tap7'/><model type='e1000'/></interface>
+            <interface type='user'><mac address='52:54:00:00:00:03'/></interface>
+          </devices>
+        </domain>
+        """;
+
+    [Test]
+    public async Task Domblklist_and_domiflist_of_many_kinds_of_device_are_byte_identical()
+    {
+        var file = WriteFile("parity-devs.xml", ManyDevices);
+        await AssertSameAsync($"define {file}; domblklist devs; domblklist devs --details; domiflist devs; start devs; domblklist devs --details; domiflist devs; domiflist devs --inactive");
+    }
 
     [TestCase("domifaddr test; domifaddr test --full; domifaddr test --source agent; domifaddr test --source arp; domifaddr test --source lease")]
     [TestCase("domifaddr test --interface testnet0; domifaddr test --interface nope; domifaddr 1; domifaddr 6695eb01-f6a4-8304-79aa-97f2502e193f")]

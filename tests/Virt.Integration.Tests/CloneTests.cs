@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Xml.Linq;
 using Virt.Client;
@@ -20,8 +19,8 @@ public sealed class CloneTests
     {
         await using var virtd = await VirtdProcess.StartAsync();
         var disk = Path.Combine(virtd.StateDir, "hb.qcow2");
-        await RunAsync("qemu-img", "create", "-q", "-f", "qcow2", disk, "16M");
-        await RunAsync("qemu-io", "-f", "qcow2", "-c", "write -P 0x5a 0 1M", disk);
+        await HostTool.RunAsync("qemu-img", "create", "-q", "-f", "qcow2", disk, "16M");
+        await HostTool.RunAsync("qemu-io", "-f", "qcow2", "-c", "write -P 0x5a 0 1M", disk);
         var file = await VshRun.GuestXmlFileAsync(virtd.StateDir, "hb",
             $"<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='{disk}'/><target dev='vda' bus='virtio'/></disk>{Interface}");
         await VshRun.OkAsync(virtd, "define", file);
@@ -43,7 +42,7 @@ public sealed class CloneTests
             Assert.That(original.Descendants("disk").Single().Element("source")!.Attribute("file")!.Value, Is.EqualTo(disk));
         });
         // The copy holds the original's data (qemu-img compare reads both, formats given).
-        await RunAsync("qemu-img", "compare", "-q", "-f", "qcow2", "-F", "qcow2", disk, copy);
+        await HostTool.RunAsync("qemu-img", "compare", "-q", "-f", "qcow2", "-F", "qcow2", disk, copy);
 
         // A taken target: refused before anything is defined, and the existing file is left as it was.
         var taken = Path.Combine(virtd.StateDir, "taken.qcow2");
@@ -174,19 +173,5 @@ public sealed class CloneTests
             }
         }
         return found;
-    }
-
-    private static async Task RunAsync(string program, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(program) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-        using var process = Process.Start(start)!;
-        var errors = process.StandardError.ReadToEndAsync();
-        var output = process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.That(process.ExitCode, Is.Zero, $"{program} {string.Join(' ', arguments)}: {await errors}{await output}");
     }
 }

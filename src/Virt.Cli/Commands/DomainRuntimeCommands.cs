@@ -542,16 +542,17 @@ internal static class DomainRuntimeCommands
         {
             throw VshError.FromClient(e, $"Failed to get block stats {argument} {device}");
         }
-        // The QEMU driver's parameter order (qemuDomainBlockStatsFlags), printed with virsh's legacy names.
+        // virsh prints the fields it knows in its own order (domblkstat_output), whatever order the driver returns
+        // them in, with the legacy names where there are some; QEMU has no error count (errs).
         (string Legacy, string Human, ulong Value)[] fields =
         [
-            ("wr_bytes", "number of bytes written:", stats.WriteBytes),
-            ("wr_req", "number of write operations:", stats.WriteRequests),
-            ("rd_bytes", "number of read bytes:", stats.ReadBytes),
             ("rd_req", "number of read operations:", stats.ReadRequests),
+            ("rd_bytes", "number of bytes read:", stats.ReadBytes),
+            ("wr_req", "number of write operations:", stats.WriteRequests),
+            ("wr_bytes", "number of bytes written:", stats.WriteBytes),
             ("flush_operations", "number of flush operations:", stats.FlushRequests),
-            ("wr_total_times", "total duration of writes (ns):", stats.WriteTimeNs),
             ("rd_total_times", "total duration of reads (ns):", stats.ReadTimeNs),
+            ("wr_total_times", "total duration of writes (ns):", stats.WriteTimeNs),
             ("flush_total_times", "total duration of flushes (ns):", stats.FlushTimeNs),
         ];
         if (c.Json)
@@ -567,14 +568,17 @@ internal static class DomainRuntimeCommands
             });
             return true;
         }
+        // With --human virsh names the device once, above, and then prints each line with an empty device name.
+        var prefix = device;
         if (human)
         {
             c.Print($"Device: {device}\n");
+            prefix = "";
         }
         var text = new StringBuilder();
         foreach (var (legacy, label, value) in fields)
         {
-            text.Append(device).Append(' ').Append(human ? label.PadRight(31) : legacy).Append(' ').Append(value.ToString(CultureInfo.InvariantCulture)).Append('\n');
+            text.Append(prefix).Append(' ').Append(human ? label.PadRight(31) : legacy).Append(' ').Append(value.ToString(CultureInfo.InvariantCulture)).Append('\n');
         }
         c.Print(text.ToString());
         return true;

@@ -1,0 +1,130 @@
+using System.Xml.Linq;
+using Virt.Cli.Output;
+using Virt.Cli.Runtime;
+using Proto = Virt.Protocol.V1;
+
+namespace Virt.Cli.Commands;
+
+/// <summary>
+/// virsh domblklist and domiflist (virsh-domain-monitor.c): the disks and interfaces of the domain's XML, read the way
+/// virsh reads them (its XPath expressions), so that what an operator passes on to domblkstat and domifstat is the same.
+/// </summary>
+internal static class DeviceListCommands
+{
+    // virsh takes the first of these attributes of <source> that the element has: string() of a union of attribute nodes.
+    private static readonly string[] _diskSources = ["file", "dev", "dir", "name", "volume"];
+    private static readonly string[] _interfaceSources = ["bridge", "dev", "network", "name", "path"];
+
+    public static IEnumerable<CommandDef> All() =>
+    [
+        new("domblklist", CommandGroup.Monitor, "list all domain blocks", "Get the summary of block devices for a domain.",
+        [
+            Opt.Domain(),
+            Opt.Flag("inactive", "get inactive rather than running configuration"),
+            Opt.Flag("details", "additionally display the type and device value"),
+        ], DomBlkListAsync),
+        new("domiflist", CommandGroup.Monitor, "list all domain virtual interfaces", "Get the summary of virtual interfaces for a domain.",
+        [
+            Opt.Domain(),
+            Opt.Flag("inactive", "get inactive rather than running configuration"),
+        ], DomIfListAsync),
+    ];
+
+    private static async Task<bool> DomBlkListAsync(CommandContext c, CancellationToken ct)
+    {
+        var details = c.Args.Bool("details");
+        var disks = (await DevicesAsync(c, ct)).Elements("disk").ToList();
+        List<(string Type, string Device, string Target, string Source)> rows = [];
+        foreach (var disk in disks)
+        {
+            var type = Attribute(disk, "type");
+            var device = Attribute(disk, "device");
+            if (details && (type is null || device is null))
+            {
+                // virsh prints this on stdout, without a newline, and fails.
+                c.Print("unable to query block list details");
+                return false;
+            }
+            var target = Attribute(disk.Element("target"), "dev") ?? throw VshError.Of("unable to query block list");
+            rows.Add((type ?? "", device ?? "", target, FirstSource(disk, _diskSources) ?? "-"));
+        }
+        if (c.Json)
+        {
+            c.WriteJson(w =>
+            {
+                w.WriteStartArray("disks");
+                foreach (var row in rows)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("type", row.Type);
+                    w.WriteString("device", row.Device);
+                    w.WriteString("target", row.Target);
+                    w.WriteString("source", row.Source);
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+            });
+            return true;
+        }
+        var table = details ? new VirshTable("Type", "Device", "Target", "Source") : new VirshTable("Target", "Source");
+        foreach (var row in rows)
+        {
+            _ = details ? table.AddRow(row.Type, row.Device, row.Target, row.Source) : table.AddRow(row.Target, row.Source);
+        }
+        c.Print(table.Render(!c.Text.Quiet, c.Text.Locale));
+        return true;
+    }
+
+    private static async Task<bool> DomIfListAsync(CommandContext c, CancellationToken ct)
+    {
+        var rows = (await DevicesAsync(c, ct)).Elements("interface").Select(nic => (
+            Interface: Attribute(nic.Element("target"), "dev") ?? "-",
+            Type: Attribute(nic, "type") ?? "",
+            Source: FirstSource(nic, _interfaceSources) ?? "-",
+            Model: Attribute(nic.Element("model"), "type") ?? "-",
+            Mac: Attribute(nic.Element("mac"), "address") ?? "-")).ToList();
+        if (c.Json)
+        {
+            c.WriteJson(w =>
+            {
+                w.WriteStartArray("interfaces");
+                foreach (var row in rows)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("interface", row.Interface);
+                    w.WriteString("type", row.Type);
+                    w.WriteString("source", row.Source);
+                    w.WriteString("model", row.Model);
+                    w.WriteString("mac", row.Mac);
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+            });
+            return true;
+        }
+        var table = new VirshTable("Interface", "Type", "Source", "Model", "MAC");
+        foreach (var row in rows)
+        {
+            table.AddRow(row.Interface, row.Type, row.Source, row.Model, row.Mac);
+        }
+        c.Print(table.Render(!c.Text.Quiet, c.Text.Locale));
+        return true;
+    }
+
+    /// <summary>The &lt;devices&gt; of the domain's live XML (with --inactive, its persistent one), as dumpxml prints it.</summary>
+    private static async Task<XElement> DevicesAsync(CommandContext c, CancellationToken ct)
+    {
+        var domain = await Lookup.DomainAsync(c, ct);
+        var connection = await c.ConnectionAsync(ct);
+        var reply = await connection.Domains.GetDomainXmlAsync(
+            new Proto.GetDomainXmlRequest { Domain = new Proto.DomainRef { Uuid = domain.Domain.Uuid }, Inactive = c.Args.Bool("inactive") },
+            cancellationToken: ct);
+        return XDocument.Parse(reply.Xml).Root?.Element("devices") ?? new XElement("devices");
+    }
+
+    // virXPathString: an attribute that is missing or empty reads as none.
+    private static string? Attribute(XElement? element, string name) => element?.Attribute(name)?.Value is { Length: > 0 } value ? value : null;
+
+    private static string? FirstSource(XElement device, string[] names) =>
+        device.Element("source")?.Attributes().FirstOrDefault(a => names.Contains(a.Name.LocalName) && a.Value.Length > 0)?.Value;
+}
