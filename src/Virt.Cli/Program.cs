@@ -121,6 +121,7 @@ internal static class Program
         .. DomainLifecycleCommands.All(),
         UndefineCommand.Definition(),
         .. DomainRuntimeCommands.All(),
+        .. VcpuCommands.All(),
         .. CloneCommand.All(),
         .. MigrationCommands.All(),
         ConsoleCommand.Definition(),

@@ -176,6 +176,33 @@ public sealed partial class QemuDomainDriver : IDomainRuntime, IDomainScreenshot
         return ReadAffinity(current, pid, pid);
     }
 
+    public async Task<DomainVcpus> GetVcpusAsync(DomainRef domain, CancellationToken cancellationToken)
+    {
+        var current = await LookupDomainAsync(domain, cancellationToken).ConfigureAwait(false);
+        var persistent = current.Persistent ? Persistent(current).Vcpu : null;
+        var live = current.IsActive ? current.Definition.Vcpu : null;
+        IReadOnlyList<VcpuThread> threads = [];
+        if (current.IsActive)
+        {
+            var (pid, vcpuThreads) = await VcpuThreadsAsync(current, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                // As libvirt's vcpuinfo: the thread's user and system time from its stat, and the CPU it last ran on.
+                threads = [.. vcpuThreads.Select((tid, i) =>
+                {
+                    var (user, system, processor) = ThreadAffinity.Stat(pid, tid);
+                    return new VcpuThread((uint)i, user + system, processor, ThreadAffinity.Get(pid, tid));
+                })];
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw VirtException.OperationInvalid(current.Name, "read the vCPUs of", current.State, "domain is not running");
+            }
+        }
+        return new DomainVcpus(persistent?.Count ?? 0, persistent is null ? 0 : persistent.Current ?? persistent.Count,
+            live?.Count ?? 0, live is null ? 0 : live.Current ?? live.Count, threads);
+    }
+
     public async Task<DomainRuntimeStats> GetStatsAsync(DomainRef domain, DomainStatsGroups groups, CancellationToken cancellationToken)
     {
         var current = await LookupDomainAsync(domain, cancellationToken).ConfigureAwait(false);

@@ -9,7 +9,7 @@ namespace Virt.Api;
 
 /// <summary>
 /// Resources and statistics of running guests over <see cref="IDomainRuntime"/>: setmem, setmaxmem, setvcpus,
-/// vcpupin, emulatorpin, domstats, domblkstat, domifstat, dommemstat, send-key; screenshot over
+/// vcpucount and vcpuinfo (GetVcpus), vcpupin, emulatorpin, domstats, domblkstat, domifstat, dommemstat, send-key; screenshot over
 /// <see cref="IDomainScreenshot"/>. A driver without the contract answers libvirt's "this function is not supported by the connection driver".
 /// </summary>
 internal sealed partial class DomainApi
@@ -51,6 +51,26 @@ internal sealed partial class DomainApi
         var cpus = HostCpus(request.HostCpus);
         await Runtime("virDomainPinEmulator").PinEmulatorAsync(reference, cpus, Requests.Modification(request.Live, request.Config), context.CancellationToken).ConfigureAwait(false);
         return new PinEmulatorResponse();
+    }
+
+    public override async Task<GetVcpusResponse> GetVcpus(GetVcpusRequest request, ServerCallContext context)
+    {
+        var reference = Requests.Domain(request.Domain);
+        var vcpus = await Runtime("virDomainGetVcpus").GetVcpusAsync(reference, context.CancellationToken).ConfigureAwait(false);
+        var response = new GetVcpusResponse
+        {
+            MaximumConfig = vcpus.MaximumConfig,
+            CurrentConfig = vcpus.CurrentConfig,
+            MaximumLive = vcpus.MaximumLive,
+            CurrentLive = vcpus.CurrentLive,
+        };
+        foreach (var vcpu in vcpus.Vcpus)
+        {
+            var entry = new VcpuInfo { Number = vcpu.Number, State = VcpuState.Running, CpuTimeNs = vcpu.CpuTimeNs, HostCpu = vcpu.HostCpu };
+            entry.Affinity.AddRange(vcpu.Affinity);
+            response.Vcpus.Add(entry);
+        }
+        return response;
     }
 
     public override async Task<GetVcpuPinInfoResponse> GetVcpuPinInfo(GetVcpuPinInfoRequest request, ServerCallContext context)

@@ -30,6 +30,12 @@ public interface IDomainRuntime
     /// <summary>The emulator threads' allowed host CPUs, live or from the definition as <see cref="GetVcpuPinInfoAsync"/>.</summary>
     Task<IReadOnlyList<uint>> GetEmulatorPinInfoAsync(DomainRef domain, bool config, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// virsh vcpucount and vcpuinfo: the vCPU counts of the persistent and the live definition and, for an active domain,
+    /// each online vCPU's thread (its CPU time, the host CPU it last ran on, its affinity).
+    /// </summary>
+    Task<DomainVcpus> GetVcpusAsync(DomainRef domain, CancellationToken cancellationToken);
+
     /// <summary>Statistics of an active domain (an inactive one has its state only).</summary>
     Task<DomainRuntimeStats> GetStatsAsync(DomainRef domain, DomainStatsGroups groups, CancellationToken cancellationToken);
 
@@ -39,3 +45,12 @@ public interface IDomainRuntime
 
 /// <summary>The host CPUs one vCPU may run on, ascending.</summary>
 public sealed record VcpuAffinity(uint Vcpu, IReadOnlyList<uint> HostCpus);
+
+/// <summary>
+/// vCPU counts (0 where there is no such definition: live for an inactive domain, config for a transient one) and the
+/// online vCPUs of an active domain.
+/// </summary>
+public sealed record DomainVcpus(uint MaximumConfig, uint CurrentConfig, uint MaximumLive, uint CurrentLive, IReadOnlyList<VcpuThread> Vcpus);
+
+/// <summary>One online vCPU: the user and system CPU time of its thread, the host CPU it last ran on, and where it may run.</summary>
+public sealed record VcpuThread(uint Number, ulong CpuTimeNs, int HostCpu, IReadOnlyList<uint> Affinity);
