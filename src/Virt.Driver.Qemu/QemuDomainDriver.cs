@@ -74,6 +74,9 @@ public sealed partial class QemuDomainDriver : IDomainDriver, IDisposable, IAsyn
     /// <summary>libvirt's name for this hypervisor, as <c>virsh version</c> prints it.</summary>
     public string Type => "QEMU";
 
+    /// <summary>Shutdown and reboot press the ACPI power button (QMP system_powerdown); the guest agent is not there.</summary>
+    public bool HasAcpiShutdown => true;
+
     /// <summary>
     /// Opens the driver on <see cref="QemuDriverOptions.StateDirectory"/>, loading every stored definition. A file that
     /// does not parse (or whose name and content disagree) is moved to <c>STATE/qemu/quarantine</c> and logged, never

@@ -357,12 +357,13 @@ internal sealed partial class DomainApi(IDomainDriver driver, EventLog events, I
             ? type
             : throw ApiErrors.InvalidArgument("type", $"Unknown metadata type {((int)type).ToString(CultureInfo.InvariantCulture)}.");
 
-    private static void CheckModes(IEnumerable<ShutdownMode> modes)
+    private void CheckModes(IEnumerable<ShutdownMode> modes)
     {
-        // Only the driver's own default is available until the QEMU driver offers a choice (ACPI, agent, ...).
+        // Only the driver's own default is available (the QEMU driver's is the ACPI power button, which may be named);
+        // the guest agent, initctl, a signal and paravirt are not.
         foreach (var mode in modes)
         {
-            Requests.Unsupported(mode != ShutdownMode.Default, "modes", $"shutdown mode {mode}");
+            Requests.Unsupported(mode != ShutdownMode.Default && !(mode == ShutdownMode.AcpiPowerButton && driver.HasAcpiShutdown), "modes", $"shutdown mode {mode}");
         }
     }
 

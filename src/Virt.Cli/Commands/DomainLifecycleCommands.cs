@@ -30,9 +30,15 @@ internal static class DomainLifecycleCommands
             [Opt.Domain(), Opt.Flag("graceful", "terminate gracefully")],
             (c, ct) => ActAsync(c, "destroy", "destroyed", (v, u) => v.DestroyDomainAsync(u, c.Args.Bool("graceful"), ct), ct)),
         new("shutdown", CommandGroup.Domain, "gracefully shutdown a domain", "Run shutdown in the target domain.",
-            [Opt.Domain()], (c, ct) => ActAsync(c, "shutdown", "is being shutdown", (v, u) => v.ShutdownDomainAsync(u, ct), ct)),
+        [
+            Opt.Domain(),
+            ShutdownModes.Option,
+            // Virt's own: the API's timeout and force fallback (virsh has neither).
+            new("timeout", OptionKind.Number, "wait at most this many seconds for the domain to shut off") { NamedOnly = true },
+            Opt.Flag("force", "destroy the domain if it has not shut off when --timeout passes"),
+        ], ShutdownAsync),
         new("reboot", CommandGroup.Domain, "reboot a domain", "Run a reboot command in the target domain.",
-            [Opt.Domain()], (c, ct) => ActAsync(c, "reboot", "is being rebooted", (v, u) => v.RebootDomainAsync(u, ct), ct)),
+            [Opt.Domain(), ShutdownModes.Option], RebootAsync),
         new("reset", CommandGroup.Domain, "reset a domain", "Reset the target domain as if by power button",
             [Opt.Domain()], (c, ct) => ActAsync(c, "reset", "was reset", (v, u) => v.ResetDomainAsync(u, ct), ct)),
         new("suspend", CommandGroup.Domain, "suspend a domain", "Suspend a running domain.",
@@ -140,6 +146,52 @@ internal static class DomainLifecycleCommands
         Report(c, domain.Domain, enable ? "autostart-enabled" : "autostart-disabled",
             enable ? $"Domain '{argument}' marked as autostarted\n" : $"Domain '{argument}' unmarked as autostarted\n");
         return true;
+    }
+
+    private static async Task<bool> ShutdownAsync(CommandContext c, CancellationToken ct)
+    {
+        var timeout = c.Args.Int("timeout");
+        var force = c.Args.Bool("force");
+        if (force && timeout is null)
+        {
+            throw VshError.Of("--force destroys the domain when --timeout passes: give --timeout too");
+        }
+        if (timeout < 0)
+        {
+            throw VshError.Of($"Invalid timeout {timeout.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)}: the seconds to wait cannot be negative");
+        }
+        var modes = ShutdownModes.Parse(c, serialComma: true);
+        var forced = false;
+        var done = await ActAsync(c, "shutdown", "is being shutdown", async (v, u) =>
+        {
+            var job = await v.DomainCallAsync(u, (d, r) =>
+            {
+                var request = new Proto.ShutdownDomainRequest { Domain = r, Wait = true, Force = force };
+                request.Modes.AddRange(modes);
+                if (timeout is { } seconds)
+                {
+                    request.Timeout = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromSeconds(seconds));
+                }
+                return d.ShutdownDomainAsync(request, cancellationToken: ct);
+            });
+            forced = job.Result?.Forced ?? false;
+        }, ct);
+        if (forced)
+        {
+            c.PrintExtra($"Domain '{c.Args.Required("domain")}' did not shut down within {timeout} s and was destroyed\n");
+        }
+        return done;
+    }
+
+    private static Task<bool> RebootAsync(CommandContext c, CancellationToken ct)
+    {
+        var modes = ShutdownModes.Parse(c, serialComma: false);
+        return ActAsync(c, "reboot", "is being rebooted", (v, u) => v.DomainCallAsync(u, (d, r) =>
+        {
+            var request = new Proto.RebootDomainRequest { Domain = r };
+            request.Modes.AddRange(modes);
+            return d.RebootDomainAsync(request, cancellationToken: ct);
+        }), ct);
     }
 
     // destroy, shutdown, reboot, reset, suspend, resume: look up, act by UUID, report with the argument's text.

@@ -13,6 +13,12 @@ public interface IDomainDriver
     /// <summary>The hypervisor type virsh reports: <c>QEMU</c> or <c>Test</c>.</summary>
     string Type { get; }
 
+    /// <summary>
+    /// Whether shutdown and reboot may name the ACPI power button (virsh --mode acpi): the driver's own default, which
+    /// it uses anyway. Every other mode is unsupported.
+    /// </summary>
+    bool HasAcpiShutdown => false;
+
     /// <summary>Domains matching the filter, in libvirt's order (active by id, then inactive by name).</summary>
     Task<IReadOnlyList<DomainSummary>> ListDomainsAsync(DomainListFilter filter, CancellationToken cancellationToken);
 
