@@ -24,15 +24,15 @@ public sealed partial class VirtdGuestTests
         await using var virtd = await VirtdProcess.StartAsync();
         var file = await VshRun.GuestXmlFileAsync(virtd.StateDir, "hb");
         await VshRun.OkAsync(virtd, "define", file);
-        Assert.That(await VshRun.OkAsync(virtd, "start", "hb"), Is.EqualTo("Domain 'hb' started\n\n"));
 
+        // start --console: the guest's console right after the start, in the same vsh (virsh's cmdRunConsole).
         var start = new ProcessStartInfo(VshRun.Binary) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
-        foreach (var argument in new[] { "-c", virtd.AdminUri, "console", "hb" })
+        foreach (var argument in new[] { "-c", virtd.AdminUri, "start", "hb", "--console" })
         {
             start.ArgumentList.Add(argument);
         }
         using var console = Process.Start(start)!;
-        var lines = new ConsoleLines("vsh console hb");
+        var lines = new ConsoleLines("vsh start hb --console");
         var pump = Task.Run(async () =>
         {
             while (await console.StandardOutput.ReadLineAsync() is { } line)
@@ -44,7 +44,7 @@ public sealed partial class VirtdGuestTests
         var errors = console.StandardError.ReadToEndAsync(ct);
 
         await lines.WaitForTextAsync("HEARTBEAT ", _boot, ct);
-        Assert.That(lines.Snapshot().Take(2), Is.EqualTo(new[] { "Connected to domain 'hb'", "Escape character is ^] (Ctrl + ])" }), "virsh's banner");
+        Assert.That(lines.Snapshot().Take(3), Is.EqualTo(new[] { "Domain 'hb' started", "Connected to domain 'hb'", "Escape character is ^] (Ctrl + ])" }), "virsh's lines");
 
         Assert.That(await VshRun.OkAsync(virtd, "suspend", "hb"), Is.EqualTo("Domain 'hb' suspended\n\n"));
         Assert.That(await VshRun.OkAsync(virtd, "domstate", "hb", "--reason"), Is.EqualTo("paused (user)\n\n"));
@@ -65,10 +65,7 @@ public sealed partial class VirtdGuestTests
         Assert.That(console.ExitCode, Is.Zero, await errors);
         await pump;
 
-        await using (var virt = await VirtConnection.OpenAsync(virtd.AdminUri, cancellationToken: ct))
-        {
-            await virt.ShutdownDomainAsync("hb", TimeSpan.FromSeconds(60), force: true, ct);
-        }
+        Assert.That(await VshRun.OkAsync(virtd, "shutdown", "hb", "--timeout", "60", "--force"), Is.EqualTo("Domain 'hb' is being shutdown\n\n"));
         Assert.That(await VshRun.OkAsync(virtd, "domstate", "hb", "--reason"), Is.EqualTo("shut off (shutdown)\n\n"), "the guest powered off by ACPI before the timeout");
         Assert.That(await VshRun.OkAsync(virtd, "undefine", "hb"), Is.EqualTo("Domain 'hb' has been undefined\n\n"));
         Assert.That(await VshRun.OkAsync(virtd, "list", "--all", "--name"), Is.EqualTo("\n"));

@@ -20,13 +20,22 @@ internal static class ConsoleCommand
 
     private static async Task<bool> RunAsync(CommandContext c, CancellationToken ct)
     {
-        var argument = c.Args.Required("domain");
         var domain = await Lookup.DomainAsync(c, ct);
+        return await AttachAsync(c, c.Args.Required("domain"), domain.Domain, c.Args.String("devname"), c.Args.Bool("force"), ct);
+    }
+
+    /// <summary>
+    /// The console of <paramref name="domain"/> on this terminal until Ctrl-] or the end of stdin; also what start and
+    /// create run with --console once the domain runs (virsh's cmdRunConsole). <paramref name="argument"/> names the
+    /// domain in errors, as the user gave it.
+    /// </summary>
+    internal static async Task<bool> AttachAsync(CommandContext c, string argument, Virt.Protocol.V1.DomainIdentity domain, string? device, bool force, CancellationToken ct)
+    {
         var connection = await c.ConnectionAsync(ct);
         VirtConsole console;
         try
         {
-            console = await connection.OpenConsoleAsync(domain.Domain.Uuid, c.Args.String("devname"), c.Args.Bool("force"), ct);
+            console = await connection.OpenConsoleAsync(domain.Uuid, device, force, ct);
         }
         catch (VirtClientException e)
         {
@@ -34,7 +43,7 @@ internal static class ConsoleCommand
         }
         await using (console)
         {
-            c.PrintExtra($"Connected to domain '{domain.Domain.Name}'\n");
+            c.PrintExtra($"Connected to domain '{domain.Name}'\n");
             // virsh: "Escape character is ^]" and, for a ^ sequence, " (Ctrl + ])".
             var escape = c.Session.Escape;
             c.PrintExtra($"Escape character is {escape}{(escape[0] == '^' ? $" (Ctrl + {escape[1]})" : "")}\n");

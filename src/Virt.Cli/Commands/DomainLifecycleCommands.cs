@@ -16,12 +16,14 @@ internal static class DomainLifecycleCommands
         new("create", CommandGroup.Domain, "create a domain from an XML file", "Create a domain.",
         [
             Opt.File("file containing an XML domain description"),
+            Opt.Flag("console", "attach to console after creation"),
             Opt.Flag("paused", "leave the guest paused after creation"),
             Opt.Flag("validate", "validate the XML against the schema"),
         ], CreateAsync),
         new("start", CommandGroup.Domain, "start a (previously defined) inactive domain", "Start a domain, either from the last managedsave state, or via a fresh boot if no managedsave state is present.",
         [
             Opt.Domain("name of the inactive domain"),
+            Opt.Flag("console", "attach to console after creation"),
             Opt.Flag("paused", "leave the guest paused after start"),
             Opt.Flag("bypass-cache", "avoid file system cache when loading"),
             Opt.Flag("force-boot", "force fresh boot by discarding any managed save"),
@@ -93,14 +95,16 @@ internal static class DomainLifecycleCommands
         }
 
         Report(c, reply.Domain, "created", $"Domain '{reply.Domain.Name}' created from {file}\n", w => w.WriteState(reply.Status));
-        return true;
+        return !c.Args.Bool("console") || await ConsoleCommand.AttachAsync(c, reply.Domain.Name, reply.Domain, null, force: false, ct);
     }
 
     private static async Task<bool> StartAsync(CommandContext c, CancellationToken ct)
     {
         var request = new Proto.StartDomainRequest { Paused = c.Args.Bool("paused"), BypassCache = c.Args.Bool("bypass-cache"), ForceBoot = c.Args.Bool("force-boot") };
         var argument = c.Args.Required("domain");
-        if (!c.Json && await TryActByNameAsync(c, "start", argument, (v, name) => StartRefusingActiveAsync(v, name, request, ct), ct))
+        var console = c.Args.Bool("console");
+        // With --console the console needs the domain's UUID, which only the lookup gives.
+        if (!c.Json && !console && await TryActByNameAsync(c, "start", argument, (v, name) => StartRefusingActiveAsync(v, name, request, ct), ct))
         {
             c.PrintExtra($"Domain '{argument}' started\n");
             return true;
@@ -123,7 +127,7 @@ internal static class DomainLifecycleCommands
         }
 
         Report(c, await AfterAsync(c, connection, domain.Domain, ct), "started", $"Domain '{domain.Domain.Name}' started\n");
-        return true;
+        return !console || await ConsoleCommand.AttachAsync(c, domain.Domain.Name, domain.Domain, null, force: false, ct);
     }
 
     private static async Task<bool> AutostartAsync(CommandContext c, CancellationToken ct)
