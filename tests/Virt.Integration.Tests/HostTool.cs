@@ -2,10 +2,10 @@ using System.Diagnostics;
 
 namespace Virt.Integration.Tests;
 
-/// <summary>A host program the tests prepare things with (qemu-img), which must succeed.</summary>
+/// <summary>A host program the tests prepare or inspect things with (qemu-img, ip), which must succeed; its output.</summary>
 internal static class HostTool
 {
-    public static async Task RunAsync(string program, params string[] arguments)
+    public static async Task<string> RunAsync(string program, params string[] arguments)
     {
         var start = new ProcessStartInfo(program) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
         foreach (var argument in arguments)
@@ -17,5 +17,6 @@ internal static class HostTool
         var output = process.StandardOutput.ReadToEndAsync();
         await process.WaitForExitAsync();
         Assert.That(process.ExitCode, Is.Zero, $"{program} {string.Join(' ', arguments)}: {await errors}{await output}");
+        return await output;
     }
 }

@@ -14,24 +14,13 @@ public sealed partial class VirtdGuestTests
     public async Task Domblklist_and_domiflist_list_a_guests_devices_and_domblkstat_reads_the_disk_in_virshs_order(CancellationToken ct)
     {
         await using var virtd = await VirtdProcess.StartAsync();
-        var guest = await TestGuest.GetAsync(ct);
         var disk = Path.Combine(virtd.StateDir, "data disk.qcow2");
         await HostTool.RunAsync("qemu-img", "create", "-q", "-f", "qcow2", disk, "16M");
-        var file = Path.Combine(virtd.StateDir, "hb.xml");
-        await File.WriteAllTextAsync(file, $"""
-            <domain type='qemu'>
-              <name>hb</name>
-              <memory unit='MiB'>128</memory>
-              <vcpu>1</vcpu>
-              {guest.DirectBootOsXml()}
-              <devices>
-                <disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='{disk}'/><target dev='vda' bus='virtio'/></disk>
-                <disk type='file' device='cdrom'><target dev='sda' bus='sata'/><readonly/></disk>
-                <interface type='user'><mac address='52:54:00:aa:bb:01'/><model type='virtio'/></interface>
-                <serial type='pty'><target port='0'/></serial>
-              </devices>
-            </domain>
-            """, ct);
+        var file = await VshRun.GuestXmlFileAsync(virtd.StateDir, "hb", $"""
+            <disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='{disk}'/><target dev='vda' bus='virtio'/></disk>
+            <disk type='file' device='cdrom'><target dev='sda' bus='sata'/><readonly/></disk>
+            <interface type='user'><mac address='52:54:00:aa:bb:01'/><model type='virtio'/></interface>
+            """);
         await VshRun.OkAsync(virtd, "define", file);
         var rule = new string('-', 12 + disk.Length);
         var blockList = $" Target   Source\n{rule}\n vda      {disk}\n sda      -\n\n";

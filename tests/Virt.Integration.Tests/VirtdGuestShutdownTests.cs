@@ -14,21 +14,10 @@ public sealed partial class VirtdGuestTests
     public async Task Shutdown_waits_with_timeout_and_force_destroys_a_guest_that_ignores_the_power_button(CancellationToken ct)
     {
         await using var virtd = await VirtdProcess.StartAsync();
-        var guest = await TestGuest.GetAsync(ct);
         // The machine has ACPI either way; the deaf guest's kernel does not use it, so the button press goes unheard.
         foreach (var (name, kernelFlags) in new[] { ("hb", ""), ("deaf", "acpi=off") })
         {
-            var file = Path.Combine(virtd.StateDir, name + ".xml");
-            await File.WriteAllTextAsync(file, $"""
-                <domain type='qemu'>
-                  <name>{name}</name>
-                  <memory unit='MiB'>128</memory>
-                  <vcpu>1</vcpu>
-                  {guest.DirectBootOsXml(kernelFlags)}
-                  <features><acpi/></features>
-                  <devices><serial type='pty'><target port='0'/></serial></devices>
-                </domain>
-                """, ct);
+            var file = await VshRun.GuestXmlFileAsync(virtd.StateDir, name, kernelFlags: kernelFlags);
             await VshRun.OkAsync(virtd, "define", file);
             await VshRun.OkAsync(virtd, "start", name);
             await VshRun.WaitForBeatAsync(VshRun.ConsoleLog(virtd, (await VshRun.OkAsync(virtd, "domuuid", name)).Trim()), 2, _boot);

@@ -65,8 +65,8 @@ public sealed partial class VirtdGuestTests
 
         const string Header = " Name       MAC address          Protocol     Address\n-------------------------------------------------------------------------------\n";
         Assert.That(await VshRun.OkAsync(virtd, "domifaddr", "addr", "--source", "arp"), Is.EqualTo(Header + "\n"), "nothing in the table has the guest's MAC yet");
-        var device = (await IpAsync("-n", namespaces.NamespaceA, "-o", "link", "show", "type", "veth")).Split(':')[1].Trim().Split('@')[0];
-        await IpAsync("-n", namespaces.NamespaceA, "neigh", "add", namespaces.AddressB, "lladdr", GuestMac, "dev", device, "nud", "permanent");
+        var device = (await HostTool.RunAsync("ip", "-n", namespaces.NamespaceA, "-o", "link", "show", "type", "veth")).Split(':')[1].Trim().Split('@')[0];
+        await HostTool.RunAsync("ip", "-n", namespaces.NamespaceA, "neigh", "add", namespaces.AddressB, "lladdr", GuestMac, "dev", device, "nud", "permanent");
         Assert.That(await VshRun.OkAsync(virtd, "domifaddr", "addr", "--source", "arp"),
             Is.EqualTo(Header + $" -          {GuestMac}    ipv4         {namespaces.AddressB}/0\n\n"));
         Assert.That(await VshRun.OkAsync(virtd, "domifaddr", "addr", "--source", "arp", "--interface", "vnet9"), Is.EqualTo(Header + "\n"));
@@ -168,20 +168,5 @@ public sealed partial class VirtdGuestTests
         var errors = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
         return (process.ExitCode, await output, await errors);
-    }
-
-    private static async Task<string> IpAsync(params string[] arguments)
-    {
-        var start = new ProcessStartInfo("ip") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.That(process.ExitCode, Is.Zero, $"ip {string.Join(' ', arguments)}: {await errors}");
-        return await output;
     }
 }

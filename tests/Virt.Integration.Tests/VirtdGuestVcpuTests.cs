@@ -19,18 +19,7 @@ public sealed partial class VirtdGuestTests
         var all = new string('y', hostCpus);
         var cpu0 = "y" + new string('-', hostCpus - 1);
         await using var virtd = await VirtdProcess.StartAsync();
-        var guest = await TestGuest.GetAsync(ct);
-        var file = Path.Combine(virtd.StateDir, "hb.xml");
-        await File.WriteAllTextAsync(file, $"""
-            <domain type='qemu'>
-              <name>hb</name>
-              <memory unit='MiB'>128</memory>
-              <vcpu>2</vcpu>
-              <cputune><vcpupin vcpu='1' cpuset='0'/></cputune>
-              {guest.DirectBootOsXml()}
-              <devices><serial type='pty'><target port='0'/></serial></devices>
-            </domain>
-            """, ct);
+        var file = await VshRun.GuestXmlFileAsync(virtd.StateDir, "hb", vcpu: "<vcpu>2</vcpu><cputune><vcpupin vcpu='1' cpuset='0'/></cputune>");
         await VshRun.OkAsync(virtd, "define", file);
 
         Assert.That(await VshRun.OkAsync(virtd, "vcpucount", "hb"), Is.EqualTo("maximum      config         2\ncurrent      config         2\n\n"));

@@ -39,8 +39,11 @@ internal static partial class VshRun
         return output;
     }
 
-    /// <summary>The heartbeat guest as a domain XML file, with extra devices (disks, interfaces) if given.</summary>
-    public static async Task<string> GuestXmlFileAsync(string directory, string name, string devices = "")
+    /// <summary>
+    /// The heartbeat guest as a domain XML file, with extra devices (disks, interfaces), guest kernel flags and another
+    /// &lt;vcpu&gt; (with &lt;cputune&gt;) if given.
+    /// </summary>
+    public static async Task<string> GuestXmlFileAsync(string directory, string name, string devices = "", string kernelFlags = "", string vcpu = "<vcpu>1</vcpu>")
     {
         var guest = await TestGuest.GetAsync();
         var file = Path.Combine(directory, name + ".xml");
@@ -48,8 +51,8 @@ internal static partial class VshRun
             <domain type='qemu'>
               <name>{name}</name>
               <memory unit='MiB'>128</memory>
-              <vcpu>1</vcpu>
-              {guest.DirectBootOsXml()}
+              {vcpu}
+              {guest.DirectBootOsXml(kernelFlags)}
               <features><acpi/></features>
               <devices>
                 {devices}

@@ -33,9 +33,8 @@ internal static class DeviceListCommands
     private static async Task<bool> DomBlkListAsync(CommandContext c, CancellationToken ct)
     {
         var details = c.Args.Bool("details");
-        var disks = (await DevicesAsync(c, ct)).Elements("disk").ToList();
-        List<(string Type, string Device, string Target, string Source)> rows = [];
-        foreach (var disk in disks)
+        List<string[]> rows = [];
+        foreach (var disk in (await DevicesAsync(c, ct)).Elements("disk"))
         {
             var type = Attribute(disk, "type");
             var device = Attribute(disk, "device");
@@ -46,69 +45,54 @@ internal static class DeviceListCommands
                 return false;
             }
             var target = Attribute(disk.Element("target"), "dev") ?? throw VshError.Of("unable to query block list");
-            rows.Add((type ?? "", device ?? "", target, FirstSource(disk, _diskSources) ?? "-"));
+            var source = FirstSource(disk, _diskSources) ?? "-";
+            rows.Add(details ? [type!, device!, target, source] : [target, source]);
         }
-        if (c.Json)
-        {
-            c.WriteJson(w =>
-            {
-                w.WriteStartArray("disks");
-                foreach (var row in rows)
-                {
-                    w.WriteStartObject();
-                    w.WriteString("type", row.Type);
-                    w.WriteString("device", row.Device);
-                    w.WriteString("target", row.Target);
-                    w.WriteString("source", row.Source);
-                    w.WriteEndObject();
-                }
-                w.WriteEndArray();
-            });
-            return true;
-        }
-        var table = details ? new VirshTable("Type", "Device", "Target", "Source") : new VirshTable("Target", "Source");
-        foreach (var row in rows)
-        {
-            _ = details ? table.AddRow(row.Type, row.Device, row.Target, row.Source) : table.AddRow(row.Target, row.Source);
-        }
-        c.Print(table.Render(!c.Text.Quiet, c.Text.Locale));
+        Print(c, "disks", details ? ["Type", "Device", "Target", "Source"] : ["Target", "Source"], rows);
         return true;
     }
 
     private static async Task<bool> DomIfListAsync(CommandContext c, CancellationToken ct)
     {
-        var rows = (await DevicesAsync(c, ct)).Elements("interface").Select(nic => (
-            Interface: Attribute(nic.Element("target"), "dev") ?? "-",
-            Type: Attribute(nic, "type") ?? "",
-            Source: FirstSource(nic, _interfaceSources) ?? "-",
-            Model: Attribute(nic.Element("model"), "type") ?? "-",
-            Mac: Attribute(nic.Element("mac"), "address") ?? "-")).ToList();
+        var rows = (await DevicesAsync(c, ct)).Elements("interface").Select(nic => new[]
+        {
+            Attribute(nic.Element("target"), "dev") ?? "-",
+            Attribute(nic, "type") ?? "",
+            FirstSource(nic, _interfaceSources) ?? "-",
+            Attribute(nic.Element("model"), "type") ?? "-",
+            Attribute(nic.Element("mac"), "address") ?? "-",
+        }).ToList();
+        Print(c, "interfaces", ["Interface", "Type", "Source", "Model", "MAC"], rows);
+        return true;
+    }
+
+    /// <summary>virsh's table, or with --json an array named <paramref name="name"/> of objects keyed by the lower-cased column titles.</summary>
+    private static void Print(CommandContext c, string name, string[] columns, List<string[]> rows)
+    {
         if (c.Json)
         {
             c.WriteJson(w =>
             {
-                w.WriteStartArray("interfaces");
+                w.WriteStartArray(name);
                 foreach (var row in rows)
                 {
                     w.WriteStartObject();
-                    w.WriteString("interface", row.Interface);
-                    w.WriteString("type", row.Type);
-                    w.WriteString("source", row.Source);
-                    w.WriteString("model", row.Model);
-                    w.WriteString("mac", row.Mac);
+                    for (var i = 0; i < columns.Length; i++)
+                    {
+                        w.WriteString(columns[i].ToLowerInvariant(), row[i]);
+                    }
                     w.WriteEndObject();
                 }
                 w.WriteEndArray();
             });
-            return true;
+            return;
         }
-        var table = new VirshTable("Interface", "Type", "Source", "Model", "MAC");
+        var table = new VirshTable(columns);
         foreach (var row in rows)
         {
-            table.AddRow(row.Interface, row.Type, row.Source, row.Model, row.Mac);
+            table.AddRow(row);
         }
         c.Print(table.Render(!c.Text.Quiet, c.Text.Locale));
-        return true;
     }
 
     /// <summary>The &lt;devices&gt; of the domain's live XML (with --inactive, its persistent one), as dumpxml prints it.</summary>
