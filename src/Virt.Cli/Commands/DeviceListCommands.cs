@@ -1,7 +1,6 @@
 using System.Xml.Linq;
 using Virt.Cli.Output;
 using Virt.Cli.Runtime;
-using Proto = Virt.Protocol.V1;
 
 namespace Virt.Cli.Commands;
 
@@ -100,10 +99,8 @@ internal static class DeviceListCommands
     {
         var domain = await Lookup.DomainAsync(c, ct);
         var connection = await c.ConnectionAsync(ct);
-        var reply = await connection.Domains.GetDomainXmlAsync(
-            new Proto.GetDomainXmlRequest { Domain = new Proto.DomainRef { Uuid = domain.Domain.Uuid }, Inactive = c.Args.Bool("inactive") },
-            cancellationToken: ct);
-        return XDocument.Parse(reply.Xml).Root?.Element("devices") ?? new XElement("devices");
+        var xml = await connection.GetDomainXmlAsync(domain.Domain.Uuid, inactive: c.Args.Bool("inactive"), ct: ct);
+        return XDocument.Parse(xml).Root?.Element("devices") ?? new XElement("devices");
     }
 
     // virXPathString: an attribute that is missing or empty reads as none.

@@ -296,16 +296,7 @@ internal static class DomainRuntimeCommands
     /// <summary>virshParseCPUList: <c>r</c> for every host CPU, else a cpuset that must stay below the host's CPU count.</summary>
     private static async Task<IReadOnlyList<uint>> ParseCpuListAsync(VirtConnection connection, string text, CancellationToken ct)
     {
-        Proto.GetNodeInfoResponse node;
-        try
-        {
-            node = await connection.Host.GetNodeInfoAsync(new Proto.GetNodeInfoRequest(), cancellationToken: ct);
-        }
-        catch (Grpc.Core.RpcException e)
-        {
-            throw VshError.FromClient(VirtClientException.From(e));
-        }
-        var max = node.Cpus;
+        var max = await HostCpuCountAsync(connection, ct);
         if (text.StartsWith('r'))
         {
             return [.. Enumerable.Range(0, (int)max).Select(i => (uint)i)];
@@ -315,6 +306,19 @@ internal static class DomainRuntimeCommands
         return cpus[^1] >= max
             ? throw VshError.Of($"CPU {cpus[^1].ToString(CultureInfo.InvariantCulture)} in cpulist '{text}' exceed the maxcpu {max.ToString(CultureInfo.InvariantCulture)}")
             : cpus;
+    }
+
+    /// <summary>The host's CPU count (virsh's maxcpu for cpulists and affinity maps), from nodeinfo.</summary>
+    internal static async Task<uint> HostCpuCountAsync(VirtConnection connection, CancellationToken ct)
+    {
+        try
+        {
+            return (await connection.Host.GetNodeInfoAsync(new Proto.GetNodeInfoRequest(), cancellationToken: ct)).Cpus;
+        }
+        catch (Grpc.Core.RpcException e)
+        {
+            throw VshError.FromClient(VirtClientException.From(e));
+        }
     }
 
     private static async Task<bool> DomStatsAsync(CommandContext c, CancellationToken ct)

@@ -110,18 +110,12 @@ internal static class VcpuCommands
         var domain = await Lookup.DomainAsync(c, ct);
         var pretty = c.Args.Bool("pretty");
         var connection = await c.ConnectionAsync(ct);
-        var hostCpus = await HostCpuCountAsync(connection, ct);
+        var hostCpus = await DomainRuntimeCommands.HostCpuCountAsync(connection, ct);
         var vcpus = await GetVcpusAsync(c, domain.Domain.Uuid, ct);
-        List<(string Number, string Cpu, string State, string? Time, IReadOnlyList<uint> Affinity)> rows;
+        List<VcpuRow> rows;
         if (vcpus.MaximumLive > 0)
         {
-            rows = [.. vcpus.Vcpus.Select(v => (
-                v.Number.ToString(CultureInfo.InvariantCulture),
-                v.HostCpu.ToString(CultureInfo.InvariantCulture),
-                StateName(v.State),
-                // virsh leaves the line out when the time reads 0.
-                v.CpuTimeNs == 0 ? null : $"{"CPU time:",-15} {(v.CpuTimeNs / 1e9).ToString("F1", CultureInfo.InvariantCulture)}s",
-                (IReadOnlyList<uint>)v.Affinity))];
+            rows = [.. vcpus.Vcpus.Select(v => new VcpuRow(v.Number, v.HostCpu, StateName(v.State), v.CpuTimeNs, v.Affinity))];
         }
         else
         {
@@ -135,8 +129,7 @@ internal static class VcpuCommands
             {
                 throw VshError.FromClient(e);
             }
-            rows = [.. pins.Pins.Take((int)vcpus.CurrentConfig).Select(p => (
-                p.Vcpu.ToString(CultureInfo.InvariantCulture), "N/A", "N/A", (string?)$"{"CPU time",-15} N/A", (IReadOnlyList<uint>)p.HostCpus))];
+            rows = [.. pins.Pins.Take((int)vcpus.CurrentConfig).Select(p => new VcpuRow(p.Vcpu, null, null, null, p.HostCpus))];
         }
         if (c.Json)
         {
@@ -144,14 +137,14 @@ internal static class VcpuCommands
             {
                 w.WriteDomain("domain", domain.Domain);
                 w.WriteStartArray("vcpus");
-                foreach (var v in vcpus.Vcpus)
+                foreach (var row in rows)
                 {
                     w.WriteStartObject();
-                    w.WriteNumber("vcpu", v.Number);
-                    w.WriteNumber("cpu", v.HostCpu);
-                    w.WriteString("state", StateName(v.State));
-                    w.WriteNumber("cpu_time_ns", v.CpuTimeNs);
-                    w.WriteString("affinity", CpuSet.Format(v.Affinity));
+                    w.WriteNumber("vcpu", row.Number);
+                    WriteNullable(w, "cpu", row.HostCpu);
+                    w.WriteString("state", row.State);
+                    WriteNullable(w, "cpu_time_ns", (long?)row.CpuTimeNs);
+                    w.WriteString("affinity", CpuSet.Format(row.Affinity));
                     w.WriteEndObject();
                 }
                 w.WriteEndArray();
@@ -161,15 +154,35 @@ internal static class VcpuCommands
         var entries = rows.Select(row =>
         {
             var entry = new StringBuilder();
-            entry.Append(CultureInfo.InvariantCulture, $"{"VCPU:",-15} {row.Number}\n{"CPU:",-15} {row.Cpu}\n{"State:",-15} {row.State}\n");
-            if (row.Time is not null)
+            entry.Append(CultureInfo.InvariantCulture, $"{"VCPU:",-15} {row.Number}\n{"CPU:",-15} {row.HostCpu?.ToString(CultureInfo.InvariantCulture) ?? "N/A"}\n{"State:",-15} {row.State ?? "N/A"}\n");
+            // virsh leaves the time out when it reads 0, and prints it without the colon when the domain is inactive.
+            if (row.CpuTimeNs is null)
             {
-                entry.Append(row.Time).Append('\n');
+                entry.Append(CultureInfo.InvariantCulture, $"{"CPU time",-15} N/A\n");
+            }
+            else if (row.CpuTimeNs > 0)
+            {
+                entry.Append(CultureInfo.InvariantCulture, $"{"CPU time:",-15} {(row.CpuTimeNs.Value / 1e9).ToString("F1", CultureInfo.InvariantCulture)}s\n");
             }
             return entry.Append(CultureInfo.InvariantCulture, $"{"CPU Affinity:",-15} {Affinity(row.Affinity, hostCpus, pretty)}\n").ToString();
         });
         c.Print(string.Join("\n", entries));
         return true;
+    }
+
+    /// <summary>One vCPU as vcpuinfo shows it; the host CPU, state and time are unknown (N/A) for an inactive domain.</summary>
+    private sealed record VcpuRow(uint Number, int? HostCpu, string? State, ulong? CpuTimeNs, IReadOnlyList<uint> Affinity);
+
+    private static void WriteNullable(System.Text.Json.Utf8JsonWriter w, string name, long? value)
+    {
+        if (value is { } number)
+        {
+            w.WriteNumber(name, number);
+        }
+        else
+        {
+            w.WriteNull(name);
+        }
     }
 
     /// <summary>virshVcpuinfoPrintAffinity: a cpulist out of the host's CPUs, or one y or - per host CPU.</summary>
@@ -195,18 +208,6 @@ internal static class VcpuCommands
         catch (VirtClientException e)
         {
             throw VshError.FromClient(e);
-        }
-    }
-
-    private static async Task<uint> HostCpuCountAsync(VirtConnection connection, CancellationToken ct)
-    {
-        try
-        {
-            return (await connection.Host.GetNodeInfoAsync(new Proto.GetNodeInfoRequest(), cancellationToken: ct)).Cpus;
-        }
-        catch (Grpc.Core.RpcException e)
-        {
-            throw VshError.FromClient(VirtClientException.From(e));
         }
     }
 }
