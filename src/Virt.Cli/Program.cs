@@ -128,6 +128,7 @@ internal static class Program
         ScreenshotCommand.Definition(),
         DomIfAddrCommand.Definition(),
         .. DeviceListCommands.All(),
+        .. MonitorCommands.All(),
         .. DomainMetadataCommands.All(),
         .. DomainJobCommands.All(),
         .. SaveCommands.All(),

@@ -46,6 +46,30 @@ public sealed partial class VirtConnection
         });
     }
 
+    /// <summary>virsh domblkinfo: one disk's capacity, allocation and physical size in bytes.</summary>
+    /// <param name="domain">Id, UUID or name.</param>
+    /// <param name="device">The disk's target (vda) or source path.</param>
+    /// <param name="ct">Cancels the call.</param>
+    /// <returns>The sizes.</returns>
+    public Task<GetBlockInfoResponse> GetBlockInfoAsync(string domain, string device, CancellationToken ct = default) =>
+        DomainCallAsync(domain, (d, r) => d.GetBlockInfoAsync(new GetBlockInfoRequest { Domain = r, Device = device }, cancellationToken: ct));
+
+    /// <summary>virsh domcontrol: whether a running domain's control channel is free, busy with a job, or failed.</summary>
+    /// <param name="domain">Id, UUID or name.</param>
+    /// <param name="ct">Cancels the call.</param>
+    /// <returns>The state, an error's reason and how long the state has lasted.</returns>
+    public Task<GetControlInfoResponse> GetControlInfoAsync(string domain, CancellationToken ct = default) =>
+        DomainCallAsync(domain, (d, r) => d.GetControlInfoAsync(new GetControlInfoRequest { Domain = r }, cancellationToken: ct));
+
+    /// <summary>virsh qemu-monitor-command: QEMU's reply to a QMP command object (a refusal is a reply), or with <paramref name="hmp"/> a human monitor command's text.</summary>
+    /// <param name="domain">Id, UUID or name.</param>
+    /// <param name="command">The QMP command object as JSON, or the human monitor command line.</param>
+    /// <param name="hmp">--hmp.</param>
+    /// <param name="ct">Cancels the call.</param>
+    /// <returns>The reply.</returns>
+    public async Task<string> QemuMonitorCommandAsync(string domain, string command, bool hmp = false, CancellationToken ct = default) =>
+        (await DomainCallAsync(domain, (d, r) => d.QemuMonitorCommandAsync(new QemuMonitorCommandRequest { Domain = r, Command = command, Hmp = hmp }, cancellationToken: ct)).ConfigureAwait(false)).Reply;
+
     /// <summary>virsh domstats: the records of the named domains (none: every domain the filter selects).</summary>
     /// <param name="request">Groups, domains and filter.</param>
     /// <param name="ct">Cancels the call.</param>

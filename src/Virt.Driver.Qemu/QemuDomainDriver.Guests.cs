@@ -28,6 +28,18 @@ public sealed partial class QemuDomainDriver
     /// </summary>
     internal async Task<JsonNode?> ExecuteQmpAsync(Guid uuid, string command, JsonObject? arguments, CancellationToken cancellationToken, string? attachFile = null)
     {
+        var (name, reply) = await QmpReplyAsync(uuid, command, arguments, cancellationToken, attachFile).ConfigureAwait(false);
+        if (reply.ResultCase == QmpReply.ResultOneofCase.Error)
+        {
+            throw new VirtException(VirtErrorReason.HypervisorError, $"QEMU refused '{command}' for domain '{name}': {reply.Error.Message}",
+                new Dictionary<string, string> { ["domain"] = name, ["command"] = command, ["qmpClass"] = reply.Error.QmpClass });
+        }
+        return JsonNode.Parse(reply.ReturnJson);
+    }
+
+    /// <summary>QEMU's answer to one command, a refusal included, with the domain's name.</summary>
+    private async Task<(string Name, QmpReply Reply)> QmpReplyAsync(Guid uuid, string command, JsonObject? arguments, CancellationToken cancellationToken, string? attachFile = null)
+    {
         ArgumentException.ThrowIfNullOrEmpty(command);
         var current = Find(Volatile.Read(ref _snapshot), DomainRef.ByUuid(uuid));
         var guest = RequireGuest(current, $"run '{command}' on");
@@ -35,16 +47,9 @@ public sealed partial class QemuDomainDriver
         {
             Qmp = new QmpRequest { Command = command, ArgumentsJson = arguments?.ToJsonString() ?? "", AttachFile = attachFile ?? "" },
         }, cancellationToken).ConfigureAwait(false);
-        if (response.KindCase != WorkerResponse.KindOneofCase.Qmp)
-        {
-            throw new VirtException(VirtErrorReason.Internal, $"The VMM worker of domain '{current.Name}' answered a QMP call with {response.KindCase}.");
-        }
-        if (response.Qmp.ResultCase == QmpReply.ResultOneofCase.Error)
-        {
-            throw new VirtException(VirtErrorReason.HypervisorError, $"QEMU refused '{command}' for domain '{current.Name}': {response.Qmp.Error.Message}",
-                new Dictionary<string, string> { ["domain"] = current.Name, ["command"] = command, ["qmpClass"] = response.Qmp.Error.QmpClass });
-        }
-        return JsonNode.Parse(response.Qmp.ReturnJson);
+        return response.KindCase == WorkerResponse.KindOneofCase.Qmp
+            ? (current.Name, response.Qmp)
+            : throw new VirtException(VirtErrorReason.Internal, $"The VMM worker of domain '{current.Name}' answered a QMP call with {response.KindCase}.");
     }
 
     private RunningGuest RequireGuest(DomainSummary current, string operation) =>

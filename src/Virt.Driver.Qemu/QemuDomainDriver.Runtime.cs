@@ -514,31 +514,25 @@ public sealed partial class QemuDomainDriver : IDomainRuntime, IDomainScreenshot
         }
     }
 
-    /// <summary>Per-disk counters from query-blockstats, matched to the definition's disks by their qdev ids.</summary>
+    /// <summary>
+    /// Per-disk counters from query-blockstats, with the sizes libvirt's domstats gives (block.N.capacity: the image's
+    /// virtual size, allocation: the highest offset written, physical: the host bytes in use) from query-block.
+    /// </summary>
     private async Task<IReadOnlyList<DiskStats>> DiskStatsAsync(DomainSummary current, CancellationToken cancellationToken)
     {
         var reply = await ExecuteQmpAsync(current.Uuid, "query-blockstats", null, cancellationToken).ConfigureAwait(false) as JsonArray ?? [];
+        var blocks = await ExecuteQmpAsync(current.Uuid, "query-block", null, cancellationToken).ConfigureAwait(false) as JsonArray ?? [];
         List<DiskStats> result = [];
         foreach (var disk in current.Definition.Devices.Disks)
         {
-            var alias = DeviceAliases.ForDisk(disk);
-            var entry = reply.FirstOrDefault(e => e?["qdev"]?.GetValue<string>() is { } qdev
-                && (qdev == alias || qdev.Contains("/peripheral/" + alias + "/", StringComparison.Ordinal)));
+            var entry = EntryForDisk(reply, disk);
             var stats = entry?["stats"];
             ulong Value(string key) => stats?[key]?.GetValue<ulong>() ?? 0;
-            var path = disk.Source?.File ?? disk.Source?.Dev ?? "";
-            ulong? capacity = null;
-            ulong? allocation = null;
-            if (path.Length > 0 && File.Exists(path))
-            {
-                var info = new FileInfo(path);
-                capacity = (ulong)info.Length;
-            }
-            allocation = stats?["wr_highest_offset"]?.GetValue<ulong>();
+            var image = EntryForDisk(blocks, disk)?["inserted"]?["image"];
             result.Add(new DiskStats
             {
                 Name = disk.Target.Dev,
-                Path = path,
+                Path = DiskLookup.SourcePath(disk) ?? "",
                 ReadRequests = Value("rd_operations"),
                 ReadBytes = Value("rd_bytes"),
                 ReadTimeNs = Value("rd_total_time_ns"),
@@ -547,9 +541,9 @@ public sealed partial class QemuDomainDriver : IDomainRuntime, IDomainScreenshot
                 WriteTimeNs = Value("wr_total_time_ns"),
                 FlushRequests = Value("flush_operations"),
                 FlushTimeNs = Value("flush_total_time_ns"),
-                CapacityBytes = capacity,
-                AllocationBytes = allocation,
-                PhysicalBytes = capacity,
+                CapacityBytes = image?["virtual-size"]?.GetValue<ulong>(),
+                AllocationBytes = (entry?["parent"]?["stats"] ?? stats)?["wr_highest_offset"]?.GetValue<ulong>(),
+                PhysicalBytes = image?["actual-size"]?.GetValue<ulong>() ?? image?["virtual-size"]?.GetValue<ulong>(),
             });
         }
         return result;

@@ -58,4 +58,7 @@ internal static partial class QemuDriverLog
 
     [LoggerMessage(EventId = 517, Level = LogLevel.Warning, Message = "{Count} stopped domains' workers were not released and tidied up before the driver closed; the next virtd reads what they leave")]
     public static partial void ReleasesPending(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 518, Level = LogLevel.Warning, Message = "Domain id={Id} name='{Name}' uuid={Uuid} is tainted: custom-monitor")]
+    public static partial void TaintedByMonitorCommand(ILogger logger, int id, string name, Guid uuid);
 }

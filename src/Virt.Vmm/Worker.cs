@@ -347,7 +347,7 @@ internal sealed class Worker : IAsyncDisposable
         }
         catch (QmpException e)
         {
-            return new WorkerResponse { Qmp = new QmpReply { Error = new WorkerError { Code = WorkerErrorCode.Qmp, Message = e.Message, QmpClass = e.ErrorClass } } };
+            return new WorkerResponse { Qmp = new QmpReply { Error = new WorkerError { Code = WorkerErrorCode.Qmp, Message = e.Message, QmpClass = e.ErrorClass, QmpDescription = e.Description } } };
         }
         finally
         {

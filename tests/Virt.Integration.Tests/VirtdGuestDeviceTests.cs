@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 using Virt.Testing;
 
@@ -5,7 +6,8 @@ namespace Virt.Integration.Tests;
 
 /// <summary>
 /// domblklist and domiflist name the devices that domblkstat and domifstat take, for a real guest with a qcow2 disk and
-/// a user-mode NIC; domblkstat reads QEMU's counters in virsh's order and words.
+/// a user-mode NIC; domblkstat reads QEMU's counters in virsh's order and words; domblkinfo reads the images' sizes as
+/// libvirt does, from the files while the guest is off and from QEMU while it runs.
 /// </summary>
 public sealed partial class VirtdGuestTests
 {
@@ -16,22 +18,38 @@ public sealed partial class VirtdGuestTests
         await using var virtd = await VirtdProcess.StartAsync();
         var disk = Path.Combine(virtd.StateDir, "data disk.qcow2");
         await HostTool.RunAsync("qemu-img", "create", "-q", "-f", "qcow2", disk, "16M");
+        var raw = Path.Combine(virtd.StateDir, "sparse.raw");
+        await using (var sparse = File.Create(raw))
+        {
+            sparse.SetLength(8 << 20);
+        }
         var file = await VshRun.GuestXmlFileAsync(virtd.StateDir, "hb", $"""
             <disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='{disk}'/><target dev='vda' bus='virtio'/></disk>
+            <disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='{raw}'/><target dev='vdb' bus='virtio'/></disk>
             <disk type='file' device='cdrom'><target dev='sda' bus='sata'/><readonly/></disk>
             <interface type='user'><mac address='52:54:00:aa:bb:01'/><model type='virtio'/></interface>
             """);
         await VshRun.OkAsync(virtd, "define", file);
         var rule = new string('-', 12 + disk.Length);
-        var blockList = $" Target   Source\n{rule}\n vda      {disk}\n sda      -\n\n";
+        var blockList = $" Target   Source\n{rule}\n vda      {disk}\n vdb      {raw}\n sda      -\n\n";
         Assert.That(await VshRun.OkAsync(virtd, "domblklist", "hb"), Is.EqualTo(blockList));
+
+        // Off: capacity is the image's virtual size, allocation its blocks on the host, physical the file's size.
+        var qcow2Info = $"Capacity:       16777216\nAllocation:     {await AllocatedBytesAsync(disk)}\nPhysical:       {new FileInfo(disk).Length}\n\n";
+        Assert.That(await VshRun.OkAsync(virtd, "domblkinfo", "hb", "vda"), Is.EqualTo(qcow2Info));
+        Assert.That(await VshRun.OkAsync(virtd, "domblkinfo", "hb", raw), Is.EqualTo("Capacity:       8388608\nAllocation:     0\nPhysical:       8388608\n\n"), "by source path");
+        Assert.That(Regex.Replace(await VshRun.OkAsync(virtd, "domblkinfo", "hb", "--all", "--human"), " +", " "), Does.EndWith(
+            " vdb 8.000 MiB 0.000 B 8.000 MiB\n sda - - -\n\n"), "the empty CD-ROM has no sizes");
+        var empty = await VshRun.RunAsync(virtd, "domblkinfo", "hb", "sda");
+        Assert.That((empty.Code, empty.Err), Is.EqualTo((1, "error: invalid argument: disk 'sda' does not currently have a source assigned\n")));
+
         await VshRun.OkAsync(virtd, "start", "hb");
         var uuid = (await VshRun.OkAsync(virtd, "domuuid", "hb")).Trim();
         await VshRun.WaitForBeatAsync(VshRun.ConsoleLog(virtd, uuid), 2, _boot);
 
         Assert.That(await VshRun.OkAsync(virtd, "domblklist", "hb"), Is.EqualTo(blockList), "the live definition has the same disks");
         Assert.That(await VshRun.OkAsync(virtd, "domblklist", "hb", "--details", "--inactive"),
-            Is.EqualTo($" Type   Device   Target   Source\n{new string('-', 28 + disk.Length)}\n file   disk     vda      {disk}\n file   cdrom    sda      -\n\n"));
+            Is.EqualTo($" Type   Device   Target   Source\n{new string('-', 28 + disk.Length)}\n file   disk     vda      {disk}\n file   disk     vdb      {raw}\n file   cdrom    sda      -\n\n"));
         Assert.That(await VshRun.OkAsync(virtd, "domiflist", "hb"), Is.EqualTo(
             " Interface   Type   Source   Model    MAC\n---------------------------------------------------------\n -           user   -        virtio   52:54:00:aa:bb:01\n\n"));
 
@@ -43,6 +61,15 @@ public sealed partial class VirtdGuestTests
         var human = await VshRun.OkAsync(virtd, "domblkstat", "hb", "vda", "--human");
         Assert.That(human, Does.StartWith("Device: vda\n number of read operations:      ").And.Contain("\n number of bytes read:           "));
 
+        // Running: the same figures through QEMU (query-block, query-blockstats) for images the guest has not written.
+        Assert.That(await VshRun.OkAsync(virtd, "domblkinfo", "hb", "vda"),
+            Is.EqualTo($"Capacity:       16777216\nAllocation:     {await AllocatedBytesAsync(disk)}\nPhysical:       {new FileInfo(disk).Length}\n\n"));
+        Assert.That(await VshRun.OkAsync(virtd, "domblkinfo", "hb", "vdb"), Is.EqualTo("Capacity:       8388608\nAllocation:     0\nPhysical:       8388608\n\n"));
+        var missing = await VshRun.RunAsync(virtd, "domblkinfo", "hb", "vdz");
+        Assert.That((missing.Code, missing.Err), Is.EqualTo((1, "error: invalid argument: invalid path vdz not assigned to domain\n")));
+
         await VshRun.OkAsync(virtd, "destroy", "hb");
     }
+
+    private static async Task<long> AllocatedBytesAsync(string path) => long.Parse((await HostTool.RunAsync("stat", "-c", "%b", path)).Trim(), CultureInfo.InvariantCulture) * 512;
 }

@@ -12,6 +12,7 @@ internal sealed class RunningGuest(Guid uuid, GuestPaths paths, Process? worker)
     private readonly List<(ulong Sequence, TaskCompletionSource Done)> _waiters = [];
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _stopClaimed;
+    private int _tainted;
     private ulong _applied;
     private TaskCompletionSource _migrationEvent = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -52,6 +53,9 @@ internal sealed class RunningGuest(Guid uuid, GuestPaths paths, Process? worker)
     /// worker, released right after, can be gone before the event pump read the exit event, and the pump must not then
     /// commit a second stop (crashed) for the same run.
     /// </summary>
+    /// <summary>True once per run: the first qemu-monitor-command, which taints the guest (logged once, as libvirt does).</summary>
+    public bool TryMarkTainted() => Interlocked.Exchange(ref _tainted, 1) == 0;
+
     public bool TryClaimStop() => Interlocked.Exchange(ref _stopClaimed, 1) == 0;
 
     public ulong Applied

@@ -80,4 +80,13 @@ public interface IDomainDriver
 
     /// <summary>Sets or removes (<paramref name="xml"/> null) the application metadata element of a namespace (<c>virsh metadata</c>).</summary>
     Task<DomainSummary> SetMetadataAsync(DomainRef domain, string namespaceUri, string? key, string? xml, DomainModification modification, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// virsh domblkinfo: the sizes of the disk whose target or source path is <paramref name="device"/>, active or not.
+    /// No such disk, or one without a source, is <see cref="VirtErrorReason.InvalidArgument"/>.
+    /// </summary>
+    Task<DomainBlockInfo> GetBlockInfoAsync(DomainRef domain, string device, CancellationToken cancellationToken);
+
+    /// <summary>virsh domcontrol: whether the domain's control channel is free. An inactive domain is <see cref="VirtErrorReason.OperationInvalid"/>.</summary>
+    Task<DomainControlInfo> GetControlInfoAsync(DomainRef domain, CancellationToken cancellationToken);
 }

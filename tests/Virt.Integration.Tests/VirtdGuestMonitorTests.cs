@@ -1,0 +1,54 @@
+using System.Text.RegularExpressions;
+using Virt.Testing;
+
+namespace Virt.Integration.Tests;
+
+/// <summary>
+/// qemu-monitor-command against a real QEMU through vsh and virtd: QMP objects and virsh's wrapped words, the reply
+/// printed raw, pretty or as its return value, QEMU's refusal as an answer, HMP text, a command that changes the
+/// guest's state followed by Virt, and the taint in the domain's log; domcontrol before and after.
+/// </summary>
+public sealed partial class VirtdGuestTests
+{
+    [Test]
+    [CancelAfter(300_000)]
+    public async Task Qemu_monitor_command_reaches_the_guests_qemu_as_in_virsh_and_taints_the_domain(CancellationToken ct)
+    {
+        await using var virtd = await VirtdProcess.StartAsync();
+        await VshRun.OkAsync(virtd, "define", await VshRun.GuestXmlFileAsync(virtd.StateDir, "hb"));
+        var off = await VshRun.RunAsync(virtd, "qemu-monitor-command", "hb", "query-status");
+        Assert.That((off.Code, off.Err), Is.EqualTo((1, "error: Requested operation is not valid: domain is not running\n")));
+        await VshRun.OkAsync(virtd, "start", "hb");
+        var uuid = (await VshRun.OkAsync(virtd, "domuuid", "hb")).Trim();
+        Assert.That(await VshRun.OkAsync(virtd, "domcontrol", "hb"), Is.EqualTo("ok\n\n"));
+
+        Assert.That(await VshRun.OkAsync(virtd, "qemu-monitor-command", "hb", """{"execute":"query-name"}"""), Is.EqualTo("""{"return":{"name":"hb"}}""" + "\n\n"));
+        Assert.That(await VshRun.OkAsync(virtd, "qemu-monitor-command", "hb", """{"execute": "query-name", "id": "n1"}""", "--pretty"),
+            Is.EqualTo("{\n  \"return\": {\n    \"name\": \"hb\"\n  },\n  \"id\": \"n1\"\n}\n"), "pretty, with the command's id; only the shell's newline after it");
+        // virsh's wrapping: the first word is the command, the others its arguments' members.
+        Assert.That(await VshRun.OkAsync(virtd, "qemu-monitor-command", "hb", "qom-get", "\"path\":\"/machine\"", "\"property\":\"type\"", "--return-value"),
+            Does.Match("^\"pc-.*machine\"\n$"));
+        Assert.That(await VshRun.OkAsync(virtd, "qemu-monitor-command", "hb", "bogus-command"),
+            Is.EqualTo("""{"error":{"class":"CommandNotFound","desc":"The command bogus-command has not been found"}}""" + "\n\n"), "QEMU's refusal is an answer");
+        var noReturn = await VshRun.RunAsync(virtd, "qemu-monitor-command", "hb", "bogus-command", "--return-value");
+        Assert.That((noReturn.Code, noReturn.Err), Is.EqualTo((1, "error: 'return' member missing\n")));
+        Assert.That(await VshRun.OkAsync(virtd, "qemu-monitor-command", "hb", "--hmp", "info", "status"), Is.EqualTo("VM status: running\r\n\n\n"));
+        var bad = await VshRun.RunAsync(virtd, "qemu-monitor-command", "hb", """{"execute": 7}""");
+        Assert.That((bad.Code, bad.Err), Is.EqualTo((1, "error: QMP input lacks member 'execute': name the command as a string.\n")));
+
+        // A command behind Virt's back: QEMU's STOP event still reaches the worker, so the state follows, with
+        // libvirt's reason for a pause it did not ask for.
+        await VshRun.OkAsync(virtd, "qemu-monitor-command", "hb", "stop");
+        Assert.That(await VshRun.OkAsync(virtd, "domstate", "hb", "--reason"), Is.EqualTo("paused (unknown)\n\n"));
+        await VshRun.OkAsync(virtd, "resume", "hb");
+        Assert.That(await VshRun.OkAsync(virtd, "domstate", "hb"), Is.EqualTo("running\n\n"));
+
+        var log = await File.ReadAllTextAsync(Path.Combine(virtd.StateDir, "qemu", "log", uuid + ".log"), ct);
+        Assert.That(Regex.Matches(log, @"\+0000: Domain id=\d+ is tainted: custom-monitor\n"), Has.Count.EqualTo(1), log);
+        await virtd.Log.WaitForLineAsync(l => l.Contains("name='hb'", StringComparison.Ordinal) && l.Contains("is tainted: custom-monitor", StringComparison.Ordinal), TimeSpan.FromSeconds(10), ct);
+
+        await VshRun.OkAsync(virtd, "destroy", "hb");
+        var stopped = await VshRun.RunAsync(virtd, "domcontrol", "hb");
+        Assert.That((stopped.Code, stopped.Err), Is.EqualTo((1, "error: Requested operation is not valid: domain is not running\n")));
+    }
+}
