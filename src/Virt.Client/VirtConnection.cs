@@ -223,9 +223,9 @@ public sealed partial class VirtConnection : IAsyncDisposable
     public Task StartDomainAsync(string domain, bool paused = false, CancellationToken ct = default) =>
         ByDomainAsync(domain, r => Domains.StartDomainAsync(new StartDomainRequest { Domain = r, Paused = paused }, cancellationToken: ct));
 
-    /// <summary>virsh destroy [--graceful].</summary>
-    public Task DestroyDomainAsync(string domain, bool graceful = false, CancellationToken ct = default) =>
-        ByDomainAsync(domain, r => Domains.DestroyDomainAsync(new DestroyDomainRequest { Domain = r, Graceful = graceful }, cancellationToken: ct));
+    /// <summary>virsh destroy [--graceful] [--remove-logs].</summary>
+    public Task DestroyDomainAsync(string domain, bool graceful = false, bool removeLogs = false, CancellationToken ct = default) =>
+        ByDomainAsync(domain, r => Domains.DestroyDomainAsync(new DestroyDomainRequest { Domain = r, Graceful = graceful, RemoveLogs = removeLogs }, cancellationToken: ct));
 
     /// <summary>virsh shutdown: asks the guest to power off (returns once the request was delivered).</summary>
     public Task ShutdownDomainAsync(string domain, CancellationToken ct = default) =>

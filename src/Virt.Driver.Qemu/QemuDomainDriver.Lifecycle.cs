@@ -30,14 +30,37 @@ public sealed partial class QemuDomainDriver
     /// Destroy does not wait for the domain's gate: it must get through while a long job (a shutdown waiting for its
     /// timeout) holds it, and it is safe to repeat (the worker kills QEMU once).
     /// </summary>
-    public async Task<DomainSummary> DestroyDomainAsync(DomainRef domain, bool graceful, CancellationToken cancellationToken)
+    public async Task<DomainSummary> DestroyDomainAsync(DomainRef domain, bool graceful, bool removeLogs, CancellationToken cancellationToken)
     {
         var current = await LookupDomainAsync(domain, cancellationToken).ConfigureAwait(false);
         var guest = RequireGuest(current, "destroy");
         // A running job (save, migration) ends CANCELLED; its own clean-up runs once QEMU is gone.
         _jobs.CancelAllOn(current.Uuid, "the domain was destroyed");
         await KillAsync(guest, current, graceful, cancellationToken).ConfigureAwait(false);
+        if (removeLogs)
+        {
+            RemoveLogs(current, guest.Paths);
+        }
         return AfterStop(current);
+    }
+
+    /// <summary>
+    /// destroy --remove-logs: QEMU's log (the worker's lines in it) and the console log, as libvirt's
+    /// qemuDomainRemoveLogs removes NAME.log; a failure is logged, not an error of the destroy, which has happened.
+    /// </summary>
+    private void RemoveLogs(DomainSummary current, GuestPaths paths)
+    {
+        foreach (var log in (string[])[paths.LogFile, paths.ConsoleLog])
+        {
+            try
+            {
+                File.Delete(log);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                QemuDriverLog.LogsNotRemoved(_logger, current.Name, current.Uuid, log, e.Message);
+            }
+        }
     }
 
     public Task<DomainSummary> ShutdownDomainAsync(DomainRef domain, TimeSpan? timeout, bool forceAfterTimeout, CancellationToken cancellationToken) =>

@@ -61,4 +61,7 @@ internal static partial class QemuDriverLog
 
     [LoggerMessage(EventId = 518, Level = LogLevel.Warning, Message = "Domain id={Id} name='{Name}' uuid={Uuid} is tainted: custom-monitor")]
     public static partial void TaintedByMonitorCommand(ILogger logger, int id, string name, Guid uuid);
+
+    [LoggerMessage(EventId = 519, Level = LogLevel.Warning, Message = "Domain {Name} ({Uuid}): the log {Log} was not removed: {Problem}")]
+    public static partial void LogsNotRemoved(ILogger logger, string name, Guid uuid, string log, string problem);
 }

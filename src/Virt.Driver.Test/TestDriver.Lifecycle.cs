@@ -19,9 +19,13 @@ public sealed partial class TestDriver
         }, cancellationToken));
     }
 
-    public Task<DomainSummary> DestroyDomainAsync(DomainRef domain, bool graceful, CancellationToken cancellationToken) =>
-        // The test driver has no guest to flush, so graceful and forced destroy are the same.
-        Task.FromResult(Change(domain, entry =>
+    public Task<DomainSummary> DestroyDomainAsync(DomainRef domain, bool graceful, bool removeLogs, CancellationToken cancellationToken) =>
+        // The test driver has no guest to flush, so graceful and forced destroy are the same; it keeps no logs, and
+        // refuses the flag as libvirt's does.
+        removeLogs
+            ? throw new VirtException(VirtErrorReason.OperationUnsupported, "unsupported flags (0x2) in function testDomainDestroyFlags",
+                new Dictionary<string, string> { ["operation"] = "virDomainDestroyFlags" })
+            : Task.FromResult(Change(domain, entry =>
         {
             RequireActive(entry, "destroy");
             return ChangeOutcome.Stopped(entry, StateReasons.ShutoffDestroyed, Event(entry, DomainEventType.Stopped, EventDetails.StoppedDestroyed));

@@ -39,6 +39,7 @@ public sealed class ParityTests
     [TestCase("net-dumpxml nope; metadata test http://example.org/none; define /nonexistent/domain.xml; list --table --name")]
     [TestCase("domblklist nope; domiflist nope; domblklist; domblklist test extra; domiflist test --details")]
     [TestCase("shutdown test --mode bogus; shutdown nope --mode bogus; reboot test --mode acpi,bogus; shutdown test --mode agent,x")]
+    [TestCase("destroy test --remove-logs; destroy test --graceful --remove-logs; domstate test; help destroy")]
     [TestCase("vcpucount nope; vcpuinfo nope; vcpucount test --live --config; vcpucount test --current --config --maximum; vcpucount test --active --maximum; vcpucount test --guest --config; vcpucount nope --live --config; vcpuinfo test --bogus; help vcpucount; help vcpuinfo")]
     [TestCase("event --loop --timeout 1; event --all --event lifecycle --timeout 1; event --all --timeout 0; event --all --timeout x")]
     [TestCase("pool-event --list; pool-event; pool-event --event foo; pool-event --event refresh --timeout 1; pool-event --event lifecycle --timeout 0; help pool-event")]

@@ -35,7 +35,7 @@ public sealed class GuestLifecycleTests
         {
             foreach (var domain in await _driver.ListDomainsAsync(DomainListFilter.ActiveOnly, CancellationToken.None))
             {
-                await _driver.DestroyDomainAsync(DomainRef.ByUuid(domain.Uuid), graceful: false, CancellationToken.None);
+                await _driver.DestroyDomainAsync(DomainRef.ByUuid(domain.Uuid), graceful: false, removeLogs: false, CancellationToken.None);
             }
             // Not Dispose: the workers of the guests destroyed just now are released and their run files removed after
             // the destroy is answered, and a recursive delete racing them failed with "Directory not empty".
@@ -93,7 +93,7 @@ public sealed class GuestLifecycleTests
 
         var pausedStart = await driver.StartDomainAsync(domain, startPaused: true, cancellationToken);
         Assert.That((pausedStart.State, pausedStart.Reason, pausedStart.Id), Is.EqualTo((DomainState.Paused, 1, 2)), "start --paused: paused (user), the next id");
-        var destroyed = await driver.DestroyDomainAsync(domain, graceful: false, cancellationToken);
+        var destroyed = await driver.DestroyDomainAsync(domain, graceful: false, removeLogs: false, cancellationToken);
         Assert.That((destroyed.State, destroyed.Reason), Is.EqualTo((DomainState.Shutoff, 2)), "shut off (destroyed)");
         var leftovers = await GuestFixture.EventuallyAsync(() => Task.FromResult(Directory.EnumerateFileSystemEntries(RunDir).Where(f => f.Contains(uuid.ToString(), StringComparison.Ordinal)).ToList()),
             l => l.Count == 0, TimeSpan.FromSeconds(10), cancellationToken);
@@ -135,7 +135,7 @@ public sealed class GuestLifecycleTests
         Assert.That(next, Has.Count.EqualTo(1).And.Not.Contains(spares[0]), "and a new spare waits");
         foreach (var uuid in new[] { first, second })
         {
-            await driver.DestroyDomainAsync(DomainRef.ByUuid(uuid), graceful: false, cancellationToken);
+            await driver.DestroyDomainAsync(DomainRef.ByUuid(uuid), graceful: false, removeLogs: false, cancellationToken);
         }
 
         // A start straight after a destroy, with the spare ready: the destroyed run's clean-up (after its answer) must
@@ -143,14 +143,14 @@ public sealed class GuestLifecycleTests
         var again = Guid.NewGuid();
         await driver.DefineDomainAsync(GuestFixture.Xml(guest, "again", again), cancellationToken);
         await driver.StartDomainAsync(DomainRef.ByUuid(again), startPaused: true, cancellationToken);
-        await driver.DestroyDomainAsync(DomainRef.ByUuid(again), graceful: false, cancellationToken);
+        await driver.DestroyDomainAsync(DomainRef.ByUuid(again), graceful: false, removeLogs: false, cancellationToken);
         var restarted = await driver.StartDomainAsync(DomainRef.ByUuid(again), startPaused: true, cancellationToken);
         Assert.That(restarted.State, Is.EqualTo(DomainState.Paused));
         await Task.Delay(500, cancellationToken);
         Assert.That(File.Exists(Path.Combine(RunDir, $"{again}.xml")) && File.Exists(Path.Combine(RunDir, $"{again}.vmm.sock")), Is.True,
             "the new run's live definition and control socket are still there");
         Assert.That((await driver.ResumeDomainAsync(DomainRef.ByUuid(again), cancellationToken)).State, Is.EqualTo(DomainState.Running), "its worker answers");
-        await driver.DestroyDomainAsync(DomainRef.ByUuid(again), graceful: false, cancellationToken);
+        await driver.DestroyDomainAsync(DomainRef.ByUuid(again), graceful: false, removeLogs: false, cancellationToken);
         await driver.DisposeAsync();
         _driver = null;
         var gone = await GuestFixture.EventuallyAsync(() => Task.FromResult(SpareWorkers()), s => s.Count == 0, TimeSpan.FromSeconds(10), cancellationToken);
@@ -167,7 +167,7 @@ public sealed class GuestLifecycleTests
         await driver.CreateDomainAsync(GuestFixture.Xml(guest, "brief", uuid), startPaused: true, cancellationToken);
         var worker = WorkerPid(uuid);
 
-        await driver.DestroyDomainAsync(DomainRef.ByUuid(uuid), graceful: false, cancellationToken);
+        await driver.DestroyDomainAsync(DomainRef.ByUuid(uuid), graceful: false, removeLogs: false, cancellationToken);
         await driver.DisposeAsync();
         _driver = null;
 

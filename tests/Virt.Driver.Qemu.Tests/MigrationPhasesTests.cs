@@ -22,7 +22,7 @@ public sealed class MigrationPhasesTests
         {
             foreach (var domain in await driver.ListDomainsAsync(DomainListFilter.ActiveOnly, CancellationToken.None))
             {
-                await driver.DestroyDomainAsync(DomainRef.ByUuid(domain.Uuid), graceful: false, CancellationToken.None);
+                await driver.DestroyDomainAsync(DomainRef.ByUuid(domain.Uuid), graceful: false, removeLogs: false, CancellationToken.None);
             }
             await driver.DisposeAsync();
             Directory.Delete(state, recursive: true);

@@ -175,7 +175,7 @@ public sealed class MigrationRecoveryTests
         {
             if ((await driver.LookupDomainAsync(DomainRef.ByUuid(Uuid), CancellationToken.None)).IsActive)
             {
-                await driver.DestroyDomainAsync(DomainRef.ByUuid(Uuid), graceful: false, CancellationToken.None);
+                await driver.DestroyDomainAsync(DomainRef.ByUuid(Uuid), graceful: false, removeLogs: false, CancellationToken.None);
             }
             await driver.DisposeAsync();
         }

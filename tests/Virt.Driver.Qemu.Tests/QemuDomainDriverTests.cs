@@ -273,7 +273,7 @@ public sealed class QemuDomainDriverTests
 
         var start = Assert.ThrowsAsync<VirtException>(async () => await driver.StartDomainAsync(web1, false, CancellationToken.None));
         var createBad = Assert.ThrowsAsync<VirtException>(async () => await driver.CreateDomainAsync("<domain", false, CancellationToken.None));
-        var destroy = Assert.ThrowsAsync<VirtException>(async () => await driver.DestroyDomainAsync(web1, false, CancellationToken.None));
+        var destroy = Assert.ThrowsAsync<VirtException>(async () => await driver.DestroyDomainAsync(web1, false, false, CancellationToken.None));
         var suspend = Assert.ThrowsAsync<VirtException>(async () => await driver.SuspendDomainAsync(web1, CancellationToken.None));
         var unknown = Assert.ThrowsAsync<VirtException>(async () => await driver.StartDomainAsync(DomainRef.ByName("nosuch"), false, CancellationToken.None));
 

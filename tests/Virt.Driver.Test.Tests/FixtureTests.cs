@@ -79,7 +79,7 @@ public sealed class FixtureTests
     public async Task Fixture_domain_inactive_definition_matches_virsh_dumpxml_inactive()
     {
         var driver = NewDriver();
-        await driver.DestroyDomainAsync(DomainRef.ByName("test"), graceful: false, CancellationToken.None);
+        await driver.DestroyDomainAsync(DomainRef.ByName("test"), graceful: false, removeLogs: false, CancellationToken.None);
         var domain = await driver.LookupDomainAsync(DomainRef.ByName("test"), CancellationToken.None);
         var theirs = await Virsh.RunAsync("dumpxml", "test", "--inactive");
         Assert.That(DomainXml.Format(domain.Definition).Trim(), Is.EqualTo(theirs.Trim()));

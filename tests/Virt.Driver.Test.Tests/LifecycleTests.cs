@@ -36,7 +36,7 @@ public sealed class LifecycleTests
                 ("resume parity", () => driver.ResumeDomainAsync(_parity, CancellationToken.None)),
                 ("shutdown parity", () => driver.ShutdownDomainAsync(_parity, null, false, CancellationToken.None)),
                 ("start parity", () => driver.StartDomainAsync(_parity, startPaused: false, CancellationToken.None)),
-                ("destroy parity", () => driver.DestroyDomainAsync(_parity, graceful: false, CancellationToken.None)),
+                ("destroy parity", () => driver.DestroyDomainAsync(_parity, graceful: false, removeLogs: false, CancellationToken.None)),
             };
             var commands = new List<string>();
             var expected = new List<string>();
@@ -73,7 +73,7 @@ public sealed class LifecycleTests
             Assert.That(Reason(() => driver.StartDomainAsync(test, false, CancellationToken.None)), Is.EqualTo(VirtErrorReason.OperationInvalid));
             Assert.That(errors, Does.Contain("not paused").And.Contain("already active"));
         });
-        await driver.DestroyDomainAsync(test, graceful: false, CancellationToken.None);
+        await driver.DestroyDomainAsync(test, graceful: false, removeLogs: false, CancellationToken.None);
         Assert.That(Reason(() => driver.SuspendDomainAsync(test, CancellationToken.None)), Is.EqualTo(VirtErrorReason.OperationInvalid));
         Assert.That(errors, Does.Contain("not running"));
     }

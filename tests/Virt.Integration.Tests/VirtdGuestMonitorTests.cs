@@ -6,7 +6,8 @@ namespace Virt.Integration.Tests;
 /// <summary>
 /// qemu-monitor-command against a real QEMU through vsh and virtd: QMP objects and virsh's wrapped words, the reply
 /// printed raw, pretty or as its return value, QEMU's refusal as an answer, HMP text, a command that changes the
-/// guest's state followed by Virt, and the taint in the domain's log; domcontrol before and after.
+/// guest's state followed by Virt, and the taint in the domain's log; domcontrol before and after, and destroy
+/// --remove-logs taking the logs with it.
 /// </summary>
 public sealed partial class VirtdGuestTests
 {
@@ -43,11 +44,15 @@ public sealed partial class VirtdGuestTests
         await VshRun.OkAsync(virtd, "resume", "hb");
         Assert.That(await VshRun.OkAsync(virtd, "domstate", "hb"), Is.EqualTo("running\n\n"));
 
-        var log = await File.ReadAllTextAsync(Path.Combine(virtd.StateDir, "qemu", "log", uuid + ".log"), ct);
+        var qemuLog = Path.Combine(virtd.StateDir, "qemu", "log", uuid + ".log");
+        var log = await File.ReadAllTextAsync(qemuLog, ct);
         Assert.That(Regex.Matches(log, @"\+0000: Domain id=\d+ is tainted: custom-monitor\n"), Has.Count.EqualTo(1), log);
         await virtd.Log.WaitForLineAsync(l => l.Contains("name='hb'", StringComparison.Ordinal) && l.Contains("is tainted: custom-monitor", StringComparison.Ordinal), TimeSpan.FromSeconds(10), ct);
 
-        await VshRun.OkAsync(virtd, "destroy", "hb");
+        // destroy --remove-logs: QEMU's log and the console log go with the guest.
+        Assert.That(File.Exists(VshRun.ConsoleLog(virtd, uuid)), Is.True);
+        await VshRun.OkAsync(virtd, "destroy", "hb", "--remove-logs");
+        Assert.That((File.Exists(qemuLog), File.Exists(VshRun.ConsoleLog(virtd, uuid))), Is.EqualTo((false, false)));
         var stopped = await VshRun.RunAsync(virtd, "domcontrol", "hb");
         Assert.That((stopped.Code, stopped.Err), Is.EqualTo((1, "error: Requested operation is not valid: domain is not running\n")));
     }

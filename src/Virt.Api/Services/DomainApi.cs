@@ -336,8 +336,7 @@ internal sealed partial class DomainApi(IDomainDriver driver, EventLog events, I
     public override async Task<DestroyDomainResponse> DestroyDomain(DestroyDomainRequest request, ServerCallContext context)
     {
         var reference = Requests.Domain(request.Domain);
-        Requests.Unsupported(request.RemoveLogs, "remove_logs", "removing the domain's logs (--remove-logs)");
-        var stopped = await driver.DestroyDomainAsync(reference, request.Graceful, context.CancellationToken).ConfigureAwait(false);
+        var stopped = await driver.DestroyDomainAsync(reference, request.Graceful, request.RemoveLogs, context.CancellationToken).ConfigureAwait(false);
         // A transient domain is gone once stopped: NOSTATE, as documented on DestroyDomainResponse.
         var status = stopped.Persistent ? ToProto.Status(stopped) : new DomainStatus { State = Virt.Protocol.V1.DomainState.Nostate };
         return new DestroyDomainResponse { Status = status };

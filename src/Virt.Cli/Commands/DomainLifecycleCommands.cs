@@ -29,8 +29,8 @@ internal static class DomainLifecycleCommands
             Opt.Flag("force-boot", "force fresh boot by discarding any managed save"),
         ], StartAsync),
         new("destroy", CommandGroup.Domain, "destroy (stop) a domain", "Forcefully stop a given domain, but leave its resources intact.",
-            [Opt.Domain(), Opt.Flag("graceful", "terminate gracefully")],
-            (c, ct) => ActAsync(c, "destroy", "destroyed", (v, u) => v.DestroyDomainAsync(u, c.Args.Bool("graceful"), ct), ct)),
+            [Opt.Domain(), Opt.Flag("graceful", "terminate gracefully"), Opt.Flag("remove-logs", "remove domain logs")],
+            (c, ct) => ActAsync(c, "destroy", "destroyed", (v, u) => v.DestroyDomainAsync(u, c.Args.Bool("graceful"), c.Args.Bool("remove-logs"), ct), ct)),
         new("shutdown", CommandGroup.Domain, "gracefully shutdown a domain", "Run shutdown in the target domain.",
         [
             Opt.Domain(),

@@ -48,8 +48,11 @@ public interface IDomainDriver
     /// <summary>Starts a defined domain. Legal when shut off.</summary>
     Task<DomainSummary> StartDomainAsync(DomainRef domain, bool startPaused, CancellationToken cancellationToken);
 
-    /// <summary>Stops at once (<c>--graceful</c>: ask QEMU to flush first). Legal when active; a running job is cancelled.</summary>
-    Task<DomainSummary> DestroyDomainAsync(DomainRef domain, bool graceful, CancellationToken cancellationToken);
+    /// <summary>
+    /// Stops at once (<c>--graceful</c>: ask QEMU to flush first). Legal when active; a running job is cancelled.
+    /// <paramref name="removeLogs"/> (<c>--remove-logs</c>) then deletes the domain's logs.
+    /// </summary>
+    Task<DomainSummary> DestroyDomainAsync(DomainRef domain, bool graceful, bool removeLogs, CancellationToken cancellationToken);
 
     /// <summary>Asks the guest to shut down (ACPI); with a timeout, optionally destroys it when the guest does not comply. Legal when running.</summary>
     Task<DomainSummary> ShutdownDomainAsync(DomainRef domain, TimeSpan? timeout, bool forceAfterTimeout, CancellationToken cancellationToken);
