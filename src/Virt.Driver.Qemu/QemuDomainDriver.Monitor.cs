@@ -11,7 +11,7 @@ namespace Virt.Driver.Qemu;
 /// </summary>
 public sealed partial class QemuDomainDriver : IQemuMonitorCommand
 {
-    // What a QMP command object may hold besides "execute" (the worker does not negotiate out-of-band execution).
+    // The members a QMP command object may have ("exec-oob" is not one: the worker does not negotiate out-of-band execution).
     private static readonly string[] _commandMembers = ["execute", "arguments", "id"];
 
     // QEMU writes its replies with no escaping beyond what JSON needs.

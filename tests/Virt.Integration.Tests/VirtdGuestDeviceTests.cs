@@ -65,6 +65,10 @@ public sealed partial class VirtdGuestTests
         Assert.That(await VshRun.OkAsync(virtd, "domblkinfo", "hb", "vda"),
             Is.EqualTo($"Capacity:       16777216\nAllocation:     {await AllocatedBytesAsync(disk)}\nPhysical:       {new FileInfo(disk).Length}\n\n"));
         Assert.That(await VshRun.OkAsync(virtd, "domblkinfo", "hb", "vdb"), Is.EqualTo("Capacity:       8388608\nAllocation:     0\nPhysical:       8388608\n\n"));
+        // domstats' block group has libvirt's figures too: the virtual size, the highest offset written, the host bytes.
+        var blockStats = await VshRun.OkAsync(virtd, "domstats", "hb", "--block");
+        Assert.That(blockStats, Does.Contain("  block.0.capacity=16777216\n").And.Contain($"  block.0.physical={await AllocatedBytesAsync(disk)}\n")
+            .And.Contain("  block.1.allocation=0\n  block.1.capacity=8388608\n  block.1.physical=0\n"), blockStats);
         var missing = await VshRun.RunAsync(virtd, "domblkinfo", "hb", "vdz");
         Assert.That((missing.Code, missing.Err), Is.EqualTo((1, "error: invalid argument: invalid path vdz not assigned to domain\n")));
 
