@@ -40,6 +40,9 @@ public interface IHostInfo
     Task<GetNodeCpuStatsResponse> GetNodeCpuStatsAsync(int? cpu, bool perCpu, CancellationToken cancellationToken) =>
         throw NotSupported("virNodeGetCPUStats");
 
+    /// <summary>virsh nodecpumap: the host's CPU count and its online CPUs.</summary>
+    Task<GetNodeCpuMapResponse> GetNodeCpuMapAsync(CancellationToken cancellationToken) => throw NotSupported("virNodeGetCPUMap");
+
     /// <summary>virsh capabilities.</summary>
     Task<string> GetCapabilitiesAsync(CancellationToken cancellationToken) => throw NotSupported("virConnectGetCapabilities");
 
@@ -123,6 +126,12 @@ public sealed class HostInfo : IHostInfo
     public Task<GetNodeInfoResponse> GetNodeInfoAsync(CancellationToken cancellationToken) => AnswersAsTestDriver
         ? Task.FromResult(new GetNodeInfoResponse { Model = "i686", MemoryKib = 3_145_728, Cpus = 16, Mhz = 1400, Nodes = 2, Sockets = 2, Cores = 2, Threads = 2 })
         : throw IHostInfo.NotSupported("virNodeGetInfo");
+
+    /// <inheritdoc />
+    public Task<GetNodeCpuMapResponse> GetNodeCpuMapAsync(CancellationToken cancellationToken) => AnswersAsTestDriver
+        // testNodeGetCPUMap: 8 CPUs, 0, 2 and 4 online (its map byte 0x15), whatever nodeinfo says.
+        ? Task.FromResult(new GetNodeCpuMapResponse { Cpus = 8, Online = { 0, 2, 4 } })
+        : throw IHostInfo.NotSupported("virNodeGetCPUMap");
 
     /// <inheritdoc />
     public Task<GetNodeCpuStatsResponse> GetNodeCpuStatsAsync(int? cpu, bool perCpu, CancellationToken cancellationToken)

@@ -68,6 +68,14 @@ internal sealed class QemuHostInfo(QemuCapabilitiesCache capabilities, string em
         return Task.FromResult(response);
     }
 
+    public Task<GetNodeCpuMapResponse> GetNodeCpuMapAsync(CancellationToken cancellationToken)
+    {
+        var (cpus, online) = host.GetCpuMap();
+        var response = new GetNodeCpuMapResponse { Cpus = (uint)cpus };
+        response.Online.AddRange(online.Select(cpu => (uint)cpu));
+        return Task.FromResult(response);
+    }
+
     public Task<GetNodeCpuStatsResponse> GetNodeCpuStatsAsync(int? cpu, bool perCpu, CancellationToken cancellationToken)
     {
         var response = new GetNodeCpuStatsResponse { Times = ToProto(host.GetCpuTimes(cpu)) };

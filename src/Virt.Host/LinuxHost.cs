@@ -183,6 +183,17 @@ public sealed class LinuxHost(string root = "/")
             .Order()];
     }
 
+    /// <summary>
+    /// virNodeGetCPUMap: how many CPUs the host can have (the highest present one's number plus one, from
+    /// /sys/devices/system/cpu/present) and the online ones (…/online), as libvirt's virHostCPUGetMap reads them.
+    /// </summary>
+    public (int Cpus, IReadOnlyList<int> Online) GetCpuMap()
+    {
+        var present = ParseCpuList(File.ReadAllText(Path.Combine(CpuDirectory, "present"))).ToList();
+        var online = ParseCpuList(File.ReadAllText(Path.Combine(CpuDirectory, "online"))).Order().ToList();
+        return (present.Count == 0 ? 0 : present.Max() + 1, online);
+    }
+
     /// <summary>Parses a kernel CPU list (<c>0-3,8,10-11</c>).</summary>
     public static IEnumerable<int> ParseCpuList(string list)
     {

@@ -165,6 +165,21 @@ public sealed partial class TestDriverRuntimeParityTests
         Assert.That((width, height), Is.Not.EqualTo((0u, 0u)));
     }
 
+    // The test driver's vCPU time grows with the clock (a tenth of a second per 1,000 s); the rest is fixed.
+    [TestCase("vcpuinfo test; vcpuinfo test --pretty; vcpucount test; vcpucount test --maximum --live; nodecpumap; nodecpumap --pretty; help nodecpumap")]
+    public async Task Vcpuinfo_vcpucount_and_nodecpumap_are_byte_identical_but_for_the_cpu_time(string chain)
+    {
+        var (virsh, vsh) = (await VirshAsync("-c", TestUri, chain), await VshAsync("-c", TestUri, chain));
+        static ProcessResult Untimed(ProcessResult r) => r with { Stdout = CpuTime().Replace(r.Stdout, "CPU time:       Ns") };
+        Assert.That(Untimed(vsh), Is.EqualTo(Untimed(virsh)), $"virsh:\n{virsh}\nvsh:\n{vsh}");
+        Assert.That(vsh.Stdout, Does.Match(@"CPU time:       \d+\.\ds\n"));
+    }
+
+    // The test driver's vCPUs may run on 16 CPUs (nodeinfo's), of which virsh shows the node CPU map's 8; an inactive
+    // domain's vcpuinfo is its pinning, and virsh refuses --live for it itself.
+    [TestCase("vcpupin test; emulatorpin test; vcpupin test --config; vcpupin test 1; destroy test; vcpucount test; vcpuinfo test; vcpupin test --live; emulatorpin test --config; emulatorpin test --live; vcpupin test 7")]
+    public async Task Vcpu_pinning_queries_are_byte_identical(string chain) => await AssertSameAsync(chain);
+
     private static async Task AssertSameAsync(string chain)
     {
         var virshTask = VirshAsync("-c", TestUri, chain);
@@ -172,6 +187,9 @@ public sealed partial class TestDriverRuntimeParityTests
         var (virsh, vsh) = (await virshTask, await vshTask);
         Assert.That(vsh, Is.EqualTo(virsh), $"virsh:\n{virsh}\nvsh:\n{vsh}");
     }
+
+    [GeneratedRegex(@"CPU time:       \d+\.\ds")]
+    private static partial Regex CpuTime();
 
     [GeneratedRegex(@"^Screenshot saved to (test-\d{4}-\d\d-\d\d-\d\d:\d\d:\d\d\.png), with type of image/png$", RegexOptions.Multiline)]
     private static partial Regex GeneratedName();

@@ -56,7 +56,7 @@ internal sealed partial class DomainApi
     public override async Task<GetVcpusResponse> GetVcpus(GetVcpusRequest request, ServerCallContext context)
     {
         var reference = Requests.Domain(request.Domain);
-        var vcpus = await Runtime("virDomainGetVcpus").GetVcpusAsync(reference, context.CancellationToken).ConfigureAwait(false);
+        var vcpus = await Contract<IDomainVcpuInfo>("virDomainGetVcpus").GetVcpusAsync(reference, context.CancellationToken).ConfigureAwait(false);
         var response = new GetVcpusResponse
         {
             MaximumConfig = vcpus.MaximumConfig,
@@ -76,7 +76,7 @@ internal sealed partial class DomainApi
     public override async Task<GetVcpuPinInfoResponse> GetVcpuPinInfo(GetVcpuPinInfoRequest request, ServerCallContext context)
     {
         var reference = Requests.Domain(request.Domain);
-        var pins = await Runtime("virDomainGetVcpuPinInfo").GetVcpuPinInfoAsync(reference, request.Config, context.CancellationToken).ConfigureAwait(false);
+        var pins = await Contract<IDomainVcpuInfo>("virDomainGetVcpuPinInfo").GetVcpuPinInfoAsync(reference, request.Config, context.CancellationToken).ConfigureAwait(false);
         var response = new GetVcpuPinInfoResponse();
         foreach (var pin in pins)
         {
@@ -90,7 +90,7 @@ internal sealed partial class DomainApi
     public override async Task<GetEmulatorPinInfoResponse> GetEmulatorPinInfo(GetEmulatorPinInfoRequest request, ServerCallContext context)
     {
         var reference = Requests.Domain(request.Domain);
-        var cpus = await Runtime("virDomainGetEmulatorPinInfo").GetEmulatorPinInfoAsync(reference, request.Config, context.CancellationToken).ConfigureAwait(false);
+        var cpus = await Contract<IDomainVcpuInfo>("virDomainGetEmulatorPinInfo").GetEmulatorPinInfoAsync(reference, request.Config, context.CancellationToken).ConfigureAwait(false);
         var response = new GetEmulatorPinInfoResponse();
         response.HostCpus.AddRange(cpus);
         return response;

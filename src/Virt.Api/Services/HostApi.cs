@@ -23,6 +23,9 @@ internal sealed class HostApi(IHostInfo host, IDomainDriver driver) : HostServic
     public override Task<GetNodeCpuStatsResponse> GetNodeCpuStats(GetNodeCpuStatsRequest request, ServerCallContext context) =>
         host.GetNodeCpuStatsAsync(request.HasCpu ? (int)request.Cpu : null, request.PerCpu, context.CancellationToken);
 
+    public override Task<GetNodeCpuMapResponse> GetNodeCpuMap(GetNodeCpuMapRequest request, ServerCallContext context) =>
+        host.GetNodeCpuMapAsync(context.CancellationToken);
+
     public override async Task<GetCapabilitiesResponse> GetCapabilities(GetCapabilitiesRequest request, ServerCallContext context) =>
         new() { Xml = await host.GetCapabilitiesAsync(context.CancellationToken).ConfigureAwait(false) };
 

@@ -191,6 +191,15 @@ internal static class DomainRuntimeCommands
             {
                 throw VshError.Of("Options --live and --config are mutually exclusive");
             }
+            // virsh's own refusals (virshCPUCountCollect), before it asks the driver.
+            if (live && domain.Status.State == Proto.DomainState.Shutoff)
+            {
+                throw VshError.Of("cannot get vcpupin for offline domain");
+            }
+            if (config && !domain.Persistent)
+            {
+                throw VshError.Of("cannot get vcpupin for transient domain");
+            }
             Proto.GetVcpuPinInfoResponse info;
             try
             {
@@ -200,7 +209,10 @@ internal static class DomainRuntimeCommands
             {
                 throw VshError.FromClient(e);
             }
-            var pins = info.Pins.Where(p => vcpu is null || p.Vcpu == vcpu).ToList();
+            // virsh sizes the map by the host's CPU count; a driver may report more (libvirt's test driver: 16 of 8).
+            var hostCpus = await HostCpuCountAsync(connection, ct);
+            var pins = info.Pins.Where(p => vcpu is null || p.Vcpu == vcpu)
+                .Select(p => (p.Vcpu, Affinity: CpuSet.Format(p.HostCpus.Where(cpu => cpu < hostCpus)))).ToList();
             if (vcpu is { } asked && pins.Count == 0)
             {
                 throw VshError.Of($"vcpu {asked.ToString(CultureInfo.InvariantCulture)} is out of range of persistent cpu count {info.Pins.Count.ToString(CultureInfo.InvariantCulture)}");
@@ -215,7 +227,7 @@ internal static class DomainRuntimeCommands
                     {
                         w.WriteStartObject();
                         w.WriteNumber("vcpu", pin.Vcpu);
-                        w.WriteString("affinity", CpuSet.Format(pin.HostCpus));
+                        w.WriteString("affinity", pin.Affinity);
                         w.WriteEndObject();
                     }
                     w.WriteEndArray();
@@ -225,7 +237,7 @@ internal static class DomainRuntimeCommands
             var table = new VirshTable("VCPU", "CPU Affinity");
             foreach (var pin in pins)
             {
-                table.AddRow(pin.Vcpu.ToString(CultureInfo.InvariantCulture), CpuSet.Format(pin.HostCpus));
+                table.AddRow(pin.Vcpu.ToString(CultureInfo.InvariantCulture), pin.Affinity);
             }
             c.Print(table.Render(!c.Text.Quiet, c.Text.Locale));
             return true;
@@ -254,6 +266,12 @@ internal static class DomainRuntimeCommands
             {
                 throw VshError.Of("Options --live and --config are mutually exclusive");
             }
+            // The request has no live flag (the current state is live for an active domain): libvirt's drivers refuse
+            // --live for an inactive one with these words.
+            if (live && domain.Status.State == Proto.DomainState.Shutoff)
+            {
+                throw VshError.Of("Requested operation is not valid: domain is not running");
+            }
             Proto.GetEmulatorPinInfoResponse info;
             try
             {
@@ -263,17 +281,19 @@ internal static class DomainRuntimeCommands
             {
                 throw VshError.FromClient(e);
             }
+            var hostCpus = await HostCpuCountAsync(connection, ct);
+            var affinity = CpuSet.Format(info.HostCpus.Where(cpu => cpu < hostCpus));
             if (c.Json)
             {
                 c.WriteJson(w =>
                 {
                     w.WriteDomain("domain", domain.Domain);
-                    w.WriteString("affinity", CpuSet.Format(info.HostCpus));
+                    w.WriteString("affinity", affinity);
                 });
                 return true;
             }
             c.PrintExtra("emulator: CPU Affinity\n----------------------------------\n       *: ");
-            c.Print(CpuSet.Format(info.HostCpus) + "\n");
+            c.Print(affinity + "\n");
             return true;
         }
         var cpus = await ParseCpuListAsync(connection, cpulist, ct);
@@ -308,12 +328,22 @@ internal static class DomainRuntimeCommands
             : cpus;
     }
 
-    /// <summary>The host's CPU count (virsh's maxcpu for cpulists and affinity maps), from nodeinfo.</summary>
+    /// <summary>
+    /// The host's CPU count (virsh's maxcpu for cpulists and affinity maps), as virshNodeGetCPUCount reads it: from the
+    /// node's CPU map, or from nodeinfo where the connection has no map.
+    /// </summary>
     internal static async Task<uint> HostCpuCountAsync(VirtConnection connection, CancellationToken ct)
     {
         try
         {
-            return (await connection.Host.GetNodeInfoAsync(new Proto.GetNodeInfoRequest(), cancellationToken: ct)).Cpus;
+            try
+            {
+                return (await connection.Host.GetNodeCpuMapAsync(new Proto.GetNodeCpuMapRequest(), cancellationToken: ct)).Cpus;
+            }
+            catch (Grpc.Core.RpcException e) when (VirtClientException.From(e).Reason == Proto.ErrorReason.OperationUnsupported)
+            {
+                return (await connection.Host.GetNodeInfoAsync(new Proto.GetNodeInfoRequest(), cancellationToken: ct)).Cpus;
+            }
         }
         catch (Grpc.Core.RpcException e)
         {

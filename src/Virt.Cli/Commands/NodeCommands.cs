@@ -7,7 +7,7 @@ using Proto = Virt.Protocol.V1;
 
 namespace Virt.Cli.Commands;
 
-/// <summary>nodeinfo, nodememstats, nodecpustats, capabilities, domcapabilities (virsh-host.c), with virsh's formats.</summary>
+/// <summary>nodeinfo, nodememstats, nodecpumap, nodecpustats, capabilities, domcapabilities (virsh-host.c), with virsh's formats.</summary>
 internal static class NodeCommands
 {
     public static IEnumerable<CommandDef> All() =>
@@ -21,6 +21,8 @@ internal static class NodeCommands
                 new("arch", OptionKind.String, "domain architecture (/domain/os/type/@arch)"),
                 new("machine", OptionKind.String, "machine type (/domain/os/type/@machine)"),
             ], DomainCapabilitiesAsync),
+        new("nodecpumap", CommandGroup.Host, "node cpu map", "Displays the node's total number of CPUs, the number of online CPUs and the list of online CPUs.",
+            [Opt.Flag("pretty", "return human readable output")], NodeCpuMapAsync),
         new("nodecpustats", CommandGroup.Host, "Prints cpu stats of the node.", "Returns cpu stats of the node, in nanoseconds.",
             [new("cpu", OptionKind.Number, "prints specified cpu statistics only."), Opt.Flag("percent", "prints by percentage during 1 second.")],
             NodeCpuStatsAsync),
@@ -66,6 +68,40 @@ internal static class NodeCommands
             throw VshError.FromClient(e, "failed to get emulator capabilities");
         }
         PrintXml(c, xml);
+        return true;
+    }
+
+    private static async Task<bool> NodeCpuMapAsync(CommandContext c, CancellationToken ct)
+    {
+        var connection = await c.ConnectionAsync(ct);
+        Proto.GetNodeCpuMapResponse map;
+        try
+        {
+            map = await connection.Host.GetNodeCpuMapAsync(new Proto.GetNodeCpuMapRequest(), cancellationToken: ct);
+        }
+        catch (RpcException rpc) when (VirtClientException.From(rpc) is var e)
+        {
+            throw VshError.FromClient(e, "Unable to get cpu map");
+        }
+        if (c.Json)
+        {
+            c.WriteJson(w =>
+            {
+                w.WriteNumber("cpus", map.Cpus);
+                w.WriteStartArray("online");
+                foreach (var cpu in map.Online)
+                {
+                    w.WriteNumberValue(cpu);
+                }
+                w.WriteEndArray();
+            });
+            return true;
+        }
+        var online = map.Online.ToHashSet();
+        var cpus = c.Args.Bool("pretty")
+            ? Virt.Driver.CpuSet.Format(map.Online)
+            : new string([.. Enumerable.Range(0, (int)map.Cpus).Select(cpu => online.Contains((uint)cpu) ? 'y' : '-')]);
+        c.Print(string.Create(CultureInfo.InvariantCulture, $"{"CPUs present:",-15} {map.Cpus}\n{"CPUs online:",-15} {map.Online.Count}\n{"CPU map:",-15} {cpus}\n"));
         return true;
     }
 

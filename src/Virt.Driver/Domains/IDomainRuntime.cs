@@ -7,7 +7,7 @@ namespace Virt.Driver;
 /// rules are libvirt's virDomainModificationImpact: current means live when active and config otherwise; live on an
 /// inactive domain and config on a transient one are <see cref="VirtErrorReason.OperationInvalid"/>.
 /// </summary>
-public interface IDomainRuntime
+public interface IDomainRuntime : IDomainVcpuInfo
 {
     /// <summary>The current memory (the balloon target when live). At most the maximum; live needs a balloon device.</summary>
     Task<DomainSummary> SetMemoryAsync(DomainRef domain, ulong memoryKiB, DomainModification modification, CancellationToken cancellationToken);
@@ -24,23 +24,32 @@ public interface IDomainRuntime
     /// <summary>The host CPUs the emulator threads (every QEMU thread but the vCPUs) may run on.</summary>
     Task<DomainSummary> PinEmulatorAsync(DomainRef domain, IReadOnlyList<uint> hostCpus, DomainModification modification, CancellationToken cancellationToken);
 
-    /// <summary>Each vCPU's allowed host CPUs: live from the threads of an active domain, else (or with <paramref name="config"/>) from the definition.</summary>
-    Task<IReadOnlyList<VcpuAffinity>> GetVcpuPinInfoAsync(DomainRef domain, bool config, CancellationToken cancellationToken);
-
-    /// <summary>The emulator threads' allowed host CPUs, live or from the definition as <see cref="GetVcpuPinInfoAsync"/>.</summary>
-    Task<IReadOnlyList<uint>> GetEmulatorPinInfoAsync(DomainRef domain, bool config, CancellationToken cancellationToken);
-
-    /// <summary>
-    /// virsh vcpucount and vcpuinfo: the vCPU counts of the persistent and the live definition and, for an active domain,
-    /// each online vCPU's thread (its CPU time, the host CPU it last ran on, its affinity).
-    /// </summary>
-    Task<DomainVcpus> GetVcpusAsync(DomainRef domain, CancellationToken cancellationToken);
 
     /// <summary>Statistics of an active domain (an inactive one has its state only).</summary>
     Task<DomainRuntimeStats> GetStatsAsync(DomainRef domain, DomainStatsGroups groups, CancellationToken cancellationToken);
 
     /// <summary>Presses <paramref name="qnumCodes"/> (QEMU's "qnum" numbering: XT scancodes, 0xe0 prefix as 0x80) together for <paramref name="holdTimeMs"/>.</summary>
     Task SendKeyAsync(DomainRef domain, IReadOnlyList<uint> qnumCodes, uint holdTimeMs, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// What virsh vcpucount, vcpuinfo and the query forms of vcpupin and emulatorpin read (virDomainGetVcpus,
+/// virDomainGetVcpuPinInfo, virDomainGetEmulatorPinInfo). Its own contract, which <see cref="IDomainRuntime"/>
+/// includes, because libvirt's test driver answers these without the rest.
+/// </summary>
+public interface IDomainVcpuInfo
+{
+    /// <summary>
+    /// The vCPU counts of the persistent and the live definition and, for an active domain, each online vCPU's thread
+    /// (its CPU time, the host CPU it last ran on, its affinity).
+    /// </summary>
+    Task<DomainVcpus> GetVcpusAsync(DomainRef domain, CancellationToken cancellationToken);
+
+    /// <summary>Each vCPU's allowed host CPUs: live from the threads of an active domain, else (or with <paramref name="config"/>) from the definition.</summary>
+    Task<IReadOnlyList<VcpuAffinity>> GetVcpuPinInfoAsync(DomainRef domain, bool config, CancellationToken cancellationToken);
+
+    /// <summary>The emulator threads' allowed host CPUs, live or from the definition as <see cref="GetVcpuPinInfoAsync"/>.</summary>
+    Task<IReadOnlyList<uint>> GetEmulatorPinInfoAsync(DomainRef domain, bool config, CancellationToken cancellationToken);
 }
 
 /// <summary>The host CPUs one vCPU may run on, ascending.</summary>
