@@ -6,7 +6,7 @@ using static Virt.Cli.Tests.Processes;
 namespace Virt.Cli.Tests;
 
 /// <summary>
-/// nodeinfo, nodememstats, nodecpustats, capabilities and domcapabilities through a real virtd with the QEMU driver:
+/// nodeinfo, nodememstats, nodecpumap, nodecpustats, capabilities and domcapabilities through a real virtd with the QEMU driver:
 /// the figures must be this host's (read here from /proc and sysfs, as libvirt reads them) and the XML must describe
 /// the real qemu-system-x86_64. The test driver's answers are compared with virsh byte for byte in ParityTests.
 /// </summary>
@@ -38,6 +38,19 @@ public sealed class HostTests
         Assert.That(product, Is.EqualTo(online), "the topology adds up to the CPUs");
         Assert.That(memstats["total  "], Is.EqualTo(MeminfoKib("MemTotal").ToString(CultureInfo.InvariantCulture) + " KiB"));
         Assert.That(memstats.Keys, Is.EqualTo(new[] { "total  ", "free   ", "buffers", "cached " }));
+    }
+
+    [Test]
+    public async Task Nodecpumap_reads_the_present_and_online_cpus_as_libvirt_does()
+    {
+        // This host's own lists, read here with the shell's tools rather than Virt's parser.
+        var present = File.ReadAllText("/sys/devices/system/cpu/present").Trim();
+        var online = File.ReadAllText("/sys/devices/system/cpu/online").Trim();
+        var count = int.Parse(present.Split(',', '-')[^1], CultureInfo.InvariantCulture) + 1;
+        var map = (await RunOkAsync("nodecpumap")).Stdout;
+        Assert.That(map, Does.StartWith($"CPUs present:   {count}\nCPUs online:    {OnlineCpus()}\nCPU map:        "));
+        Assert.That(map.Split('\n')[2]["CPU map:        ".Length..], Has.Length.EqualTo(count).And.Not.Contain("x"));
+        Assert.That((await RunOkAsync("nodecpumap --pretty")).Stdout, Does.EndWith($"CPU map:        {online}\n\n"));
     }
 
     [Test]
