@@ -32,18 +32,23 @@ internal static class NodeCommands
             [new("cell", OptionKind.Number, "prints specified cell statistics only.")], NodeMemStatsAsync),
     ];
 
-    private static async Task<bool> CapabilitiesAsync(CommandContext c, CancellationToken ct)
+    /// <summary>One HostService call; a failure prints virsh's line for it, then the library's error.</summary>
+    private static async Task<T> HostCallAsync<T>(CommandContext c, Func<Proto.HostService.HostServiceClient, AsyncUnaryCall<T>> call, string failure, CancellationToken ct)
     {
         var connection = await c.ConnectionAsync(ct);
-        string xml;
         try
         {
-            xml = (await connection.Host.GetCapabilitiesAsync(new Proto.GetCapabilitiesRequest(), cancellationToken: ct)).Xml;
+            return await call(connection.Host);
         }
         catch (RpcException rpc) when (VirtClientException.From(rpc) is var e)
         {
-            throw VshError.FromClient(e, "failed to get capabilities");
+            throw VshError.FromClient(e, failure);
         }
+    }
+
+    private static async Task<bool> CapabilitiesAsync(CommandContext c, CancellationToken ct)
+    {
+        var xml = (await HostCallAsync(c, h => h.GetCapabilitiesAsync(new Proto.GetCapabilitiesRequest(), cancellationToken: ct), "failed to get capabilities", ct)).Xml;
         PrintXml(c, xml);
         return true;
     }
@@ -57,32 +62,14 @@ internal static class NodeCommands
             Arch = c.Args.String("arch") ?? "",
             Machine = c.Args.String("machine") ?? "",
         };
-        var connection = await c.ConnectionAsync(ct);
-        string xml;
-        try
-        {
-            xml = (await connection.Host.GetDomainCapabilitiesAsync(request, cancellationToken: ct)).Xml;
-        }
-        catch (RpcException rpc) when (VirtClientException.From(rpc) is var e)
-        {
-            throw VshError.FromClient(e, "failed to get emulator capabilities");
-        }
+        var xml = (await HostCallAsync(c, h => h.GetDomainCapabilitiesAsync(request, cancellationToken: ct), "failed to get emulator capabilities", ct)).Xml;
         PrintXml(c, xml);
         return true;
     }
 
     private static async Task<bool> NodeCpuMapAsync(CommandContext c, CancellationToken ct)
     {
-        var connection = await c.ConnectionAsync(ct);
-        Proto.GetNodeCpuMapResponse map;
-        try
-        {
-            map = await connection.Host.GetNodeCpuMapAsync(new Proto.GetNodeCpuMapRequest(), cancellationToken: ct);
-        }
-        catch (RpcException rpc) when (VirtClientException.From(rpc) is var e)
-        {
-            throw VshError.FromClient(e, "Unable to get cpu map");
-        }
+        var map = await HostCallAsync(c, h => h.GetNodeCpuMapAsync(new Proto.GetNodeCpuMapRequest(), cancellationToken: ct), "Unable to get cpu map", ct);
         if (c.Json)
         {
             c.WriteJson(w =>
@@ -107,16 +94,7 @@ internal static class NodeCommands
 
     private static async Task<bool> NodeInfoAsync(CommandContext c, CancellationToken ct)
     {
-        var connection = await c.ConnectionAsync(ct);
-        Proto.GetNodeInfoResponse info;
-        try
-        {
-            info = await connection.Host.GetNodeInfoAsync(new Proto.GetNodeInfoRequest(), cancellationToken: ct);
-        }
-        catch (RpcException rpc) when (VirtClientException.From(rpc) is var e)
-        {
-            throw VshError.FromClient(e, "failed to get node information");
-        }
+        var info = await HostCallAsync(c, h => h.GetNodeInfoAsync(new Proto.GetNodeInfoRequest(), cancellationToken: ct), "failed to get node information", ct);
         if (c.Json)
         {
             c.WriteJson(w =>
@@ -164,16 +142,7 @@ internal static class NodeCommands
             }
             request.Cell = (uint)number;
         }
-        var connection = await c.ConnectionAsync(ct);
-        Proto.GetNodeMemoryStatsResponse stats;
-        try
-        {
-            stats = await connection.Host.GetNodeMemoryStatsAsync(request, cancellationToken: ct);
-        }
-        catch (RpcException rpc) when (VirtClientException.From(rpc) is var e)
-        {
-            throw VshError.FromClient(e, "Unable to get number of memory stats");
-        }
+        var stats = await HostCallAsync(c, h => h.GetNodeMemoryStatsAsync(request, cancellationToken: ct), "Unable to get number of memory stats", ct);
         var fields = new List<(string Name, ulong Value)> { ("total", stats.TotalKib), ("free", stats.FreeKib) };
         if (stats.HasBuffersKib)
         {
