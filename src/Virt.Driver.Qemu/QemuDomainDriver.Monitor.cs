@@ -71,13 +71,11 @@ public sealed partial class QemuDomainDriver : IQemuMonitorCommand
         try
         {
             var status = (await VmmClient.CallAsync(guest.Paths.ControlSocket, new() { Status = new() }, probe.Token).ConfigureAwait(false)).Status;
-            return status is null || status.HasQemuExit
-                ? new DomainControlInfo(DomainControlState.Error, DomainControlError.Monitor, TimeSpan.Zero)
-                : DomainControlInfo.Ok;
+            return status is null || status.HasQemuExit ? DomainControlInfo.MonitorFailure : DomainControlInfo.Ok;
         }
         catch (Exception e) when (e is VmmUnreachableException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
-            return new DomainControlInfo(DomainControlState.Error, DomainControlError.Monitor, TimeSpan.Zero);
+            return DomainControlInfo.MonitorFailure;
         }
     }
 

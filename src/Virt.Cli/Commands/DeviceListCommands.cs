@@ -45,7 +45,8 @@ internal static class DeviceListCommands
     {
         var details = c.Args.Bool("details");
         List<string[]> rows = [];
-        foreach (var disk in (await DevicesAsync(c, ct)).Elements("disk"))
+        var domain = await Lookup.DomainAsync(c, ct);
+        foreach (var disk in (await DevicesAsync(c, domain, c.Args.Bool("inactive"), ct)).Elements("disk"))
         {
             var type = Attribute(disk, "type");
             var device = Attribute(disk, "device");
@@ -65,7 +66,8 @@ internal static class DeviceListCommands
 
     private static async Task<bool> DomIfListAsync(CommandContext c, CancellationToken ct)
     {
-        var rows = (await DevicesAsync(c, ct)).Elements("interface").Select(nic => new[]
+        var domain = await Lookup.DomainAsync(c, ct);
+        var rows = (await DevicesAsync(c, domain, c.Args.Bool("inactive"), ct)).Elements("interface").Select(nic => new[]
         {
             Attribute(nic.Element("target"), "dev") ?? "-",
             Attribute(nic, "type") ?? "",
@@ -112,7 +114,7 @@ internal static class DeviceListCommands
             return true;
         }
         var disks = new List<(string Target, Proto.GetBlockInfoResponse Info)>();
-        foreach (var disk in (await DevicesAsync(c, ct, inactive: false)).Elements("disk"))
+        foreach (var disk in (await DevicesAsync(c, domain, inactive: false, ct)).Elements("disk"))
         {
             // A disk without a source (an empty CD-ROM) has no sizes: virsh shows dashes, as for all zeros.
             var target = disk.Element("target")?.Attribute("dev")?.Value ?? "";
@@ -191,12 +193,11 @@ internal static class DeviceListCommands
         c.Print(table.Render(!c.Text.Quiet, c.Text.Locale));
     }
 
-    /// <summary>The &lt;devices&gt; of the domain's live XML (with --inactive, its persistent one), as dumpxml prints it.</summary>
-    private static async Task<XElement> DevicesAsync(CommandContext c, CancellationToken ct, bool? inactive = null)
+    /// <summary>The &lt;devices&gt; of the domain's live XML (<paramref name="inactive"/>: its persistent one), as dumpxml prints it.</summary>
+    private static async Task<XElement> DevicesAsync(CommandContext c, Proto.DomainSummary domain, bool inactive, CancellationToken ct)
     {
-        var domain = await Lookup.DomainAsync(c, ct);
         var connection = await c.ConnectionAsync(ct);
-        var xml = await connection.GetDomainXmlAsync(domain.Domain.Uuid, inactive: inactive ?? c.Args.Bool("inactive"), ct: ct);
+        var xml = await connection.GetDomainXmlAsync(domain.Domain.Uuid, inactive: inactive, ct: ct);
         return XDocument.Parse(xml).Root?.Element("devices") ?? new XElement("devices");
     }
 

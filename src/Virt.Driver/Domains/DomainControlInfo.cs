@@ -4,6 +4,9 @@ namespace Virt.Driver;
 public sealed record DomainControlInfo(DomainControlState State, DomainControlError Error, TimeSpan StateTime)
 {
     public static DomainControlInfo Ok { get; } = new(DomainControlState.Ok, DomainControlError.None, TimeSpan.Zero);
+
+    /// <summary>The monitor (here: the VMM worker in front of it) does not answer.</summary>
+    public static DomainControlInfo MonitorFailure { get; } = new(DomainControlState.Error, DomainControlError.Monitor, TimeSpan.Zero);
 }
 
 /// <summary>libvirt's virDomainControlState, same numbers.</summary>
