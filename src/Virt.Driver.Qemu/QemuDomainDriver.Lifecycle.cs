@@ -8,6 +8,12 @@ namespace Virt.Driver.Qemu;
 /// </summary>
 public sealed partial class QemuDomainDriver
 {
+    /// <summary>
+    /// How long a destroy that signalled QEMU itself waits for its exit on the calling thread (poll on the pidfd) before
+    /// the worker's kill takes over: QEMU exits within milliseconds of a SIGTERM unless it hangs.
+    /// </summary>
+    private static readonly TimeSpan _exitBlockingWait = TimeSpan.FromMilliseconds(250);
+
     public async Task<DomainSummary> CreateDomainAsync(string xml, bool startPaused, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
@@ -146,10 +152,31 @@ public sealed partial class QemuDomainDriver
         await guest.WaitAppliedAsync(response.Status.Sequence, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>SIGTERM, then SIGKILL after the grace (graceful: never SIGKILL); returns once the shut-off is committed.</summary>
+    /// <summary>
+    /// SIGTERM, then SIGKILL after the grace (graceful: never SIGKILL); returns once the shut-off is committed. virtd
+    /// sends the SIGTERM itself when it holds QEMU (<see cref="RunningGuest.Qemu"/>) and commits the destroy when it sees
+    /// QEMU exit: the worker is then neither woken before the signal nor asked for the answer after the exit (its
+    /// accept, read and SIGTERM on the way there, its wake-up and write on the way back), and learns that it was a
+    /// destroy from the mark set before the signal (src/Virt.Vmm/README.md). A QEMU that is not gone within
+    /// <see cref="_exitBlockingWait"/> gets the worker's kill (the grace and the SIGKILL) without a second SIGTERM.
+    /// </summary>
     private async Task KillAsync(RunningGuest guest, DomainSummary current, bool graceful, CancellationToken cancellationToken)
     {
         var request = new KillRequest { GraceMs = (uint)_options.DestroyGrace.TotalMilliseconds, GracefulOnly = graceful };
+        if (!graceful && guest.Qemu is { } qemu && SignalDestroy(guest.Paths, qemu))
+        {
+            if (qemu.WaitExited(_exitBlockingWait))
+            {
+                lock (guest.ApplyGate)
+                {
+                    // Released once the worker's exit event has ended the pump, as after a kill's answer (CommitStopped).
+                    CommitStopped(guest, GuestStates.ShutoffDestroyed, GuestStates.EventStopped, GuestStates.StoppedDestroyed, releaseAfter: guest.Pump);
+                }
+                await guest.Stopped.WaitAsync(cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            request.Signalled = true;
+        }
         try
         {
             var response = await CallAsync(guest, current.Name, new WorkerRequest { Kill = request }, cancellationToken).ConfigureAwait(false);
@@ -162,6 +189,20 @@ public sealed partial class QemuDomainDriver
             WorkerGone(guest, current.Name);
         }
         await guest.Stopped.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The destroy mark, then QEMU's SIGTERM from virtd; false when either fails (the worker's kill then does it all).</summary>
+    private static bool SignalDestroy(GuestPaths paths, PidFd qemu)
+    {
+        try
+        {
+            DestroyMark.Set(paths.StateFile);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+        return qemu.Signal(PidFd.SigTerm);
     }
 
     /// <summary>

@@ -56,11 +56,12 @@ public static class WorkerStateFile
         }
     }
 
-    /// <summary>Removes the state file and its spare; the live file last, so that a reader that waits for it to go finds both gone.</summary>
+    /// <summary>Removes the state file, its spare and the destroy mark; the live file last, so that a reader that waits for it to go finds the others gone.</summary>
     public static void Delete(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
         File.Delete(SparePath(path));
+        DestroyMark.Clear(path);
         File.Delete(path);
     }
 

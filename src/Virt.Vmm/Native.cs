@@ -4,11 +4,10 @@ using Microsoft.Win32.SafeHandles;
 
 namespace Virt.Vmm;
 
-/// <summary>The few libc calls the worker needs that .NET does not offer: its own session, fd plumbing, signalling QEMU through a pidfd, and waiting for its exit without reaping it.</summary>
+/// <summary>The few libc calls the worker needs that .NET does not offer: its own session, fd plumbing, and waiting for its exit without reaping it.</summary>
 internal static partial class Native
 {
     public const int SigKill = 9;
-    public const int SigTerm = 15;
 
     private const int FDupFdCloexec = 1030;
     private const int FSetFd = 2;
@@ -120,19 +119,6 @@ internal static partial class Native
     /// <summary>Closes an fd this process opened with libc.</summary>
     public static void Close(int fd) => _ = CloseCall(fd);
 
-    /// <summary>A pidfd for the child <paramref name="pid"/> (close-on-exec), which names that process even after it is reaped.</summary>
-    public static SafeFileHandle OpenPidFd(int pid)
-    {
-        var fd = PidFdOpen(pid, 0);
-        return fd >= 0 ? new SafeFileHandle(fd, ownsHandle: true) : throw new IOException($"pidfd_open({pid}) failed: errno {Marshal.GetLastPInvokeError()}");
-    }
-
-    /// <summary>
-    /// Sends a signal through a pidfd; false when the process is gone. Unlike kill(2) on a pid, it cannot reach another
-    /// process that took the pid over once the child was reaped.
-    /// </summary>
-    public static bool Signal(SafeFileHandle pidfd, int signal) => PidFdSendSignal(pidfd, signal, 0, 0) == 0;
-
     /// <summary>Sends a signal to a child by pid: only for a child not reaped yet, whose pid nobody else can have.</summary>
     public static void SignalUnreaped(int pid, int signal) => _ = Kill(pid, signal);
 
@@ -224,12 +210,6 @@ internal static partial class Native
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int signal);
-
-    [LibraryImport("libc", EntryPoint = "pidfd_open", SetLastError = true)]
-    private static partial int PidFdOpen(int pid, uint flags);
-
-    [LibraryImport("libc", EntryPoint = "pidfd_send_signal", SetLastError = true)]
-    private static partial int PidFdSendSignal(SafeFileHandle pidfd, int signal, nint info, uint flags);
 
     [LibraryImport("libc", EntryPoint = "waitid", SetLastError = true)]
     private static unsafe partial int WaitIdCall(int idType, int id, byte* info, int options);

@@ -8,7 +8,7 @@ namespace Virt.Vmm;
 /// Starts QEMU with <c>posix_spawnp</c> instead of <see cref="System.Diagnostics.Process"/>, so that the worker is the
 /// only one to reap it. .NET's SIGCHLD handling reaps a <c>Process</c> child whenever its signal thread runs, after
 /// which QEMU's pid may belong to another process and a <c>kill</c> by pid could reach it; here QEMU stays a zombie
-/// until the exit watcher reaps it, and signals go through a pidfd (<see cref="Native.OpenPidFd"/>).
+/// until the exit watcher reaps it, and signals go through a pidfd (<see cref="Virt.Vmm.Protocol.PidFd"/>).
 /// </summary>
 internal static partial class QemuSpawn
 {

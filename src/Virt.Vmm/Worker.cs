@@ -32,7 +32,7 @@ internal sealed class Worker : IAsyncDisposable
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
     // QEMU as a pidfd, for its signals; 0 and null until it is spawned (QemuSpawn).
-    private SafeFileHandle? _qemuPidFd;
+    private PidFd? _qemuPidFd;
     private QmpConnection? _qmp;
     private ConsoleRelay? _console;
     private ControlServer? _server;
@@ -84,7 +84,7 @@ internal sealed class Worker : IAsyncDisposable
             {
                 _qemuPid = QemuSpawn.Start(argv);
                 // Nothing else in this process reaps QEMU, so its pid stays QEMU's until the exit watcher reaps it.
-                Volatile.Write(ref _qemuPidFd, Native.OpenPidFd(_qemuPid));
+                Volatile.Write(ref _qemuPidFd, PidFd.Open(_qemuPid));
             }
             finally
             {
@@ -377,7 +377,10 @@ internal sealed class Worker : IAsyncDisposable
         // What QEMU sends while it exits (the SHUTDOWN that answers the SIGTERM, the ends of the monitor and console)
         // changes nothing now; woken at normal priority, the readers preempted QEMU's main thread on its way out.
         SetReadersIdle(true);
-        Native.Signal(qemu, request.GraceMs == 0 ? Native.SigKill : Native.SigTerm);
+        if (!request.Signalled || request.GraceMs == 0)
+        {
+            qemu.Signal(request.GraceMs == 0 ? PidFd.SigKill : PidFd.SigTerm);
+        }
         if (await WaitExitedAsync(TimeSpan.FromMilliseconds(request.GraceMs), cancellationToken) is false)
         {
             if (request.GracefulOnly)
@@ -389,10 +392,26 @@ internal sealed class Worker : IAsyncDisposable
                 SetReadersIdle(false);
                 return Error(WorkerErrorCode.Timeout, $"QEMU (pid {_qemuPid}) did not exit within {request.GraceMs} ms of SIGTERM; it was left running (graceful)");
             }
-            Native.Signal(qemu, Native.SigKill);
+            qemu.Signal(PidFd.SigKill);
             await _exitRecorded.Task.WaitAsync(cancellationToken);
         }
         return new WorkerResponse { Status = Status() };
+    }
+
+    /// <summary>
+    /// Whether virtd signalled QEMU itself for a destroy (it sets <see cref="DestroyMark"/> first, and tells this worker
+    /// nothing before the signal): from then on it is a destroy as if a kill had asked for it, and, as a kill does, the
+    /// readers go to idle priority for QEMU's exit.
+    /// </summary>
+    private bool DestroyMarkedLocked()
+    {
+        if (_spec.StateFile.Length == 0 || !DestroyMark.IsSet(_spec.StateFile))
+        {
+            return false;
+        }
+        _destroyRequested = true;
+        SetReadersIdle(true);
+        return true;
     }
 
     private void SetReadersIdle(bool idle)
@@ -488,6 +507,7 @@ internal sealed class Worker : IAsyncDisposable
             StartTimeMs = _startTimeMs,
             Sequence = _events.Count == 0 ? 0 : _events[^1].Sequence,
             ConsoleAlias = _console is null ? "" : _spec.ConsoleAlias,
+            DestroyMark = _spec.StateFile.Length > 0,
         };
         if (_exitCode is { } code)
         {
@@ -589,7 +609,7 @@ internal sealed class Worker : IAsyncDisposable
             case "SHUTDOWN":
             {
                 var reason = data["reason"]?.GetValue<string>() ?? "";
-                if (_destroyRequested)
+                if (_destroyRequested || reason == "host-signal" && DestroyMarkedLocked())
                 {
                     // QEMU's answer to the kill's SIGTERM ("host-signal"): the exit that follows is the destroy, and
                     // libvirt ignores a SHUTDOWN while it destroys the domain too. Not recorded, so no event crosses
@@ -677,7 +697,7 @@ internal sealed class Worker : IAsyncDisposable
         }
         if (!await WaitExitedAsync(_quitGrace, CancellationToken.None))
         {
-            Native.Signal(_qemuPidFd!, Native.SigKill);
+            _qemuPidFd!.Signal(PidFd.SigKill);
         }
     }
 
@@ -706,7 +726,7 @@ internal sealed class Worker : IAsyncDisposable
         bool destroyed;
         lock (_lock)
         {
-            destroyed = _destroyRequested;
+            destroyed = _destroyRequested || DestroyMarkedLocked();
         }
         if (destroyed)
         {

@@ -116,6 +116,40 @@ public sealed class GuestLifecycleTests
 
     [Test]
     [CancelAfter(300_000)]
+    public async Task Virtd_sends_a_destroys_sigterm_itself_and_the_worker_records_it_as_destroyed_while_an_outside_sigterm_is_a_shutdown(CancellationToken cancellationToken)
+    {
+        var guest = await TestGuest.GetAsync(cancellationToken);
+        var driver = await OpenAsync();
+        var uuid = Guid.NewGuid();
+        await driver.DefineDomainAsync(GuestFixture.Xml(guest, "sig", uuid), cancellationToken);
+        var domain = DomainRef.ByName("sig");
+        var log = Path.Combine(_state, "qemu", "log", $"{uuid}.log");
+
+        await driver.StartDomainAsync(domain, startPaused: false, cancellationToken);
+        await GuestFixture.WaitForHeartbeatAsync(ConsoleLog(uuid), -1, _boot, cancellationToken);
+        var destroyed = await driver.DestroyDomainAsync(domain, graceful: false, removeLogs: false, cancellationToken);
+        Assert.That((destroyed.State, destroyed.Reason), Is.EqualTo((DomainState.Shutoff, 2)), "shut off (destroyed)");
+        // QEMU names who sent its SIGTERM: the driver's process (virtd here), not the worker.
+        Assert.That(File.ReadAllText(log), Does.Contain($"terminating on signal 15 from pid {Environment.ProcessId} "));
+        var recorded = await GuestFixture.EventuallyAsync(() => Task.FromResult(File.ReadAllText(log)),
+            l => l.Contains("QEMU exited with", StringComparison.Ordinal), TimeSpan.FromSeconds(10), cancellationToken);
+        // QEMU ends with code 0 on SIGTERM: what makes it a destroy is the mark.
+        Assert.That(recorded, Does.Contain("QEMU exited with code 0: shut off, reason 2"), "the worker recorded the destroy from its mark");
+
+        await driver.StartDomainAsync(domain, startPaused: false, cancellationToken);
+        await GuestFixture.WaitForHeartbeatAsync(ConsoleLog(uuid), -1, _boot, cancellationToken);
+        var pid = Virt.Vmm.Protocol.WorkerStateFile.Read(Path.Combine(RunDir, $"{uuid}.state"))!.QemuPid;
+        using (var kill = Process.Start("kill", ["-TERM", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync(cancellationToken);
+        }
+        var stopped = await GuestFixture.EventuallyAsync(() => driver.LookupDomainAsync(domain, cancellationToken), d => !d.IsActive, TimeSpan.FromSeconds(10), cancellationToken);
+        Assert.That((stopped.State, stopped.Reason), Is.EqualTo((DomainState.Shutoff, 1)), "shut off (shutdown), as libvirt reports a QEMU that took a SIGTERM from elsewhere");
+        Assert.That(LifecycleEvents(uuid).TakeLast(2), Is.EqualTo(new[] { (DomainEventType.Shutdown, 2), (DomainEventType.Stopped, 0) }), "Shutdown Host, then Stopped Shutdown");
+    }
+
+    [Test]
+    [CancelAfter(300_000)]
     public async Task A_start_leaves_a_spare_worker_that_the_next_start_uses_a_start_right_after_a_destroy_keeps_its_files_and_disposing_the_driver_ends_it(CancellationToken cancellationToken)
     {
         var guest = await TestGuest.GetAsync(cancellationToken);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Virt.Vmm.Protocol;
 
 namespace Virt.Driver.Qemu;
 
@@ -11,6 +12,7 @@ internal sealed class RunningGuest(Guid uuid, GuestPaths paths, Process? worker)
     private readonly Lock _lock = new();
     private readonly List<(ulong Sequence, TaskCompletionSource Done)> _waiters = [];
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private PidFd? _qemu;
     private int _stopClaimed;
     private int _tainted;
     private ulong _applied;
@@ -36,6 +38,17 @@ internal sealed class RunningGuest(Guid uuid, GuestPaths paths, Process? worker)
 
     public Task Pump { get; set; } = Task.CompletedTask;
 
+    /// <summary>
+    /// QEMU, held by virtd through a pidfd of its own, so that a destroy signals it and sees it exit without the worker
+    /// in between (QemuDomainDriver.Lifecycle.cs); null with a worker that cannot record such a destroy
+    /// (<c>WorkerStatus.destroy_mark</c>) or when QEMU could not be opened. Closed once the stop is committed.
+    /// </summary>
+    public PidFd? Qemu
+    {
+        get => Volatile.Read(ref _qemu);
+        set => Volatile.Write(ref _qemu, value);
+    }
+
     /// <summary>Set by a migration's Confirm before it kills the source QEMU: the stop is committed as shut off (migrated).</summary>
     public bool MigratedAway { get; set; }
 
@@ -57,6 +70,8 @@ internal sealed class RunningGuest(Guid uuid, GuestPaths paths, Process? worker)
     public bool TryMarkTainted() => Interlocked.Exchange(ref _tainted, 1) == 0;
 
     public bool TryClaimStop() => Interlocked.Exchange(ref _stopClaimed, 1) == 0;
+
+    public bool StopClaimed => Volatile.Read(ref _stopClaimed) != 0;
 
     public ulong Applied
     {
@@ -87,6 +102,7 @@ internal sealed class RunningGuest(Guid uuid, GuestPaths paths, Process? worker)
 
     public void MarkStopped()
     {
+        Interlocked.Exchange(ref _qemu, null)?.Dispose();
         _stopped.TrySetResult();
         lock (_lock)
         {
