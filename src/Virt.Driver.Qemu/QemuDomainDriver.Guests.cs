@@ -222,20 +222,14 @@ public sealed partial class QemuDomainDriver
     }
 
     /// <summary>
-    /// Opens QEMU's pidfd for destroys (<see cref="RunningGuest.Qemu"/>) when the worker records them from the destroy
+    /// Opens QEMU's pidfd for destroys (<see cref="RunningGuest.HoldQemu"/>) when the worker records them from the destroy
     /// mark; off the start's path (with the event pump, 10 ms after the answer): three syscalls and a /proc read.
     /// </summary>
     private static void HoldQemu(RunningGuest guest, WorkerStatus status)
     {
         if (status.DestroyMark && PidFd.OpenChildOf(status.QemuPid, status.WorkerPid) is { } qemu)
         {
-            guest.Qemu = qemu;
-            if (guest.Stopped.IsCompleted)
-            {
-                // Stopped meanwhile: MarkStopped closed what was there before this one.
-                guest.Qemu = null;
-                qemu.Dispose();
-            }
+            guest.HoldQemu(qemu);
         }
     }
 

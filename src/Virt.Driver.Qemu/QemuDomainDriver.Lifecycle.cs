@@ -154,7 +154,7 @@ public sealed partial class QemuDomainDriver
 
     /// <summary>
     /// SIGTERM, then SIGKILL after the grace (graceful: never SIGKILL); returns once the shut-off is committed. virtd
-    /// sends the SIGTERM itself when it holds QEMU (<see cref="RunningGuest.Qemu"/>) and commits the destroy when it sees
+    /// sends the SIGTERM itself when it holds QEMU (<see cref="RunningGuest.HoldQemu"/>) and commits the destroy when it sees
     /// QEMU exit: the worker is then neither woken before the signal nor asked for the answer after the exit (its
     /// accept, read and SIGTERM on the way there, its wake-up and write on the way back), and learns that it was a
     /// destroy from the mark set before the signal (src/Virt.Vmm/README.md). A QEMU that is not gone within
@@ -163,19 +163,25 @@ public sealed partial class QemuDomainDriver
     private async Task KillAsync(RunningGuest guest, DomainSummary current, bool graceful, CancellationToken cancellationToken)
     {
         var request = new KillRequest { GraceMs = (uint)_options.DestroyGrace.TotalMilliseconds, GracefulOnly = graceful };
-        if (!graceful && guest.Qemu is { } qemu && SignalDestroy(guest.Paths, qemu))
+        if (!graceful && guest.TakeQemu() is { } qemu)
         {
-            if (qemu.WaitExited(_exitBlockingWait))
+            using (qemu)
             {
-                lock (guest.ApplyGate)
+                if (SignalDestroy(guest.Paths, qemu))
                 {
-                    // Released once the worker's exit event has ended the pump, as after a kill's answer (CommitStopped).
-                    CommitStopped(guest, GuestStates.ShutoffDestroyed, GuestStates.EventStopped, GuestStates.StoppedDestroyed, releaseAfter: guest.Pump);
+                    if (qemu.WaitExited(_exitBlockingWait))
+                    {
+                        lock (guest.ApplyGate)
+                        {
+                            // Released once the worker's exit event has ended the pump, as after a kill's answer (CommitStopped).
+                            CommitStopped(guest, GuestStates.ShutoffDestroyed, GuestStates.EventStopped, GuestStates.StoppedDestroyed, releaseAfter: guest.Pump);
+                        }
+                        await guest.Stopped.WaitAsync(cancellationToken).ConfigureAwait(false);
+                        return;
+                    }
+                    request.Signalled = true;
                 }
-                await guest.Stopped.WaitAsync(cancellationToken).ConfigureAwait(false);
-                return;
             }
-            request.Signalled = true;
         }
         try
         {

@@ -39,15 +39,24 @@ internal sealed class RunningGuest(Guid uuid, GuestPaths paths, Process? worker)
     public Task Pump { get; set; } = Task.CompletedTask;
 
     /// <summary>
-    /// QEMU, held by virtd through a pidfd of its own, so that a destroy signals it and sees it exit without the worker
-    /// in between (QemuDomainDriver.Lifecycle.cs); null with a worker that cannot record such a destroy
-    /// (<c>WorkerStatus.destroy_mark</c>) or when QEMU could not be opened. Closed once the stop is committed.
+    /// Holds QEMU through a pidfd of virtd's own, so that a destroy signals it and sees it exit without the worker in
+    /// between (QemuDomainDriver.Lifecycle.cs); only with a worker that records such a destroy
+    /// (<c>WorkerStatus.destroy_mark</c>). Closed when the stop is committed, at once if it already is.
     /// </summary>
-    public PidFd? Qemu
+    public void HoldQemu(PidFd qemu)
     {
-        get => Volatile.Read(ref _qemu);
-        set => Volatile.Write(ref _qemu, value);
+        Volatile.Write(ref _qemu, qemu);
+        if (Stopped.IsCompleted)
+        {
+            TakeQemu()?.Dispose();
+        }
     }
+
+    /// <summary>
+    /// QEMU's pidfd for a destroy, which then owns it: the stop the destroy causes may be committed by the event pump
+    /// (<see cref="MarkStopped"/>) while the destroy still waits on it. Null when not held.
+    /// </summary>
+    public PidFd? TakeQemu() => Interlocked.Exchange(ref _qemu, null);
 
     /// <summary>Set by a migration's Confirm before it kills the source QEMU: the stop is committed as shut off (migrated).</summary>
     public bool MigratedAway { get; set; }
@@ -61,14 +70,14 @@ internal sealed class RunningGuest(Guid uuid, GuestPaths paths, Process? worker)
     /// <summary>Completes once the guest's shut-off is committed.</summary>
     public Task Stopped => _stopped.Task;
 
-    /// <summary>
-    /// True for the one caller that commits the guest's shut-off. A destroy commits it from the worker's answer; the
-    /// worker, released right after, can be gone before the event pump read the exit event, and the pump must not then
-    /// commit a second stop (crashed) for the same run.
-    /// </summary>
     /// <summary>True once per run: the first qemu-monitor-command, which taints the guest (logged once, as libvirt does).</summary>
     public bool TryMarkTainted() => Interlocked.Exchange(ref _tainted, 1) == 0;
 
+    /// <summary>
+    /// True for the one caller that commits the guest's shut-off. A destroy commits it from the worker's answer or
+    /// QEMU's pidfd; the worker, released right after, can be gone before the event pump read the exit event, and the
+    /// pump must not then commit a second stop (crashed) for the same run.
+    /// </summary>
     public bool TryClaimStop() => Interlocked.Exchange(ref _stopClaimed, 1) == 0;
 
     public bool StopClaimed => Volatile.Read(ref _stopClaimed) != 0;
@@ -102,7 +111,7 @@ internal sealed class RunningGuest(Guid uuid, GuestPaths paths, Process? worker)
 
     public void MarkStopped()
     {
-        Interlocked.Exchange(ref _qemu, null)?.Dispose();
+        TakeQemu()?.Dispose();
         _stopped.TrySetResult();
         lock (_lock)
         {
