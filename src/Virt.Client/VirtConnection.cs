@@ -217,7 +217,11 @@ public sealed partial class VirtConnection : IAsyncDisposable
 
     /// <summary>virsh create: starts a transient domain.</summary>
     public Task<CreateDomainResponse> CreateDomainAsync(string xml, bool paused = false, CancellationToken ct = default) =>
-        CallAsync(() => Domains.CreateDomainAsync(new CreateDomainRequest { Xml = xml ?? "", Paused = paused }, cancellationToken: ct));
+        CreateDomainAsync(new CreateDomainRequest { Xml = xml ?? "", Paused = paused }, ct);
+
+    /// <summary>virsh create with every option of the request (<c>--autodestroy</c>: destroyed when this connection closes).</summary>
+    public Task<CreateDomainResponse> CreateDomainAsync(CreateDomainRequest request, CancellationToken ct = default) =>
+        CallAsync(() => Domains.CreateDomainAsync(request, cancellationToken: ct));
 
     /// <summary>virsh start [--paused].</summary>
     public Task StartDomainAsync(string domain, bool paused = false, CancellationToken ct = default) =>

@@ -225,9 +225,10 @@ internal sealed partial class DomainApi(IDomainDriver driver, EventLog events, I
     public override async Task<CreateDomainResponse> CreateDomain(CreateDomainRequest request, ServerCallContext context)
     {
         var xml = Requests.Xml(request.Xml);
-        Requests.Unsupported(request.Autodestroy, "autodestroy", "destroying the domain when the connection closes (--autodestroy)");
+        var closed = AutodestroyConnection(request.Autodestroy, context);
         Requests.Unsupported(request.ResetNvram, "reset_nvram", "re-creating the UEFI variable store (--reset-nvram)");
         var created = await driver.CreateDomainAsync(xml, request.Paused, context.CancellationToken).ConfigureAwait(false);
+        DestroyWhenClosed(created, closed);
         return new CreateDomainResponse { Domain = ToProto.Identity(created), Status = ToProto.Status(created) };
     }
 
@@ -274,11 +275,12 @@ internal sealed partial class DomainApi(IDomainDriver driver, EventLog events, I
     public override async Task<StartDomainResponse> StartDomain(StartDomainRequest request, ServerCallContext context)
     {
         var reference = Requests.Domain(request.Domain);
-        Requests.Unsupported(request.Autodestroy, "autodestroy", "destroying the domain when the connection closes (--autodestroy)");
+        var closed = AutodestroyConnection(request.Autodestroy, context);
         Requests.Unsupported(request.ResetNvram, "reset_nvram", "re-creating the UEFI variable store (--reset-nvram)");
         // bypass_cache only concerns reading a managed save image (O_DIRECT; a driver without managed save has none to
         // read, as libvirt ignores it then). force_boot discards the image (DomainApi.ManagedSave.cs).
         var started = await StartAsync(reference, request, context.CancellationToken).ConfigureAwait(false);
+        DestroyWhenClosed(started, closed);
         return new StartDomainResponse { Domain = ToProto.Identity(started), Status = ToProto.Status(started) };
     }
 

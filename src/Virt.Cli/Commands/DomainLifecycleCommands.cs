@@ -18,6 +18,7 @@ internal static class DomainLifecycleCommands
             Opt.File("file containing an XML domain description"),
             Opt.Flag("console", "attach to console after creation"),
             Opt.Flag("paused", "leave the guest paused after creation"),
+            Opt.Flag("autodestroy", "automatically destroy the guest when virsh disconnects"),
             Opt.Flag("validate", "validate the XML against the schema"),
         ], CreateAsync),
         new("start", CommandGroup.Domain, "start a (previously defined) inactive domain", "Start a domain, either from the last managedsave state, or via a fresh boot if no managedsave state is present.",
@@ -25,6 +26,7 @@ internal static class DomainLifecycleCommands
             Opt.Domain("name of the inactive domain"),
             Opt.Flag("console", "attach to console after creation"),
             Opt.Flag("paused", "leave the guest paused after start"),
+            Opt.Flag("autodestroy", "automatically destroy the guest when virsh disconnects"),
             Opt.Flag("bypass-cache", "avoid file system cache when loading"),
             Opt.Flag("force-boot", "force fresh boot by discarding any managed save"),
         ], StartAsync),
@@ -87,7 +89,7 @@ internal static class DomainLifecycleCommands
         Proto.CreateDomainResponse reply;
         try
         {
-            reply = await connection.CreateDomainAsync(xml, c.Args.Bool("paused"), ct);
+            reply = await connection.CreateDomainAsync(new Proto.CreateDomainRequest { Xml = xml, Paused = c.Args.Bool("paused"), Autodestroy = c.Args.Bool("autodestroy") }, ct);
         }
         catch (VirtClientException e)
         {
@@ -100,7 +102,13 @@ internal static class DomainLifecycleCommands
 
     private static async Task<bool> StartAsync(CommandContext c, CancellationToken ct)
     {
-        var request = new Proto.StartDomainRequest { Paused = c.Args.Bool("paused"), BypassCache = c.Args.Bool("bypass-cache"), ForceBoot = c.Args.Bool("force-boot") };
+        var request = new Proto.StartDomainRequest
+        {
+            Paused = c.Args.Bool("paused"),
+            Autodestroy = c.Args.Bool("autodestroy"),
+            BypassCache = c.Args.Bool("bypass-cache"),
+            ForceBoot = c.Args.Bool("force-boot"),
+        };
         var argument = c.Args.Required("domain");
         var console = c.Args.Bool("console");
         // With --console the console needs the domain's UUID, which only the lookup gives.

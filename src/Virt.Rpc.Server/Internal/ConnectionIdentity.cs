@@ -80,6 +80,7 @@ internal static class ConnectionIdentity
             },
             Peer = peer,
             PeerProcess = process,
+            Closed = connection.ConnectionClosed,
         };
     }
 

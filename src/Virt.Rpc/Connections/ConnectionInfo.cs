@@ -33,6 +33,12 @@ public sealed record ConnectionInfo
     /// </summary>
     public PeerProcess? PeerProcess { get; init; }
 
+    /// <summary>
+    /// Cancelled when the connection closes (the client went away or its process ended); <see cref="CancellationToken.None"/>
+    /// when the transport cannot tell. What start --autodestroy ties a guest's life to.
+    /// </summary>
+    public CancellationToken Closed { get; init; }
+
     /// <inheritdoc />
     public override string ToString() =>
         Peer is { } peer ? $"{ListenerName}{(IsReadOnly ? " (read-only)" : "")} {peer}" : $"{ListenerName}{(IsReadOnly ? " (read-only)" : "")}";
