@@ -167,19 +167,16 @@ public sealed partial class QemuDomainDriver
         {
             using (qemu)
             {
-                if (SignalDestroy(guest.Paths, qemu))
+                request.Signalled = SignalDestroy(guest.Paths, qemu);
+                if (request.Signalled && qemu.WaitExited(_exitBlockingWait))
                 {
-                    if (qemu.WaitExited(_exitBlockingWait))
+                    lock (guest.ApplyGate)
                     {
-                        lock (guest.ApplyGate)
-                        {
-                            // Released once the worker's exit event has ended the pump, as after a kill's answer (CommitStopped).
-                            CommitStopped(guest, GuestStates.ShutoffDestroyed, GuestStates.EventStopped, GuestStates.StoppedDestroyed, releaseAfter: guest.Pump);
-                        }
-                        await guest.Stopped.WaitAsync(cancellationToken).ConfigureAwait(false);
-                        return;
+                        // Released once the worker's exit event has ended the pump, as after a kill's answer (CommitStopped).
+                        CommitStopped(guest, GuestStates.ShutoffDestroyed, GuestStates.EventStopped, GuestStates.StoppedDestroyed, releaseAfter: guest.Pump);
                     }
-                    request.Signalled = true;
+                    await guest.Stopped.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    return;
                 }
             }
         }

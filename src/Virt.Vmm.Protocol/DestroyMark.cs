@@ -9,7 +9,7 @@ namespace Virt.Vmm.Protocol;
 public static class DestroyMark
 {
     /// <summary>The mark's path beside the state file <paramref name="stateFile"/>.</summary>
-    public static string PathFor(string stateFile) => System.IO.Path.ChangeExtension(stateFile, ".destroying");
+    private static string PathFor(string stateFile) => System.IO.Path.ChangeExtension(stateFile, ".destroying");
 
     /// <summary>Creates the mark (empty; an existing one is kept).</summary>
     /// <exception cref="IOException">It cannot be created.</exception>

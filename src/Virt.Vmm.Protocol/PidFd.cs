@@ -19,20 +19,14 @@ public sealed partial class PidFd : IDisposable
 
     private readonly SafeFileHandle _handle;
 
-    private PidFd(SafeFileHandle handle, int pid)
-    {
-        _handle = handle;
-        Pid = pid;
-    }
-
-    public int Pid { get; }
+    private PidFd(SafeFileHandle handle) => _handle = handle;
 
     /// <summary>A pidfd for <paramref name="pid"/> (close-on-exec); the caller must know that the pid is still the process it means (a child not reaped yet).</summary>
     /// <exception cref="IOException">The process is gone, or pidfds are not supported.</exception>
     public static PidFd Open(int pid)
     {
         var fd = PidFdOpen(pid, 0);
-        return fd >= 0 ? new PidFd(new SafeFileHandle(fd, ownsHandle: true), pid)
+        return fd >= 0 ? new PidFd(new SafeFileHandle(fd, ownsHandle: true))
             : throw new IOException($"pidfd_open({pid}) failed: errno {Marshal.GetLastPInvokeError()}");
     }
 

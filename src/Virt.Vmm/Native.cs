@@ -7,8 +7,6 @@ namespace Virt.Vmm;
 /// <summary>The few libc calls the worker needs that .NET does not offer: its own session, fd plumbing, and waiting for its exit without reaping it.</summary>
 internal static partial class Native
 {
-    public const int SigKill = 9;
-
     private const int FDupFdCloexec = 1030;
     private const int FSetFd = 2;
     private const int AfUnix = 1;

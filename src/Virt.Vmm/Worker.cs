@@ -839,7 +839,7 @@ internal sealed class Worker : IAsyncDisposable
             // The exit watcher has not started, so nothing has reaped QEMU and its pid is still its own; this is QEMU's
             // only wait, a short one after SIGKILL.
             var pid = _qemuPid;
-            Native.SignalUnreaped(pid, Native.SigKill);
+            Native.SignalUnreaped(pid, PidFd.SigKill);
             await Task.Run(() => Native.Reap(pid));
         }
         if (_server is not null)

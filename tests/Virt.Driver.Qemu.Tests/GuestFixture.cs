@@ -60,21 +60,6 @@ internal static partial class GuestFixture
         }
     }
 
-    /// <summary>Reads until <paramref name="done"/> holds (a "did not hang" bound, not a timing assertion); returns the last value.</summary>
-    public static async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> done, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            var value = await read();
-            if (done(value) || DateTime.UtcNow > deadline)
-            {
-                return value;
-            }
-            await Task.Delay(100, cancellationToken);
-        }
-    }
-
     [GeneratedRegex(@"^HEARTBEAT (\d+)\r?$")]
     private static partial Regex HeartbeatPattern();
 }

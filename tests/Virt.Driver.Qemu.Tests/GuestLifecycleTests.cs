@@ -95,7 +95,7 @@ public sealed class GuestLifecycleTests
         Assert.That((pausedStart.State, pausedStart.Reason, pausedStart.Id), Is.EqualTo((DomainState.Paused, 1, 2)), "start --paused: paused (user), the next id");
         var destroyed = await driver.DestroyDomainAsync(domain, graceful: false, removeLogs: false, cancellationToken);
         Assert.That((destroyed.State, destroyed.Reason), Is.EqualTo((DomainState.Shutoff, 2)), "shut off (destroyed)");
-        var leftovers = await GuestFixture.EventuallyAsync(() => Task.FromResult(Directory.EnumerateFileSystemEntries(RunDir).Where(f => f.Contains(uuid.ToString(), StringComparison.Ordinal)).ToList()),
+        var leftovers = await Eventually.ReadAsync(() => Task.FromResult(Directory.EnumerateFileSystemEntries(RunDir).Where(f => f.Contains(uuid.ToString(), StringComparison.Ordinal)).ToList()),
             l => l.Count == 0, TimeSpan.FromSeconds(10), cancellationToken);
         Assert.That(leftovers, Is.Empty, "no run files are left once the worker is released");
 
@@ -131,7 +131,7 @@ public sealed class GuestLifecycleTests
         Assert.That((destroyed.State, destroyed.Reason), Is.EqualTo((DomainState.Shutoff, 2)), "shut off (destroyed)");
         // QEMU names who sent its SIGTERM: the driver's process (virtd here), not the worker.
         Assert.That(File.ReadAllText(log), Does.Contain($"terminating on signal 15 from pid {Environment.ProcessId} "));
-        var recorded = await GuestFixture.EventuallyAsync(() => Task.FromResult(File.ReadAllText(log)),
+        var recorded = await Eventually.ReadAsync(() => Task.FromResult(File.ReadAllText(log)),
             l => l.Contains("QEMU exited with", StringComparison.Ordinal), TimeSpan.FromSeconds(10), cancellationToken);
         // QEMU ends with code 0 on SIGTERM: what makes it a destroy is the mark.
         Assert.That(recorded, Does.Contain("QEMU exited with code 0: shut off, reason 2"), "the worker recorded the destroy from its mark");
@@ -143,7 +143,7 @@ public sealed class GuestLifecycleTests
         {
             await kill.WaitForExitAsync(cancellationToken);
         }
-        var stopped = await GuestFixture.EventuallyAsync(() => driver.LookupDomainAsync(domain, cancellationToken), d => !d.IsActive, TimeSpan.FromSeconds(10), cancellationToken);
+        var stopped = await Eventually.ReadAsync(() => driver.LookupDomainAsync(domain, cancellationToken), d => !d.IsActive, TimeSpan.FromSeconds(10), cancellationToken);
         Assert.That((stopped.State, stopped.Reason), Is.EqualTo((DomainState.Shutoff, 1)), "shut off (shutdown), as libvirt reports a QEMU that took a SIGTERM from elsewhere");
         Assert.That(LifecycleEvents(uuid).TakeLast(2), Is.EqualTo(new[] { (DomainEventType.Shutdown, 2), (DomainEventType.Stopped, 0) }), "Shutdown Host, then Stopped Shutdown");
     }
@@ -158,14 +158,14 @@ public sealed class GuestLifecycleTests
         var first = Guid.NewGuid();
         await driver.CreateDomainAsync(GuestFixture.Xml(guest, "s1", first), startPaused: true, cancellationToken);
 
-        var spares = await GuestFixture.EventuallyAsync(() => Task.FromResult(SpareWorkers()), s => s.Count == 1, TimeSpan.FromSeconds(30), cancellationToken);
+        var spares = await Eventually.ReadAsync(() => Task.FromResult(SpareWorkers()), s => s.Count == 1, TimeSpan.FromSeconds(30), cancellationToken);
         Assert.That(spares, Has.Count.EqualTo(1), "one worker waits for the next start");
         var second = Guid.NewGuid();
         var created = await driver.CreateDomainAsync(GuestFixture.Xml(guest, "s2", second), startPaused: true, cancellationToken);
         Assert.That(created.State, Is.EqualTo(DomainState.Paused));
         Assert.That(WorkerPid(second), Is.EqualTo(spares[0]), "the second guest runs in the spare");
 
-        var next = await GuestFixture.EventuallyAsync(() => Task.FromResult(SpareWorkers()), s => s.Count == 1, TimeSpan.FromSeconds(30), cancellationToken);
+        var next = await Eventually.ReadAsync(() => Task.FromResult(SpareWorkers()), s => s.Count == 1, TimeSpan.FromSeconds(30), cancellationToken);
         Assert.That(next, Has.Count.EqualTo(1).And.Not.Contains(spares[0]), "and a new spare waits");
         foreach (var uuid in new[] { first, second })
         {
@@ -187,7 +187,7 @@ public sealed class GuestLifecycleTests
         await driver.DestroyDomainAsync(DomainRef.ByUuid(again), graceful: false, removeLogs: false, cancellationToken);
         await driver.DisposeAsync();
         _driver = null;
-        var gone = await GuestFixture.EventuallyAsync(() => Task.FromResult(SpareWorkers()), s => s.Count == 0, TimeSpan.FromSeconds(10), cancellationToken);
+        var gone = await Eventually.ReadAsync(() => Task.FromResult(SpareWorkers()), s => s.Count == 0, TimeSpan.FromSeconds(10), cancellationToken);
         Assert.That(gone, Is.Empty, "disposing the driver ends the spare");
     }
 
@@ -267,7 +267,7 @@ public sealed class GuestLifecycleTests
 
         Process.GetProcessById(pid).Kill();
 
-        var listed = await GuestFixture.EventuallyAsync(() => driver.ListDomainsAsync(DomainListFilter.All, cancellationToken), l => l.All(d => d.Uuid != uuid), TimeSpan.FromSeconds(10), cancellationToken);
+        var listed = await Eventually.ReadAsync(() => driver.ListDomainsAsync(DomainListFilter.All, cancellationToken), l => l.All(d => d.Uuid != uuid), TimeSpan.FromSeconds(10), cancellationToken);
         Assert.That(listed.Select(d => d.Uuid), Does.Not.Contain(uuid), "a transient domain is gone once it stops");
         Assert.That(LifecycleEvents(uuid)[^1], Is.EqualTo((DomainEventType.Stopped, 5)), "Stopped Failed, as libvirt reports a QEMU that died");
 
@@ -275,7 +275,7 @@ public sealed class GuestLifecycleTests
         await driver.DefineDomainAsync(GuestFixture.Xml(guest, "pe", defined), cancellationToken);
         await driver.StartDomainAsync(DomainRef.ByName("pe"), startPaused: true, cancellationToken);
         Process.GetProcessById(Virt.Vmm.Protocol.WorkerStateFile.Read(Path.Combine(RunDir, $"{defined}.state"))!.QemuPid).Kill();
-        var crashed = await GuestFixture.EventuallyAsync(() => driver.LookupDomainAsync(DomainRef.ByName("pe"), cancellationToken), d => !d.IsActive, TimeSpan.FromSeconds(10), cancellationToken);
+        var crashed = await Eventually.ReadAsync(() => driver.LookupDomainAsync(DomainRef.ByName("pe"), cancellationToken), d => !d.IsActive, TimeSpan.FromSeconds(10), cancellationToken);
         Assert.That((crashed.State, crashed.Reason), Is.EqualTo((DomainState.Shutoff, 3)), "shut off (crashed)");
     }
 

@@ -40,21 +40,11 @@ public sealed partial class VirtdGuestTests
         await WaitForStateAsync(virtd, "shut off (destroyed)", ct);
         await VshRun.OkAsync(virtd, "undefine", "hb");
         Assert.That(await VshRun.OkAsync(virtd, "create", file, "--autodestroy"), Is.EqualTo($"Domain 'hb' created from {file}\n\n"));
-        await UntilAsync(async () => await VshRun.OkAsync(virtd, "list", "--all", "--name"), "\n", ct);
+        Assert.That(await Eventually.ReadAsync(() => VshRun.OkAsync(virtd, "list", "--all", "--name"), l => l == "\n", TimeSpan.FromSeconds(30), ct),
+            Is.EqualTo("\n"), "the transient domain is gone within 30 s");
     }
 
-    private static Task WaitForStateAsync(VirtdProcess virtd, string state, CancellationToken ct) =>
-        UntilAsync(async () => (await VshRun.RunAsync(virtd, "domstate", "hb", "--reason")).Out, state + "\n\n", ct);
-
-    private static async Task UntilAsync(Func<Task<string>> read, string expected, CancellationToken ct)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        var last = await read();
-        while (last != expected && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(200, ct);
-            last = await read();
-        }
-        Assert.That(last, Is.EqualTo(expected), "within 30 s");
-    }
+    private static async Task WaitForStateAsync(VirtdProcess virtd, string state, CancellationToken ct) =>
+        Assert.That(await Eventually.ReadAsync(async () => (await VshRun.RunAsync(virtd, "domstate", "hb", "--reason")).Out, o => o == state + "\n\n", TimeSpan.FromSeconds(30), ct),
+            Is.EqualTo(state + "\n\n"), "within 30 s");
 }
