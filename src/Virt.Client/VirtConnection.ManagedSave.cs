@@ -26,7 +26,7 @@ public sealed partial class VirtConnection
 
     /// <summary>virsh start with all its options (--paused, --force-boot, ...); its domain is filled in.</summary>
     public Task<StartDomainResponse> StartDomainAsync(string domain, StartDomainRequest request, CancellationToken ct = default) =>
-        ByDomainAsync(domain, request, (call, r) => call.Domain = r, call => Domains.StartDomainAsync(call, cancellationToken: ct));
+        ByDomainAsync(domain, request, (call, r) => call.Domain = r, call => DomainsFor(call.Autodestroy).StartDomainAsync(call, cancellationToken: ct));
 
     /// <summary>virsh undefine with all its options (--managed-save, ...); its domain is filled in.</summary>
     public Task<UndefineDomainResponse> UndefineDomainAsync(string domain, UndefineDomainRequest request, CancellationToken ct = default) =>

@@ -25,15 +25,20 @@ namespace Virt.Client;
 public sealed partial class VirtConnection : IAsyncDisposable
 {
     private readonly IDisposable? _channelLifetime;
+
+    // For start and create --autodestroy, whose guest lives as long as the connection the call arrives on: that must be
+    // one that lives as long as this object (RpcChannel.CreateConnectionBoundCallInvoker).
+    private readonly DomainService.DomainServiceClient _connectionBoundDomains;
     private string? _hypervisorType;
 
-    private VirtConnection(string uri, bool readOnly, CallInvoker invoker, IDisposable? channelLifetime, bool isLocalSocket = false)
+    private VirtConnection(string uri, bool readOnly, CallInvoker invoker, IDisposable? channelLifetime, bool isLocalSocket = false, CallInvoker? connectionBound = null)
     {
         Uri = uri;
         IsReadOnly = readOnly;
         IsLocalSocket = isLocalSocket;
         _channelLifetime = channelLifetime;
         Domains = new DomainService.DomainServiceClient(invoker);
+        _connectionBoundDomains = connectionBound is null ? Domains : new DomainService.DomainServiceClient(connectionBound);
         Networks = new NetworkService.NetworkServiceClient(invoker);
         Storage = new StorageService.StorageServiceClient(invoker);
         Events = new EventService.EventServiceClient(invoker);
@@ -150,7 +155,7 @@ public sealed partial class VirtConnection : IAsyncDisposable
                     ? new RpcChannelOptions { UnaryLane = unaryLane }
                     : new RpcChannelOptions { UnaryLane = unaryLane, KeepAlivePingDelay = keepalive.KeepAlivePingDelay, KeepAlivePingTimeout = keepalive.KeepAlivePingTimeout };
                 var channel = RpcChannel.ForUnixSocket(path, options, connected: connected);
-                return new VirtConnection(target.Text, readOnly, channel.CreateCallInvoker(), channel, isLocalSocket: true);
+                return new VirtConnection(target.Text, readOnly, channel.CreateCallInvoker(), channel, isLocalSocket: true, channel.CreateConnectionBoundCallInvoker());
             }
             default:
             {
@@ -221,7 +226,10 @@ public sealed partial class VirtConnection : IAsyncDisposable
 
     /// <summary>virsh create with every option of the request (<c>--autodestroy</c>: destroyed when this connection closes).</summary>
     public Task<CreateDomainResponse> CreateDomainAsync(CreateDomainRequest request, CancellationToken ct = default) =>
-        CallAsync(() => Domains.CreateDomainAsync(request, cancellationToken: ct));
+        CallAsync(() => DomainsFor(request.Autodestroy).CreateDomainAsync(request, cancellationToken: ct));
+
+    /// <summary>The client for a start or create: with autodestroy, one whose calls go on a connection as long-lived as this object.</summary>
+    private DomainService.DomainServiceClient DomainsFor(bool autodestroy) => autodestroy ? _connectionBoundDomains : Domains;
 
     /// <summary>virsh start [--paused].</summary>
     public Task StartDomainAsync(string domain, bool paused = false, CancellationToken ct = default) =>

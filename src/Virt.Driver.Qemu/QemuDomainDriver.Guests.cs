@@ -138,8 +138,10 @@ public sealed partial class QemuDomainDriver
         var live = definition with { Id = id };
         // The live definition is on disk before the worker exists: a virtd restarted at any instant finds it.
         await _liveDefinitions.SaveAsync(paths.LiveDefinitionName, DomainXml.Format(live), CancellationToken.None).ConfigureAwait(false);
-        // A mark left by a run whose clean-up failed would make this run's first outside SIGTERM a destroy.
+        // A mark left by a run whose clean-up failed would make this run's first outside SIGTERM a destroy (and the
+        // next virtd destroy this run).
         DestroyMark.Clear(paths.StateFile);
+        File.Delete(paths.AutodestroyMark);
         var spec = new LaunchSpec
         {
             DomainUuid = definition.Uuid.ToString("D"),
@@ -438,6 +440,7 @@ public sealed partial class QemuDomainDriver
             File.Delete(paths.ControlSocket);
             File.Delete(paths.QmpSocket);
             File.Delete(paths.ConsoleSocket);
+            File.Delete(paths.AutodestroyMark);
             if (Directory.Exists(paths.GuestDirectory))
             {
                 Directory.Delete(paths.GuestDirectory, recursive: true);
@@ -592,6 +595,7 @@ public sealed partial class QemuDomainDriver
             {
                 QemuDriverLog.StateFileUnreadable(_logger, paths.StateFile, "its storage volumes could not be leased again: " + e.Message);
             }
+            guest.Autodestroy = ReadAutodestroyMark(paths) == id;
             guest.Pump = Task.Run(() => PumpAsync(guest, live.Name), CancellationToken.None);
         }
         await RecoverMigrationsAsync(migrations).ConfigureAwait(false);

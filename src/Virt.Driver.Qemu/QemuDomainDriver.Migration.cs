@@ -65,6 +65,11 @@ public sealed partial class QemuDomainDriver : IDomainMigration
                 {
                     throw VirtException.OperationInvalid(current.Name, "migrate", current.State, "domain is not running; use --offline to move only its definition");
                 }
+                if (_running.TryGetValue(current.Uuid, out var guest) && guest.Autodestroy)
+                {
+                    // libvirt's qemuMigrationSrcIsAllowed: the run ends with its connection here, so it cannot go on elsewhere.
+                    throw VirtException.OperationInvalid(current.Name, "migrate", current.State, "domain is marked for auto destroy");
+                }
                 definition = current.Definition with { Id = null };
             }
             var id = Guid.NewGuid().ToString("D");

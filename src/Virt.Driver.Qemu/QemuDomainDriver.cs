@@ -91,6 +91,7 @@ public sealed partial class QemuDomainDriver : IDomainDriver, IDisposable, IAsyn
         await driver.LoadAsync(cancellationToken).ConfigureAwait(false);
         await driver._outcomes.LoadAsync(cancellationToken).ConfigureAwait(false);
         await driver.ReconnectAsync(cancellationToken).ConfigureAwait(false);
+        await driver.DestroyAutodestroyRunsAsync(cancellationToken).ConfigureAwait(false);
         driver.LoadManagedSaves();
         if (options.AutostartOnOpen)
         {

@@ -64,4 +64,10 @@ internal static partial class QemuDriverLog
 
     [LoggerMessage(EventId = 519, Level = LogLevel.Warning, Message = "Domain {Name} ({Uuid}): the log {Log} was not removed: {Problem}")]
     public static partial void LogsNotRemoved(ILogger logger, string name, Guid uuid, string log, string problem);
+
+    [LoggerMessage(EventId = 520, Level = LogLevel.Information, Message = "Domain {Name} ({Uuid}) destroyed: it was started with --autodestroy, and the connection it was tied to closed with the previous virtd")]
+    public static partial void AutodestroyedOnReconnect(ILogger logger, string name, Guid uuid);
+
+    [LoggerMessage(EventId = 521, Level = LogLevel.Warning, Message = "Domain {Name} ({Uuid}) was started with --autodestroy and its connection is gone, but it was not destroyed: {Problem}")]
+    public static partial void AutodestroyOnReconnectFailed(ILogger logger, string name, Guid uuid, string problem);
 }

@@ -15,10 +15,7 @@ public sealed partial class VirtdGuestTests
         await VshRun.OkAsync(virtd, "define", file);
 
         // A vsh shell keeps its connection between commands: the guest runs on until the shell ends.
-        var start = new ProcessStartInfo(VshRun.Binary) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add(virtd.AdminUri);
-        using (var shell = Process.Start(start)!)
+        using (var shell = StartShell(virtd))
         {
             var output = shell.StandardOutput.ReadToEndAsync(ct);
             var errors = shell.StandardError.ReadToEndAsync(ct);
@@ -42,6 +39,73 @@ public sealed partial class VirtdGuestTests
         Assert.That(await VshRun.OkAsync(virtd, "create", file, "--autodestroy"), Is.EqualTo($"Domain 'hb' created from {file}\n\n"));
         Assert.That(await Eventually.ReadAsync(() => VshRun.OkAsync(virtd, "list", "--all", "--name"), l => l == "\n", TimeSpan.FromSeconds(30), ct),
             Is.EqualTo("\n"), "the transient domain is gone within 30 s");
+    }
+
+    [Test]
+    [CancelAfter(300_000)]
+    public async Task An_autodestroy_guest_is_not_migrated_and_a_virtd_restarted_after_sigkill_destroys_it(CancellationToken ct)
+    {
+        var state = Directory.CreateTempSubdirectory("vg-").FullName;
+        try
+        {
+            string mark;
+            await using (var first = await VirtdProcess.StartAsync(state))
+            {
+                await VshRun.OkAsync(first, "define", await VshRun.GuestXmlFileAsync(state, "hb"));
+                mark = Path.Combine(first.RunDir, "qemu", (await VshRun.OkAsync(first, "domuuid", "hb")).Trim() + ".autodestroy");
+                using var shell = StartShell(first);
+                var output = shell.StandardOutput.ReadToEndAsync(ct);
+                await shell.StandardInput.WriteLineAsync("start hb --autodestroy");
+                await shell.StandardInput.WriteLineAsync("migrate --live hb virt+tcp://127.0.0.1:9/");
+                await shell.StandardInput.FlushAsync(ct);
+                // Refused in the source's Begin, before any peer is called (nothing listens on port 9).
+                var errors = new List<string>();
+                using (var budget = CancellationTokenSource.CreateLinkedTokenSource(ct))
+                {
+                    budget.CancelAfter(TimeSpan.FromSeconds(60));
+                    while (!errors.Any(e => e.Contains("auto destroy", StringComparison.Ordinal)) && await shell.StandardError.ReadLineAsync(budget.Token) is { } line)
+                    {
+                        errors.Add(line);
+                    }
+                }
+                Assert.That(errors, Has.Some.EqualTo("error: Requested operation is not valid: domain is marked for auto destroy"));
+                Assert.That(await VshRun.OkAsync(first, "domstate", "hb"), Is.EqualTo("running\n\n"));
+                Assert.That(File.ReadAllText(mark), Is.EqualTo("1"), "the run carries its mark, with its domain id");
+
+                // The shell is still connected when virtd dies: only the mark can tell the next virtd.
+                Assert.That(await first.StopAsync("KILL"), Is.Not.Zero);
+                shell.StandardInput.Close();
+                await shell.WaitForExitAsync(ct);
+                Assert.That(await output, Does.Contain("Domain 'hb' started"));
+            }
+            await using (var second = await VirtdProcess.StartAsync(state))
+            {
+                await WaitForStateAsync(second, "shut off (destroyed)", ct);
+                Assert.That(File.Exists(mark), Is.False, "the mark goes with the run");
+
+                // A run started without the flag is not marked, and a restart leaves it running.
+                await VshRun.OkAsync(second, "start", "hb");
+                Assert.That(await second.StopAsync("KILL"), Is.Not.Zero);
+            }
+            await using (var third = await VirtdProcess.StartAsync(state))
+            {
+                Assert.That(await VshRun.OkAsync(third, "domstate", "hb", "--reason"), Is.EqualTo("running (booted)\n\n"));
+                Assert.That(File.Exists(mark), Is.False);
+            }
+        }
+        finally
+        {
+            await VirtdProcess.KillGuestsAsync(Path.Combine(state, "run"));
+            Directory.Delete(state, recursive: true);
+        }
+    }
+
+    private static Process StartShell(VirtdProcess virtd)
+    {
+        var start = new ProcessStartInfo(VshRun.Binary) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add(virtd.AdminUri);
+        return Process.Start(start)!;
     }
 
     private static async Task WaitForStateAsync(VirtdProcess virtd, string state, CancellationToken ct) =>

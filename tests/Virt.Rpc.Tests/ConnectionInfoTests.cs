@@ -169,6 +169,66 @@ public sealed class ConnectionInfoTests
     }
 
     [Test]
+    public async Task A_connection_bound_call_goes_on_a_connection_that_lives_as_long_as_the_channel()
+    {
+        // Each call names how long it takes (ms) and is answered with the number of its connection's close token.
+        var closes = new List<CancellationToken>();
+        var hold = new Method<string, string>(MethodType.Unary, "virt.test.Connection", "Hold", _text, _text);
+        var service = ServerServiceDefinition.CreateBuilder()
+            .AddMethod(hold, (UnaryServerMethod<string, string>)(async (milliseconds, context) =>
+            {
+                int index;
+                lock (closes)
+                {
+                    closes.Add(context.GetConnectionInfo().Closed);
+                    index = closes.Count - 1;
+                }
+                await Task.Delay(int.Parse(milliseconds, System.Globalization.CultureInfo.InvariantCulture), context.CancellationToken);
+                return index.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }))
+            .Build();
+        var directory = Directory.CreateTempSubdirectory("virt-conn-").FullName;
+        try
+        {
+            var path = Path.Combine(directory, "admin.sock");
+            await using var server = new RpcServer();
+            server.ListenUnixSocket(path);
+            server.AddService(service);
+            await server.StartAsync(CancellationToken.None);
+            var slow = ((int)(Http2UnaryConnection.BlockingWait.TotalMilliseconds * 1.5)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+            var channel = RpcChannel.ForUnixSocket(path, new RpcChannelOptions { UnaryLane = true });
+            var bound = int.Parse(await channel.CreateConnectionBoundCallInvoker().AsyncUnaryCall(hold, null, new CallOptions(), slow), System.Globalization.CultureInfo.InvariantCulture);
+            // The lane's call outlasts its blocking wait, which closes the lane's connection and makes the next call open another.
+            var lane = int.Parse(await channel.CreateCallInvoker().AsyncUnaryCall(hold, null, new CallOptions(), slow), System.Globalization.CultureInfo.InvariantCulture);
+            await channel.CreateCallInvoker().AsyncUnaryCall(hold, null, new CallOptions(), "0");
+
+            Assert.That(channel.UnaryLane!.Connections, Is.EqualTo(2), "the lane replaced its connection");
+            Assert.That(await ClosedWithinAsync(TimeSpan.FromSeconds(10), closes[lane]), Is.True, "the lane's first connection closed");
+            Assert.That(await ClosedWithinAsync(TimeSpan.FromMilliseconds(500), closes[bound]), Is.False, "the bound call's connection is still open");
+            channel.Dispose();
+            Assert.That(await ClosedWithinAsync(TimeSpan.FromSeconds(10), closes[bound]), Is.True, "and closes with the channel");
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private static async Task<bool> ClosedWithinAsync(TimeSpan wait, CancellationToken closed)
+    {
+        try
+        {
+            await Task.Delay(wait, closed);
+            return false;
+        }
+        catch (OperationCanceledException)
+        {
+            return true;
+        }
+    }
+
+    [Test]
     public void A_context_without_connection_info_counts_as_read_only()
     {
         Assert.That(ConnectionInfo.Unknown.IsReadOnly, Is.True);

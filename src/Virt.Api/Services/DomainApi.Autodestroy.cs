@@ -6,9 +6,11 @@ namespace Virt.Api;
 
 /// <summary>
 /// libvirt's VIR_DOMAIN_START_AUTODESTROY (start and create <c>--autodestroy</c>): the run is destroyed when the
-/// connection that started it closes, whether the client closed it or its process ended. The tie lives in this virtd
-/// only: a virtd that stops leaves the guest running, as it leaves every guest (its connections close because virtd
-/// stops, not because the client went away), and a restarted virtd knows nothing of it.
+/// connection that started it closes, whether the client closed it or its process ended. The tie to the connection lives
+/// in this virtd; a virtd that stops leaves the guest running, as it leaves every guest (its connections close because
+/// virtd stops, not because the client went away). A driver whose guests outlive virtd marks the run
+/// (<see cref="IDomainAutodestroy"/>) before the start is answered, and the next virtd destroys it when it reconnects:
+/// the connection is gone by then.
 /// </summary>
 internal sealed partial class DomainApi
 {
@@ -26,11 +28,18 @@ internal sealed partial class DomainApi
     }
 
     /// <summary>Destroys this run of <paramref name="started"/> once <paramref name="closed"/> fires (at once if it has).</summary>
-    private void DestroyWhenClosed(DomainSummary started, CancellationToken closed)
+    private async Task DestroyWhenClosedAsync(DomainSummary started, CancellationToken closed)
     {
-        if (closed.CanBeCanceled)
+        if (!closed.CanBeCanceled)
         {
-            closed.Register(() => _ = DestroyRunAsync(started));
+            return;
+        }
+        // Tied first, so that a mark that fails to be written still leaves this virtd's tie.
+        closed.Register(() => _ = DestroyRunAsync(started));
+        if (driver is IDomainAutodestroy marks)
+        {
+            // Not cancelled with the call: the start has happened, and its mark must be written whatever the client does.
+            await marks.MarkAutodestroyAsync(DomainRef.ByUuid(started.Uuid), started.Id, CancellationToken.None).ConfigureAwait(false);
         }
     }
 

@@ -228,7 +228,7 @@ internal sealed partial class DomainApi(IDomainDriver driver, EventLog events, I
         var closed = AutodestroyConnection(request.Autodestroy, context);
         Requests.Unsupported(request.ResetNvram, "reset_nvram", "re-creating the UEFI variable store (--reset-nvram)");
         var created = await driver.CreateDomainAsync(xml, request.Paused, context.CancellationToken).ConfigureAwait(false);
-        DestroyWhenClosed(created, closed);
+        await DestroyWhenClosedAsync(created, closed).ConfigureAwait(false);
         return new CreateDomainResponse { Domain = ToProto.Identity(created), Status = ToProto.Status(created) };
     }
 
@@ -280,7 +280,7 @@ internal sealed partial class DomainApi(IDomainDriver driver, EventLog events, I
         // bypass_cache only concerns reading a managed save image (O_DIRECT; a driver without managed save has none to
         // read, as libvirt ignores it then). force_boot discards the image (DomainApi.ManagedSave.cs).
         var started = await StartAsync(reference, request, context.CancellationToken).ConfigureAwait(false);
-        DestroyWhenClosed(started, closed);
+        await DestroyWhenClosedAsync(started, closed).ConfigureAwait(false);
         return new StartDomainResponse { Domain = ToProto.Identity(started), Status = ToProto.Status(started) };
     }
 

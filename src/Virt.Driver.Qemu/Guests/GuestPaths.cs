@@ -11,6 +11,9 @@ internal sealed record GuestPaths(Guid Uuid, QemuDriverOptions Options)
     /// <summary>The live definition, written by virtd before the worker starts; what a restarted virtd runs on.</summary>
     public string LiveDefinitionName => Id;
 
+    /// <summary>The run's start/create --autodestroy: the domain id it was given (QemuDomainDriver.Autodestroy.cs).</summary>
+    public string AutodestroyMark => Path.Combine(Options.GuestRunDirectory, Id + ".autodestroy");
+
     public string ControlSocket => Path.Combine(Options.GuestRunDirectory, Id + ".vmm.sock");
 
     public string QmpSocket => Path.Combine(Options.GuestRunDirectory, Id + ".qmp.sock");

@@ -64,6 +64,9 @@ internal sealed class RunningGuest(Guid uuid, GuestPaths paths, Process? worker)
     /// <summary>Set by a save once its image is complete, before it kills QEMU: the stop is committed as shut off (saved).</summary>
     public bool SavedAway { get; set; }
 
+    /// <summary>Started with --autodestroy (<see cref="GuestPaths.AutodestroyMark"/>): not migrated.</summary>
+    public bool Autodestroy { get; set; }
+
     /// <summary>The worker sent migrate-incoming for a restore's image itself (LaunchSpec.incoming_file).</summary>
     public bool IncomingStarted { get; set; }
 

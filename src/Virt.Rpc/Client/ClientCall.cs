@@ -21,6 +21,7 @@ internal sealed partial class ClientCall<TRequest, TResponse> : IDisposable
     private readonly RpcChannel _channel;
     private readonly Method<TRequest, TResponse> _method;
     private readonly CallOptions _options;
+    private readonly bool _unaryLane;
     private readonly CancellationTokenSource _callCts = new();
     private readonly TaskCompletionSource<Metadata> _headersTcs = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _statusLock = new();
@@ -36,11 +37,12 @@ internal sealed partial class ClientCall<TRequest, TResponse> : IDisposable
     private ResponseStreamReader? _reader;
     private RequestStreamWriter? _writer;
 
-    public ClientCall(RpcChannel channel, Method<TRequest, TResponse> method, CallOptions options)
+    public ClientCall(RpcChannel channel, Method<TRequest, TResponse> method, CallOptions options, bool unaryLane = true)
     {
         _channel = channel;
         _method = method;
         _options = options;
+        _unaryLane = unaryLane;
     }
 
     public Task<Metadata> ResponseHeadersAsync => _headersTcs.Task;
@@ -55,7 +57,7 @@ internal sealed partial class ClientCall<TRequest, TResponse> : IDisposable
         {
             _responseStarted = Task.FromResult(false);
         }
-        else if (_channel.UnaryLane is { } lane && await TryOnLaneAsync(lane, frame).ConfigureAwait(false) is { Taken: true } outcome)
+        else if (_unaryLane && _channel.UnaryLane is { } lane && await TryOnLaneAsync(lane, frame).ConfigureAwait(false) is { Taken: true } outcome)
         {
             return outcome.Response ?? throw new RpcException(GetStatus(), GetTrailers());
         }

@@ -2,8 +2,8 @@ using Grpc.Core;
 
 namespace Virt.Rpc.Client;
 
-/// <summary>Starts calls on an <see cref="RpcChannel"/>.</summary>
-internal sealed class HttpCallInvoker(RpcChannel channel) : CallInvoker
+/// <summary>Starts calls on an <see cref="RpcChannel"/>; unary ones on its unary lane when it has one and <paramref name="unaryLane"/>.</summary>
+internal sealed class HttpCallInvoker(RpcChannel channel, bool unaryLane = true) : CallInvoker
 {
     // Kept for generated clients' synchronous methods, which other .NET services may call; our own code never does.
     public override TResponse BlockingUnaryCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options, TRequest request) =>
@@ -11,7 +11,7 @@ internal sealed class HttpCallInvoker(RpcChannel channel) : CallInvoker
 
     protected override AsyncUnaryCall<object> StartUnaryCall(Method<object, object> method, string? host, CallOptions options, object request)
     {
-        var call = new ClientCall<object, object>(channel, method, options);
+        var call = new ClientCall<object, object>(channel, method, options, unaryLane);
         var response = call.StartUnaryAsync(request);
         return new AsyncUnaryCall<object>(response, call.ResponseHeadersAsync, call.GetStatus, call.GetTrailers, call.Dispose);
     }

@@ -80,6 +80,13 @@ public sealed class RpcChannel : ChannelBase, IDisposable
     /// <inheritdoc />
     public override CallInvoker CreateCallInvoker() => new HttpCallInvoker(this);
 
+    /// <summary>
+    /// An invoker for calls whose effect lasts as long as the connection they arrive on (start --autodestroy): they
+    /// never take the <see cref="UnaryLane"/>, whose connection is closed and replaced whenever a call outlasts its
+    /// blocking wait, but go on the pooled connection, which stays open as long as the channel.
+    /// </summary>
+    public CallInvoker CreateConnectionBoundCallInvoker() => new HttpCallInvoker(this, unaryLane: false);
+
     /// <summary>Closes pooled connections. Calls still running fail.</summary>
     public void Dispose()
     {
