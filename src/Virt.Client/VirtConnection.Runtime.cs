@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Grpc.Core;
 using Virt.Protocol.V1;
 
@@ -69,6 +70,30 @@ public sealed partial class VirtConnection
     /// <returns>The reply.</returns>
     public async Task<string> QemuMonitorCommandAsync(string domain, string command, bool hmp = false, CancellationToken ct = default) =>
         (await DomainCallAsync(domain, (d, r) => d.QemuMonitorCommandAsync(new QemuMonitorCommandRequest { Domain = r, Command = command, Hmp = hmp }, cancellationToken: ct)).ConfigureAwait(false)).Reply;
+
+    /// <summary>virsh qemu-monitor-event: the watch's messages (<c>watching</c> first, then the events) until <paramref name="ct"/> ends it.</summary>
+    /// <param name="request">The domain (unset: all) and the event filter.</param>
+    /// <param name="ct">Ends the watch.</param>
+    /// <returns>The messages; a failure of the call is a <see cref="VirtClientException"/>.</returns>
+    public async IAsyncEnumerable<WatchQemuMonitorEventsResponse> WatchQemuMonitorEventsAsync(WatchQemuMonitorEventsRequest request, [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        using var call = Domains.WatchQemuMonitorEvents(request, cancellationToken: ct);
+        while (true)
+        {
+            try
+            {
+                if (!await call.ResponseStream.MoveNext(ct).ConfigureAwait(false))
+                {
+                    yield break;
+                }
+            }
+            catch (RpcException e) when (!ct.IsCancellationRequested)
+            {
+                throw VirtClientException.From(e);
+            }
+            yield return call.ResponseStream.Current;
+        }
+    }
 
     /// <summary>virsh domstats: the records of the named domains (none: every domain the filter selects).</summary>
     /// <param name="request">Groups, domains and filter.</param>

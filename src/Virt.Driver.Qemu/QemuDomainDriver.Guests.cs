@@ -255,6 +255,7 @@ public sealed partial class QemuDomainDriver
                     while (await WorkerWire.ReadAsync(stream, WorkerEvent.Parser, token).ConfigureAwait(false) is { } recorded)
                     {
                         Apply(guest, recorded);
+                        PublishMonitorEvent(guest, recorded);
                         if (recorded.State == GuestStates.Shutoff)
                         {
                             return;

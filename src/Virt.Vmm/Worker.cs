@@ -521,7 +521,7 @@ internal sealed class Worker : IAsyncDisposable
     /// the caller delivers it after leaving the lock) and written to the state file (unless
     /// <paramref name="writeStateFile"/> is false: the caller writes it after leaving the lock).
     /// </summary>
-    private void Record(string name, JsonObject? data, int state, int reason, int lifecycleType, int lifecycleDetail, bool writeStateFile = true, bool deliver = true, string? dataJson = null)
+    private void Record(string name, JsonObject? data, int state, int reason, int lifecycleType, int lifecycleDetail, bool writeStateFile = true, bool deliver = true, string? dataJson = null, DateTimeOffset? qmpTime = null)
     {
         var changed = state != _state || reason != _reason;
         _state = state;
@@ -536,6 +536,7 @@ internal sealed class Worker : IAsyncDisposable
             Reason = reason,
             LifecycleType = lifecycleType,
             LifecycleDetail = lifecycleDetail,
+            QmpTimeUs = qmpTime is { } t ? (t - DateTimeOffset.UnixEpoch).Ticks / TimeSpan.TicksPerMicrosecond : 0,
         };
         _events.Add(recorded);
         if (deliver)
@@ -550,6 +551,10 @@ internal sealed class Worker : IAsyncDisposable
             WriteStateFile(StatusLocked());
         }
     }
+
+    /// <summary>Under the lock: a QMP event recorded under its own name and with QEMU's timestamp.</summary>
+    private void Record(QmpEvent qmpEvent, int state, int reason, int lifecycleType, int lifecycleDetail) =>
+        Record(qmpEvent.Name, qmpEvent.Data, state, reason, lifecycleType, lifecycleDetail, qmpTime: qmpEvent.Timestamp);
 
     private void WriteStateFile(WorkerStatus status)
     {
@@ -594,7 +599,7 @@ internal sealed class Worker : IAsyncDisposable
             case "STOP":
                 if (_state == Running)
                 {
-                    Record("STOP", data, Paused, _pauseReason, EventSuspended, SuspendedPaused);
+                    Record(qmpEvent, Paused, _pauseReason, EventSuspended, SuspendedPaused);
                 }
                 _pauseReason = PausedUnknown;
                 return null;
@@ -603,7 +608,7 @@ internal sealed class Worker : IAsyncDisposable
                 // Started, so the RESUME that races it must not add a Resumed event before it.
                 if (_state == Paused && _reason != PausedStartingUp)
                 {
-                    Record("RESUME", data, Running, _resumeReason, EventResumed, ResumedUnpaused);
+                    Record(qmpEvent, Running, _resumeReason, EventResumed, ResumedUnpaused);
                 }
                 return null;
             case "SHUTDOWN":
@@ -618,11 +623,11 @@ internal sealed class Worker : IAsyncDisposable
                 }
                 if (reason is "host-qmp-quit" or "guest-panic")
                 {
-                    Record("SHUTDOWN", data, _state, _reason, NoEvent, 0);
+                    Record(qmpEvent, _state, _reason, NoEvent, 0);
                     return null;
                 }
                 var guest = data["guest"]?.GetValue<bool>() ?? false;
-                Record("SHUTDOWN", data, Shutdown, ShutdownUser, EventShutdown, guest ? ShutdownGuest : ShutdownHost);
+                Record(qmpEvent, Shutdown, ShutdownUser, EventShutdown, guest ? ShutdownGuest : ShutdownHost);
                 var policy = _fakeReboot ? "restart" : reason == "guest-reset" ? _spec.OnReboot : _spec.OnPoweroff;
                 return AfterGuestStop(policy);
             }
@@ -632,28 +637,28 @@ internal sealed class Worker : IAsyncDisposable
                 if (guest && _spec.OnReboot is "destroy" && !_fakeReboot)
                 {
                     // QEMU has reset the machine already; on_reboot=destroy means the guest's reboot ends it.
-                    Record("RESET", data, Shutdown, ShutdownUser, EventShutdown, ShutdownGuest);
+                    Record(qmpEvent, Shutdown, ShutdownUser, EventShutdown, ShutdownGuest);
                     return QuitAsync;
                 }
-                Record("RESET", data, _state, _reason, NoEvent, 0);
+                Record(qmpEvent, _state, _reason, NoEvent, 0);
                 return null;
             }
             case "GUEST_PANICKED":
                 switch (_spec.OnCrash)
                 {
                     case "restart" or "rename-restart":
-                        Record("GUEST_PANICKED", data, _state, _reason, NoEvent, 0);
+                        Record(qmpEvent, _state, _reason, NoEvent, 0);
                         return FakeRebootAsync;
                     case "preserve":
-                        Record("GUEST_PANICKED", data, GuestStates.Crashed, CrashedPanicked, EventCrashed, CrashedPanickedDetail);
+                        Record(qmpEvent, GuestStates.Crashed, CrashedPanicked, EventCrashed, CrashedPanickedDetail);
                         return null;
                     default:
                         _panicked = true;
-                        Record("GUEST_PANICKED", data, GuestStates.Crashed, CrashedPanicked, EventCrashed, CrashedPanickedDetail);
+                        Record(qmpEvent, GuestStates.Crashed, CrashedPanicked, EventCrashed, CrashedPanickedDetail);
                         return QuitAsync;
                 }
             default:
-                Record(qmpEvent.Name, data, _state, _reason, NoEvent, 0);
+                Record(qmpEvent, _state, _reason, NoEvent, 0);
                 return null;
         }
     }

@@ -81,6 +81,7 @@ public sealed partial class TestDriverRuntimeParityTests
 
     [TestCase("domcontrol test; domcontrol 1; domcontrol nope; domcontrol; destroy test; domcontrol test; help domcontrol; help domblkinfo")]
     [TestCase("qemu-monitor-command test '{\"execute\":\"query-status\"}'; qemu-monitor-command test --hmp info status; qemu-monitor-command nope query-status; qemu-monitor-command test; qemu-monitor-command test --hmp --pretty x; qemu-monitor-command test --hmp --return-value x; help qemu-monitor-command")]
+    [TestCase("qemu-monitor-event; qemu-monitor-event test --event STOP --loop; qemu-monitor-event nope; help qemu-monitor-event")]
     public async Task Domcontrol_and_the_monitor_commands_refusals_are_byte_identical(string chain) => await AssertSameAsync(chain);
 
     [TestCase("domifaddr test; domifaddr test --full; domifaddr test --source agent; domifaddr test --source arp; domifaddr test --source lease")]

@@ -6,8 +6,8 @@ namespace Virt.Integration.Tests;
 /// <summary>
 /// qemu-monitor-command against a real QEMU through vsh and virtd: QMP objects and virsh's wrapped words, the reply
 /// printed raw, pretty or as its return value, QEMU's refusal as an answer, HMP text, a command that changes the
-/// guest's state followed by Virt, and the taint in the domain's log; domcontrol before and after, and destroy
-/// --remove-logs taking the logs with it.
+/// guest's state followed by Virt, and the taint in the domain's log; qemu-monitor-event printing QEMU's events;
+/// domcontrol before and after, and destroy --remove-logs taking the logs with it.
 /// </summary>
 public sealed partial class VirtdGuestTests
 {
@@ -48,6 +48,26 @@ public sealed partial class VirtdGuestTests
         var log = await File.ReadAllTextAsync(qemuLog, ct);
         Assert.That(Regex.Matches(log, @"\+0000: Domain id=\d+ is tainted: custom-monitor\n"), Has.Count.EqualTo(1), log);
         await virtd.Log.WaitForLineAsync(l => l.Contains("name='hb'", StringComparison.Ordinal) && l.Contains("is tainted: custom-monitor", StringComparison.Ordinal), TimeSpan.FromSeconds(10), ct);
+
+        // qemu-monitor-event: QEMU's own events with its timestamps, filtered by name (a regex, without case) or shown
+        // pretty, until the first or (--loop) until Ctrl-C.
+        using (var loop = await MonitorWatcher.StartAsync(virtd, "qemu-monitor-event", "hb", "--loop", "--regex", "--event", "^(stop|resume)$", "--no-case", "--timeout", "120"))
+        using (var reset = await MonitorWatcher.StartAsync(virtd, "qemu-monitor-event", "--event", "RESET", "--pretty", "--timeout", "120"))
+        {
+            await VshRun.OkAsync(virtd, "suspend", "hb");
+            await VshRun.OkAsync(virtd, "resume", "hb");
+            await VshRun.OkAsync(virtd, "reset", "hb");
+            var (resetCode, resetOut) = await reset.FinishAsync(ct);
+            Assert.That(resetCode, Is.Zero, resetOut);
+            Assert.That(resetOut, Does.Match(@"^event RESET at \d+\.\d{6} for domain 'hb': \{\n  ""guest"": false,\n  ""reason"": ""host-qmp-system-reset""\n\}\nevents received: 1\n\n$"));
+            await loop.WaitForLinesAsync(2, ct);
+            loop.Interrupt();
+            var (loopCode, loopOut) = await loop.FinishAsync(ct);
+            Assert.That(loopCode, Is.Zero, loopOut);
+            Assert.That(loopOut, Does.Match(@"^event STOP at (\d+)\.\d{6} for domain 'hb': <null>\nevent RESUME at \d+\.\d{6} for domain 'hb': <null>\nevent loop interrupted\nevents received: 2\n\n$"));
+            var seconds = long.Parse(Regex.Match(loopOut, @"at (\d+)\.").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+            Assert.That(seconds, Is.EqualTo(DateTimeOffset.UtcNow.ToUnixTimeSeconds()).Within(120), "QEMU's timestamp");
+        }
 
         // destroy --remove-logs: QEMU's log and the console log go with the guest.
         Assert.That(File.Exists(VshRun.ConsoleLog(virtd, uuid)), Is.True);

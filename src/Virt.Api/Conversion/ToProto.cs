@@ -13,6 +13,19 @@ internal static class ToProto
     public static DomainIdentity Identity(Virt.Driver.DomainSummary domain) =>
         new() { Name = domain.Name, Uuid = Uuid(domain.Uuid), Id = domain.IsActive ? domain.Id : -1 };
 
+    public static QemuMonitorEvent MonitorEvent(QemuMonitorEventRecord recorded)
+    {
+        var sinceEpoch = recorded.Timestamp - DateTimeOffset.UnixEpoch;
+        return new QemuMonitorEvent
+        {
+            Domain = new DomainIdentity { Name = recorded.DomainName, Uuid = Uuid(recorded.Uuid), Id = recorded.DomainId },
+            Event = recorded.Name,
+            Seconds = sinceEpoch.Ticks / TimeSpan.TicksPerSecond,
+            Microseconds = (uint)(sinceEpoch.Ticks % TimeSpan.TicksPerSecond / TimeSpan.TicksPerMicrosecond),
+            Details = recorded.DetailsJson ?? "",
+        };
+    }
+
     public static DomainStatus Status(Virt.Driver.DomainSummary domain) =>
         new() { State = (Virt.Protocol.V1.DomainState)(int)domain.State, Reason = domain.Reason };
 

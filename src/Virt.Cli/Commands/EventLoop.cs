@@ -7,7 +7,8 @@ using Proto = Virt.Protocol.V1;
 namespace Virt.Cli.Commands;
 
 /// <summary>
-/// virsh's event wait (vshEventStart/vshEventWait), shared by <c>event</c> and <c>pool-event</c>: print each event the
+/// virsh's event wait (vshEventStart/vshEventWait), shared by <c>event</c>, <c>pool-event</c> and
+/// <c>qemu-monitor-event</c> (<see cref="WaitAsync"/>, over its own stream): print each event the
 /// printer describes until the first one (or with <c>--loop</c> until the timeout or Ctrl-C), then
 /// <c>events received: N</c>. It succeeds only if at least one event arrived. Events come from the API's feed,
 /// subscribed from "now" (no replay), filtered on the server by the request's families and objects.
@@ -52,6 +53,15 @@ internal static class EventLoop
     public static async Task<bool> RunAsync(CommandContext c, Proto.SubscribeRequest request, Printer printer, string? eventName, bool loop, bool timestamp, TimeSpan? timeout, CancellationToken ct)
     {
         var connection = await c.ConnectionAsync(ct);
+        return await WaitAsync(c, token => connection.SubscribeEventsAsync(request, token), item => PrintEvent(c, item, printer, eventName, loop, timestamp), loop, timeout, ct);
+    }
+
+    /// <summary>
+    /// virsh's wait over any stream of events: <paramref name="print"/> prints what one item holds and says how many
+    /// events that was; the first (or with <paramref name="loop"/> the timeout or Ctrl-C) ends the wait.
+    /// </summary>
+    public static async Task<bool> WaitAsync<T>(CommandContext c, Func<CancellationToken, IAsyncEnumerable<T>> open, Func<T, int> print, bool loop, TimeSpan? timeout, CancellationToken ct)
+    {
         var count = 0;
         var ending = Ending.Done;
         using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -71,37 +81,9 @@ internal static class EventLoop
         Console.CancelKeyPress += onInterrupt;
         try
         {
-            await foreach (var item in connection.SubscribeEventsAsync(request, wait.Token))
+            await foreach (var item in open(wait.Token))
             {
-                switch (item.KindCase)
-                {
-                    case Proto.SubscribeResponse.KindOneofCase.CaughtUp:
-                        c.Session.Debug(0, string.Create(CultureInfo.InvariantCulture, $"event: subscribed at sequence {item.CaughtUp.LatestSequence}"));
-                        continue;
-                    case Proto.SubscribeResponse.KindOneofCase.Gap:
-                        c.Session.Debug(1, string.Create(CultureInfo.InvariantCulture, $"event: gap ({item.Gap.Reason}) after sequence {item.Gap.RequestedAfterSequence}"));
-                        continue;
-                    case Proto.SubscribeResponse.KindOneofCase.Event:
-                        break;
-                    default:
-                        continue;
-                }
-
-                foreach (var (name, text) in printer.Describe(item.Event))
-                {
-                    if (eventName is not null && name != eventName)
-                    {
-                        continue;
-                    }
-
-                    Print(c, item.Event, name, text, timestamp, printer.WritePayload);
-                    count++;
-                    if (!loop)
-                    {
-                        break;
-                    }
-                }
-
+                count += print(item);
                 if (!loop && count > 0)
                 {
                     break;
@@ -139,6 +121,41 @@ internal static class EventLoop
         }
 
         return count > 0;
+    }
+
+    private static int PrintEvent(CommandContext c, Proto.SubscribeResponse item, Printer printer, string? eventName, bool loop, bool timestamp)
+    {
+        switch (item.KindCase)
+        {
+            case Proto.SubscribeResponse.KindOneofCase.CaughtUp:
+                c.Session.Debug(0, string.Create(CultureInfo.InvariantCulture, $"event: subscribed at sequence {item.CaughtUp.LatestSequence}"));
+                return 0;
+            case Proto.SubscribeResponse.KindOneofCase.Gap:
+                c.Session.Debug(1, string.Create(CultureInfo.InvariantCulture, $"event: gap ({item.Gap.Reason}) after sequence {item.Gap.RequestedAfterSequence}"));
+                return 0;
+            case Proto.SubscribeResponse.KindOneofCase.Event:
+                break;
+            default:
+                return 0;
+        }
+
+        var printed = 0;
+        foreach (var (name, text) in printer.Describe(item.Event))
+        {
+            if (eventName is not null && name != eventName)
+            {
+                continue;
+            }
+
+            Print(c, item.Event, name, text, timestamp, printer.WritePayload);
+            printed++;
+            if (!loop)
+            {
+                break;
+            }
+        }
+
+        return printed;
     }
 
     private static void Print(CommandContext c, Proto.Event e, string name, string text, bool timestamp, Action<Utf8JsonWriter, Proto.Event> writePayload)

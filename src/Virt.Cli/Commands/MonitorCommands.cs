@@ -9,8 +9,9 @@ using Proto = Virt.Protocol.V1;
 namespace Virt.Cli.Commands;
 
 /// <summary>
-/// virsh qemu-monitor-command (virsh-domain.c) and domcontrol (virsh-domain-monitor.c): a command for the running
-/// QEMU's monitor, wrapped and printed as virsh does, and whether that channel is free.
+/// virsh qemu-monitor-command and qemu-monitor-event (virsh-domain.c) and domcontrol (virsh-domain-monitor.c): a
+/// command for the running QEMU's monitor, wrapped and printed as virsh does, the events QEMU sends on it, and whether
+/// that channel is free.
 /// </summary>
 internal static class MonitorCommands
 {
@@ -29,6 +30,17 @@ internal static class MonitorCommands
             new("pass-fds", OptionKind.String, "pass file descriptors N,M,... along with the command") { NamedOnly = true },
             new("cmd", OptionKind.Argv, "command", Required: true),
         ], QemuMonitorCommandAsync),
+        new("qemu-monitor-event", CommandGroup.Domain, "QEMU Monitor Events", "Listen for QEMU Monitor Events",
+        [
+            new("domain", OptionKind.String, "filter by domain name, id or uuid"),
+            new("event", OptionKind.String, "filter by event name"),
+            Opt.Flag("pretty", "pretty-print any JSON output"),
+            Opt.Flag("loop", "loop until timeout or interrupt, rather than one-shot"),
+            new("timeout", OptionKind.Number, "timeout seconds"),
+            Opt.Flag("regex", "treat event as a regex rather than literal filter"),
+            Opt.Flag("no-case", "treat event case-insensitively"),
+            Opt.Flag("timestamp", "show timestamp for each printed event"),
+        ], QemuMonitorEventAsync),
         new("domcontrol", CommandGroup.Monitor, "domain control interface state", "Returns state of a control interface to the domain.",
         [
             Opt.Domain(),
@@ -116,6 +128,69 @@ internal static class MonitorCommands
         {
             return null;
         }
+    }
+
+    private static async Task<bool> QemuMonitorEventAsync(CommandContext c, CancellationToken ct)
+    {
+        var a = c.Args;
+        var request = new Proto.WatchQemuMonitorEventsRequest { Event = a.String("event") ?? "", Regex = a.Bool("regex"), NoCase = a.Bool("no-case") };
+        if (a.Has("domain"))
+        {
+            request.Domain = new Proto.DomainRef { Uuid = (await Lookup.DomainAsync(c, ct)).Domain.Uuid };
+        }
+        var timeout = a.TimeoutSeconds();
+        var (pretty, timestamp) = (a.Bool("pretty"), a.Bool("timestamp"));
+        var connection = await c.ConnectionAsync(ct);
+        try
+        {
+            return await EventLoop.WaitAsync(c, token => connection.WatchQemuMonitorEventsAsync(request, token),
+                item => item.KindCase == Proto.WatchQemuMonitorEventsResponse.KindOneofCase.Event ? PrintMonitorEvent(c, item.Event, pretty, timestamp) : Watching(c),
+                a.Bool("loop"), timeout, ct);
+        }
+        catch (VirtClientException e)
+        {
+            throw VshError.FromClient(e);
+        }
+    }
+
+    private static int Watching(CommandContext c)
+    {
+        c.Session.Debug(0, "qemu-monitor-event: watching");
+        return 0;
+    }
+
+    /// <summary>virshEventQemuPrint: <c>event NAME at SECONDS.MICROS for domain 'NAME': DETAILS</c>, or the local time first with --timestamp.</summary>
+    private static int PrintMonitorEvent(CommandContext c, Proto.QemuMonitorEvent e, bool pretty, bool timestamp)
+    {
+        var details = e.Details.Length == 0 ? null : TryParse(e.Details);
+        if (c.Json)
+        {
+            c.Print(JsonOutput.Document(w =>
+            {
+                w.WriteString("event", e.Event);
+                w.WriteString("domain", e.Domain.Name);
+                w.WriteNumber("seconds", e.Seconds);
+                w.WriteNumber("microseconds", e.Microseconds);
+                w.WritePropertyName("details");
+                if (details is null)
+                {
+                    w.WriteNullValue();
+                }
+                else
+                {
+                    details.WriteTo(w);
+                }
+            }));
+        }
+        else
+        {
+            var text = e.Details.Length == 0 ? "<null>" : pretty && details is not null ? details.ToJsonString(_pretty) : e.Details;
+            c.Print(timestamp
+                ? DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss.fff'+0000: '", CultureInfo.InvariantCulture) + $"event {e.Event} for domain '{e.Domain.Name}': {text}\n"
+                : string.Create(CultureInfo.InvariantCulture, $"event {e.Event} at {e.Seconds}.{e.Microseconds:D6} for domain '{e.Domain.Name}': {text}\n"));
+        }
+        c.Session.Terminal.Out.Flush();
+        return 1;
     }
 
     private static async Task<bool> DomControlAsync(CommandContext c, CancellationToken ct)
