@@ -181,6 +181,19 @@ public sealed partial class TestDriverRuntimeParityTests
     [TestCase("vcpupin test; emulatorpin test; vcpupin test --config; vcpupin test 1; destroy test; vcpucount test; vcpuinfo test; vcpupin test --live; emulatorpin test --config; emulatorpin test --live; vcpupin test 7")]
     public async Task Vcpu_pinning_queries_are_byte_identical(string chain) => await AssertSameAsync(chain);
 
+    // libvirt's test driver pins a running domain's vCPU with no flag only, and its emulator in one definition; virsh
+    // itself pins the running emulator when no flag is given.
+    [TestCase("vcpupin test 0 1 --live; vcpupin test 5 1; vcpupin test 0 1 --current; vcpupin test 1 2-3; vcpupin test; vcpuinfo test; vcpupin test --config; destroy test; vcpupin test 0 1; vcpupin test 0 1 --config")]
+    [TestCase("emulatorpin test 2-3 --live; emulatorpin test; emulatorpin test 1 --config; emulatorpin test --config; emulatorpin test 3 --live --config; emulatorpin test 5; emulatorpin test; destroy test; emulatorpin test 4; emulatorpin test 4 --current; emulatorpin test --config; emulatorpin test 2 --live; emulatorpin nope 1")]
+    public async Task Vcpu_and_emulator_pinning_is_byte_identical(string chain) => await AssertSameAsync(chain);
+
+    [Test]
+    public async Task A_transient_domains_emulator_is_pinned_live_only_as_in_virsh()
+    {
+        var file = WriteFile("parity-pin.xml", ManyInterfaces);
+        await AssertSameAsync($"create {file}; emulatorpin nics 1 --config; emulatorpin nics 2; emulatorpin nics; vcpupin nics 0 3; vcpupin nics");
+    }
+
     private static async Task AssertSameAsync(string chain)
     {
         var virshTask = VirshAsync("-c", TestUri, chain);

@@ -41,7 +41,7 @@ internal sealed partial class DomainApi
     {
         var reference = Requests.Domain(request.Domain);
         var cpus = HostCpus(request.HostCpus);
-        await Runtime("virDomainPinVcpuFlags").PinVcpuAsync(reference, request.Vcpu, cpus, Requests.Modification(request.Live, request.Config), context.CancellationToken).ConfigureAwait(false);
+        await Contract<IDomainPinning>("virDomainPinVcpuFlags").PinVcpuAsync(reference, request.Vcpu, cpus, Requests.Modification(request.Live, request.Config), context.CancellationToken).ConfigureAwait(false);
         return new PinVcpuResponse();
     }
 
@@ -49,7 +49,7 @@ internal sealed partial class DomainApi
     {
         var reference = Requests.Domain(request.Domain);
         var cpus = HostCpus(request.HostCpus);
-        await Runtime("virDomainPinEmulator").PinEmulatorAsync(reference, cpus, Requests.Modification(request.Live, request.Config), context.CancellationToken).ConfigureAwait(false);
+        await Contract<IDomainPinning>("virDomainPinEmulator").PinEmulatorAsync(reference, cpus, Requests.Modification(request.Live, request.Config), context.CancellationToken).ConfigureAwait(false);
         return new PinEmulatorResponse();
     }
 

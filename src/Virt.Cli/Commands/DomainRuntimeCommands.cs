@@ -297,6 +297,9 @@ internal static class DomainRuntimeCommands
             return true;
         }
         var cpus = await ParseCpuListAsync(connection, cpulist, ct);
+        // virsh pins the running emulator when neither --live, --config nor --current is given (an inactive domain is
+        // then refused with "domain is not running"); --current follows the domain's state.
+        live |= !config && !c.Args.Bool("current");
         try
         {
             await connection.DomainCallAsync(domain.Domain.Uuid, (d, r) =>

@@ -7,7 +7,7 @@ namespace Virt.Driver;
 /// rules are libvirt's virDomainModificationImpact: current means live when active and config otherwise; live on an
 /// inactive domain and config on a transient one are <see cref="VirtErrorReason.OperationInvalid"/>.
 /// </summary>
-public interface IDomainRuntime : IDomainVcpuInfo
+public interface IDomainRuntime : IDomainVcpuInfo, IDomainPinning
 {
     /// <summary>The current memory (the balloon target when live). At most the maximum; live needs a balloon device.</summary>
     Task<DomainSummary> SetMemoryAsync(DomainRef domain, ulong memoryKiB, DomainModification modification, CancellationToken cancellationToken);
@@ -18,18 +18,24 @@ public interface IDomainRuntime : IDomainVcpuInfo
     /// <summary>The vCPU count (or, with <paramref name="maximum"/>, the maximum). Live vCPU hotplug is unsupported.</summary>
     Task<DomainSummary> SetVcpusAsync(DomainRef domain, uint count, bool maximum, DomainModification modification, CancellationToken cancellationToken);
 
-    /// <summary>The host CPUs one vCPU may run on (live: the vCPU thread's affinity; config: &lt;vcpupin&gt;).</summary>
-    Task<DomainSummary> PinVcpuAsync(DomainRef domain, uint vcpu, IReadOnlyList<uint> hostCpus, DomainModification modification, CancellationToken cancellationToken);
-
-    /// <summary>The host CPUs the emulator threads (every QEMU thread but the vCPUs) may run on.</summary>
-    Task<DomainSummary> PinEmulatorAsync(DomainRef domain, IReadOnlyList<uint> hostCpus, DomainModification modification, CancellationToken cancellationToken);
-
-
     /// <summary>Statistics of an active domain (an inactive one has its state only).</summary>
     Task<DomainRuntimeStats> GetStatsAsync(DomainRef domain, DomainStatsGroups groups, CancellationToken cancellationToken);
 
     /// <summary>Presses <paramref name="qnumCodes"/> (QEMU's "qnum" numbering: XT scancodes, 0xe0 prefix as 0x80) together for <paramref name="holdTimeMs"/>.</summary>
     Task SendKeyAsync(DomainRef domain, IReadOnlyList<uint> qnumCodes, uint holdTimeMs, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// virsh vcpupin and emulatorpin with a cpulist (virDomainPinVcpuFlags, virDomainPinEmulator). Its own contract, which
+/// <see cref="IDomainRuntime"/> includes, because libvirt's test driver pins without the rest.
+/// </summary>
+public interface IDomainPinning
+{
+    /// <summary>The host CPUs one vCPU may run on (live: the vCPU thread's affinity; config: &lt;vcpupin&gt;).</summary>
+    Task<DomainSummary> PinVcpuAsync(DomainRef domain, uint vcpu, IReadOnlyList<uint> hostCpus, DomainModification modification, CancellationToken cancellationToken);
+
+    /// <summary>The host CPUs the emulator threads (every QEMU thread but the vCPUs) may run on.</summary>
+    Task<DomainSummary> PinEmulatorAsync(DomainRef domain, IReadOnlyList<uint> hostCpus, DomainModification modification, CancellationToken cancellationToken);
 }
 
 /// <summary>

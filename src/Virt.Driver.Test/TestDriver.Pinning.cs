@@ -1,0 +1,60 @@
+using System.Globalization;
+using Virt.Domain;
+
+namespace Virt.Driver.Test;
+
+/// <summary>
+/// vcpupin and emulatorpin with a cpulist, as libvirt's testDomainPinVcpuFlags and testDomainPinEmulator: a vCPU is
+/// pinned in the running domain's live definition only (any flag is refused, as libvirt's "unsupported flags"), the
+/// emulator in the live or the persistent one (not both at once). No thread moves: the pinning is what the query forms
+/// and vcpuinfo read back.
+/// </summary>
+public sealed partial class TestDriver : IDomainPinning
+{
+    public Task<DomainSummary> PinVcpuAsync(DomainRef domain, uint vcpu, IReadOnlyList<uint> hostCpus, DomainModification modification, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(hostCpus);
+        if (modification != DomainModification.Current)
+        {
+            throw new VirtException(VirtErrorReason.OperationUnsupported,
+                string.Create(CultureInfo.InvariantCulture, $"unsupported flags (0x{(int)modification:x}) in function testDomainPinVcpuFlags"),
+                new Dictionary<string, string> { ["operation"] = "virDomainPinVcpuFlags" });
+        }
+        return Task.FromResult(Change(domain, entry =>
+        {
+            var live = entry.Live ?? throw VirtException.OperationInvalid(entry.Name, "pin a vCPU of", entry.State, "cannot pin vcpus on an inactive domain");
+            if (vcpu >= (live.Vcpu.Current ?? live.Vcpu.Count))
+            {
+                throw new VirtException(VirtErrorReason.InvalidArgument, $"invalid argument: requested vcpu '{vcpu}' is not present in the domain",
+                    new Dictionary<string, string> { ["domain"] = entry.Name });
+            }
+            var tune = live.CpuTune ?? new CpuTune();
+            var pins = tune.VcpuPins.Where(p => p.Vcpu != vcpu).Append(new VcpuPin(vcpu, CpuSet.Format(hostCpus))).OrderBy(p => p.Vcpu).ToValueList();
+            return ChangeOutcome.Kept(entry.With(entry.Persistent, live with { CpuTune = tune with { VcpuPins = pins } }));
+        }, cancellationToken));
+    }
+
+    public Task<DomainSummary> PinEmulatorAsync(DomainRef domain, IReadOnlyList<uint> hostCpus, DomainModification modification, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(hostCpus);
+        return Task.FromResult(Change(domain, entry =>
+        {
+            // virDomainObjGetOneDef: one definition, the live one for current when running.
+            if (modification == (DomainModification.Live | DomainModification.Config))
+            {
+                throw new VirtException(VirtErrorReason.InvalidArgument, "Flags 'VIR_DOMAIN_AFFECT_LIVE' and 'VIR_DOMAIN_AFFECT_CONFIG' are mutually exclusive",
+                    new Dictionary<string, string> { ["domain"] = entry.Name });
+            }
+            var live = modification == DomainModification.Live || modification == DomainModification.Current && entry.IsActive;
+            if (live && !entry.IsActive)
+            {
+                throw VirtException.OperationInvalid(entry.Name, "pin the emulator of", entry.State, "domain is not running");
+            }
+            var definition = live
+                ? entry.Live!
+                : entry.Persistent ?? throw VirtException.OperationInvalid(entry.Name, "pin the emulator of", entry.State, "transient domains do not have any persistent config");
+            var pinned = definition with { CpuTune = (definition.CpuTune ?? new CpuTune()) with { EmulatorPin = CpuSet.Format(hostCpus) } };
+            return ChangeOutcome.Kept(live ? entry.With(entry.Persistent, pinned) : entry.With(pinned, entry.Live));
+        }, cancellationToken));
+    }
+}
