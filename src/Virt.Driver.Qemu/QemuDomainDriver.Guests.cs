@@ -43,6 +43,7 @@ public sealed partial class QemuDomainDriver
         ArgumentException.ThrowIfNullOrEmpty(command);
         var current = Find(Volatile.Read(ref _snapshot), DomainRef.ByUuid(uuid));
         var guest = RequireGuest(current, $"run '{command}' on");
+        using var monitor = guest.EnterMonitor();
         var response = await CallAsync(guest, current.Name, new WorkerRequest
         {
             Qmp = new QmpRequest { Command = command, ArgumentsJson = arguments?.ToJsonString() ?? "", AttachFile = attachFile ?? "" },

@@ -66,6 +66,10 @@ public sealed partial class QemuDomainDriver : IQemuMonitorCommand
         {
             return new DomainControlInfo(DomainControlState.Job, DomainControlError.None, DateTimeOffset.UtcNow - (job.StartTime ?? job.CreateTime));
         }
+        if (guest.MonitorBusySince is { } since)
+        {
+            return new DomainControlInfo(DomainControlState.Occupied, DomainControlError.None, DateTimeOffset.UtcNow - since);
+        }
         using var probe = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         probe.CancelAfter(_controlProbeTimeout);
         try

@@ -51,11 +51,7 @@ internal sealed class MonitorWatcher : IDisposable
         Eventually.ReadAsync(() => Task.FromResult(Output()), o => o.Split('\n').Count(l => l.StartsWith("event ", StringComparison.Ordinal)) >= count, TimeSpan.FromSeconds(60), ct);
 
     /// <summary>Ctrl-C, which ends a --loop as virsh's does.</summary>
-    public void Interrupt()
-    {
-        using var kill = Process.Start("kill", ["-INT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
-        kill.WaitForExit();
-    }
+    public void Interrupt() => VshRun.Signal("INT", _process.Id);
 
     public async Task<(int Code, string Out)> FinishAsync(CancellationToken ct)
     {

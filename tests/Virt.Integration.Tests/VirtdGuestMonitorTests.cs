@@ -7,7 +7,8 @@ namespace Virt.Integration.Tests;
 /// qemu-monitor-command against a real QEMU through vsh and virtd: QMP objects and virsh's wrapped words, the reply
 /// printed raw, pretty or as its return value, QEMU's refusal as an answer, HMP text, a command that changes the
 /// guest's state followed by Virt, and the taint in the domain's log; qemu-monitor-event printing QEMU's events;
-/// domcontrol before and after, and destroy --remove-logs taking the logs with it.
+/// domcontrol before, while a monitor call waits (occupied) and after, and destroy --remove-logs taking the logs with
+/// it.
 /// </summary>
 public sealed partial class VirtdGuestTests
 {
@@ -68,6 +69,25 @@ public sealed partial class VirtdGuestTests
             var seconds = long.Parse(Regex.Match(loopOut, @"at (\d+)\.").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
             Assert.That(seconds, Is.EqualTo(DateTimeOffset.UtcNow.ToUnixTimeSeconds()).Within(120), "QEMU's timestamp");
         }
+
+        // domcontrol while a monitor call waits for QEMU (stopped with SIGSTOP): occupied, and for how long.
+        var qemuPid = int.Parse(File.ReadAllLines(Path.Combine(virtd.RunDir, "qemu", uuid + ".state")).Single(l => l.StartsWith("qemu_pid=", StringComparison.Ordinal))[9..], System.Globalization.CultureInfo.InvariantCulture);
+        await VshRun.OkAsync(virtd, "qemu-monitor-command", "hb", "query-status");
+        VshRun.Signal("STOP", qemuPid);
+        Task<(int Code, string Out, string Err)> waiting;
+        string occupied;
+        try
+        {
+            waiting = VshRun.RunAsync(virtd, "qemu-monitor-command", "hb", "query-name");
+            occupied = await Eventually.ReadAsync(() => VshRun.OkAsync(virtd, "domcontrol", "hb"), o => o.StartsWith("occupied", StringComparison.Ordinal), TimeSpan.FromSeconds(20), ct);
+        }
+        finally
+        {
+            VshRun.Signal("CONT", qemuPid);
+        }
+        Assert.That(occupied, Does.Match(@"^occupied \(\d+\.\d{3}s\)\n\n$"));
+        Assert.That((await waiting).Out, Is.EqualTo("""{"return":{"name":"hb"}}""" + "\n\n"), "the call is answered once QEMU runs again");
+        Assert.That(await VshRun.OkAsync(virtd, "domcontrol", "hb"), Is.EqualTo("ok\n\n"));
 
         // destroy --remove-logs: QEMU's log and the console log go with the guest.
         Assert.That(File.Exists(VshRun.ConsoleLog(virtd, uuid)), Is.True);

@@ -16,6 +16,8 @@ internal sealed class RunningGuest(Guid uuid, GuestPaths paths, Process? worker)
     private int _stopClaimed;
     private int _tainted;
     private ulong _applied;
+    private int _monitorCalls;
+    private DateTimeOffset _monitorBusySince;
     private TaskCompletionSource _migrationEvent = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public Guid Uuid { get; } = uuid;
@@ -72,6 +74,48 @@ internal sealed class RunningGuest(Guid uuid, GuestPaths paths, Process? worker)
 
     /// <summary>Completes once the guest's shut-off is committed.</summary>
     public Task Stopped => _stopped.Task;
+
+    /// <summary>
+    /// One QMP call through the worker, in flight until disposed: while any is, domcontrol says "occupied" (libvirt's
+    /// state while a call is inside the monitor), timed from when the monitor last became busy.
+    /// </summary>
+    public MonitorCall EnterMonitor()
+    {
+        lock (_lock)
+        {
+            if (_monitorCalls++ == 0)
+            {
+                _monitorBusySince = DateTimeOffset.UtcNow;
+            }
+        }
+        return new MonitorCall(this);
+    }
+
+    /// <summary>When the monitor became busy, if a QMP call is in flight now.</summary>
+    public DateTimeOffset? MonitorBusySince
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _monitorCalls > 0 ? _monitorBusySince : null;
+            }
+        }
+    }
+
+    private void LeaveMonitor()
+    {
+        lock (_lock)
+        {
+            _monitorCalls--;
+        }
+    }
+
+    /// <summary>A QMP call in flight (<see cref="EnterMonitor"/>).</summary>
+    public readonly struct MonitorCall(RunningGuest guest) : IDisposable
+    {
+        public void Dispose() => guest.LeaveMonitor();
+    }
 
     /// <summary>True once per run: the first qemu-monitor-command, which taints the guest (logged once, as libvirt does).</summary>
     public bool TryMarkTainted() => Interlocked.Exchange(ref _tainted, 1) == 0;
