@@ -10,12 +10,12 @@ namespace Virt.Driver.Qemu;
 /// </summary>
 public sealed partial class QemuDomainDriver : IDomainAutodestroy
 {
-    public async Task<bool> MarkAutodestroyAsync(DomainRef domain, int id, CancellationToken cancellationToken)
+    public async Task MarkAutodestroyAsync(DomainRef domain, int id, CancellationToken cancellationToken)
     {
         var current = await LookupDomainAsync(domain, cancellationToken).ConfigureAwait(false);
         if (!current.IsActive || current.Id != id || !_running.TryGetValue(current.Uuid, out var guest))
         {
-            return false;
+            return;
         }
         var mark = guest.Paths.AutodestroyMark;
         var temporary = mark + ".tmp";
@@ -35,9 +35,7 @@ public sealed partial class QemuDomainDriver : IDomainAutodestroy
         {
             // Stopped while the mark was written: its clean-up may have run before the mark existed.
             File.Delete(mark);
-            return false;
         }
-        return true;
     }
 
     /// <summary>The domain id in a run's mark; null when the run has none (or an unreadable one, which no virtd wrote).</summary>

@@ -125,12 +125,7 @@ public sealed partial class QemuDomainDriver : IDomainRuntime, IDomainScreenshot
                 throw Invalid(current, $"invalid argument: vcpu {vcpu} is out of range of persistent cpu count {Persistent(current).Vcpu.Count}");
             }
             var cpuset = CpuSet.Format(cpus);
-            return await ApplyAsync(current, live, config, d =>
-            {
-                var tune = d.CpuTune ?? new CpuTune();
-                var pins = tune.VcpuPins.Where(p => p.Vcpu != vcpu).Append(new VcpuPin(vcpu, cpuset)).OrderBy(p => p.Vcpu).ToValueList();
-                return d with { CpuTune = tune with { VcpuPins = pins } };
-            }).ConfigureAwait(false);
+            return await ApplyAsync(current, live, config, d => d.WithVcpuPin(vcpu, cpuset)).ConfigureAwait(false);
         }, cancellationToken);
 
     public Task<DomainSummary> PinEmulatorAsync(DomainRef domain, IReadOnlyList<uint> hostCpus, DomainModification modification, CancellationToken cancellationToken) =>
@@ -144,7 +139,7 @@ public sealed partial class QemuDomainDriver : IDomainRuntime, IDomainScreenshot
                 SetAffinity(current, EmulatorThreads(pid, vcpuThreads), cpus);
             }
             var cpuset = CpuSet.Format(cpus);
-            return await ApplyAsync(current, live, config, d => d with { CpuTune = (d.CpuTune ?? new CpuTune()) with { EmulatorPin = cpuset } }).ConfigureAwait(false);
+            return await ApplyAsync(current, live, config, d => d.WithEmulatorPin(cpuset)).ConfigureAwait(false);
         }, cancellationToken);
 
     public async Task<IReadOnlyList<VcpuAffinity>> GetVcpuPinInfoAsync(DomainRef domain, bool config, CancellationToken cancellationToken)

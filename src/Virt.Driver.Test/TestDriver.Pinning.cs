@@ -1,5 +1,4 @@
 using System.Globalization;
-using Virt.Domain;
 
 namespace Virt.Driver.Test;
 
@@ -28,9 +27,7 @@ public sealed partial class TestDriver : IDomainPinning
                 throw new VirtException(VirtErrorReason.InvalidArgument, $"invalid argument: requested vcpu '{vcpu}' is not present in the domain",
                     new Dictionary<string, string> { ["domain"] = entry.Name });
             }
-            var tune = live.CpuTune ?? new CpuTune();
-            var pins = tune.VcpuPins.Where(p => p.Vcpu != vcpu).Append(new VcpuPin(vcpu, CpuSet.Format(hostCpus))).OrderBy(p => p.Vcpu).ToValueList();
-            return ChangeOutcome.Kept(entry.With(entry.Persistent, live with { CpuTune = tune with { VcpuPins = pins } }));
+            return ChangeOutcome.Kept(entry.With(entry.Persistent, live.WithVcpuPin(vcpu, CpuSet.Format(hostCpus))));
         }, cancellationToken));
     }
 
@@ -53,7 +50,7 @@ public sealed partial class TestDriver : IDomainPinning
             var definition = live
                 ? entry.Live!
                 : entry.Persistent ?? throw VirtException.OperationInvalid(entry.Name, "pin the emulator of", entry.State, "transient domains do not have any persistent config");
-            var pinned = definition with { CpuTune = (definition.CpuTune ?? new CpuTune()) with { EmulatorPin = CpuSet.Format(hostCpus) } };
+            var pinned = definition.WithEmulatorPin(CpuSet.Format(hostCpus));
             return ChangeOutcome.Kept(live ? entry.With(entry.Persistent, pinned) : entry.With(pinned, entry.Live));
         }, cancellationToken));
     }

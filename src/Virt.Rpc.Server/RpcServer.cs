@@ -30,9 +30,6 @@ public sealed class RpcServer : IAsyncDisposable
     /// <summary>The HTTP/2 flow-control window of each request stream: room for several 1 MiB messages in flight.</summary>
     public const int StreamWindowBytes = 8 << 20;
 
-    // How long an idle connection is kept: in effect for ever (see where Kestrel's KeepAliveTimeout is set).
-    private static readonly TimeSpan _idleConnectionTimeout = TimeSpan.FromDays(365);
-
     // Below this much allocation since the last trim, a quiet spell leaves the heap alone (see IdleHeapTrimmer).
     private const long MinimumAllocationBeforeHeapTrim = 8 << 20;
 
@@ -151,7 +148,7 @@ public sealed class RpcServer : IAsyncDisposable
             // --autodestroy), so the server does not close one for being idle (Kestrel's default: after 130 s). A client
             // that wants dead peers found asks for keepalive pings (vsh -k). A year, not InfiniteTimeSpan: Kestrel turns
             // that into TimeSpan.MaxValue, whose deadline overflows, and closed every idle connection within a second.
-            kestrel.Limits.KeepAliveTimeout = _idleConnectionTimeout;
+            kestrel.Limits.KeepAliveTimeout = TimeSpan.FromDays(365);
             // Kestrel's default windows (768 KiB per stream, 1 MiB per connection) are smaller than one 1 MiB message
             // of a volume upload: the client stalled for a WINDOW_UPDATE in the middle of every message. A window
             // only reserves memory when a client actually sends that much ahead of the handler.

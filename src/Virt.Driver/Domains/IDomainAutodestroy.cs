@@ -9,8 +9,8 @@ namespace Virt.Driver;
 public interface IDomainAutodestroy
 {
     /// <summary>
-    /// Marks run <paramref name="id"/> of <paramref name="domain"/> (durable when this returns); false when that run
-    /// has already stopped. A marked run is not migrated (libvirt: "domain is marked for auto destroy").
+    /// Marks run <paramref name="id"/> of <paramref name="domain"/> (durable when this returns); a run that has already
+    /// stopped is left unmarked. A marked run is not migrated (libvirt: "domain is marked for auto destroy").
     /// </summary>
-    Task<bool> MarkAutodestroyAsync(DomainRef domain, int id, CancellationToken cancellationToken);
+    Task MarkAutodestroyAsync(DomainRef domain, int id, CancellationToken cancellationToken);
 }

@@ -80,4 +80,15 @@ public sealed record DomainDefinition
 
     /// <summary>Security driver labels.</summary>
     public ValueList<SecurityLabel> SecurityLabels { get; init; } = ValueList<SecurityLabel>.Empty;
+
+    /// <summary>This definition with vCPU <paramref name="vcpu"/> pinned to <paramref name="cpuset"/> (its &lt;vcpupin&gt; replaced; pins in vCPU order).</summary>
+    public DomainDefinition WithVcpuPin(uint vcpu, string cpuset)
+    {
+        var tune = CpuTune ?? new CpuTune();
+        var pins = tune.VcpuPins.Where(p => p.Vcpu != vcpu).Append(new VcpuPin(vcpu, cpuset)).OrderBy(p => p.Vcpu).ToValueList();
+        return this with { CpuTune = tune with { VcpuPins = pins } };
+    }
+
+    /// <summary>This definition with its emulator threads pinned to <paramref name="cpuset"/> (&lt;emulatorpin&gt;).</summary>
+    public DomainDefinition WithEmulatorPin(string cpuset) => this with { CpuTune = (CpuTune ?? new CpuTune()) with { EmulatorPin = cpuset } };
 }
