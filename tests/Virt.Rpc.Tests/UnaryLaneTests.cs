@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using Google.Protobuf;
 using Grpc.Core;
 using Virt.Rpc.Client;
@@ -95,17 +96,35 @@ public sealed class UnaryLaneTests
     [Test]
     public async Task A_deadline_within_the_blocking_wait_ends_the_call_and_the_lane_recovers()
     {
-        await using var server = await TestServer.StartAsync();
-        using var channel = RpcChannel.ForUnixSocket(server.SocketPath, new RpcChannelOptions { UnaryLane = true });
-        var client = new Interop.Interop.InteropClient(channel);
+        // A listener that never answers: the client's deadline is then the only thing that can end the call (a real
+        // server would race it with its own DEADLINE_EXCEEDED, which leaves the lane's connection in use).
+        var directory = Directory.CreateTempSubdirectory("virt-lane-").FullName;
+        var socket = Path.Combine(directory, "rpc.sock");
+        try
+        {
+            using var channel = RpcChannel.ForUnixSocket(socket, new RpcChannelOptions { UnaryLane = true });
+            var client = new Interop.Interop.InteropClient(channel);
+            RpcException? ex;
+            using (var silent = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
+            {
+                silent.Bind(new UnixDomainSocketEndPoint(socket));
+                silent.Listen();
+                var deadline = DateTime.UtcNow + Http2UnaryConnection.BlockingWait / 4;
+                ex = Assert.ThrowsAsync<RpcException>(async () => await client.SleepAsync(new SleepRequest { Milliseconds = 10_000 }, deadline: deadline));
+            }
+            File.Delete(socket);
+            await using var server = await StartServerAsync(socket);
 
-        var ex = Assert.ThrowsAsync<RpcException>(async () =>
-            await client.SleepAsync(new SleepRequest { Milliseconds = 10_000 }, deadline: DateTime.UtcNow.AddMilliseconds(50)));
-        var response = await client.EchoAsync(new EchoRequest { Text = "after" }, deadline: Deadline());
+            var response = await client.EchoAsync(new EchoRequest { Text = "after" }, deadline: Deadline());
 
-        Assert.That(ex!.StatusCode, Is.EqualTo(StatusCode.DeadlineExceeded));
-        Assert.That(response.Text, Is.EqualTo("after"));
-        Assert.That(channel.UnaryLane!.Connections, Is.EqualTo(2));
+            Assert.That(ex!.StatusCode, Is.EqualTo(StatusCode.DeadlineExceeded));
+            Assert.That(response.Text, Is.EqualTo("after"));
+            Assert.That(channel.UnaryLane!.Connections, Is.EqualTo(2));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
     }
 
     [Test]
