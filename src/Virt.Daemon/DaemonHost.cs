@@ -11,7 +11,7 @@ namespace Virt.Daemon;
 /// One virtd instance: its directories, the single-instance lock, and the gRPC server on the admin socket
 /// (owner only), the read-only socket (any local user) and optional TCP endpoints.
 /// </summary>
-internal sealed class DaemonHost(DaemonPaths paths, IReadOnlyList<IPEndPoint> tcpEndPoints, IReadOnlyList<IPEndPoint> peerEndPoints, DriverKind driverKind, VcpuPlacementPolicy placement, SaveImageFormat saveImageFormat, ILoggerFactory loggerFactory) : IAsyncDisposable
+internal sealed class DaemonHost(DaemonPaths paths, IReadOnlyList<IPEndPoint> tcpEndPoints, IReadOnlyList<IPEndPoint> peerEndPoints, DriverKind driverKind, VcpuPlacementPolicy placement, SaveImageFormat saveImageFormat, ClientKeepalive keepalive, ILoggerFactory loggerFactory) : IAsyncDisposable
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger("virtd");
     private FileStream? _pidLock;
@@ -42,7 +42,13 @@ internal sealed class DaemonHost(DaemonPaths paths, IReadOnlyList<IPEndPoint> tc
 
         // A second without calls after a burst gives the burst's heap back: a define storm otherwise leaves ~10 MiB of
         // gen0 budget resident in an idle daemon (tools/bench/README.md, daemon RSS).
-        _server = new RpcServer(new RpcServerOptions { LoggerFactory = loggerFactory, TrimHeapWhenIdleFor = TimeSpan.FromSeconds(1) });
+        _server = new RpcServer(new RpcServerOptions
+        {
+            LoggerFactory = loggerFactory,
+            TrimHeapWhenIdleFor = TimeSpan.FromSeconds(1),
+            KeepAlivePingDelay = keepalive.PingDelay,
+            KeepAlivePingTimeout = keepalive.PingTimeout,
+        });
         _server.ListenUnixSocket(paths.AdminSocket, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         // Any local user may connect here; the read-only flag makes the API refuse every call that changes something.
         _server.ListenUnixSocket(paths.ReadOnlySocket, UnixFileMode.UserRead | UnixFileMode.UserWrite

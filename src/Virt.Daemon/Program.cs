@@ -35,10 +35,34 @@ var saveImageFormat = new Option<string>("--save-image-format")
     DefaultValueFactory = _ => "raw",
 };
 saveImageFormat.AcceptOnlyFromAmong("raw", "gzip", "bzip2", "xz", "lzop", "zstd");
+var keepaliveInterval = new Option<int>("--keepalive-interval")
+{
+    Description = "Seconds without a word from a client before virtd pings it, as libvirtd.conf's keepalive_interval (0 or -1: no pings).",
+    DefaultValueFactory = _ => ClientKeepalive.DefaultInterval,
+};
+keepaliveInterval.Validators.Add(result =>
+{
+    if (result.GetValueOrDefault<int>() < -1)
+    {
+        result.AddError("--keepalive-interval must be a number of seconds, or 0 or -1 for no pings.");
+    }
+});
+var keepaliveCount = new Option<int>("--keepalive-count")
+{
+    Description = "Intervals a ping's answer may take before virtd closes the connection, as libvirtd.conf's keepalive_count.",
+    DefaultValueFactory = _ => ClientKeepalive.DefaultCount,
+};
+keepaliveCount.Validators.Add(result =>
+{
+    if (result.GetValueOrDefault<int>() < 0)
+    {
+        result.AddError("--keepalive-count must be 0 or more.");
+    }
+});
 
 var root = new RootCommand("virtd: the Virt daemon. It owns the definitions and serves the gRPC API on Unix sockets and, optionally, TCP.")
 {
-    stateDir, runDir, listen, listenPeer, logFormat, verbose, driver, vcpuOvercommit, saveImageFormat,
+    stateDir, runDir, listen, listenPeer, logFormat, verbose, driver, vcpuOvercommit, saveImageFormat, keepaliveInterval, keepaliveCount,
 };
 root.SetAction(async (parse, _) =>
 {
@@ -66,7 +90,8 @@ root.SetAction(async (parse, _) =>
 
     await using var daemon = new DaemonHost(paths, endPoints, peerEndPoints, parse.GetValue(driver) == "test" ? DriverKind.Test : DriverKind.Qemu,
         new VcpuPlacementPolicy(new Virt.Host.LinuxHost().GetNodeInfo().Cpus, parse.GetValue(vcpuOvercommit)),
-        Enum.Parse<Virt.Driver.Qemu.SaveImageFormat>(parse.GetValue(saveImageFormat)!, ignoreCase: true), loggerFactory);
+        Enum.Parse<Virt.Driver.Qemu.SaveImageFormat>(parse.GetValue(saveImageFormat)!, ignoreCase: true),
+        new ClientKeepalive(parse.GetValue(keepaliveInterval), parse.GetValue(keepaliveCount)), loggerFactory);
     try
     {
         await daemon.RunAsync(stop.Token);

@@ -146,9 +146,15 @@ public sealed class RpcServer : IAsyncDisposable
             kestrel.Limits.Http2.MaxStreamsPerConnection = 1000;
             // A connection is the client's session, as libvirtd's are: it may hold state that ends when it closes (start
             // --autodestroy), so the server does not close one for being idle (Kestrel's default: after 130 s). A client
-            // that wants dead peers found asks for keepalive pings (vsh -k). A year, not InfiniteTimeSpan: Kestrel turns
-            // that into TimeSpan.MaxValue, whose deadline overflows, and closed every idle connection within a second.
+            // that wants dead peers found asks for keepalive pings (vsh -k), and so may the server (KeepAlivePingDelay).
+            // A year, not InfiniteTimeSpan: Kestrel turns that into TimeSpan.MaxValue, whose deadline overflows, and
+            // closed every idle connection within a second.
             kestrel.Limits.KeepAliveTimeout = TimeSpan.FromDays(365);
+            if (_options.KeepAlivePingDelay is { } pingDelay)
+            {
+                kestrel.Limits.Http2.KeepAlivePingDelay = pingDelay;
+                kestrel.Limits.Http2.KeepAlivePingTimeout = _options.KeepAlivePingTimeout;
+            }
             // Kestrel's default windows (768 KiB per stream, 1 MiB per connection) are smaller than one 1 MiB message
             // of a volume upload: the client stalled for a WINDOW_UPDATE in the middle of every message. A window
             // only reserves memory when a client actually sends that much ahead of the handler.

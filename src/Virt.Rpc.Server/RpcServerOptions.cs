@@ -27,6 +27,19 @@ public sealed class RpcServerOptions
     /// </summary>
     public TimeSpan? TrimHeapWhenIdleFor { get; init; }
 
+    /// <summary>
+    /// After this long without a frame from a client, the server sends it an HTTP/2 PING (libvirtd.conf's
+    /// keepalive_interval). Null (the default): no pings, and a client that vanished without closing its socket keeps
+    /// its connection, and whatever is tied to it, until the kernel gives up on it.
+    /// </summary>
+    public TimeSpan? KeepAlivePingDelay { get; init; }
+
+    /// <summary>
+    /// How long the answer to a keepalive PING may take before the server closes the connection (keepalive_interval ×
+    /// keepalive_count); used with <see cref="KeepAlivePingDelay"/>.
+    /// </summary>
+    public TimeSpan KeepAlivePingTimeout { get; init; } = TimeSpan.FromSeconds(20);
+
     /// <summary>Where the server logs; null for no logging.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
 }

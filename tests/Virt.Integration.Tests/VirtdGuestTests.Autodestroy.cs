@@ -10,7 +10,8 @@ public sealed partial class VirtdGuestTests
     [CancelAfter(300_000)]
     public async Task An_autodestroy_guest_runs_while_the_starting_shell_is_connected_and_is_destroyed_when_it_disconnects(CancellationToken ct)
     {
-        await using var virtd = await VirtdProcess.StartAsync();
+        // Pings after a second of silence, and a second for the answer: a shell that answers keeps its guest past them.
+        await using var virtd = await VirtdProcess.StartAsync(null, "--keepalive-interval", "1", "--keepalive-count", "1");
         var file = await VshRun.GuestXmlFileAsync(virtd.StateDir, "hb");
         await VshRun.OkAsync(virtd, "define", file);
 
@@ -22,7 +23,7 @@ public sealed partial class VirtdGuestTests
             await shell.StandardInput.WriteLineAsync("start hb --autodestroy");
             await shell.StandardInput.FlushAsync(ct);
             await WaitForStateAsync(virtd, "running (booted)", ct);
-            await Task.Delay(TimeSpan.FromSeconds(2), ct);
+            await Task.Delay(TimeSpan.FromSeconds(4), ct);
             Assert.That(await VshRun.OkAsync(virtd, "domstate", "hb", "--reason"), Is.EqualTo("running (booted)\n\n"), "still running while the shell is connected");
 
             shell.StandardInput.Close();
@@ -31,6 +32,29 @@ public sealed partial class VirtdGuestTests
             Assert.That(await output, Does.Contain("Domain 'hb' started"));
         }
         await WaitForStateAsync(virtd, "shut off (destroyed)", ct);
+
+        // A shell that stops answering (frozen here; a TCP peer whose host is gone is the same to virtd) has its
+        // connection closed by virtd's keepalive, and its guest goes with it, although its socket was never closed.
+        using (var frozen = StartShell(virtd))
+        {
+            var output = frozen.StandardOutput.ReadToEndAsync(ct);
+            var errors = frozen.StandardError.ReadToEndAsync(ct);
+            await frozen.StandardInput.WriteLineAsync("start hb --autodestroy");
+            await frozen.StandardInput.FlushAsync(ct);
+            await WaitForStateAsync(virtd, "running (booted)", ct);
+            VshRun.Signal("STOP", frozen.Id);
+            try
+            {
+                await WaitForStateAsync(virtd, "shut off (destroyed)", ct);
+            }
+            finally
+            {
+                VshRun.Signal("CONT", frozen.Id);
+            }
+            frozen.StandardInput.Close();
+            await frozen.WaitForExitAsync(ct);
+            Assert.That(await output, Does.Contain("Domain 'hb' started"), await errors);
+        }
 
         // A one-shot vsh disconnects as it exits, so its guest goes at once (as virsh's does); create's transient one is then gone.
         Assert.That(await VshRun.OkAsync(virtd, "start", "hb", "--autodestroy"), Is.EqualTo("Domain 'hb' started\n\n"));

@@ -107,15 +107,17 @@ public sealed class VirtdHostTests
         </domain>
         """;
 
-    [Test]
-    public async Task A_negative_overcommit_ratio_is_refused_at_start()
+    [TestCase("--vcpu-overcommit", "-1")]
+    [TestCase("--keepalive-interval", "-2")]
+    [TestCase("--keepalive-count", "-1")]
+    public async Task A_setting_out_of_range_is_refused_at_start(string option, string value)
     {
-        await using var virtd = VirtdProcess.Launch(Directory.CreateTempSubdirectory("virt-host-bad-").FullName, ownsStateDir: true, "--vcpu-overcommit", "-1");
+        await using var virtd = VirtdProcess.Launch(Directory.CreateTempSubdirectory("virt-host-bad-").FullName, ownsStateDir: true, option, value);
 
         var exitCode = await virtd.WaitForExitAsync(TimeSpan.FromSeconds(30));
 
         Assert.That(exitCode, Is.Not.Zero);
-        Assert.That(virtd.Log.Snapshot(), Has.Some.Contains("--vcpu-overcommit must be"));
+        Assert.That(virtd.Log.Snapshot(), Has.Some.Contains(option + " must be"));
     }
 
     [Test]

@@ -480,7 +480,7 @@ public sealed class BadInputTests(Transport transport)
         Assert.That(frames[^1].Type, Is.EqualTo(GoAwayFrameType), "the last frame before the close should be a GOAWAY");
     }
 
-    private static List<(byte Type, byte[] Payload)> ParseFrames(byte[] data)
+    internal static List<(byte Type, byte[] Payload)> ParseFrames(byte[] data)
     {
         var frames = new List<(byte, byte[])>();
         var offset = 0;

@@ -215,7 +215,7 @@ public sealed class ConnectionInfoTests
         }
     }
 
-    private static async Task<bool> ClosedWithinAsync(TimeSpan wait, CancellationToken closed)
+    internal static async Task<bool> ClosedWithinAsync(TimeSpan wait, CancellationToken closed)
     {
         try
         {
