@@ -31,7 +31,7 @@ public sealed partial class QemuDomainDriver : IDomainRuntime, IDomainScreenshot
                 {
                     throw Invalid(current, "invalid argument: cannot set memory higher than max memory");
                 }
-                if (current.Definition.Devices.MemBalloon is not { Model: not MemBalloonModel.None })
+                if (!HasBalloon(current.Definition))
                 {
                     throw VirtException.OperationInvalid(current.Name, "set memory of", current.State,
                         "Unable to change memory of active domain without the balloon device and guest OS balloon driver");
@@ -219,13 +219,17 @@ public sealed partial class QemuDomainDriver : IDomainRuntime, IDomainScreenshot
             if (groups.HasFlag(DomainStatsGroups.Balloon))
             {
                 var actual = current.Definition.CurrentMemoryKiB;
-                if (current.Definition.Devices.MemBalloon is { Model: not MemBalloonModel.None })
+                if (HasBalloon(current.Definition))
                 {
                     var reply = await ExecuteQmpAsync(current.Uuid, "query-balloon", null, cancellationToken).ConfigureAwait(false);
                     actual = (reply?["actual"]?.GetValue<ulong>() ?? actual * 1024) / 1024;
                 }
                 var rss = ThreadAffinity.StatusField(pid, 0, "VmRSS") is { } text ? ulong.Parse(text.Split(' ')[0], CultureInfo.InvariantCulture) : (ulong?)null;
                 balloon = new DomainBalloon { CurrentKiB = actual, MaximumKiB = current.Definition.MemoryKiB, RssKiB = rss };
+                if (HasBalloon(current.Definition))
+                {
+                    balloon = await WithGuestMemoryStatsAsync(current, balloon, cancellationToken).ConfigureAwait(false);
+                }
             }
             IReadOnlyList<VcpuRuntime>? vcpus = null;
             if (groups.HasFlag(DomainStatsGroups.Vcpu))
@@ -338,8 +342,9 @@ public sealed partial class QemuDomainDriver : IDomainRuntime, IDomainScreenshot
     {
         var definition = started.Definition;
         var tune = definition.CpuTune;
-        var balloonTarget = definition.Devices.MemBalloon is { Model: not MemBalloonModel.None } && definition.CurrentMemoryKiB < definition.MemoryKiB;
-        if (tune is null && definition.Vcpu.CpuSet is null && !balloonTarget)
+        var balloonTarget = HasBalloon(definition) && definition.CurrentMemoryKiB < definition.MemoryKiB;
+        var statsPeriod = HasBalloon(definition) ? definition.Devices.MemBalloon!.StatsPeriod ?? 0 : 0;
+        if (tune is null && definition.Vcpu.CpuSet is null && !balloonTarget && statsPeriod == 0)
         {
             return;
         }
@@ -363,6 +368,10 @@ public sealed partial class QemuDomainDriver : IDomainRuntime, IDomainScreenshot
         if (balloonTarget)
         {
             await ExecuteQmpAsync(started.Uuid, "balloon", new JsonObject { ["value"] = definition.CurrentMemoryKiB * 1024 }, cancellationToken).ConfigureAwait(false);
+        }
+        if (statsPeriod > 0)
+        {
+            await SetStatsPollingIntervalAsync(started, statsPeriod, cancellationToken).ConfigureAwait(false);
         }
     }
 

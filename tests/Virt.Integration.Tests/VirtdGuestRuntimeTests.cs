@@ -30,7 +30,7 @@ public sealed partial class VirtdGuestTests
               <devices>
                 <serial type='pty'><target port='0'/></serial>
                 <console type='pty'><target type='serial' port='0'/></console>
-                <memballoon model='virtio'/>
+                <memballoon model='virtio'><stats period='1'/></memballoon>
               </devices>
             </domain>
             """, ct);
@@ -51,7 +51,7 @@ public sealed partial class VirtdGuestTests
         {
             await Task.Delay(500, ct);
         }
-        Assert.That(memstat, Does.StartWith("actual 163840\nrss "), "query-balloon reports the new size");
+        Assert.That(memstat, Does.StartWith("actual 163840\n"), "query-balloon reports the new size");
         var info = await VshRun.OkAsync(virtd, "dominfo", "hb");
         Assert.That(info, Does.Contain("Max memory:     262144 KiB\nUsed memory:    163840 KiB\n"));
         Assert.That(info, Does.Match(@"CPU time:       [1-9][0-9]*\.[0-9]s\n"), "live CPU time of the QEMU process");
@@ -59,6 +59,18 @@ public sealed partial class VirtdGuestTests
         Assert.That(await VshRun.OkAsync(virtd, "dumpxml", "hb", "--inactive"), Does.Contain("<currentMemory unit='KiB'>262144</currentMemory>"), "--live leaves the persistent definition alone");
         var (overCode, _, overErrors) = await VshRun.RunAsync(virtd, "setmem", "hb", "300M", "--live");
         Assert.That((overCode, overErrors), Is.EqualTo((1, "error: invalid argument: cannot set memory higher than max memory\n")));
+
+        // The guest's own statistics: <stats period='1'/> set QEMU's polling at start, so its virtio_balloon driver reports.
+        Assert.That(memstat, Does.Match(@"^actual 163840\nswap_in \d+\nswap_out \d+\nmajor_fault \d+\nminor_fault [1-9]\d*\nunused [1-9]\d*\navailable [1-9]\d*\n(usable \d+\n)?last_update [1-9]\d*\n(disk_caches \d+\n)?(hugetlb_pgalloc \d+\nhugetlb_pgfail \d+\n)?rss [1-9]\d*\n$"));
+        Assert.That(await PollingIntervalAsync(virtd), Is.EqualTo(1));
+        Assert.That(await VshRun.OkAsync(virtd, "dommemstat", "hb", "--period", "7"), Is.EqualTo("\n"));
+        Assert.That(await PollingIntervalAsync(virtd), Is.EqualTo(7), "dommemstat --period sets it live");
+        Assert.That(await VshRun.OkAsync(virtd, "dumpxml", "hb"), Does.Contain("<stats period='7'/>"));
+        Assert.That(await VshRun.OkAsync(virtd, "dommemstat", "hb", "--period", "3", "--config"), Is.EqualTo("\n"));
+        Assert.That(await PollingIntervalAsync(virtd), Is.EqualTo(7), "--config leaves the running QEMU alone");
+        Assert.That(await VshRun.OkAsync(virtd, "dumpxml", "hb", "--inactive"), Does.Contain("<stats period='3'/>"));
+        var (periodCode, _, periodErrors) = await VshRun.RunAsync(virtd, "dommemstat", "hb", "--period", "-1");
+        Assert.That((periodCode, periodErrors), Is.EqualTo((1, "error: Invalid collection period value '-1'\n")));
 
         // vcpupin and emulatorpin: the kernel's affinity of the threads changes.
         Assert.That(Affinity(pid, "CPU 0/TCG"), Is.EqualTo("0-" + lastCpu));
@@ -101,6 +113,19 @@ public sealed partial class VirtdGuestTests
         Assert.That((stoppedCode, stoppedErrors), Is.EqualTo((1, "error: Requested operation is not valid: domain is not running\n")));
         Assert.That(await VshRun.OkAsync(virtd, "vcpupin", "hb"), Is.EqualTo($" VCPU   CPU Affinity\n----------------------\n 0      0-{lastCpu}\n 1      0\n\n"),
             "the persistent definition: vCPU 0 unpinned, vCPU 1 as defined (virsh lists up to the maximum)");
+
+        await VshRun.OkAsync(virtd, "define", await VshRun.GuestXmlFileAsync(virtd.StateDir, "nb", devices: "<memballoon model='none'/>"));
+        var (noBalloonCode, _, noBalloonErrors) = await VshRun.RunAsync(virtd, "dommemstat", "nb", "--period", "5");
+        Assert.That((noBalloonCode, noBalloonErrors), Is.EqualTo((1,
+            "error: Unable to change balloon collection period.\nerror: Requested operation is not valid: No memory balloon device configured, can not set the collection period\n")));
+    }
+
+    /// <summary>QEMU's own guest-stats-polling-interval of the balloon device, read over QMP.</summary>
+    private static async Task<int> PollingIntervalAsync(VirtdProcess virtd)
+    {
+        var reply = await VshRun.OkAsync(virtd, "qemu-monitor-command", "hb",
+            """{"execute":"qom-get","arguments":{"path":"/machine/peripheral/balloon0","property":"guest-stats-polling-interval"}}""");
+        return System.Text.Json.Nodes.JsonNode.Parse(reply)!["return"]!.GetValue<int>();
     }
 
     /// <summary>Cpus_allowed_list of the QEMU thread named <paramref name="threadName"/> (null: the main thread).</summary>

@@ -9,7 +9,7 @@ namespace Virt.Api;
 
 /// <summary>
 /// Resources and statistics of running guests over <see cref="IDomainRuntime"/>: setmem, setmaxmem, setvcpus,
-/// vcpucount and vcpuinfo (GetVcpus), vcpupin, emulatorpin, domstats, domblkstat, domifstat, dommemstat, send-key; screenshot over
+/// vcpucount and vcpuinfo (GetVcpus), vcpupin, emulatorpin, domstats, domblkstat, domifstat, dommemstat (and its --period), send-key; screenshot over
 /// <see cref="IDomainScreenshot"/>. A driver without the contract answers libvirt's "this function is not supported by the connection driver".
 /// </summary>
 internal sealed partial class DomainApi
@@ -26,6 +26,13 @@ internal sealed partial class DomainApi
         var reference = Requests.Domain(request.Domain);
         await Runtime("virDomainSetMaxMemory").SetMaxMemoryAsync(reference, request.MaxMemoryKib, Requests.Modification(request.Live, request.Config), context.CancellationToken).ConfigureAwait(false);
         return new SetMaxMemoryResponse();
+    }
+
+    public override async Task<SetMemoryStatsPeriodResponse> SetMemoryStatsPeriod(SetMemoryStatsPeriodRequest request, ServerCallContext context)
+    {
+        var reference = Requests.Domain(request.Domain);
+        await Runtime("virDomainSetMemoryStatsPeriod").SetMemoryStatsPeriodAsync(reference, request.PeriodSeconds, Requests.Modification(request.Live, request.Config), context.CancellationToken).ConfigureAwait(false);
+        return new SetMemoryStatsPeriodResponse();
     }
 
     public override async Task<SetVcpusResponse> SetVcpus(SetVcpusRequest request, ServerCallContext context)
@@ -373,6 +380,14 @@ internal sealed partial class DomainApi
         if (balloon.DiskCachesKiB is { } caches)
         {
             stats.DiskCachesKib = caches;
+        }
+        if (balloon.HugetlbAllocations is { } allocations)
+        {
+            stats.HugetlbPageAllocations = allocations;
+        }
+        if (balloon.HugetlbFailures is { } failures)
+        {
+            stats.HugetlbPageFailures = failures;
         }
         if (balloon.LastUpdateEpochSeconds is { } update)
         {

@@ -479,8 +479,10 @@ internal static class DomainRuntimeCommands
             yield return ("balloon.maximum", N(balloon.MaximumKib));
             if (balloon.HasRssKib)
             {
-                yield return ("balloon.actual", N(balloon.CurrentKib));
-                yield return ("balloon.rss", N(balloon.RssKib));
+                foreach (var (name, value) in MemoryStats(balloon, lastUpdate: "last-update"))
+                {
+                    yield return ("balloon." + name, N(value));
+                }
             }
         }
         if (r.Vcpu is { } vcpu)
@@ -660,14 +662,27 @@ internal static class DomainRuntimeCommands
 
     private static async Task<bool> DomMemStatAsync(CommandContext c, CancellationToken ct)
     {
-        Impact(c);
+        var (live, config) = Impact(c);
         var argument = c.Args.Required("domain");
         var domain = await Lookup.DomainAsync(c, ct);
+        var connection = await c.ConnectionAsync(ct);
         if (c.Args.Int("period") is { } period)
         {
-            throw VshError.Of($"Unable to change balloon collection period.", $"Operation not supported: setting the balloon statistics period ({period.ToString(CultureInfo.InvariantCulture)} s) is not supported yet");
+            if (period < 0)
+            {
+                throw VshError.Of($"Invalid collection period value '{period.ToString(CultureInfo.InvariantCulture)}'");
+            }
+            try
+            {
+                await connection.DomainCallAsync(domain.Domain.Uuid, (d, r) => d.SetMemoryStatsPeriodAsync(
+                    new Proto.SetMemoryStatsPeriodRequest { Domain = r, PeriodSeconds = (uint)period, Live = live, Config = config }, cancellationToken: ct));
+            }
+            catch (VirtClientException e)
+            {
+                throw VshError.FromClient(e, "Unable to change balloon collection period.");
+            }
+            return true;
         }
-        var connection = await c.ConnectionAsync(ct);
         Proto.DomainBalloonStats stats;
         try
         {
@@ -677,11 +692,7 @@ internal static class DomainRuntimeCommands
         {
             throw VshError.FromClient(e, $"Failed to get memory statistics for domain {argument}");
         }
-        List<(string Name, ulong Value)> fields = [("actual", stats.CurrentKib)];
-        if (stats.HasRssKib)
-        {
-            fields.Add(("rss", stats.RssKib));
-        }
+        var fields = MemoryStats(stats, lastUpdate: "last_update");
         if (c.Json)
         {
             c.WriteJson(w =>
@@ -696,6 +707,35 @@ internal static class DomainRuntimeCommands
         }
         c.Print(string.Concat(fields.Select(f => $"{f.Name} {f.Value.ToString(CultureInfo.InvariantCulture)}\n")));
         return true;
+    }
+
+    /// <summary>
+    /// The balloon's memory statistics in libvirt's order (qemuMonitorJSONGetMemoryStats, then the RSS), by their
+    /// dommemstat names; domstats spells the update time "last-update", dommemstat "last_update".
+    /// </summary>
+    private static List<(string Name, ulong Value)> MemoryStats(Proto.DomainBalloonStats stats, string lastUpdate)
+    {
+        List<(string Name, ulong Value)> fields = [("actual", stats.CurrentKib)];
+        void Add(string name, bool has, ulong value)
+        {
+            if (has)
+            {
+                fields.Add((name, value));
+            }
+        }
+        Add("swap_in", stats.HasSwapInKib, stats.SwapInKib);
+        Add("swap_out", stats.HasSwapOutKib, stats.SwapOutKib);
+        Add("major_fault", stats.HasMajorFaults, stats.MajorFaults);
+        Add("minor_fault", stats.HasMinorFaults, stats.MinorFaults);
+        Add("unused", stats.HasUnusedKib, stats.UnusedKib);
+        Add("available", stats.HasAvailableKib, stats.AvailableKib);
+        Add("usable", stats.HasUsableKib, stats.UsableKib);
+        Add(lastUpdate, stats.HasLastUpdateEpochSeconds, (ulong)stats.LastUpdateEpochSeconds);
+        Add("disk_caches", stats.HasDiskCachesKib, stats.DiskCachesKib);
+        Add("hugetlb_pgalloc", stats.HasHugetlbPageAllocations, stats.HugetlbPageAllocations);
+        Add("hugetlb_pgfail", stats.HasHugetlbPageFailures, stats.HugetlbPageFailures);
+        Add("rss", stats.HasRssKib, stats.RssKib);
+        return fields;
     }
 
     private static async Task<bool> SendKeyAsync(CommandContext c, CancellationToken ct)

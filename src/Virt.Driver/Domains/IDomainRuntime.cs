@@ -2,7 +2,7 @@ namespace Virt.Driver;
 
 /// <summary>
 /// Resources and statistics of running guests (virsh setmem, setmaxmem, setvcpus, vcpupin, emulatorpin, domstats,
-/// domblkstat, send-key; screenshot is <see cref="IDomainScreenshot"/>). A separate contract from
+/// domblkstat, dommemstat --period, send-key; screenshot is <see cref="IDomainScreenshot"/>). A separate contract from
 /// <see cref="IDomainDriver"/> because not every driver has it: the API answers OPERATION_UNSUPPORTED for a driver that does not implement it. The <c>modification</c>
 /// rules are libvirt's virDomainModificationImpact: current means live when active and config otherwise; live on an
 /// inactive domain and config on a transient one are <see cref="VirtErrorReason.OperationInvalid"/>.
@@ -17,6 +17,12 @@ public interface IDomainRuntime : IDomainVcpuInfo, IDomainPinning
 
     /// <summary>The vCPU count (or, with <paramref name="maximum"/>, the maximum). Live vCPU hotplug is unsupported.</summary>
     Task<DomainSummary> SetVcpusAsync(DomainRef domain, uint count, bool maximum, DomainModification modification, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// How often, in seconds, the guest's balloon driver reports its memory statistics (virsh dommemstat --period,
+    /// &lt;memballoon&gt;&lt;stats period/&gt;); 0 stops the reports. Needs a balloon device.
+    /// </summary>
+    Task<DomainSummary> SetMemoryStatsPeriodAsync(DomainRef domain, uint periodSeconds, DomainModification modification, CancellationToken cancellationToken);
 
     /// <summary>Statistics of an active domain (an inactive one has its state only).</summary>
     Task<DomainRuntimeStats> GetStatsAsync(DomainRef domain, DomainStatsGroups groups, CancellationToken cancellationToken);
