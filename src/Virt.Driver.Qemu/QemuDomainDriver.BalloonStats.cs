@@ -33,6 +33,12 @@ public sealed partial class QemuDomainDriver
             }).ConfigureAwait(false);
         }, cancellationToken);
 
+    public async Task<DomainBalloon> GetMemoryStatsAsync(DomainRef domain, CancellationToken cancellationToken)
+    {
+        var stats = await GetStatsAsync(domain, DomainStatsGroups.Balloon, cancellationToken).ConfigureAwait(false);
+        return stats.Balloon ?? throw VirtException.OperationInvalid(stats.Domain.Name, "get the memory statistics of", stats.Domain.State, "domain is not running");
+    }
+
     private static bool HasBalloon(DomainDefinition definition) => definition.Devices.MemBalloon is { Model: not MemBalloonModel.None };
 
     /// <summary>The balloon device's QOM path: every -device with an id is a child of /machine/peripheral.</summary>

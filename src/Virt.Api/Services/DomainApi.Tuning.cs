@@ -17,21 +17,21 @@ internal sealed partial class DomainApi
     public override async Task<SetMemoryResponse> SetMemory(SetMemoryRequest request, ServerCallContext context)
     {
         var reference = Requests.Domain(request.Domain);
-        await Runtime("virDomainSetMemoryFlags").SetMemoryAsync(reference, request.MemoryKib, Requests.Modification(request.Live, request.Config), context.CancellationToken).ConfigureAwait(false);
+        await Contract<IDomainResources>("virDomainSetMemoryFlags").SetMemoryAsync(reference, request.MemoryKib, Requests.Modification(request.Live, request.Config), context.CancellationToken).ConfigureAwait(false);
         return new SetMemoryResponse();
     }
 
     public override async Task<SetMaxMemoryResponse> SetMaxMemory(SetMaxMemoryRequest request, ServerCallContext context)
     {
         var reference = Requests.Domain(request.Domain);
-        await Runtime("virDomainSetMaxMemory").SetMaxMemoryAsync(reference, request.MaxMemoryKib, Requests.Modification(request.Live, request.Config), context.CancellationToken).ConfigureAwait(false);
+        await Contract<IDomainResources>("virDomainSetMaxMemory").SetMaxMemoryAsync(reference, request.MaxMemoryKib, Requests.Modification(request.Live, request.Config), context.CancellationToken).ConfigureAwait(false);
         return new SetMaxMemoryResponse();
     }
 
     public override async Task<SetMemoryStatsPeriodResponse> SetMemoryStatsPeriod(SetMemoryStatsPeriodRequest request, ServerCallContext context)
     {
         var reference = Requests.Domain(request.Domain);
-        await Runtime("virDomainSetMemoryStatsPeriod").SetMemoryStatsPeriodAsync(reference, request.PeriodSeconds, Requests.Modification(request.Live, request.Config), context.CancellationToken).ConfigureAwait(false);
+        await Contract<IDomainResources>("virDomainSetMemoryStatsPeriod").SetMemoryStatsPeriodAsync(reference, request.PeriodSeconds, Requests.Modification(request.Live, request.Config), context.CancellationToken).ConfigureAwait(false);
         return new SetMemoryStatsPeriodResponse();
     }
 
@@ -40,7 +40,7 @@ internal sealed partial class DomainApi
         var reference = Requests.Domain(request.Domain);
         Requests.Unsupported(request.Guest, "guest", "changing the vCPUs online in the guest (--guest needs the guest agent)");
         Requests.Unsupported(request.Hotpluggable, "hotpluggable", "hot-unpluggable vCPUs (--hotpluggable)");
-        await Runtime("virDomainSetVcpusFlags").SetVcpusAsync(reference, request.Count, request.Maximum, Requests.Modification(request.Live, request.Config), context.CancellationToken).ConfigureAwait(false);
+        await Contract<IDomainResources>("virDomainSetVcpusFlags").SetVcpusAsync(reference, request.Count, request.Maximum, Requests.Modification(request.Live, request.Config), context.CancellationToken).ConfigureAwait(false);
         return new SetVcpusResponse();
     }
 
@@ -209,8 +209,8 @@ internal sealed partial class DomainApi
     public override async Task<GetMemoryStatsResponse> GetMemoryStats(GetMemoryStatsRequest request, ServerCallContext context)
     {
         var reference = Requests.Domain(request.Domain);
-        var stats = await ActiveStatsAsync(reference, DomainStatsGroups.Balloon, "virDomainMemoryStats", context).ConfigureAwait(false);
-        return new GetMemoryStatsResponse { Stats = Balloon(stats.Balloon!) };
+        var balloon = await Contract<IDomainMemoryStats>("virDomainMemoryStats").GetMemoryStatsAsync(reference, context.CancellationToken).ConfigureAwait(false);
+        return new GetMemoryStatsResponse { Stats = Balloon(balloon) };
     }
 
     public override async Task<SendKeyResponse> SendKey(SendKeyRequest request, ServerCallContext context)
@@ -221,7 +221,7 @@ internal sealed partial class DomainApi
             throw ApiErrors.InvalidArgument("keycodes", $"send-key takes between 1 and 16 key codes, not {request.Keycodes.Count}.");
         }
         var qnum = request.Keycodes.Select(code => KeyCodes.ToQnum(request.Codeset, code)).ToList();
-        await Runtime("virDomainSendKey").SendKeyAsync(reference, qnum, request.HoldTimeMs, context.CancellationToken).ConfigureAwait(false);
+        await Contract<IDomainKeyboard>("virDomainSendKey").SendKeyAsync(reference, qnum, request.HoldTimeMs, context.CancellationToken).ConfigureAwait(false);
         return new SendKeyResponse();
     }
 

@@ -121,6 +121,8 @@ internal static class DomainRuntimeCommands
         var domain = await Lookup.DomainAsync(c, ct);
         var kib = KiB(c);
         var connection = await c.ConnectionAsync(ct);
+        // With no --live, --config or --current virsh calls virDomainSetMemory, which every driver runs as --live.
+        live |= !config && !c.Args.Bool("current");
         try
         {
             await connection.SetMemoryAsync(domain.Domain.Uuid, kib, live, config, ct);
@@ -153,6 +155,11 @@ internal static class DomainRuntimeCommands
     {
         var (live, config) = Impact(c);
         c.Args.Exclusive("guest", "config");
+        c.Args.Exclusive("hotpluggable", "guest");
+        if (c.Args.Bool("maximum") && !config)
+        {
+            throw VshError.Of("Option --config is required by option --maximum");
+        }
         var domain = await Lookup.DomainAsync(c, ct);
         var count = c.Args.Int("count") ?? 0;
         if (count <= 0)
@@ -160,6 +167,8 @@ internal static class DomainRuntimeCommands
             throw VshError.Of($"Can't set {count.ToString(CultureInfo.InvariantCulture)} processors for a VM");
         }
         var connection = await c.ConnectionAsync(ct);
+        // With no flag at all virsh calls virDomainSetVcpus, which every driver runs as --live.
+        live |= !config && !c.Args.Bool("current") && !c.Args.Bool("maximum") && !c.Args.Bool("guest") && !c.Args.Bool("hotpluggable");
         try
         {
             await connection.DomainCallAsync(domain.Domain.Uuid, (d, r) => d.SetVcpusAsync(new Proto.SetVcpusRequest

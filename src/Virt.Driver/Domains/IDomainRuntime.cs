@@ -7,7 +7,18 @@ namespace Virt.Driver;
 /// rules are libvirt's virDomainModificationImpact: current means live when active and config otherwise; live on an
 /// inactive domain and config on a transient one are <see cref="VirtErrorReason.OperationInvalid"/>.
 /// </summary>
-public interface IDomainRuntime : IDomainVcpuInfo, IDomainPinning
+public interface IDomainRuntime : IDomainVcpuInfo, IDomainPinning, IDomainResources, IDomainKeyboard, IDomainMemoryStats
+{
+    /// <summary>Statistics of an active domain (an inactive one has its state only).</summary>
+    Task<DomainRuntimeStats> GetStatsAsync(DomainRef domain, DomainStatsGroups groups, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// virsh setmem, setmaxmem, setvcpus and dommemstat --period (virDomainSetMemoryFlags, virDomainSetVcpusFlags,
+/// virDomainSetMemoryStatsPeriod). Its own contract, which <see cref="IDomainRuntime"/> includes, because libvirt's
+/// test driver changes these without the rest.
+/// </summary>
+public interface IDomainResources
 {
     /// <summary>The current memory (the balloon target when live). At most the maximum; live needs a balloon device.</summary>
     Task<DomainSummary> SetMemoryAsync(DomainRef domain, ulong memoryKiB, DomainModification modification, CancellationToken cancellationToken);
@@ -23,12 +34,20 @@ public interface IDomainRuntime : IDomainVcpuInfo, IDomainPinning
     /// &lt;memballoon&gt;&lt;stats period/&gt;); 0 stops the reports. Needs a balloon device.
     /// </summary>
     Task<DomainSummary> SetMemoryStatsPeriodAsync(DomainRef domain, uint periodSeconds, DomainModification modification, CancellationToken cancellationToken);
+}
 
-    /// <summary>Statistics of an active domain (an inactive one has its state only).</summary>
-    Task<DomainRuntimeStats> GetStatsAsync(DomainRef domain, DomainStatsGroups groups, CancellationToken cancellationToken);
-
+/// <summary>virsh send-key (virDomainSendKey); its own contract for the same reason as <see cref="IDomainResources"/>.</summary>
+public interface IDomainKeyboard
+{
     /// <summary>Presses <paramref name="qnumCodes"/> (QEMU's "qnum" numbering: XT scancodes, 0xe0 prefix as 0x80) together for <paramref name="holdTimeMs"/>.</summary>
     Task SendKeyAsync(DomainRef domain, IReadOnlyList<uint> qnumCodes, uint holdTimeMs, CancellationToken cancellationToken);
+}
+
+/// <summary>virsh dommemstat (virDomainMemoryStats) of an active domain; its own contract for the same reason as <see cref="IDomainResources"/>.</summary>
+public interface IDomainMemoryStats
+{
+    /// <summary>The balloon's figures: what the guest has, and what the guest itself last reported.</summary>
+    Task<DomainBalloon> GetMemoryStatsAsync(DomainRef domain, CancellationToken cancellationToken);
 }
 
 /// <summary>
