@@ -203,7 +203,7 @@ public sealed partial class QemuDomainDriver : IDomainRuntime, IDomainScreenshot
         var current = await LookupDomainAsync(domain, cancellationToken).ConfigureAwait(false);
         if (!current.IsActive)
         {
-            return new DomainRuntimeStats { Domain = current };
+            return await InactiveStatsAsync(current, groups, cancellationToken).ConfigureAwait(false);
         }
         var pid = await QemuPidAsync(current, cancellationToken).ConfigureAwait(false);
         try
@@ -254,6 +254,50 @@ public sealed partial class QemuDomainDriver : IDomainRuntime, IDomainScreenshot
             // QEMU exited while it was being read: what the caller sees next is the shut-off domain.
             return new DomainRuntimeStats { Domain = Latest(current) };
         }
+    }
+
+    /// <summary>
+    /// What libvirt's QEMU driver reports of a shut-off domain: the definition's memory and vCPU counts, and each disk's
+    /// name, path and sizes from its image (none when the image cannot be read); no counters and no interfaces.
+    /// </summary>
+    private async Task<DomainRuntimeStats> InactiveStatsAsync(DomainSummary current, DomainStatsGroups groups, CancellationToken cancellationToken)
+    {
+        var definition = current.Definition;
+        List<DiskStats>? disks = null;
+        if (groups.HasFlag(DomainStatsGroups.Block))
+        {
+            disks = [];
+            foreach (var disk in definition.Devices.Disks)
+            {
+                DomainBlockInfo? sizes = null;
+                if (DiskLookup.SourcePath(disk) is not null || disk.Source is { Pool: not null, Volume: not null })
+                {
+                    try
+                    {
+                        sizes = await InactiveBlockInfoAsync(current.Name, disk, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (e is VirtException or IOException or UnauthorizedAccessException)
+                    {
+                        // libvirt leaves the sizes out of an image it cannot read, and reports the rest.
+                    }
+                }
+                disks.Add(new DiskStats
+                {
+                    Name = disk.Target.Dev,
+                    Path = DiskLookup.SourcePath(disk) ?? "",
+                    CapacityBytes = sizes?.Capacity,
+                    AllocationBytes = sizes?.Allocation,
+                    PhysicalBytes = sizes?.Physical,
+                });
+            }
+        }
+        return new DomainRuntimeStats
+        {
+            Domain = current,
+            Balloon = groups.HasFlag(DomainStatsGroups.Balloon) ? new DomainBalloon { CurrentKiB = definition.CurrentMemoryKiB, MaximumKiB = definition.MemoryKiB } : null,
+            Vcpus = groups.HasFlag(DomainStatsGroups.Vcpu) ? [] : null,
+            Disks = disks,
+        };
     }
 
     public Task SendKeyAsync(DomainRef domain, IReadOnlyList<uint> qnumCodes, uint holdTimeMs, CancellationToken cancellationToken)
@@ -537,14 +581,8 @@ public sealed partial class QemuDomainDriver : IDomainRuntime, IDomainScreenshot
             {
                 Name = disk.Target.Dev,
                 Path = DiskLookup.SourcePath(disk) ?? "",
-                ReadRequests = Value("rd_operations"),
-                ReadBytes = Value("rd_bytes"),
-                ReadTimeNs = Value("rd_total_time_ns"),
-                WriteRequests = Value("wr_operations"),
-                WriteBytes = Value("wr_bytes"),
-                WriteTimeNs = Value("wr_total_time_ns"),
-                FlushRequests = Value("flush_operations"),
-                FlushTimeNs = Value("flush_total_time_ns"),
+                Io = new DiskIo(Value("rd_operations"), Value("rd_bytes"), Value("rd_total_time_ns"), Value("wr_operations"), Value("wr_bytes"),
+                    Value("wr_total_time_ns"), Value("flush_operations"), Value("flush_total_time_ns")),
                 CapacityBytes = image?["virtual-size"]?.GetValue<ulong>(),
                 AllocationBytes = (entry?["parent"]?["stats"] ?? stats)?["wr_highest_offset"]?.GetValue<ulong>(),
                 PhysicalBytes = image?["actual-size"]?.GetValue<ulong>() ?? image?["virtual-size"]?.GetValue<ulong>(),

@@ -42,6 +42,13 @@ public sealed partial class VirtdGuestTests
             " vdb 8.000 MiB 0.000 B 8.000 MiB\n sda - - -\n\n"), "the empty CD-ROM has no sizes");
         var empty = await VshRun.RunAsync(virtd, "domblkinfo", "hb", "sda");
         Assert.That((empty.Code, empty.Err), Is.EqualTo((1, "error: invalid argument: disk 'sda' does not currently have a source assigned\n")));
+        // domstats of the shut-off domain, as libvirt's QEMU driver: the definition's memory and vCPUs, the disks with
+        // the images' sizes and no counters, no interfaces.
+        Assert.That(await VshRun.OkAsync(virtd, "domstats", "hb"), Is.EqualTo(
+            "Domain: 'hb'\n  state.state=5\n  state.reason=0\n  balloon.current=131072\n  balloon.maximum=131072\n  vcpu.current=1\n  vcpu.maximum=1\n"
+            + $"  block.count=3\n  block.0.name=vda\n  block.0.path={disk}\n  block.0.allocation={await AllocatedBytesAsync(disk)}\n  block.0.capacity=16777216\n"
+            + $"  block.0.physical={new FileInfo(disk).Length}\n  block.1.name=vdb\n  block.1.path={raw}\n  block.1.allocation=0\n  block.1.capacity=8388608\n"
+            + "  block.1.physical=8388608\n  block.2.name=sda\n\n"));
 
         await VshRun.OkAsync(virtd, "start", "hb");
         var uuid = (await VshRun.OkAsync(virtd, "domuuid", "hb")).Trim();

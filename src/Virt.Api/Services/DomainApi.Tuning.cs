@@ -152,7 +152,7 @@ internal sealed partial class DomainApi
         var response = new GetDomainStatsResponse();
         foreach (var domain in domains)
         {
-            var stats = driver is IDomainRuntime runtime && domain.IsActive && (groups & ~DomainStatsGroups.State) != 0
+            var stats = driver is IDomainRuntime runtime && (groups & ~DomainStatsGroups.State) != 0
                 ? await runtime.GetStatsAsync(DomainRef.ByUuid(domain.Uuid), groups, context.CancellationToken).ConfigureAwait(false)
                 : new DomainRuntimeStats { Domain = domain };
             response.Records.Add(StatsRecord(stats, groups));
@@ -169,16 +169,16 @@ internal sealed partial class DomainApi
         {
             // libvirt's QEMU driver sums every disk for an empty device.
             var sum = new BlockStats();
-            foreach (var disk in disks)
+            foreach (var io in disks.Select(d => d.Io).OfType<DiskIo>())
             {
-                sum.ReadRequests += disk.ReadRequests;
-                sum.ReadBytes += disk.ReadBytes;
-                sum.ReadTimeNs += disk.ReadTimeNs;
-                sum.WriteRequests += disk.WriteRequests;
-                sum.WriteBytes += disk.WriteBytes;
-                sum.WriteTimeNs += disk.WriteTimeNs;
-                sum.FlushRequests += disk.FlushRequests;
-                sum.FlushTimeNs += disk.FlushTimeNs;
+                sum.ReadRequests += io.ReadRequests;
+                sum.ReadBytes += io.ReadBytes;
+                sum.ReadTimeNs += io.ReadTimeNs;
+                sum.WriteRequests += io.WriteRequests;
+                sum.WriteBytes += io.WriteBytes;
+                sum.WriteTimeNs += io.WriteTimeNs;
+                sum.FlushRequests += io.FlushRequests;
+                sum.FlushTimeNs += io.FlushTimeNs;
             }
             sum.Errors = 0;
             return new GetBlockStatsResponse { Stats = sum };
@@ -331,10 +331,12 @@ internal sealed partial class DomainApi
             }
             record.Vcpu = vcpu;
         }
+        record.InterfacesReported = stats.Interfaces is not null;
         foreach (var nic in stats.Interfaces ?? [])
         {
             record.Interfaces.Add(Interface(nic));
         }
+        record.BlocksReported = stats.Disks is not null;
         foreach (var disk in stats.Disks ?? [])
         {
             record.Blocks.Add(Block(disk));
@@ -398,19 +400,18 @@ internal sealed partial class DomainApi
 
     private static BlockStats Block(DiskStats disk)
     {
-        var block = new BlockStats
+        var block = new BlockStats { Name = disk.Name, Path = disk.Path };
+        if (disk.Io is { } io)
         {
-            Name = disk.Name,
-            Path = disk.Path,
-            ReadRequests = disk.ReadRequests,
-            ReadBytes = disk.ReadBytes,
-            ReadTimeNs = disk.ReadTimeNs,
-            WriteRequests = disk.WriteRequests,
-            WriteBytes = disk.WriteBytes,
-            WriteTimeNs = disk.WriteTimeNs,
-            FlushRequests = disk.FlushRequests,
-            FlushTimeNs = disk.FlushTimeNs,
-        };
+            block.ReadRequests = io.ReadRequests;
+            block.ReadBytes = io.ReadBytes;
+            block.ReadTimeNs = io.ReadTimeNs;
+            block.WriteRequests = io.WriteRequests;
+            block.WriteBytes = io.WriteBytes;
+            block.WriteTimeNs = io.WriteTimeNs;
+            block.FlushRequests = io.FlushRequests;
+            block.FlushTimeNs = io.FlushTimeNs;
+        }
         if (disk.CapacityBytes is { } capacity)
         {
             block.CapacityBytes = capacity;

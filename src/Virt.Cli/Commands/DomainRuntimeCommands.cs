@@ -411,7 +411,6 @@ internal static class DomainRuntimeCommands
             }
             request.Filter = filter;
         }
-        bool Asked(Proto.DomainStatsGroup group) => request.Groups.Count == 0 || request.Groups.Contains(group);
         IReadOnlyList<Proto.DomainStatsRecord> records;
         try
         {
@@ -433,7 +432,7 @@ internal static class DomainRuntimeCommands
                     w.WriteStartObject();
                     w.WriteDomain("domain", record.Domain);
                     w.WriteStartObject("stats");
-                    foreach (var (key, value) in StatsFields(record, Asked(Proto.DomainStatsGroup.Interface) && record.Domain.Id > 0, Asked(Proto.DomainStatsGroup.Block) && record.Domain.Id > 0))
+                    foreach (var (key, value) in StatsFields(record))
                     {
                         w.WriteString(key, value);
                     }
@@ -444,22 +443,26 @@ internal static class DomainRuntimeCommands
             });
             return true;
         }
+        // virsh separates the records with a blank line; the command's own ends the last.
         var text = new StringBuilder();
         foreach (var record in ordered)
         {
+            if (text.Length > 0)
+            {
+                text.Append('\n');
+            }
             text.Append("Domain: '").Append(record.Domain.Name).Append("'\n");
-            foreach (var (key, value) in StatsFields(record, Asked(Proto.DomainStatsGroup.Interface) && record.Domain.Id > 0, Asked(Proto.DomainStatsGroup.Block) && record.Domain.Id > 0))
+            foreach (var (key, value) in StatsFields(record))
             {
                 text.Append("  ").Append(key).Append('=').Append(value).Append('\n');
             }
-            text.Append('\n');
         }
         c.Print(text.ToString());
         return true;
     }
 
     /// <summary>libvirt's flat "group.key" parameters of one record, in the QEMU driver's order.</summary>
-    private static IEnumerable<(string Key, string Value)> StatsFields(Proto.DomainStatsRecord r, bool nets, bool blocks)
+    private static IEnumerable<(string Key, string Value)> StatsFields(Proto.DomainStatsRecord r)
     {
         static string N(ulong v) => v.ToString(CultureInfo.InvariantCulture);
         if (r.State is { } state)
@@ -520,7 +523,7 @@ internal static class DomainRuntimeCommands
                 }
             }
         }
-        if (nets)
+        if (r.InterfacesReported)
         {
             yield return ("net.count", r.Interfaces.Count.ToString(CultureInfo.InvariantCulture));
             for (var i = 0; i < r.Interfaces.Count; i++)
@@ -538,7 +541,7 @@ internal static class DomainRuntimeCommands
                 yield return (prefix + "tx.drop", N(n.TxDrops));
             }
         }
-        if (blocks)
+        if (r.BlocksReported)
         {
             yield return ("block.count", r.Blocks.Count.ToString(CultureInfo.InvariantCulture));
             for (var i = 0; i < r.Blocks.Count; i++)
@@ -550,14 +553,17 @@ internal static class DomainRuntimeCommands
                 {
                     yield return (prefix + "path", b.Path);
                 }
-                yield return (prefix + "rd.reqs", N(b.ReadRequests));
-                yield return (prefix + "rd.bytes", N(b.ReadBytes));
-                yield return (prefix + "rd.times", N(b.ReadTimeNs));
-                yield return (prefix + "wr.reqs", N(b.WriteRequests));
-                yield return (prefix + "wr.bytes", N(b.WriteBytes));
-                yield return (prefix + "wr.times", N(b.WriteTimeNs));
-                yield return (prefix + "fl.reqs", N(b.FlushRequests));
-                yield return (prefix + "fl.times", N(b.FlushTimeNs));
+                if (b.HasReadRequests)
+                {
+                    yield return (prefix + "rd.reqs", N(b.ReadRequests));
+                    yield return (prefix + "rd.bytes", N(b.ReadBytes));
+                    yield return (prefix + "rd.times", N(b.ReadTimeNs));
+                    yield return (prefix + "wr.reqs", N(b.WriteRequests));
+                    yield return (prefix + "wr.bytes", N(b.WriteBytes));
+                    yield return (prefix + "wr.times", N(b.WriteTimeNs));
+                    yield return (prefix + "fl.reqs", N(b.FlushRequests));
+                    yield return (prefix + "fl.times", N(b.FlushTimeNs));
+                }
                 if (b.HasAllocationBytes)
                 {
                     yield return (prefix + "allocation", N(b.AllocationBytes));

@@ -71,28 +71,17 @@ public sealed record DomainBalloon
 /// <summary>One vCPU: its thread's CPU time, the host CPU it last ran on, whether the guest halted it.</summary>
 public sealed record VcpuRuntime(uint Number, ulong? TimeNs, int HostCpu, bool? Halted, ulong? DelayNs);
 
-/// <summary>One disk's counters ("block.N.*"), by target name.</summary>
+/// <summary>
+/// One disk ("block.N.*"), by target name: its I/O counters while the guest runs (null otherwise), and its sizes where
+/// known.
+/// </summary>
 public sealed record DiskStats
 {
     public required string Name { get; init; }
 
     public string Path { get; init; } = "";
 
-    public ulong ReadRequests { get; init; }
-
-    public ulong ReadBytes { get; init; }
-
-    public ulong ReadTimeNs { get; init; }
-
-    public ulong WriteRequests { get; init; }
-
-    public ulong WriteBytes { get; init; }
-
-    public ulong WriteTimeNs { get; init; }
-
-    public ulong FlushRequests { get; init; }
-
-    public ulong FlushTimeNs { get; init; }
+    public DiskIo? Io { get; init; }
 
     public ulong? CapacityBytes { get; init; }
 
@@ -100,6 +89,9 @@ public sealed record DiskStats
 
     public ulong? PhysicalBytes { get; init; }
 }
+
+/// <summary>A running disk's I/O counters ("block.N.rd.*", "wr.*", "fl.*"), times in ns.</summary>
+public sealed record DiskIo(ulong ReadRequests, ulong ReadBytes, ulong ReadTimeNs, ulong WriteRequests, ulong WriteBytes, ulong WriteTimeNs, ulong FlushRequests, ulong FlushTimeNs);
 
 /// <summary>One network interface's counters ("net.N.*"), as the host side sees them.</summary>
 public sealed record NicStats
