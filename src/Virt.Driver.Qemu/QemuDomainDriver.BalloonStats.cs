@@ -35,10 +35,8 @@ public sealed partial class QemuDomainDriver
 
     public async Task<DomainBalloon> GetMemoryStatsAsync(DomainRef domain, CancellationToken cancellationToken)
     {
-        var stats = await GetStatsAsync(domain, DomainStatsGroups.Balloon, cancellationToken).ConfigureAwait(false);
-        return stats.Domain.IsActive && stats.Balloon is { } balloon
-            ? balloon
-            : throw VirtException.OperationInvalid(stats.Domain.Name, "get the memory statistics of", stats.Domain.State, "domain is not running");
+        var stats = await ActiveStatsAsync(domain, DomainStatsGroups.Balloon, "get the memory statistics of", cancellationToken).ConfigureAwait(false);
+        return stats.Balloon!;
     }
 
     private static bool HasBalloon(DomainDefinition definition) => definition.Devices.MemBalloon is { Model: not MemBalloonModel.None };

@@ -581,8 +581,17 @@ public sealed partial class QemuDomainDriver : IDomainRuntime, IDomainScreenshot
             {
                 Name = disk.Target.Dev,
                 Path = DiskLookup.SourcePath(disk) ?? "",
-                Io = new DiskIo(Value("rd_operations"), Value("rd_bytes"), Value("rd_total_time_ns"), Value("wr_operations"), Value("wr_bytes"),
-                    Value("wr_total_time_ns"), Value("flush_operations"), Value("flush_total_time_ns")),
+                Counters = new DiskCounters
+                {
+                    ReadRequests = Value("rd_operations"),
+                    ReadBytes = Value("rd_bytes"),
+                    ReadTimeNs = Value("rd_total_time_ns"),
+                    WriteRequests = Value("wr_operations"),
+                    WriteBytes = Value("wr_bytes"),
+                    WriteTimeNs = Value("wr_total_time_ns"),
+                    FlushRequests = Value("flush_operations"),
+                    FlushTimeNs = Value("flush_total_time_ns"),
+                },
                 CapacityBytes = image?["virtual-size"]?.GetValue<ulong>(),
                 AllocationBytes = (entry?["parent"]?["stats"] ?? stats)?["wr_highest_offset"]?.GetValue<ulong>(),
                 PhysicalBytes = image?["actual-size"]?.GetValue<ulong>() ?? image?["virtual-size"]?.GetValue<ulong>(),

@@ -1,7 +1,10 @@
+using System.Text.RegularExpressions;
+using static Virt.Cli.Tests.Processes;
+
 namespace Virt.Cli.Tests;
 
 /// <summary>
-/// setmem, setmaxmem, setvcpus, dommemstat (with --period), send-key and domstats through <c>vsh -c test:///default</c> against
+/// setmem, setmaxmem, setvcpus, dommemstat (with --period), send-key, domstats, domblkstat and domifstat through <c>vsh -c test:///default</c> against
 /// <c>virsh -c test:///default</c>: the same refusals, the same definitions afterwards and libvirt's made-up memory
 /// statistics.
 /// </summary>
@@ -29,4 +32,31 @@ public sealed partial class TestDriverRuntimeParityTests
     [TestCase("domstats; domstats test --block --interface --balloon --vcpu --cpu-total; domstats --raw; domstats --list-running --list-persistent; destroy test; "
         + "domstats --list-inactive; domstats test --vcpu; domstats --list-active; domstats --state test; domstats nope")]
     public async Task Domstats_is_byte_identical(string chain) => await AssertSameAsync(chain);
+
+    // The counters are made up from the clock, so the two runs' numbers differ: compared as N, and checked against
+    // libvirt's formulas (microseconds since the epoch / 10 read requests, seconds / 1 receive errors) below.
+    [TestCase("domblkstat test vda --human; domblkstat test /guest/diskimage1; domblkstat test; domblkstat test nope; domifstat test nope; "
+        + "domifstat test aa:bb:cc:dd:ee:ff; domifstat test testnet0; destroy test; domblkstat test vda; domblkstat test; domifstat test testnet0")]
+    public async Task Domblkstat_and_domifstat_are_byte_identical_but_for_the_clock(string chain)
+    {
+        var virshTask = VirshAsync("-c", TestUri, chain);
+        var vshTask = VshAsync("-c", TestUri, chain);
+        var (virsh, vsh) = (await virshTask, await vshTask);
+        Assert.That(Clocked().Replace(vsh.ToString(), "N"), Is.EqualTo(Clocked().Replace(virsh.ToString(), "N")), $"virsh:\n{virsh}\nvsh:\n{vsh}");
+    }
+
+    [Test]
+    public async Task Domblkstat_and_domifstat_make_their_counters_up_from_the_clock_as_libvirt()
+    {
+        var now = (ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var output = (await VshAsync("-c", TestUri, "domblkstat test vda; domifstat test testnet0")).Stdout;
+        ulong Field(string name) => ulong.Parse(Regex.Match(output, name + @" (\d+)\n").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.That(Field("vda rd_req") / 100_000, Is.InRange(now - 1, now + 60), output);
+        Assert.That(Field("vda rd_bytes"), Is.EqualTo(Field("vda rd_req") / 2).Within(1));
+        Assert.That(Field("testnet0 rx_errs"), Is.InRange(now - 1, now + 60));
+        Assert.That(Field("testnet0 tx_drop"), Is.EqualTo(Field("testnet0 rx_errs") / 4).Within(1));
+    }
+
+    [GeneratedRegex(@"\b\d{6,}\b")]
+    private static partial Regex Clocked();
 }

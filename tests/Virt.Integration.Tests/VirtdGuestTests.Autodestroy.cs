@@ -16,13 +16,9 @@ public sealed partial class VirtdGuestTests
         await VshRun.OkAsync(virtd, "define", file);
 
         // A vsh shell keeps its connection between commands: the guest runs on until the shell ends.
-        using (var shell = StartShell(virtd))
+        var (shell, output, errors) = await StartAutodestroyGuestInShellAsync(virtd, ct);
+        using (shell)
         {
-            var output = shell.StandardOutput.ReadToEndAsync(ct);
-            var errors = shell.StandardError.ReadToEndAsync(ct);
-            await shell.StandardInput.WriteLineAsync("start hb --autodestroy");
-            await shell.StandardInput.FlushAsync(ct);
-            await WaitForStateAsync(virtd, "running (booted)", ct);
             await Task.Delay(TimeSpan.FromSeconds(4), ct);
             Assert.That(await VshRun.OkAsync(virtd, "domstate", "hb", "--reason"), Is.EqualTo("running (booted)\n\n"), "still running while the shell is connected");
 
@@ -35,13 +31,9 @@ public sealed partial class VirtdGuestTests
 
         // A shell that stops answering (frozen here; a TCP peer whose host is gone is the same to virtd) has its
         // connection closed by virtd's keepalive, and its guest goes with it, although its socket was never closed.
-        using (var frozen = StartShell(virtd))
+        (shell, output, errors) = await StartAutodestroyGuestInShellAsync(virtd, ct);
+        using (var frozen = shell)
         {
-            var output = frozen.StandardOutput.ReadToEndAsync(ct);
-            var errors = frozen.StandardError.ReadToEndAsync(ct);
-            await frozen.StandardInput.WriteLineAsync("start hb --autodestroy");
-            await frozen.StandardInput.FlushAsync(ct);
-            await WaitForStateAsync(virtd, "running (booted)", ct);
             VshRun.Signal("STOP", frozen.Id);
             try
             {
@@ -122,6 +114,18 @@ public sealed partial class VirtdGuestTests
             await VirtdProcess.KillGuestsAsync(Path.Combine(state, "run"));
             Directory.Delete(state, recursive: true);
         }
+    }
+
+    /// <summary>A vsh shell that has started hb with --autodestroy, and what it prints, read to its end.</summary>
+    private static async Task<(Process Shell, Task<string> Output, Task<string> Errors)> StartAutodestroyGuestInShellAsync(VirtdProcess virtd, CancellationToken ct)
+    {
+        var shell = StartShell(virtd);
+        var output = shell.StandardOutput.ReadToEndAsync(ct);
+        var errors = shell.StandardError.ReadToEndAsync(ct);
+        await shell.StandardInput.WriteLineAsync("start hb --autodestroy");
+        await shell.StandardInput.FlushAsync(ct);
+        await WaitForStateAsync(virtd, "running (booted)", ct);
+        return (shell, output, errors);
     }
 
     private static Process StartShell(VirtdProcess virtd)

@@ -163,31 +163,9 @@ internal sealed partial class DomainApi
     public override async Task<GetBlockStatsResponse> GetBlockStats(GetBlockStatsRequest request, ServerCallContext context)
     {
         var reference = Requests.Domain(request.Domain);
-        var stats = await ActiveStatsAsync(reference, DomainStatsGroups.Block, "virDomainBlockStats", context).ConfigureAwait(false);
-        var disks = stats.Disks ?? [];
-        if (request.Device.Length == 0)
-        {
-            // libvirt's QEMU driver sums every disk for an empty device.
-            var sum = new BlockStats();
-            foreach (var io in disks.Select(d => d.Io).OfType<DiskIo>())
-            {
-                sum.ReadRequests += io.ReadRequests;
-                sum.ReadBytes += io.ReadBytes;
-                sum.ReadTimeNs += io.ReadTimeNs;
-                sum.WriteRequests += io.WriteRequests;
-                sum.WriteBytes += io.WriteBytes;
-                sum.WriteTimeNs += io.WriteTimeNs;
-                sum.FlushRequests += io.FlushRequests;
-                sum.FlushTimeNs += io.FlushTimeNs;
-            }
-            sum.Errors = 0;
-            return new GetBlockStatsResponse { Stats = sum };
-        }
-        var found = disks.FirstOrDefault(d => d.Name == request.Device || (d.Path.Length > 0 && d.Path == request.Device))
-            ?? throw new VirtException(VirtErrorReason.DeviceNotFound, $"invalid argument: invalid path: {request.Device}",
-                new Dictionary<string, string> { ["domain"] = stats.Domain.Name, ["device"] = request.Device });
-        var block = Block(found);
-        block.Errors = 0;
+        var counters = await Contract<IDomainDeviceStats>("virDomainBlockStats").GetBlockStatsAsync(reference, request.Device, context.CancellationToken).ConfigureAwait(false);
+        var block = new BlockStats();
+        SetCounters(block, counters);
         return new GetBlockStatsResponse { Stats = block };
     }
 
@@ -198,12 +176,8 @@ internal sealed partial class DomainApi
         {
             throw ApiErrors.InvalidArgument("interface", "Name the interface: its host device (vnet0) or its MAC address.");
         }
-        var stats = await ActiveStatsAsync(reference, DomainStatsGroups.Interface, "virDomainInterfaceStats", context).ConfigureAwait(false);
-        var found = (stats.Interfaces ?? []).FirstOrDefault(n => n.Name == request.Interface || string.Equals(n.Mac, request.Interface, StringComparison.OrdinalIgnoreCase))
-            ?? throw new VirtException(VirtErrorReason.DeviceNotFound,
-                $"invalid argument: '{request.Interface}' is not a known interface (only interfaces with a host device, <target dev='...'/>, have counters)",
-                new Dictionary<string, string> { ["domain"] = stats.Domain.Name, ["interface"] = request.Interface });
-        return new GetInterfaceStatsResponse { Stats = Interface(found) };
+        var nic = await Contract<IDomainDeviceStats>("virDomainInterfaceStats").GetInterfaceStatsAsync(reference, request.Interface, context.CancellationToken).ConfigureAwait(false);
+        return new GetInterfaceStatsResponse { Stats = Interface(nic) };
     }
 
     public override async Task<GetMemoryStatsResponse> GetMemoryStats(GetMemoryStatsRequest request, ServerCallContext context)
@@ -266,22 +240,9 @@ internal sealed partial class DomainApi
         return info;
     }
 
-    private IDomainRuntime Runtime(string api) => Contract<IDomainRuntime>(api);
-
     private T Contract<T>(string api) where T : class =>
         driver as T ?? throw new VirtException(VirtErrorReason.OperationUnsupported, $"this function is not supported by the connection driver: {api}",
             new Dictionary<string, string> { ["operation"] = api });
-
-    private async Task<DomainRuntimeStats> ActiveStatsAsync(DomainRef reference, DomainStatsGroups groups, string api, ServerCallContext context)
-    {
-        var runtime = Runtime(api);
-        var stats = await runtime.GetStatsAsync(reference, groups, context.CancellationToken).ConfigureAwait(false);
-        if (!stats.Domain.IsActive)
-        {
-            throw VirtException.OperationInvalid(stats.Domain.Name, api, stats.Domain.State, "domain is not running");
-        }
-        return stats;
-    }
 
     private static List<uint> HostCpus(IEnumerable<uint> cpus)
     {
@@ -401,16 +362,9 @@ internal sealed partial class DomainApi
     private static BlockStats Block(DiskStats disk)
     {
         var block = new BlockStats { Name = disk.Name, Path = disk.Path };
-        if (disk.Io is { } io)
+        if (disk.Counters is { } counters)
         {
-            block.ReadRequests = io.ReadRequests;
-            block.ReadBytes = io.ReadBytes;
-            block.ReadTimeNs = io.ReadTimeNs;
-            block.WriteRequests = io.WriteRequests;
-            block.WriteBytes = io.WriteBytes;
-            block.WriteTimeNs = io.WriteTimeNs;
-            block.FlushRequests = io.FlushRequests;
-            block.FlushTimeNs = io.FlushTimeNs;
+            SetCounters(block, counters);
         }
         if (disk.CapacityBytes is { } capacity)
         {
@@ -425,6 +379,27 @@ internal sealed partial class DomainApi
             block.PhysicalBytes = physical;
         }
         return block;
+    }
+
+    /// <summary>The counters the driver has; the others stay unset, and vsh leaves them out as virsh does.</summary>
+    private static void SetCounters(BlockStats block, DiskCounters counters)
+    {
+        static void Set(ulong? value, Action<ulong> set)
+        {
+            if (value is { } v)
+            {
+                set(v);
+            }
+        }
+        Set(counters.ReadRequests, v => block.ReadRequests = v);
+        Set(counters.ReadBytes, v => block.ReadBytes = v);
+        Set(counters.ReadTimeNs, v => block.ReadTimeNs = v);
+        Set(counters.WriteRequests, v => block.WriteRequests = v);
+        Set(counters.WriteBytes, v => block.WriteBytes = v);
+        Set(counters.WriteTimeNs, v => block.WriteTimeNs = v);
+        Set(counters.FlushRequests, v => block.FlushRequests = v);
+        Set(counters.FlushTimeNs, v => block.FlushTimeNs = v);
+        Set(counters.Errors, v => block.Errors = v);
     }
 
     private static InterfaceStats Interface(NicStats nic) => new()

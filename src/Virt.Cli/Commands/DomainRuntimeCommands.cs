@@ -596,19 +596,22 @@ internal static class DomainRuntimeCommands
         {
             throw VshError.FromClient(e, $"Failed to get block stats {argument} {device}");
         }
-        // virsh prints the fields it knows in its own order (domblkstat_output), whatever order the driver returns
-        // them in, with the legacy names where there are some; QEMU has no error count (errs).
-        (string Legacy, string Human, ulong Value)[] fields =
+        // virsh prints the fields the driver has in its own order (domblkstat_output), whatever order the driver returns
+        // them in, with the legacy names where there are some; QEMU has no error count (errs), libvirt's test driver
+        // no flushes or times.
+        (string Legacy, string Human, bool Has, ulong Value)[] known =
         [
-            ("rd_req", "number of read operations:", stats.ReadRequests),
-            ("rd_bytes", "number of bytes read:", stats.ReadBytes),
-            ("wr_req", "number of write operations:", stats.WriteRequests),
-            ("wr_bytes", "number of bytes written:", stats.WriteBytes),
-            ("flush_operations", "number of flush operations:", stats.FlushRequests),
-            ("rd_total_times", "total duration of reads (ns):", stats.ReadTimeNs),
-            ("wr_total_times", "total duration of writes (ns):", stats.WriteTimeNs),
-            ("flush_total_times", "total duration of flushes (ns):", stats.FlushTimeNs),
+            ("rd_req", "number of read operations:", stats.HasReadRequests, stats.ReadRequests),
+            ("rd_bytes", "number of bytes read:", stats.HasReadBytes, stats.ReadBytes),
+            ("wr_req", "number of write operations:", stats.HasWriteRequests, stats.WriteRequests),
+            ("wr_bytes", "number of bytes written:", stats.HasWriteBytes, stats.WriteBytes),
+            ("errs", "error count:", stats.HasErrors, stats.Errors),
+            ("flush_operations", "number of flush operations:", stats.HasFlushRequests, stats.FlushRequests),
+            ("rd_total_times", "total duration of reads (ns):", stats.HasReadTimeNs, stats.ReadTimeNs),
+            ("wr_total_times", "total duration of writes (ns):", stats.HasWriteTimeNs, stats.WriteTimeNs),
+            ("flush_total_times", "total duration of flushes (ns):", stats.HasFlushTimeNs, stats.FlushTimeNs),
         ];
+        var fields = known.Where(f => f.Has).Select(f => (f.Legacy, f.Human, f.Value)).ToList();
         if (c.Json)
         {
             c.WriteJson(w =>

@@ -72,7 +72,7 @@ public sealed record DomainBalloon
 public sealed record VcpuRuntime(uint Number, ulong? TimeNs, int HostCpu, bool? Halted, ulong? DelayNs);
 
 /// <summary>
-/// One disk ("block.N.*"), by target name: its I/O counters while the guest runs (null otherwise), and its sizes where
+/// One disk ("block.N.*"), by target name: its counters while the guest runs (null otherwise), and its sizes where
 /// known.
 /// </summary>
 public sealed record DiskStats
@@ -81,7 +81,7 @@ public sealed record DiskStats
 
     public string Path { get; init; } = "";
 
-    public DiskIo? Io { get; init; }
+    public DiskCounters? Counters { get; init; }
 
     public ulong? CapacityBytes { get; init; }
 
@@ -90,8 +90,30 @@ public sealed record DiskStats
     public ulong? PhysicalBytes { get; init; }
 }
 
-/// <summary>A running disk's I/O counters ("block.N.rd.*", "wr.*", "fl.*"), times in ns.</summary>
-public sealed record DiskIo(ulong ReadRequests, ulong ReadBytes, ulong ReadTimeNs, ulong WriteRequests, ulong WriteBytes, ulong WriteTimeNs, ulong FlushRequests, ulong FlushTimeNs);
+/// <summary>
+/// A running disk's I/O counters ("block.N.rd.*", "wr.*", "fl.*", "errors"; domblkstat), times in ns; null where the
+/// driver does not count (QEMU has no error count, libvirt's test driver no flushes or times).
+/// </summary>
+public sealed record DiskCounters
+{
+    public ulong? ReadRequests { get; init; }
+
+    public ulong? ReadBytes { get; init; }
+
+    public ulong? ReadTimeNs { get; init; }
+
+    public ulong? WriteRequests { get; init; }
+
+    public ulong? WriteBytes { get; init; }
+
+    public ulong? WriteTimeNs { get; init; }
+
+    public ulong? FlushRequests { get; init; }
+
+    public ulong? FlushTimeNs { get; init; }
+
+    public ulong? Errors { get; init; }
+}
 
 /// <summary>One network interface's counters ("net.N.*"), as the host side sees them.</summary>
 public sealed record NicStats

@@ -7,7 +7,7 @@ namespace Virt.Driver;
 /// rules are libvirt's virDomainModificationImpact: current means live when active and config otherwise; live on an
 /// inactive domain and config on a transient one are <see cref="VirtErrorReason.OperationInvalid"/>.
 /// </summary>
-public interface IDomainRuntime : IDomainVcpuInfo, IDomainPinning, IDomainResources, IDomainKeyboard, IDomainMemoryStats
+public interface IDomainRuntime : IDomainVcpuInfo, IDomainPinning, IDomainResources, IDomainKeyboard, IDomainMemoryStats, IDomainDeviceStats
 {
     /// <summary>Statistics of an active domain (an inactive one has its state only).</summary>
     Task<DomainRuntimeStats> GetStatsAsync(DomainRef domain, DomainStatsGroups groups, CancellationToken cancellationToken);
@@ -41,6 +41,19 @@ public interface IDomainKeyboard
 {
     /// <summary>Presses <paramref name="qnumCodes"/> (QEMU's "qnum" numbering: XT scancodes, 0xe0 prefix as 0x80) together for <paramref name="holdTimeMs"/>.</summary>
     Task SendKeyAsync(DomainRef domain, IReadOnlyList<uint> qnumCodes, uint holdTimeMs, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// virsh domblkstat and domifstat (virDomainBlockStats, virDomainInterfaceStats) of an active domain; its own contract
+/// for the same reason as <see cref="IDomainResources"/>.
+/// </summary>
+public interface IDomainDeviceStats
+{
+    /// <summary>One disk's counters, by target ("vda") or source path; an empty <paramref name="device"/> asks for every disk's sum.</summary>
+    Task<DiskCounters> GetBlockStatsAsync(DomainRef domain, string device, CancellationToken cancellationToken);
+
+    /// <summary>One interface's counters, by its host device or MAC address.</summary>
+    Task<NicStats> GetInterfaceStatsAsync(DomainRef domain, string device, CancellationToken cancellationToken);
 }
 
 /// <summary>virsh dommemstat (virDomainMemoryStats) of an active domain; its own contract for the same reason as <see cref="IDomainResources"/>.</summary>
