@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Text;
+using System.Text.RegularExpressions;
 using Virt.Testing;
 
 namespace Virt.Integration.Tests;
@@ -79,6 +80,40 @@ public sealed partial class VirtdGuestTests
         var (badCode, _, badErrors) = await VshRun.RunAsync(virtd, "domifaddr", "addr", "--source", "dhcp");
         Assert.That((badCode, badErrors), Is.EqualTo((1, "error: Unknown data source 'dhcp'\n")));
         await VshRun.OkAsync(virtd, "destroy", "addr");
+    }
+
+    [Test]
+    [CancelAfter(300_000)]
+    public async Task An_unmanaged_tap_carries_the_guests_traffic_which_domifstat_and_domstats_count_and_a_missing_one_is_refused(CancellationToken ct)
+    {
+        // virtd in its own network namespace, with a tap made there beforehand, as libvirt's <target managed='no'/> wants.
+        await using var namespaces = await NetworkNamespacePair.CreateAsync();
+        await using var virtd = await VirtdProcess.StartInNamespaceAsync(namespaces.NamespaceA);
+        await HostTool.RunAsync("ip", "-n", namespaces.NamespaceA, "tuntap", "add", "dev", "vt0", "mode", "tap");
+        await HostTool.RunAsync("ip", "-n", namespaces.NamespaceA, "link", "set", "vt0", "up");
+        const string Nic = "<interface type='ethernet'><mac address='52:54:00:7a:11:02'/><target dev='{0}' managed='no'/><model type='virtio'/></interface>";
+        await VshRun.OkAsync(virtd, "define", await VshRun.GuestXmlFileAsync(virtd.StateDir, "tap", string.Format(System.Globalization.CultureInfo.InvariantCulture, Nic, "vt0"), kernelFlags: "virt.dhcp=1"));
+        Assert.That(await VshRun.OkAsync(virtd, "dumpxml", "tap"), Does.Contain("<target dev='vt0' managed='no'/>"));
+        await VshRun.OkAsync(virtd, "start", "tap");
+        await VshRun.WaitForBeatAsync(VshRun.ConsoleLog(virtd, (await VshRun.OkAsync(virtd, "domuuid", "tap")).Trim()), 1, _boot);
+
+        // The guest's DHCP requests leave through the tap: what the host receives is what the guest sent (tx).
+        var stats = await Eventually.ReadAsync(() => VshRun.OkAsync(virtd, "domifstat", "tap", "vt0"),
+            s => Regex.Match(s, @"vt0 tx_packets (\d+)") is { Success: true } m && m.Groups[1].Value != "0", TimeSpan.FromSeconds(60), ct);
+        Assert.That(Regex.Replace(stats, @" \d+\n", " N\n"), Is.EqualTo(
+            "vt0 rx_bytes N\nvt0 rx_packets N\nvt0 rx_errs N\nvt0 rx_drop N\nvt0 tx_bytes N\nvt0 tx_packets N\nvt0 tx_errs N\nvt0 tx_drop N\n\n"));
+        Assert.That(Regex.Match(stats, @"vt0 tx_packets (\d+)").Groups[1].Value, Is.Not.EqualTo("0"), stats);
+        Assert.That(await VshRun.OkAsync(virtd, "domifstat", "tap", "52:54:00:7a:11:02"), Does.StartWith("52:54:00:7a:11:02 rx_bytes "), "by MAC too");
+        Assert.That(await VshRun.OkAsync(virtd, "domstats", "tap", "--interface"), Does.StartWith("Domain: 'tap'\n  net.count=1\n  net.0.name=vt0\n  net.0.rx.bytes="));
+        await VshRun.OkAsync(virtd, "destroy", "tap");
+        Assert.That(await HostTool.RunAsync("ip", "-n", namespaces.NamespaceA, "-o", "link", "show", "vt0"), Does.Contain("vt0"), "an unmanaged tap outlives the guest");
+
+        // A tap that is not there: a typed refusal before anything is started.
+        await VshRun.OkAsync(virtd, "define", await VshRun.GuestXmlFileAsync(virtd.StateDir, "notap", string.Format(System.Globalization.CultureInfo.InvariantCulture, Nic, "vt9")));
+        var (code, _, errors) = await VshRun.RunAsync(virtd, "start", "notap");
+        Assert.That((code, errors), Is.EqualTo((1, "error: Failed to start domain 'notap'\nerror: Cannot start domain 'notap': the tap device 'vt9' does not exist "
+            + "(/domain/devices/interface[1]/target, managed='no'); create it first (ip tuntap add dev vt9 mode tap).\n")));
+        Assert.That(await VshRun.OkAsync(virtd, "domstate", "notap"), Is.EqualTo("shut off\n\n"));
     }
 
     [Test]

@@ -81,7 +81,7 @@ internal static class GuestPreparation
         }
     }
 
-    /// <summary>Refuses a start whose kernel, initrd, loader or disk image is missing, naming the file and the element.</summary>
+    /// <summary>Refuses a start whose kernel, initrd, loader, disk image or unmanaged tap is missing, naming it and the element.</summary>
     public static void CheckHostFiles(DomainDefinition definition)
     {
         Require(definition.Name, definition.Os.Kernel, "/domain/os/kernel", "kernel");
@@ -93,6 +93,18 @@ internal static class GuestPreparation
             {
                 var path = disk.Type == DiskType.File ? source.File : source.Dev;
                 Require(definition.Name, path, $"/domain/devices/disk[{i + 1}]/source", $"{disk.Device.ToString().ToLowerInvariant()} image for {disk.Target.Dev}");
+            }
+        }
+        for (var i = 0; i < definition.Devices.Interfaces.Count; i++)
+        {
+            // An unmanaged tap is the host's to create; QEMU would otherwise make a new one of that name (as root) or fail.
+            if (definition.Devices.Interfaces[i] is { Type: InterfaceType.Ethernet, TargetDev: { } tap, TargetManaged: false }
+                && !File.Exists($"/sys/class/net/{tap}/tun_flags"))
+            {
+                var element = $"/domain/devices/interface[{i + 1}]/target";
+                throw new VirtException(VirtErrorReason.InvalidArgument,
+                    $"Cannot start domain '{definition.Name}': the tap device '{tap}' does not exist ({element}, managed='no'); create it first (ip tuntap add dev {tap} mode tap).",
+                    new Dictionary<string, string> { ["domain"] = definition.Name, ["device"] = tap, ["element"] = element });
             }
         }
     }

@@ -8,6 +8,19 @@ public static class NetdevProps
     /// <summary>User-mode networking (slirp).</summary>
     public static JsonObject User(string id) => new() { ["type"] = "user", ["id"] = id };
 
+    /// <summary>
+    /// An existing tap that QEMU opens by name (libvirt's unmanaged ethernet interface): nothing is created, configured
+    /// or removed, and no script runs. Opening it needs the rights the tap's owner gave (root, or its user).
+    /// </summary>
+    public static JsonObject TapByName(string id, string ifname) => new()
+    {
+        ["type"] = "tap",
+        ["id"] = id,
+        ["ifname"] = ifname,
+        ["script"] = "no",
+        ["downscript"] = "no",
+    };
+
     /// <summary>A tap device the driver opened and passed as fds (QEMU never opens taps itself: it runs unprivileged).</summary>
     public static JsonObject Tap(string id, QemuTapFds fds)
     {

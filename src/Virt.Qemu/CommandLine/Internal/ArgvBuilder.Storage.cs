@@ -266,9 +266,13 @@ internal sealed partial class ArgvBuilder
             {
                 AddJson("-netdev", NetdevProps.Tap(netdevId, fds));
             }
+            else if (nic is { Type: InterfaceType.Ethernet, TargetDev: { } tap, TargetManaged: false })
+            {
+                AddJson("-netdev", NetdevProps.TapByName(netdevId, tap));
+            }
             else
             {
-                throw Refuse(location + "/@type", $"interface type '{nic.Type.ToString().ToLowerInvariant()}' needs a tap device that the driver opens and passes in; none was given (type='user' needs none)");
+                throw Refuse(location + "/@type", $"interface type '{nic.Type.ToString().ToLowerInvariant()}' needs a tap device that the driver opens and passes in; none was given (type='user' needs none, and type='ethernet' with <target dev='TAP' managed='no'/> uses an existing tap)");
             }
             var usbPort = nic.Model == InterfaceModel.UsbNet ? NextUsbPort(location) : null;
             AddDevice(DeviceProps.ForInterface(nic, id, netdevId, PciOrNull($"net:{i}"), usbPort, BootIndex($"net:{i}")));

@@ -15,6 +15,12 @@ public sealed record NetworkInterface
     /// <summary>Host tap device name.</summary>
     public string? TargetDev { get; init; }
 
+    /// <summary>
+    /// <c>&lt;target managed&gt;</c>: false for a tap that exists before the guest starts and outlives it (libvirt's
+    /// unmanaged ethernet interface); null when not given.
+    /// </summary>
+    public bool? TargetManaged { get; init; }
+
     /// <summary>Emulated model.</summary>
     public InterfaceModel? Model { get; init; }
 

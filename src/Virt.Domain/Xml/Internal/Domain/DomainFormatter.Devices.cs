@@ -156,9 +156,9 @@ internal static partial class DomainFormatter
                 .Attr("dev", s.Dev)
                 .Attr("mode", s.Mode is null ? null : DomainXmlNames.DirectMode.ToXml(s.Mode.Value)));
         }
-        if (nic.TargetDev is not null)
+        if (nic.TargetDev is not null || nic.TargetManaged is not null)
         {
-            element.Add(new XElement("target").Attr("dev", nic.TargetDev));
+            element.Add(new XElement("target").Attr("dev", nic.TargetDev).Attr("managed", nic.TargetManaged is { } managed ? CommonParsers.YesNo(managed) : null));
         }
         if (nic.Model is not null)
         {

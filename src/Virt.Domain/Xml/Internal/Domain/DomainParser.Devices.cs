@@ -222,9 +222,11 @@ internal sealed partial class DomainParser
             throw nic.Error(DefinitionErrorReason.MissingRequired, $"A {DomainXmlNames.InterfaceType.ToXml(type)} interface needs a <source>", null);
         }
         string? targetDev = null;
+        bool? targetManaged = null;
         if (nic.Child("target") is { } t)
         {
             targetDev = t.NonEmptyAttr("dev");
+            targetManaged = t.YesNo("managed");
             t.Done();
         }
         InterfaceModel? model = null;
@@ -265,6 +267,7 @@ internal sealed partial class DomainParser
             Mac = mac,
             Source = source,
             TargetDev = targetDev,
+            TargetManaged = targetManaged,
             Model = model,
             DriverName = driverName,
             DriverQueues = queues,
