@@ -21,7 +21,7 @@ public static class NetdevProps
         ["downscript"] = "no",
     };
 
-    /// <summary>A tap device the driver opened and passed as fds (QEMU never opens taps itself: it runs unprivileged).</summary>
+    /// <summary>A tap device the driver opened and passed as fds (libvirt's way for every tap it makes).</summary>
     public static JsonObject Tap(string id, QemuTapFds fds)
     {
         ArgumentNullException.ThrowIfNull(fds);
