@@ -17,8 +17,8 @@ public sealed partial class QemuDomainDriver
     public Task<DomainSummary> SetMemoryStatsPeriodAsync(DomainRef domain, uint periodSeconds, DomainModification modification, CancellationToken cancellationToken) =>
         ChangeAsync(domain, "set the memory statistics period of", async current =>
         {
-            var (live, config) = Targets(current, modification, "set the memory statistics period of");
-            if ((live && !HasBalloon(current.Definition)) || (config && !HasBalloon(Persistent(current))))
+            var (live, config) = modification.Targets(current, "set the memory statistics period of");
+            if ((live && !current.Definition.Devices.HasMemBalloon) || (config && !Persistent(current).Devices.HasMemBalloon))
             {
                 throw VirtException.OperationInvalid(current.Name, "set the memory statistics period of", current.State, NoBalloonForPeriod);
             }
@@ -39,8 +39,6 @@ public sealed partial class QemuDomainDriver
         return stats.Balloon!;
     }
 
-    private static bool HasBalloon(DomainDefinition definition) => definition.Devices.MemBalloon is { Model: not MemBalloonModel.None };
-
     /// <summary>The balloon device's QOM path: every -device with an id is a child of /machine/peripheral.</summary>
     private static string BalloonPath(DomainDefinition definition) =>
         "/machine/peripheral/" + DeviceAliases.Indexed("balloon", 0, definition.Devices.MemBalloon!.Alias);
@@ -55,11 +53,16 @@ public sealed partial class QemuDomainDriver
 
     /// <summary>
     /// <paramref name="balloon"/> with what the guest last reported, as qemuMonitorJSONGetMemoryStats reads it: sizes
-    /// in KiB, QEMU's -1 (a statistic this guest does not report) left out. Before the guest's first report, or with
-    /// no polling period, QEMU refuses the read, and there is nothing to add.
+    /// in KiB, QEMU's -1 (a statistic this guest does not report) left out. Only while the guest polls (a period in the
+    /// live definition, which start and dommemstat --period keep): without one QEMU refuses the read, and dominfo and
+    /// domstats need not pay for the round trip. Before the guest's first report QEMU refuses it too.
     /// </summary>
     private async Task<DomainBalloon> WithGuestMemoryStatsAsync(DomainSummary current, DomainBalloon balloon, CancellationToken cancellationToken)
     {
+        if (!current.Definition.Devices.HasMemBalloon || current.Definition.Devices.MemBalloon!.StatsPeriod is not > 0)
+        {
+            return balloon;
+        }
         var (_, reply) = await QmpReplyAsync(current.Uuid, "qom-get", new JsonObject
         {
             ["path"] = BalloonPath(current.Definition),

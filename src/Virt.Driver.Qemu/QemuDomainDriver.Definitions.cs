@@ -152,16 +152,7 @@ public sealed partial class QemuDomainDriver
     /// </summary>
     private async Task<DomainSummary> EditAsync(DomainSummary current, DomainModification modification, string operation, Func<DomainDefinition, DomainDefinition> edit, MetadataKind changed, string? uri)
     {
-        var live = modification.HasFlag(DomainModification.Live) || (modification == DomainModification.Current && current.IsActive);
-        var config = modification.HasFlag(DomainModification.Config) || (modification == DomainModification.Current && !current.IsActive);
-        if (live && !current.IsActive)
-        {
-            throw VirtException.OperationInvalid(current.Name, operation, current.State, "domain is not running");
-        }
-        if (config && !current.Persistent)
-        {
-            throw VirtException.OperationInvalid(current.Name, operation, current.State, "transient domains do not have any persistent config");
-        }
+        var (live, config) = modification.Targets(current, operation);
         var next = current;
         if (config)
         {

@@ -16,7 +16,7 @@ public sealed partial class QemuDomainDriver : IDomainRuntime, IDomainScreenshot
     public Task<DomainSummary> SetMemoryAsync(DomainRef domain, ulong memoryKiB, DomainModification modification, CancellationToken cancellationToken) =>
         ChangeAsync(domain, "set memory of", async current =>
         {
-            var (live, config) = Targets(current, modification, "set memory of");
+            var (live, config) = modification.Targets(current, "set memory of");
             if (memoryKiB == 0)
             {
                 throw Invalid(current, "invalid argument: memory size must be greater than zero");
@@ -31,7 +31,7 @@ public sealed partial class QemuDomainDriver : IDomainRuntime, IDomainScreenshot
                 {
                     throw Invalid(current, "invalid argument: cannot set memory higher than max memory");
                 }
-                if (!HasBalloon(current.Definition))
+                if (!current.Definition.Devices.HasMemBalloon)
                 {
                     throw VirtException.OperationInvalid(current.Name, "set memory of", current.State,
                         "Unable to change memory of active domain without the balloon device and guest OS balloon driver");
@@ -44,7 +44,7 @@ public sealed partial class QemuDomainDriver : IDomainRuntime, IDomainScreenshot
     public Task<DomainSummary> SetMaxMemoryAsync(DomainRef domain, ulong maxMemoryKiB, DomainModification modification, CancellationToken cancellationToken) =>
         ChangeAsync(domain, "set maximum memory of", async current =>
         {
-            var (live, config) = Targets(current, modification, "set maximum memory of");
+            var (live, config) = modification.Targets(current, "set maximum memory of");
             if (live)
             {
                 throw new VirtException(VirtErrorReason.OperationUnsupported,
@@ -62,7 +62,7 @@ public sealed partial class QemuDomainDriver : IDomainRuntime, IDomainScreenshot
     public Task<DomainSummary> SetVcpusAsync(DomainRef domain, uint count, bool maximum, DomainModification modification, CancellationToken cancellationToken) =>
         ChangeAsync(domain, "set vCPUs of", async current =>
         {
-            var (live, config) = Targets(current, modification, "set vCPUs of");
+            var (live, config) = modification.Targets(current, "set vCPUs of");
             if (count == 0)
             {
                 throw Invalid(current, "invalid argument: a domain needs at least 1 vCPU");
@@ -88,23 +88,13 @@ public sealed partial class QemuDomainDriver : IDomainRuntime, IDomainScreenshot
                 throw new VirtException(VirtErrorReason.ResourceLimit, $"invalid argument: requested vcpus {count} is more than this host allows a domain ({limit})",
                     new Dictionary<string, string> { ["domain"] = current.Name, ["limit"] = limit.ToString(CultureInfo.InvariantCulture) });
             }
-            return await ApplyAsync(current, live: false, config, d =>
-            {
-                if (maximum)
-                {
-                    var online = Math.Min(d.Vcpu.Current ?? d.Vcpu.Count, count);
-                    // Pins of vCPUs that no longer exist go with them, as libvirt drops them.
-                    var tune = d.CpuTune is { } t ? t with { VcpuPins = t.VcpuPins.Where(p => p.Vcpu < count).ToValueList() } : null;
-                    return d with { Vcpu = d.Vcpu with { Count = count, Current = online == count ? null : online }, CpuTune = tune };
-                }
-                return d with { Vcpu = d.Vcpu with { Current = count == d.Vcpu.Count ? null : count } };
-            }).ConfigureAwait(false);
+            return await ApplyAsync(current, live: false, config, d => maximum ? d.WithMaximumVcpus(count) : d.WithCurrentVcpus(count)).ConfigureAwait(false);
         }, cancellationToken);
 
     public Task<DomainSummary> PinVcpuAsync(DomainRef domain, uint vcpu, IReadOnlyList<uint> hostCpus, DomainModification modification, CancellationToken cancellationToken) =>
         ChangeAsync(domain, "pin a vCPU of", async current =>
         {
-            var (live, config) = Targets(current, modification, "pin a vCPU of");
+            var (live, config) = modification.Targets(current, "pin a vCPU of");
             var cpus = CheckHostCpus(current, hostCpus);
             if (live)
             {
@@ -131,7 +121,7 @@ public sealed partial class QemuDomainDriver : IDomainRuntime, IDomainScreenshot
     public Task<DomainSummary> PinEmulatorAsync(DomainRef domain, IReadOnlyList<uint> hostCpus, DomainModification modification, CancellationToken cancellationToken) =>
         ChangeAsync(domain, "pin the emulator of", async current =>
         {
-            var (live, config) = Targets(current, modification, "pin the emulator of");
+            var (live, config) = modification.Targets(current, "pin the emulator of");
             var cpus = CheckHostCpus(current, hostCpus);
             if (live)
             {
@@ -219,17 +209,14 @@ public sealed partial class QemuDomainDriver : IDomainRuntime, IDomainScreenshot
             if (groups.HasFlag(DomainStatsGroups.Balloon))
             {
                 var actual = current.Definition.CurrentMemoryKiB;
-                if (HasBalloon(current.Definition))
+                if (current.Definition.Devices.HasMemBalloon)
                 {
                     var reply = await ExecuteQmpAsync(current.Uuid, "query-balloon", null, cancellationToken).ConfigureAwait(false);
                     actual = (reply?["actual"]?.GetValue<ulong>() ?? actual * 1024) / 1024;
                 }
                 var rss = ThreadAffinity.StatusField(pid, 0, "VmRSS") is { } text ? ulong.Parse(text.Split(' ')[0], CultureInfo.InvariantCulture) : (ulong?)null;
-                balloon = new DomainBalloon { CurrentKiB = actual, MaximumKiB = current.Definition.MemoryKiB, RssKiB = rss };
-                if (HasBalloon(current.Definition))
-                {
-                    balloon = await WithGuestMemoryStatsAsync(current, balloon, cancellationToken).ConfigureAwait(false);
-                }
+                balloon = await WithGuestMemoryStatsAsync(current, new DomainBalloon { CurrentKiB = actual, MaximumKiB = current.Definition.MemoryKiB, RssKiB = rss },
+                    cancellationToken).ConfigureAwait(false);
             }
             IReadOnlyList<VcpuRuntime>? vcpus = null;
             if (groups.HasFlag(DomainStatsGroups.Vcpu))
@@ -386,8 +373,8 @@ public sealed partial class QemuDomainDriver : IDomainRuntime, IDomainScreenshot
     {
         var definition = started.Definition;
         var tune = definition.CpuTune;
-        var balloonTarget = HasBalloon(definition) && definition.CurrentMemoryKiB < definition.MemoryKiB;
-        var statsPeriod = HasBalloon(definition) ? definition.Devices.MemBalloon!.StatsPeriod ?? 0 : 0;
+        var balloonTarget = definition.Devices.HasMemBalloon && definition.CurrentMemoryKiB < definition.MemoryKiB;
+        var statsPeriod = definition.Devices.HasMemBalloon ? definition.Devices.MemBalloon!.StatsPeriod ?? 0 : 0;
         if (tune is null && definition.Vcpu.CpuSet is null && !balloonTarget && statsPeriod == 0)
         {
             return;
@@ -419,21 +406,6 @@ public sealed partial class QemuDomainDriver : IDomainRuntime, IDomainScreenshot
         }
     }
 
-    /// <summary>Which definitions a change touches (virDomainObjGetDefs): current is live when active, else config.</summary>
-    private static (bool Live, bool Config) Targets(DomainSummary current, DomainModification modification, string operation)
-    {
-        var live = modification.HasFlag(DomainModification.Live) || (modification == DomainModification.Current && current.IsActive);
-        var config = modification.HasFlag(DomainModification.Config) || (modification == DomainModification.Current && !current.IsActive);
-        if (live && !current.IsActive)
-        {
-            throw VirtException.OperationInvalid(current.Name, operation, current.State, "domain is not running");
-        }
-        if (config && !current.Persistent)
-        {
-            throw VirtException.OperationInvalid(current.Name, operation, current.State, "transient domains do not have any persistent config");
-        }
-        return (live, config);
-    }
 
     private static DomainDefinition Persistent(DomainSummary current) =>
         current.IsActive ? current.InactiveDefinition ?? current.Definition with { Id = null } : current.Definition;

@@ -100,21 +100,8 @@ public sealed partial class TestDriver
     /// </summary>
     private static DomainEntry Edit(DomainEntry entry, DomainModification modification, string operation, Func<DomainDefinition, DomainDefinition> edit, out DomainModification applied)
     {
-        if (modification == DomainModification.Current)
-        {
-            modification = entry.IsActive ? DomainModification.Live : DomainModification.Config;
-        }
-        applied = modification;
-        var live = modification.HasFlag(DomainModification.Live);
-        var config = modification.HasFlag(DomainModification.Config);
-        if (live && !entry.IsActive)
-        {
-            throw VirtException.OperationInvalid(entry.Name, operation, entry.State, "domain is not running");
-        }
-        if (config && entry.Persistent is null)
-        {
-            throw VirtException.OperationInvalid(entry.Name, operation, entry.State, "transient domains do not have any persistent config");
-        }
+        var (live, config) = modification.Targets(entry.Summary, operation);
+        applied = (live ? DomainModification.Live : 0) | (config ? DomainModification.Config : 0);
         return entry.With(config ? edit(entry.Persistent!) : entry.Persistent, live ? edit(entry.Live!) : entry.Live);
     }
 

@@ -37,19 +37,7 @@ public sealed partial class TestDriver : IDomainPinning
         return Task.FromResult(Change(domain, entry =>
         {
             // virDomainObjGetOneDef: one definition, the live one for current when running.
-            if (modification == (DomainModification.Live | DomainModification.Config))
-            {
-                throw new VirtException(VirtErrorReason.InvalidArgument, "Flags 'VIR_DOMAIN_AFFECT_LIVE' and 'VIR_DOMAIN_AFFECT_CONFIG' are mutually exclusive",
-                    new Dictionary<string, string> { ["domain"] = entry.Name });
-            }
-            var live = modification == DomainModification.Live || modification == DomainModification.Current && entry.IsActive;
-            if (live && !entry.IsActive)
-            {
-                throw VirtException.OperationInvalid(entry.Name, "pin the emulator of", entry.State, "domain is not running");
-            }
-            var definition = live
-                ? entry.Live!
-                : entry.Persistent ?? throw VirtException.OperationInvalid(entry.Name, "pin the emulator of", entry.State, "transient domains do not have any persistent config");
+            var (live, definition) = OneDefinition(entry, modification, "pin the emulator of");
             var pinned = definition.WithEmulatorPin(CpuSet.Format(hostCpus));
             return ChangeOutcome.Kept(live ? entry.With(entry.Persistent, pinned) : entry.With(pinned, entry.Live));
         }, cancellationToken));

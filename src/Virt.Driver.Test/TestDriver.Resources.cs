@@ -31,7 +31,7 @@ public sealed partial class TestDriver : IDomainResources, IDomainKeyboard, IDom
         }
         return Task.FromResult(Change(domain, entry =>
         {
-            var (live, config) = Targets(entry, modification, "set vCPUs of");
+            var (live, config) = modification.Targets(entry.Summary, "set vCPUs of");
             var liveDefinition = live ? entry.Live! : null;
             var persistent = config ? entry.Persistent! : null;
             foreach (var definition in new[] { liveDefinition, maximum ? null : persistent })
@@ -42,10 +42,8 @@ public sealed partial class TestDriver : IDomainResources, IDomainKeyboard, IDom
                 }
             }
             // As libvirt's, the live definition takes the count as its current one even with the maximum flag.
-            var nextLive = liveDefinition is null ? entry.Live : WithCurrentVcpus(liveDefinition, count);
-            var nextPersistent = persistent is null ? entry.Persistent
-                : maximum ? WithMaximumVcpus(persistent, count)
-                : WithCurrentVcpus(persistent, count);
+            var nextLive = liveDefinition?.WithCurrentVcpus(count) ?? entry.Live;
+            var nextPersistent = persistent is null ? entry.Persistent : maximum ? persistent.WithMaximumVcpus(count) : persistent.WithCurrentVcpus(count);
             return ChangeOutcome.Kept(entry.With(nextPersistent, nextLive));
         }, cancellationToken));
     }
@@ -67,11 +65,10 @@ public sealed partial class TestDriver : IDomainResources, IDomainKeyboard, IDom
     {
         ArgumentNullException.ThrowIfNull(domain);
         cancellationToken.ThrowIfCancellationRequested();
-        var entry = Find(Volatile.Read(ref _domains), domain);
-        var live = entry.Live ?? throw VirtException.OperationInvalid(entry.Name, "get the memory statistics of", entry.State, "domain is not running");
+        var live = Running(domain, "get the memory statistics of", out _);
         var current = live.CurrentMemoryKiB;
         // libvirt reports nothing at all for a domain without a balloon; "actual" is always there here.
-        return Task.FromResult(live.Devices.MemBalloon is not { Model: not MemBalloonModel.None }
+        return Task.FromResult(!live.Devices.HasMemBalloon
             ? new DomainBalloon { CurrentKiB = current, MaximumKiB = live.MemoryKiB }
             : new DomainBalloon
             {
@@ -96,10 +93,8 @@ public sealed partial class TestDriver : IDomainResources, IDomainKeyboard, IDom
     {
         ArgumentNullException.ThrowIfNull(domain);
         cancellationToken.ThrowIfCancellationRequested();
-        var entry = Find(Volatile.Read(ref _domains), domain);
-        return entry.IsActive
-            ? Task.CompletedTask
-            : throw VirtException.OperationInvalid(entry.Name, "send keys to", entry.State, "domain is not running");
+        Running(domain, "send keys to", out _);
+        return Task.CompletedTask;
     }
 
     private Task<DomainSummary> SetMemoryFlags(DomainRef domain, ulong memoryKiB, DomainModification modification, bool maximum, CancellationToken cancellationToken)
@@ -140,42 +135,11 @@ public sealed partial class TestDriver : IDomainResources, IDomainKeyboard, IDom
         }, cancellationToken));
     }
 
-    /// <summary>virDomainObjGetDefs: which definitions a change touches; current is the live one of an active domain.</summary>
-    private static (bool Live, bool Config) Targets(DomainEntry entry, DomainModification modification, string operation)
-    {
-        var live = modification.HasFlag(DomainModification.Live) || modification == DomainModification.Current && entry.IsActive;
-        var config = modification.HasFlag(DomainModification.Config) || modification == DomainModification.Current && !entry.IsActive;
-        if (live && !entry.IsActive)
-        {
-            throw VirtException.OperationInvalid(entry.Name, operation, entry.State, "domain is not running");
-        }
-        if (config && entry.Persistent is null)
-        {
-            throw VirtException.OperationInvalid(entry.Name, operation, entry.State, "transient domains do not have any persistent config");
-        }
-        return (live, config);
-    }
-
-    /// <summary>virDomainObjGetOneDefState: one definition only, live and config together refused.</summary>
+    /// <summary>virDomainObjGetOneDefState: the one definition a change touches, and whether it is the live one.</summary>
     private static (bool Live, DomainDefinition Definition) OneDefinition(DomainEntry entry, DomainModification modification, string operation)
     {
-        if (modification == (DomainModification.Live | DomainModification.Config))
-        {
-            throw new VirtException(VirtErrorReason.InvalidArgument, "Flags 'VIR_DOMAIN_AFFECT_LIVE' and 'VIR_DOMAIN_AFFECT_CONFIG' are mutually exclusive",
-                new Dictionary<string, string> { ["domain"] = entry.Name });
-        }
-        var (live, _) = Targets(entry, modification, operation);
+        var live = modification.TargetsLive(entry.Summary, operation);
         return (live, live ? entry.Live! : entry.Persistent!);
-    }
-
-    private static DomainDefinition WithCurrentVcpus(DomainDefinition definition, uint count) =>
-        definition with { Vcpu = definition.Vcpu with { Current = count == definition.Vcpu.Count ? null : count } };
-
-    /// <summary>A lower maximum takes the vCPUs above it offline.</summary>
-    private static DomainDefinition WithMaximumVcpus(DomainDefinition definition, uint count)
-    {
-        var online = Math.Min(definition.Vcpu.Current ?? definition.Vcpu.Count, count);
-        return definition with { Vcpu = definition.Vcpu with { Count = count, Current = online == count ? null : online } };
     }
 
     private static VirtException InvalidArgument(DomainRef domain, string detail, bool prefixed = true) =>

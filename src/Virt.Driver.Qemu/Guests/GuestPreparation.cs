@@ -98,8 +98,7 @@ internal static class GuestPreparation
         for (var i = 0; i < definition.Devices.Interfaces.Count; i++)
         {
             // An unmanaged tap is the host's to create; QEMU would otherwise make a new one of that name (as root) or fail.
-            if (definition.Devices.Interfaces[i] is { Type: InterfaceType.Ethernet, TargetDev: { } tap, TargetManaged: false }
-                && !File.Exists($"/sys/class/net/{tap}/tun_flags"))
+            if (definition.Devices.Interfaces[i].UnmanagedTap is { } tap && !File.Exists($"/sys/class/net/{tap}/tun_flags"))
             {
                 var element = $"/domain/devices/interface[{i + 1}]/target";
                 throw new VirtException(VirtErrorReason.InvalidArgument,

@@ -89,6 +89,20 @@ public sealed record DomainDefinition
         return this with { CpuTune = tune with { VcpuPins = pins } };
     }
 
+    /// <summary>This definition with <paramref name="count"/> vCPUs online (&lt;vcpu current&gt;, left out when all are).</summary>
+    public DomainDefinition WithCurrentVcpus(uint count) => this with { Vcpu = Vcpu with { Current = count == Vcpu.Count ? null : count } };
+
+    /// <summary>
+    /// This definition with at most <paramref name="count"/> vCPUs: those above it go offline and lose their pins, as
+    /// libvirt's virDomainDefSetVcpusMax drops them.
+    /// </summary>
+    public DomainDefinition WithMaximumVcpus(uint count)
+    {
+        var online = Math.Min(Vcpu.Current ?? Vcpu.Count, count);
+        var tune = CpuTune is { } t ? t with { VcpuPins = t.VcpuPins.Where(p => p.Vcpu < count).ToValueList() } : null;
+        return this with { Vcpu = Vcpu with { Count = count, Current = online == count ? null : online }, CpuTune = tune };
+    }
+
     /// <summary>This definition with its emulator threads pinned to <paramref name="cpuset"/> (&lt;emulatorpin&gt;).</summary>
     public DomainDefinition WithEmulatorPin(string cpuset) => this with { CpuTune = (CpuTune ?? new CpuTune()) with { EmulatorPin = cpuset } };
 }

@@ -266,7 +266,7 @@ internal sealed partial class ArgvBuilder
             {
                 AddJson("-netdev", NetdevProps.Tap(netdevId, fds));
             }
-            else if (nic is { Type: InterfaceType.Ethernet, TargetDev: { } tap, TargetManaged: false })
+            else if (nic.UnmanagedTap is { } tap)
             {
                 AddJson("-netdev", NetdevProps.TapByName(netdevId, tap));
             }

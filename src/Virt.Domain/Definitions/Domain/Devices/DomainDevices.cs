@@ -57,6 +57,9 @@ public sealed record DomainDevices
     /// <summary>Memory balloon.</summary>
     public MemBalloon? MemBalloon { get; init; }
 
+    /// <summary>Whether the guest has a balloon device (one that is not model='none').</summary>
+    public bool HasMemBalloon => MemBalloon is { Model: not MemBalloonModel.None };
+
     /// <summary>Random number generators.</summary>
     public ValueList<RngDevice> Rngs { get; init; } = ValueList<RngDevice>.Empty;
 

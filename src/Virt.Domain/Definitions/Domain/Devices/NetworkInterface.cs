@@ -21,6 +21,9 @@ public sealed record NetworkInterface
     /// </summary>
     public bool? TargetManaged { get; init; }
 
+    /// <summary>The tap of an unmanaged ethernet interface, which exists before the guest and is only used; null otherwise.</summary>
+    public string? UnmanagedTap => Type == InterfaceType.Ethernet && TargetManaged == false ? TargetDev : null;
+
     /// <summary>Emulated model.</summary>
     public InterfaceModel? Model { get; init; }
 
