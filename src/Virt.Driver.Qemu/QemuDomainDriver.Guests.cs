@@ -95,6 +95,8 @@ public sealed partial class QemuDomainDriver
         GuestPreparation.CheckHostFiles(definition);
         await PreviousRunReleasedAsync(definition.Uuid, cancellationToken).ConfigureAwait(false);
         using var vcpus = ReserveVcpus(definition);
+        // Held to the end of the launch: by then a started guest's taps exist, and a failed one's are gone.
+        using var taps = _taps.Reserve(definition);
         var emulator = definition.Devices.Emulator ?? _options.Emulator;
         QemuCapabilities capabilities;
         try
@@ -114,7 +116,7 @@ public sealed partial class QemuDomainDriver
         IReadOnlyList<string> argv;
         try
         {
-            argv = GuestPreparation.BuildArgv(GuestPreparation.WithWorkerConsole(definition, paths), capabilities, host);
+            argv = GuestPreparation.BuildArgv(GuestPreparation.WithWorkerConsole(taps.Definition, paths), capabilities, host);
             if (incoming)
             {
                 // A migration's destination (MIGRATION.md): QEMU waits for migrate-incoming, which virtd sends once
@@ -136,7 +138,8 @@ public sealed partial class QemuDomainDriver
             CreateGuestDirectory(paths);
         }
         var id = Interlocked.Increment(ref _nextId);
-        var live = definition with { Id = id };
+        // The live definition names the taps the worker makes (libvirt's live <target dev='vnetN'/>).
+        var live = taps.Definition with { Id = id };
         // The live definition is on disk before the worker exists: a virtd restarted at any instant finds it.
         await _liveDefinitions.SaveAsync(paths.LiveDefinitionName, DomainXml.Format(live), CancellationToken.None).ConfigureAwait(false);
         // A mark left by a run whose clean-up failed would make this run's first outside SIGTERM a destroy (and the
@@ -164,6 +167,7 @@ public sealed partial class QemuDomainDriver
             IncomingOffset = (ulong)(restoreFrom?.StreamOffset ?? 0),
         };
         spec.Argv.AddRange(argv);
+        spec.Taps.AddRange(taps.Taps);
         LaunchResult launched;
         System.Diagnostics.Process worker;
         try
@@ -537,6 +541,10 @@ public sealed partial class QemuDomainDriver
             catch (Exception e) when (e is IOException or DefinitionException or UnauthorizedAccessException)
             {
                 QemuDriverLog.StateFileUnreadable(_logger, paths.StateFile, "its live definition does not load: " + e.Message);
+            }
+            if (live is not null)
+            {
+                _taps.SkipPast(live);
             }
             WorkerStatus? status = null;
             try

@@ -39,6 +39,7 @@ public sealed partial class QemuDomainDriver : IDomainDriver, IDisposable, IAsyn
     private static readonly TimeSpan _releaseWaitOnDispose = TimeSpan.FromSeconds(15);
     private readonly JobRegistry _jobs;
     private readonly VmmSpare _spareWorker;
+    private readonly GuestTaps _taps = new();
     private readonly Lock _indexLock = new();
     private int _nextId;
 

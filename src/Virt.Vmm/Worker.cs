@@ -78,10 +78,13 @@ internal sealed class Worker : IAsyncDisposable
             using var monitor = ChardevPair.Create(argv, _spec.QmpSocket)
                 ?? throw new InvalidOperationException($"the QEMU command line has no monitor chardev at {_spec.QmpSocket}");
             using var console = _spec.ConsoleSocket.Length > 0 ? ChardevPair.Create(argv, _spec.ConsoleSocket) : null;
-            // A restore's stream: QEMU reads it straight from the file (libvirt passes an fd as well).
-            var incoming = _spec.IncomingFile.Length > 0 ? Native.OpenInheritableAt(_spec.IncomingFile, checked((long)_spec.IncomingOffset), "QEVM"u8) : -1;
+            // Managed taps: made here, on their bridges and up, and passed to QEMU as fds, so they go with QEMU.
+            var taps = TapDevice.CreateAll(_spec.Taps, argv);
+            var incoming = -1;
             try
             {
+                // A restore's stream: QEMU reads it straight from the file (libvirt passes an fd as well).
+                incoming = _spec.IncomingFile.Length > 0 ? Native.OpenInheritableAt(_spec.IncomingFile, checked((long)_spec.IncomingOffset), "QEVM"u8) : -1;
                 _qemuPid = QemuSpawn.Start(argv);
                 // Nothing else in this process reaps QEMU, so its pid stays QEMU's until the exit watcher reaps it.
                 Volatile.Write(ref _qemuPidFd, PidFd.Open(_qemuPid));
@@ -94,6 +97,10 @@ internal sealed class Worker : IAsyncDisposable
                 if (incoming >= 0)
                 {
                     Native.Close(incoming);
+                }
+                foreach (var tap in taps)
+                {
+                    tap.Dispose();
                 }
             }
             // The spawn returns once QEMU's exec has let go of this process's memory, before the kernel has loaded

@@ -19,8 +19,9 @@ public sealed record QemuHostContext
     public IReadOnlyDictionary<QemuVolumeKey, QemuResolvedVolume> Volumes { get; init; } = new Dictionary<QemuVolumeKey, QemuResolvedVolume>();
 
     /// <summary>
-    /// Tap fds for interfaces of type bridge, network, ethernet and direct, keyed by the interface's position in
-    /// <c>&lt;devices&gt;</c> (0-based). The driver opens the taps; the builder only references them.
+    /// Tap fds the caller opened for interfaces of type bridge, network, ethernet and direct, keyed by the interface's
+    /// position in <c>&lt;devices&gt;</c> (0-based); the builder only references them. Without them a bridge or managed
+    /// ethernet interface's tap is opened by its <c>&lt;target dev&gt;</c> (the QEMU driver's worker turns that into fds).
     /// </summary>
     public IReadOnlyDictionary<int, QemuTapFds> TapFds { get; init; } = new Dictionary<int, QemuTapFds>();
 

@@ -9,17 +9,27 @@ public static class NetdevProps
     public static JsonObject User(string id) => new() { ["type"] = "user", ["id"] = id };
 
     /// <summary>
-    /// An existing tap that QEMU opens by name (libvirt's unmanaged ethernet interface): nothing is created, configured
-    /// or removed, and no script runs. Opening it needs the rights the tap's owner gave (root, or its user).
+    /// A tap that QEMU opens by name, with no script: an existing one (libvirt's unmanaged ethernet interface), which
+    /// needs the rights its owner gave (root, or its user), or one the driver's worker creates and turns into fds
+    /// (<see cref="TapArgv.WithFds"/>). Run as it is, QEMU creates a missing tap itself (as root). More than one queue
+    /// needs a multiqueue tap.
     /// </summary>
-    public static JsonObject TapByName(string id, string ifname) => new()
+    public static JsonObject TapByName(string id, string ifname, uint queues = 1)
     {
-        ["type"] = "tap",
-        ["id"] = id,
-        ["ifname"] = ifname,
-        ["script"] = "no",
-        ["downscript"] = "no",
-    };
+        var netdev = new JsonObject
+        {
+            ["type"] = "tap",
+            ["id"] = id,
+            ["ifname"] = ifname,
+            ["script"] = "no",
+            ["downscript"] = "no",
+        };
+        if (queues > 1)
+        {
+            netdev["queues"] = queues;
+        }
+        return netdev;
+    }
 
     /// <summary>A tap device the driver opened and passed as fds (libvirt's way for every tap it makes).</summary>
     public static JsonObject Tap(string id, QemuTapFds fds)

@@ -1,4 +1,5 @@
 using Virt.Domain;
+using Virt.Domain.Xml;
 using Virt.Qemu.CommandLine.Devices;
 
 namespace Virt.Qemu.CommandLine.Internal;
@@ -270,9 +271,18 @@ internal sealed partial class ArgvBuilder
             {
                 AddJson("-netdev", NetdevProps.TapByName(netdevId, tap));
             }
+            else if (nic.HasManagedTap)
+            {
+                // The driver names the tap at start (<target dev> of the live definition) and its VMM worker creates it,
+                // joins it to the bridge and turns this into fds (TapArgv.WithFds); run as it is, QEMU creates it itself.
+                var named = nic.TargetDev ?? throw Refuse(location + "/target/@dev",
+                    $"interface type '{DomainXmlNames.InterfaceType.ToXml(nic.Type)}' needs its tap named by <target dev> or its fds passed in; the driver names one when it starts the guest");
+                AddJson("-netdev", NetdevProps.TapByName(netdevId, named, nic.DriverQueues is > 1 and var queues ? queues : 1));
+            }
             else
             {
-                throw Refuse(location + "/@type", $"interface type '{nic.Type.ToString().ToLowerInvariant()}' needs a tap device that the driver opens and passes in; none was given (type='user' needs none, and type='ethernet' with <target dev='TAP' managed='no'/> uses an existing tap)");
+                throw Refuse(location + "/@type",
+                    $"interface type '{DomainXmlNames.InterfaceType.ToXml(nic.Type)}' is not supported: virtd runs no virtual networks and creates no macvtap devices yet; use <interface type='bridge'> with <source bridge='BRIDGE'/> for a host bridge, type='ethernet' for a tap of the guest's own, or type='user'");
             }
             var usbPort = nic.Model == InterfaceModel.UsbNet ? NextUsbPort(location) : null;
             AddDevice(DeviceProps.ForInterface(nic, id, netdevId, PciOrNull($"net:{i}"), usbPort, BootIndex($"net:{i}")));

@@ -24,6 +24,12 @@ public sealed record NetworkInterface
     /// <summary>The tap of an unmanaged ethernet interface, which exists before the guest and is only used; null otherwise.</summary>
     public string? UnmanagedTap => Type == InterfaceType.Ethernet && TargetManaged == false ? TargetDev : null;
 
+    /// <summary>
+    /// Whether the driver creates this interface's tap when the guest starts, and the tap goes with the guest: a bridge
+    /// interface (the tap joins the bridge) and an ethernet one unless <c>managed='no'</c>.
+    /// </summary>
+    public bool HasManagedTap => Type == InterfaceType.Bridge || (Type == InterfaceType.Ethernet && TargetManaged != false);
+
     /// <summary>Emulated model.</summary>
     public InterfaceModel? Model { get; init; }
 
