@@ -128,6 +128,7 @@ internal static class Program
         ScreenshotCommand.Definition(),
         DomIfAddrCommand.Definition(),
         .. DeviceListCommands.All(),
+        .. DisplayCommands.All(),
         .. MonitorCommands.All(),
         .. DomainMetadataCommands.All(),
         .. DomainJobCommands.All(),

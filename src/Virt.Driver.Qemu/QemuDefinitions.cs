@@ -44,15 +44,16 @@ internal static class QemuDefinitions
 
     /// <summary>
     /// The document to store and the definition it parses back to. A definition that would not survive a reload
-    /// (an edit put text XML cannot carry) is refused here, before anything is written.
+    /// (an edit put text XML cannot carry) is refused here, before anything is written. A running domain's live
+    /// definition (<paramref name="live"/>) keeps what was allocated at its start, such as its displays' ports.
     /// </summary>
-    public static (string Xml, DomainDefinition Definition) Canonical(DomainDefinition definition, QemuDriverOptions options)
+    public static (string Xml, DomainDefinition Definition) Canonical(DomainDefinition definition, QemuDriverOptions options, bool live = false)
     {
         var xml = Format(definition);
         try
         {
             // No generators may fire here: everything generated (UUID, MACs) is already in the document.
-            return (xml, DomainXml.Parse(xml, options.ParseOptions));
+            return (xml, DomainXml.Parse(xml, options.ParseOptions with { Live = live }));
         }
         catch (DefinitionException e)
         {

@@ -166,7 +166,7 @@ public sealed partial class QemuDomainDriver
         }
         if (live)
         {
-            var (document, definition) = QemuDefinitions.Canonical(edit(current.Definition), _options);
+            var (document, definition) = QemuDefinitions.Canonical(edit(current.Definition), _options, live: true);
             if (definition != current.Definition)
             {
                 await _liveDefinitions.SaveAsync(FileName(current.Uuid), document, CancellationToken.None).ConfigureAwait(false);

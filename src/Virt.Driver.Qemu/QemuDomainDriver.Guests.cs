@@ -95,8 +95,11 @@ public sealed partial class QemuDomainDriver
         GuestPreparation.CheckHostFiles(definition);
         await PreviousRunReleasedAsync(definition.Uuid, cancellationToken).ConfigureAwait(false);
         using var vcpus = ReserveVcpus(definition);
-        // Held to the end of the launch: by then a started guest's taps exist, and a failed one's are gone.
+        // Held to the end of the launch: by then a started guest's taps exist and QEMU has bound its display ports, and a
+        // failed one's are gone. The definition QEMU runs names them both (the live definition).
         using var taps = _taps.Reserve(definition);
+        using var displays = _displays.Reserve(taps.Definition);
+        var run = displays.Definition;
         var emulator = definition.Devices.Emulator ?? _options.Emulator;
         QemuCapabilities capabilities;
         try
@@ -112,11 +115,18 @@ public sealed partial class QemuDomainDriver
         Directory.CreateDirectory(_options.GuestRunDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         Directory.CreateDirectory(_options.LogDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var volumes = await VolumeLeases.AcquireAsync(_options.Volumes, definition, cancellationToken).ConfigureAwait(false);
-        var host = new QemuHostContext { KvmUsable = _options.KvmUsable, MonitorSocketPath = paths.QmpSocket, GuestDirectory = paths.GuestDirectory, Volumes = volumes.Resolved };
+        var host = new QemuHostContext
+        {
+            KvmUsable = _options.KvmUsable,
+            MonitorSocketPath = paths.QmpSocket,
+            GuestDirectory = paths.GuestDirectory,
+            Volumes = volumes.Resolved,
+            GraphicsPorts = displays.Ports,
+        };
         IReadOnlyList<string> argv;
         try
         {
-            argv = GuestPreparation.BuildArgv(GuestPreparation.WithWorkerConsole(taps.Definition, paths), capabilities, host);
+            argv = GuestPreparation.BuildArgv(GuestPreparation.WithWorkerConsole(run, paths), capabilities, host);
             if (incoming)
             {
                 // A migration's destination (MIGRATION.md): QEMU waits for migrate-incoming, which virtd sends once
@@ -138,8 +148,7 @@ public sealed partial class QemuDomainDriver
             CreateGuestDirectory(paths);
         }
         var id = Interlocked.Increment(ref _nextId);
-        // The live definition names the taps the worker makes (libvirt's live <target dev='vnetN'/>).
-        var live = taps.Definition with { Id = id };
+        var live = run with { Id = id };
         // The live definition is on disk before the worker exists: a virtd restarted at any instant finds it.
         await _liveDefinitions.SaveAsync(paths.LiveDefinitionName, DomainXml.Format(live), CancellationToken.None).ConfigureAwait(false);
         // A mark left by a run whose clean-up failed would make this run's first outside SIGTERM a destroy (and the
@@ -187,7 +196,7 @@ public sealed partial class QemuDomainDriver
         Update(definition.Uuid, _ => new DomainSummary
         {
             Definition = live,
-            InactiveDefinition = persistent is null || persistent == definition ? null : persistent,
+            InactiveDefinition = persistent is null || persistent == run ? null : persistent,
             Persistent = persistent is not null,
             Autostart = existing?.Autostart ?? false,
             Id = id,
@@ -536,7 +545,7 @@ public sealed partial class QemuDomainDriver
             try
             {
                 var xml = await File.ReadAllTextAsync(Path.Combine(_options.GuestRunDirectory, paths.LiveDefinitionName + ".xml"), cancellationToken).ConfigureAwait(false);
-                live = DomainXml.Parse(xml, _options.ParseOptions);
+                live = DomainXml.Parse(xml, _options.ParseOptions with { Live = true });
             }
             catch (Exception e) when (e is IOException or DefinitionException or UnauthorizedAccessException)
             {

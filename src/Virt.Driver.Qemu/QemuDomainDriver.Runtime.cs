@@ -366,8 +366,9 @@ public sealed partial class QemuDomainDriver : IDomainRuntime, IDomainScreenshot
     }
 
     /// <summary>
-    /// Applies the definition's pinning and balloon target to a guest that just started, as libvirt's
-    /// qemuProcessSetupVcpus/qemuProcessSetupBalloon do; a failure fails the start (the caller destroys the guest).
+    /// Applies the definition's pinning, balloon target and display passwords to a guest that just started, as
+    /// libvirt's qemuProcessSetupVcpus, qemuProcessSetupBalloon and qemuProcessGraphicsSetPassword do; a failure fails
+    /// the start (the caller destroys the guest).
     /// </summary>
     private async Task ApplyStartupTuningAsync(DomainSummary started, CancellationToken cancellationToken)
     {
@@ -375,9 +376,20 @@ public sealed partial class QemuDomainDriver : IDomainRuntime, IDomainScreenshot
         var tune = definition.CpuTune;
         var balloonTarget = definition.Devices.HasMemBalloon && definition.CurrentMemoryKiB < definition.MemoryKiB;
         var statsPeriod = definition.Devices.HasMemBalloon ? definition.Devices.MemBalloon!.StatsPeriod ?? 0 : 0;
-        if (tune is null && definition.Vcpu.CpuSet is null && !balloonTarget && statsPeriod == 0)
+        var passwords = definition.Devices.Graphics.Where(g => g.Password is not null).ToList();
+        if (tune is null && definition.Vcpu.CpuSet is null && !balloonTarget && statsPeriod == 0 && passwords.Count == 0)
         {
             return;
+        }
+        foreach (var graphics in passwords)
+        {
+            // The argv asks for a password (password=on, or SPICE ticketing) but never carries it: until this, nobody
+            // gets in, so the guest is never reachable without it.
+            await ExecuteQmpAsync(started.Uuid, "set_password", new JsonObject
+            {
+                ["protocol"] = graphics.Type == GraphicsType.Vnc ? "vnc" : "spice",
+                ["password"] = graphics.Password,
+            }, cancellationToken).ConfigureAwait(false);
         }
         if (tune is not null || definition.Vcpu.CpuSet is not null)
         {
@@ -436,7 +448,7 @@ public sealed partial class QemuDomainDriver : IDomainRuntime, IDomainScreenshot
         }
         if (live)
         {
-            var (document, definition) = QemuDefinitions.Canonical(edit(current.Definition), _options);
+            var (document, definition) = QemuDefinitions.Canonical(edit(current.Definition), _options, live: true);
             if (definition != current.Definition)
             {
                 await _liveDefinitions.SaveAsync(FileName(current.Uuid), document, CancellationToken.None).ConfigureAwait(false);

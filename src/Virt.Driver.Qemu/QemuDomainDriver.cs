@@ -40,6 +40,7 @@ public sealed partial class QemuDomainDriver : IDomainDriver, IDisposable, IAsyn
     private readonly JobRegistry _jobs;
     private readonly VmmSpare _spareWorker;
     private readonly GuestTaps _taps = new();
+    private readonly GuestDisplays _displays = new();
     private readonly Lock _indexLock = new();
     private int _nextId;
 

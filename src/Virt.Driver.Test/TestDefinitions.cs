@@ -7,11 +7,15 @@ namespace Virt.Driver.Test;
 /// <summary>
 /// What libvirt's test driver does to a definition on top of the generic parse: it parses as an inactive
 /// definition (runtime fields dropped), defaults the architecture to i686 and names every NIC without a target
-/// device <c>testnetN</c>, the lowest number not already taken in the domain.
+/// device <c>testnetN</c>, the lowest number not already taken in the domain, and gives a display without a video card
+/// the default one.
 /// </summary>
 internal static class TestDefinitions
 {
     public const string DefaultArch = "i686";
+
+    // libvirt's virDomainDefAddImplicitVideo: a display needs a video card, the test driver's default one.
+    private static readonly Video _implicitVideo = new() { Model = VideoModel.Cirrus, Vram = 16384, Heads = 1, Primary = true };
 
     public static DomainDefinition Parse(string xml)
     {
@@ -48,7 +52,11 @@ internal static class TestDefinitions
         {
             Id = null,
             Os = definition.Os.Arch is null ? definition.Os with { Arch = DefaultArch } : definition.Os,
-            Devices = definition.Devices with { Interfaces = new ValueList<NetworkInterface>(interfaces) },
+            Devices = definition.Devices with
+            {
+                Interfaces = new ValueList<NetworkInterface>(interfaces),
+                Videos = definition.Devices.Graphics.Count > 0 && definition.Devices.Videos.Count == 0 ? new ValueList<Video>([_implicitVideo]) : definition.Devices.Videos,
+            },
         };
     }
 }

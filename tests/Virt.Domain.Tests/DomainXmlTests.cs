@@ -36,6 +36,37 @@ public sealed class DomainXmlTests
         Assert.That(DomainXml.Format(definition), Does.Contain($"<memory unit='KiB'>{definition.MemoryKiB}</memory>"));
     }
 
+    [TestCase("vnc", "<graphics type='vnc' port='5907' autoport='yes' listen='127.0.0.1'>")]
+    [TestCase("spice", "<graphics type='spice' port='5907' autoport='yes' listen='127.0.0.1'>")]
+    public void An_automatic_display_port_is_kept_only_in_a_live_definition(string type, string live)
+    {
+        var xml = $"<domain type='qemu'><name>g</name><memory>1</memory><os><type>hvm</type></os><devices><graphics type='{type}' port='5907' autoport='yes' listen='127.0.0.1'/></devices></domain>";
+
+        var running = DomainXml.Parse(xml, new DefinitionParseOptions { Live = true });
+        var defined = DomainXml.Parse(xml);
+
+        Assert.That(running.Devices.Graphics[0].Port, Is.EqualTo(5907));
+        Assert.That(DomainXml.Format(running), Does.Contain(live));
+        Assert.That(DomainXml.Parse(DomainXml.Format(running), new DefinitionParseOptions { Live = true }), Is.EqualTo(running));
+        Assert.That(defined.Devices.Graphics[0].Port, Is.Null, "libvirt's inactive parse drops an allocated port");
+        Assert.That(DomainXml.Format(defined), Does.Contain(type == "vnc" ? "<graphics type='vnc' port='-1' autoport='yes'" : "<graphics type='spice' autoport='yes'"));
+    }
+
+    [Test]
+    public void Without_secrets_a_definition_loses_its_display_passwords_and_nothing_else()
+    {
+        var definition = DomainXml.Parse("<domain type='qemu'><name>g</name><memory>1</memory><os><type>hvm</type></os><devices>"
+            + "<graphics type='vnc' passwd='pw' keymap='de'/><graphics type='spice' port='5903' passwd='s3'/></devices></domain>");
+        var plain = DomainXml.Parse("<domain type='qemu'><name>g</name><memory>1</memory><os><type>hvm</type></os></domain>");
+
+        var shown = definition.WithoutSecrets();
+
+        Assert.That(shown.Devices.Graphics.Select(g => g.Password), Is.All.Null);
+        Assert.That(shown with { Devices = definition.Devices }, Is.EqualTo(definition));
+        Assert.That(DomainXml.Format(shown), Does.Not.Contain("passwd").And.Contain("keymap='de'"));
+        Assert.That(plain.WithoutSecrets(), Is.SameAs(plain));
+    }
+
     [Test]
     public void Missing_uuid_comes_from_the_injected_generator()
     {

@@ -58,7 +58,9 @@ public sealed partial class VirtdGuestTests
             await VshRun.OkAsync(virtd, "destroy", "bridged");
             await Eventually.ReadAsync(() => HostTool.RunAsync("ip", "-n", ns, "-o", "link", "show"),
                 links => !links.Contains("vnet", StringComparison.Ordinal), TimeSpan.FromSeconds(10), ct);
+            Assert.That(await VshRun.OkAsync(virtd, "dumpxml", "bridged"), Does.Not.Contain("<target dev="), "the persistent definition never had them");
             await VshRun.OkAsync(virtd, "start", "bridged");
+            Assert.That(await VshRun.OkAsync(virtd, "dumpxml", "bridged", "--inactive"), Does.Not.Contain("<target dev="));
             Assert.That(Regex.Matches(await VshRun.OkAsync(virtd, "dumpxml", "bridged"), "<target dev='([^']+)'/>").Select(m => m.Groups[1].Value), Is.EqualTo(new[] { "vnet2", "vnet3" }));
             Assert.That(await HostTool.RunAsync("ip", "-n", ns, "-o", "link", "show", "vnet2"), Does.Contain("master vbr0"));
             await VshRun.OkAsync(virtd, "destroy", "bridged");

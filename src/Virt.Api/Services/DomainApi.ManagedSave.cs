@@ -31,9 +31,8 @@ internal sealed partial class DomainApi
         {
             throw ApiErrors.SecurityInfoReadOnly();
         }
-        // No secrets are kept in definitions yet, so security_info changes nothing in the output (as GetDomainXml).
         var xml = await ManagedSaving().GetManagedSaveXmlAsync(Requests.Domain(request.Domain), context.CancellationToken).ConfigureAwait(false);
-        return new GetManagedSaveXmlResponse { Xml = xml };
+        return new GetManagedSaveXmlResponse { Xml = WithSecretsIf(request.SecurityInfo, xml) };
     }
 
     public override async Task<DefineManagedSaveXmlResponse> DefineManagedSaveXml(DefineManagedSaveXmlRequest request, ServerCallContext context)

@@ -32,9 +32,8 @@ internal sealed partial class DomainApi
     public override async Task<GetSaveImageXmlResponse> GetSaveImageXml(GetSaveImageXmlRequest request, ServerCallContext context)
     {
         RequirePath(request.Path);
-        // No secrets are kept in definitions yet, so security_info changes nothing in the output (as GetDomainXml).
         var xml = await Saving().GetSaveImageXmlAsync(request.Path, context.CancellationToken).ConfigureAwait(false);
-        return new GetSaveImageXmlResponse { Xml = xml };
+        return new GetSaveImageXmlResponse { Xml = WithSecretsIf(request.SecurityInfo, xml) };
     }
 
     public override async Task<DefineSaveImageXmlResponse> DefineSaveImageXml(DefineSaveImageXmlRequest request, ServerCallContext context)

@@ -138,9 +138,20 @@ internal sealed partial class DomainApi(IDomainDriver driver, EventLog events, I
         Requests.Unsupported(request.Migratable, "migratable", "XML for migration (--migratable)");
         Requests.Unsupported(request.UpdateCpu, "update_cpu", "updating the guest CPU from the host (--update-cpu)");
         var domain = await LookupAsync(request.Domain, context).ConfigureAwait(false);
-        // No secrets are kept in definitions yet, so security_info changes nothing in the output.
         var definition = request.Inactive ? (domain.InactiveDefinition ?? domain.Definition) with { Id = null } : domain.Definition;
-        return new GetDomainXmlResponse { Xml = DomainXml.Format(definition) };
+        return new GetDomainXmlResponse { Xml = DomainXml.Format(request.SecurityInfo ? definition : definition.WithoutSecrets()) };
+    }
+
+    /// <summary>A stored definition's XML (a save image's) as GetDomainXml would give it: passwords only with security_info.</summary>
+    private static string WithSecretsIf(bool securityInfo, string xml)
+    {
+        if (securityInfo)
+        {
+            return xml;
+        }
+        var definition = DomainXml.Parse(xml);
+        var shown = definition.WithoutSecrets();
+        return ReferenceEquals(shown, definition) ? xml : DomainXml.Format(shown);
     }
 
     public override async Task<GetDomainMetadataResponse> GetDomainMetadata(GetDomainMetadataRequest request, ServerCallContext context)

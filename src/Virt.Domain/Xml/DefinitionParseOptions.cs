@@ -12,6 +12,13 @@ public sealed record DefinitionParseOptions
     /// <summary>Largest accepted document, in UTF-8 bytes.</summary>
     public int MaxDocumentBytes { get; init; } = DefaultMaxDocumentBytes;
 
+    /// <summary>
+    /// The document is a running domain's live definition, as its driver wrote it (libvirt parses those without
+    /// VIR_DOMAIN_DEF_PARSE_INACTIVE): what the driver allocated at start, such as an automatic display's port, is
+    /// kept. A definition given to define, create or a migration is never live: those drop it.
+    /// </summary>
+    public bool Live { get; init; }
+
     /// <summary>Source of UUIDs for definitions that do not carry one; replaced by tests for determinism.</summary>
     public Func<Guid> NewUuid { get; init; } = Guid.NewGuid;
 

@@ -12,6 +12,12 @@ namespace Virt.Qemu.CommandLine;
 /// </summary>
 public static class QemuCommandLine
 {
+    /// <summary>
+    /// Where a VNC or SPICE display on an address listens when its definition names none: the loopback address, as
+    /// libvirt's qemu.conf defaults (vnc_listen, spice_listen). The driver writes it into the live definition.
+    /// </summary>
+    public const string DefaultDisplayListen = "127.0.0.1";
+
     /// <summary>Builds the argv; element 0 is the emulator (<c>&lt;emulator&gt;</c>, else the probed binary).</summary>
     /// <exception cref="QemuCommandLineException">The definition cannot be expressed for this binary and host.</exception>
     public static IReadOnlyList<string> Build(DomainDefinition definition, QemuCapabilities capabilities, QemuHostContext host)

@@ -105,4 +105,13 @@ public sealed record DomainDefinition
 
     /// <summary>This definition with its emulator threads pinned to <paramref name="cpuset"/> (&lt;emulatorpin&gt;).</summary>
     public DomainDefinition WithEmulatorPin(string cpuset) => this with { CpuTune = (CpuTune ?? new CpuTune()) with { EmulatorPin = cpuset } };
+
+    /// <summary>
+    /// This definition as libvirt formats it without VIR_DOMAIN_XML_SECURE: the displays' passwords left out. Only a
+    /// read-write caller that asks for security information sees them.
+    /// </summary>
+    public DomainDefinition WithoutSecrets() =>
+        Devices.Graphics.Any(g => g.Password is not null)
+            ? this with { Devices = Devices with { Graphics = Devices.Graphics.Select(g => g with { Password = null }).ToValueList() } }
+            : this;
 }

@@ -180,12 +180,12 @@ internal sealed partial class ArgvBuilder
     {
         if (graphics.Listens.Count == 0)
         {
-            return "127.0.0.1";
+            return QemuCommandLine.DefaultDisplayListen;
         }
         var listen = graphics.Listens[0];
         return listen.Type switch
         {
-            GraphicsListenType.Address => listen.Address ?? "127.0.0.1",
+            GraphicsListenType.Address => listen.Address ?? QemuCommandLine.DefaultDisplayListen,
             GraphicsListenType.None or GraphicsListenType.Socket => null,
             _ => throw Refuse(location + "/listen/@type", "listen type 'network' needs the network driver and is not supported yet; use type='address'"),
         };

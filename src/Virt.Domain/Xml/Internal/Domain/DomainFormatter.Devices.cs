@@ -240,7 +240,7 @@ internal static partial class DomainFormatter
         {
             if (g.Type == GraphicsType.Vnc)
             {
-                element.Attr("port", g.AutoPort ? -1 : g.Port).Attr("autoport", CommonParsers.YesNo(g.AutoPort));
+                element.Attr("port", g.Port ?? (g.AutoPort ? -1 : null)).Attr("autoport", CommonParsers.YesNo(g.AutoPort));
             }
             else
             {

@@ -10,7 +10,7 @@ internal sealed partial class DomainParser
         return result;
     }
 
-    private static Graphics Graphics(ElementReader graphics)
+    private Graphics Graphics(ElementReader graphics)
     {
         var type = graphics.RequiredEnum("type", DomainXmlNames.GraphicsType);
         var port = graphics.Int32("port", -1, 65535);
@@ -21,15 +21,19 @@ internal sealed partial class DomainParser
             tlsPort = graphics.Int32("tlsPort", -1, 65535);
         }
         // libvirt: a VNC display without a port, or with port -1, allocates one automatically; and an
-        // automatic port is never stored in an inactive definition.
+        // automatic port is never stored in an inactive definition (a running guest's live one keeps the port the
+        // driver allocated).
         var autoPort = autoPortAttribute ?? (type == GraphicsType.Vnc && (port is null || port == -1));
         if (port == -1)
         {
             autoPort = true;
         }
-        if (autoPort)
+        if (autoPort && (!_options.Live || port is null or -1))
         {
             port = null;
+        }
+        if (autoPort && (!_options.Live || tlsPort is null or -1))
+        {
             tlsPort = null;
         }
         var listenAttribute = graphics.NonEmptyAttr("listen");
