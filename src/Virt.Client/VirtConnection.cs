@@ -304,6 +304,10 @@ public sealed partial class VirtConnection : IAsyncDisposable
     public Task ResumeDomainAsync(string domain, CancellationToken ct = default) =>
         ByDomainAsync(domain, r => Domains.ResumeDomainAsync(new ResumeDomainRequest { Domain = r }, cancellationToken: ct));
 
+    /// <summary>virsh domrename: an inactive persistent domain under another name; the domain as renamed.</summary>
+    public async Task<DomainIdentity> RenameDomainAsync(string domain, string newName, CancellationToken ct = default) =>
+        (await ByDomainAsync(domain, r => Domains.RenameDomainAsync(new RenameDomainRequest { Domain = r, NewName = newName }, cancellationToken: ct)).ConfigureAwait(false)).Domain;
+
     /// <summary>virsh autostart [--disable].</summary>
     public Task SetDomainAutostartAsync(string domain, bool autostart, CancellationToken ct = default) =>
         ByDomainAsync(domain, r => Domains.SetDomainAutostartAsync(new SetDomainAutostartRequest { Domain = r, Autostart = autostart }, cancellationToken: ct));

@@ -87,6 +87,55 @@ public sealed partial class QemuDomainDriver
             return next ?? current with { Persistent = false, Autostart = false };
         }, cancellationToken);
 
+    /// <summary>
+    /// libvirt's qemuDomainRename: the definition is rewritten under its UUID's file name with the new name (one atomic
+    /// write, so a crash leaves either name, never both or none), and the autostart mark follows. A managed save image
+    /// carries the old name, so a domain with one is refused, as in libvirt.
+    /// </summary>
+    public Task<DomainSummary> RenameDomainAsync(DomainRef domain, string newName, CancellationToken cancellationToken) =>
+        ChangeAsync(domain, "rename", async current =>
+        {
+            lock (_indexLock)
+            {
+                DomainRenaming.CheckState(current);
+                if (current.HasManagedSave)
+                {
+                    throw VirtException.OperationInvalid(current.Name, "rename", current.State, "domain with a managed saved state can't be renamed");
+                }
+                DomainRenaming.CheckName(current, newName, name => _snapshot.ByName.ContainsKey(name) || _claimedNames.ContainsKey(name));
+                // Held until the snapshot has the new name, so no define or other rename takes it meanwhile.
+                _claimedNames.Add(newName, current.Uuid);
+            }
+            try
+            {
+                var (document, renamed) = QemuDefinitions.Canonical(current.Definition with { Name = newName }, _options);
+                await SaveDefinitionAsync(renamed, document).ConfigureAwait(false);
+                if (current.Autostart)
+                {
+                    try
+                    {
+                        await _autostart.SaveAsync(FileName(current.Uuid), newName + "\n", CancellationToken.None).ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                    {
+                        QemuDriverLog.AutostartMarkNotRenamed(_logger, newName, current.Uuid, e);
+                    }
+                }
+                _events.Append(new DomainLifecycleEvent(current.Name, current.Uuid, DomainEventType.Undefined, DomainRenaming.UndefinedRenamed));
+                var next = Update(current.Uuid, latest => latest! with { Definition = renamed },
+                    _ => new DomainLifecycleEvent(newName, current.Uuid, DomainEventType.Defined, DomainRenaming.DefinedRenamed))!;
+                QemuDriverLog.Renamed(_logger, current.Name, newName, current.Uuid);
+                return next;
+            }
+            finally
+            {
+                lock (_indexLock)
+                {
+                    _claimedNames.Remove(newName);
+                }
+            }
+        }, cancellationToken);
+
     public Task<DomainSummary> SetAutostartAsync(DomainRef domain, bool autostart, CancellationToken cancellationToken) =>
         ChangeAsync(domain, "set autostart of", async current =>
         {

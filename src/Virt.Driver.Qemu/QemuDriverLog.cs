@@ -70,4 +70,10 @@ internal static partial class QemuDriverLog
 
     [LoggerMessage(EventId = 521, Level = LogLevel.Warning, Message = "Domain {Name} ({Uuid}) was started with --autodestroy and its connection is gone, but it was not destroyed: {Problem}")]
     public static partial void AutodestroyOnReconnectFailed(ILogger logger, string name, Guid uuid, string problem);
+
+    [LoggerMessage(EventId = 522, Level = LogLevel.Information, Message = "Domain {Name} ({Uuid}) renamed to {NewName}")]
+    public static partial void Renamed(ILogger logger, string name, string newName, Guid uuid);
+
+    [LoggerMessage(EventId = 523, Level = LogLevel.Warning, Message = "Autostart mark of renamed domain {NewName} ({Uuid}) still reads its old name; the mark is found by UUID, so autostart is unaffected")]
+    public static partial void AutostartMarkNotRenamed(ILogger logger, string newName, Guid uuid, Exception exception);
 }

@@ -36,6 +36,17 @@ public sealed partial class TestDriver
             return new ChangeOutcome(null, entry.Summary with { Persistent = false }, lifecycle);
         }, cancellationToken));
 
+    /// <summary>libvirt's testDomainRename: an Undefined (renamed) event for the old name, a Defined (renamed) one for the new.</summary>
+    public Task<DomainSummary> RenameDomainAsync(DomainRef domain, string newName, CancellationToken cancellationToken) =>
+        Task.FromResult(Change(domain, entry =>
+        {
+            DomainRenaming.CheckState(entry.Summary);
+            DomainRenaming.CheckName(entry.Summary, newName, name => _domains.Values.Any(other => other.Name == name));
+            _events.Append(Event(entry, DomainEventType.Undefined, DomainRenaming.UndefinedRenamed));
+            var renamed = DomainEntry.Inactive(entry.Persistent! with { Name = newName }, entry.Reason, entry.Autostart);
+            return ChangeOutcome.Kept(renamed, Event(renamed, DomainEventType.Defined, DomainRenaming.DefinedRenamed));
+        }, cancellationToken));
+
     public Task<DomainSummary> CreateDomainAsync(string xml, bool startPaused, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();

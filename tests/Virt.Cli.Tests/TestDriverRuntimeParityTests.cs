@@ -194,6 +194,17 @@ public sealed partial class TestDriverRuntimeParityTests
         await AssertSameAsync($"create {file}; emulatorpin nics 1 --config; emulatorpin nics 2; emulatorpin nics; vcpupin nics 0 3; vcpupin nics");
     }
 
+    [TestCase("domrename test t2; destroy test; domrename test t2; list --all; domrename t2 t2; domrename t2 ''; domrename nope x; domrename 1 x; domuuid t2; domrename t2; help domrename")]
+    [TestCase("destroy test; autostart test; domrename 6695eb01-f6a4-8304-79aa-97f2502e193f t3; list --all --autostart; start t3; domrename t3 t4; destroy t3; domrename t3 test; dumpxml test --inactive")]
+    public async Task Domrename_is_byte_identical(string chain) => await AssertSameAsync(chain);
+
+    [Test]
+    public async Task Domrename_to_the_name_of_another_domain_is_refused_as_in_virsh()
+    {
+        var file = WriteFile("parity-rename.xml", ManyInterfaces);
+        await AssertSameAsync($"define {file}; domrename nics test; destroy test; domrename test nics; domrename nics other; list --all");
+    }
+
     private static async Task AssertSameAsync(string chain)
     {
         var virshTask = VirshAsync("-c", TestUri, chain);

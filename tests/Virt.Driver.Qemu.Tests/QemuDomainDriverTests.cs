@@ -421,4 +421,64 @@ public sealed class QemuDomainDriverTests
         Assert.That(onDisk.Definition, Is.EqualTo(inMemory.Definition));
         Assert.That(_events.LatestSequence, Is.EqualTo(32UL));
     }
+
+    [Test]
+    public async Task A_rename_rewrites_the_definition_under_its_uuid_and_a_reopened_driver_finds_only_the_new_name()
+    {
+        var driver = await OpenAsync();
+        await driver.DefineDomainAsync(DomainXml("old", Uuid1), CancellationToken.None);
+        await driver.SetAutostartAsync(DomainRef.ByName("old"), true, CancellationToken.None);
+        var files = Directory.GetFiles(DomainsDir);
+
+        var renamed = await driver.RenameDomainAsync(DomainRef.ByName("old"), "new", CancellationToken.None);
+
+        Assert.That((renamed.Name, renamed.Uuid, renamed.Autostart), Is.EqualTo(("new", Uuid1, true)));
+        Assert.That(Directory.GetFiles(DomainsDir), Is.EqualTo(files), "the same file, rewritten");
+        var reopened = await OpenAsync(new EventLog());
+        Assert.That((await reopened.ListDomainsAsync(DomainListFilter.All, CancellationToken.None)).Select(d => (d.Name, d.Autostart)), Is.EqualTo(new[] { ("new", true) }));
+        Assert.ThrowsAsync<VirtException>(async () => await reopened.LookupDomainAsync(DomainRef.ByName("old"), CancellationToken.None));
+    }
+
+    [Test]
+    public async Task A_domain_with_a_managed_save_image_is_not_renamed_and_nothing_changes()
+    {
+        await (await OpenAsync()).DefineDomainAsync(DomainXml("saved", Uuid1), CancellationToken.None);
+        // The image carries the old name; the driver finds it when it opens.
+        Directory.CreateDirectory(Options.ManagedSaveDirectory);
+        await File.WriteAllTextAsync(Path.Combine(Options.ManagedSaveDirectory, Uuid1.ToString("D") + ".save"), "image");
+        var driver = await OpenAsync(new EventLog());
+        var before = TreeFingerprint(_state);
+
+        var error = Assert.ThrowsAsync<VirtException>(async () => await driver.RenameDomainAsync(DomainRef.ByName("saved"), "other", CancellationToken.None))!;
+
+        Assert.That(error.Reason, Is.EqualTo(VirtErrorReason.OperationInvalid));
+        Assert.That(error.Message, Is.EqualTo("Requested operation is not valid: domain with a managed saved state can't be renamed"));
+        Assert.That(TreeFingerprint(_state), Is.EqualTo(before));
+    }
+
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task Of_two_domains_renamed_to_one_name_at_once_exactly_one_gets_it(CancellationToken cancellationToken)
+    {
+        var driver = await OpenAsync();
+        await driver.DefineDomainAsync(DomainXml("a", Uuid1), cancellationToken);
+        await driver.DefineDomainAsync(DomainXml("b", Uuid2), cancellationToken);
+
+        var results = await Task.WhenAll(new[] { "a", "b" }.Select(name => Task.Run(async () =>
+        {
+            try
+            {
+                await driver.RenameDomainAsync(DomainRef.ByName(name), "same", cancellationToken);
+                return "renamed";
+            }
+            catch (VirtException e) when (e.Reason == VirtErrorReason.OperationInvalid)
+            {
+                return e.Message;
+            }
+        }, cancellationToken)));
+
+        Assert.That(results.Count(r => r == "renamed"), Is.EqualTo(1), string.Join(" | ", results));
+        Assert.That(results, Has.One.EqualTo("Requested operation is not valid: domain with name 'same' already exists"));
+        Assert.That((await driver.ListDomainsAsync(DomainListFilter.All, cancellationToken)).Select(d => d.Name).Order(), Is.EqualTo(new[] { "a", "same" }).Or.EqualTo(new[] { "b", "same" }));
+    }
 }

@@ -233,6 +233,18 @@ internal sealed partial class DomainApi(IDomainDriver driver, EventLog events, I
         return new UndefineDomainResponse();
     }
 
+    public override async Task<RenameDomainResponse> RenameDomain(RenameDomainRequest request, ServerCallContext context)
+    {
+        var reference = Requests.Domain(request.Domain);
+        if (request.NewName.Length == 0)
+        {
+            // libvirt's virDomainRename refuses an empty name before the driver sees it.
+            throw ApiErrors.InvalidArgument("new_name", "A domain is renamed to a name: give new_name.");
+        }
+        var renamed = await driver.RenameDomainAsync(reference, request.NewName, context.CancellationToken).ConfigureAwait(false);
+        return new RenameDomainResponse { Domain = ToProto.Identity(renamed) };
+    }
+
     public override async Task<CreateDomainResponse> CreateDomain(CreateDomainRequest request, ServerCallContext context)
     {
         var xml = Requests.Xml(request.Xml);

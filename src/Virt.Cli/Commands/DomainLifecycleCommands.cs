@@ -51,6 +51,8 @@ internal static class DomainLifecycleCommands
             [Opt.Domain()], (c, ct) => ActAsync(c, "resume", "resumed", (v, u) => v.ResumeDomainAsync(u, ct), ct)),
         new("autostart", CommandGroup.Domain, "autostart a domain", "Configure a domain to be automatically started at boot.",
             [Opt.Domain(), Opt.Flag("disable", "disable autostarting")], AutostartAsync),
+        new("domrename", CommandGroup.Domain, "rename a domain", "Rename an inactive domain.",
+            [Opt.Domain("domain name or uuid"), new("new-name", OptionKind.String, "new domain name", Required: true)], RenameAsync),
     ];
 
     private static async Task<bool> DefineAsync(CommandContext c, CancellationToken ct)
@@ -157,6 +159,25 @@ internal static class DomainLifecycleCommands
 
         Report(c, domain.Domain, enable ? "autostart-enabled" : "autostart-disabled",
             enable ? $"Domain '{argument}' marked as autostarted\n" : $"Domain '{argument}' unmarked as autostarted\n");
+        return true;
+    }
+
+    private static async Task<bool> RenameAsync(CommandContext c, CancellationToken ct)
+    {
+        var domain = await Lookup.DomainAsync(c, ct, DomainBy.Name | DomainBy.Uuid);
+        var newName = c.Args.Required("new-name");
+        var connection = await c.ConnectionAsync(ct);
+        Proto.DomainIdentity renamed;
+        try
+        {
+            renamed = await connection.RenameDomainAsync(domain.Domain.Uuid, newName, ct);
+        }
+        catch (VirtClientException e)
+        {
+            // virsh prints the library's error alone here.
+            throw VshError.FromClient(e);
+        }
+        Report(c, renamed, "renamed", "Domain successfully renamed\n");
         return true;
     }
 

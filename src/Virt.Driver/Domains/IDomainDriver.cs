@@ -75,6 +75,13 @@ public interface IDomainDriver
     /// </summary>
     Task<IDomainConsole> OpenConsoleAsync(DomainRef domain, string? device, bool force, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// virDomainRename: gives an inactive persistent domain another name (its UUID, files and autostart stay), as
+    /// libvirt's Undefined (renamed) event for the old name and Defined (renamed) for the new one. Refused for an
+    /// active or transient domain, the same name, a name another domain has, and a name the definition rules refuse.
+    /// </summary>
+    Task<DomainSummary> RenameDomainAsync(DomainRef domain, string newName, CancellationToken cancellationToken);
+
     /// <summary>Whether the daemon starts the domain when it starts. Legal for persistent domains.</summary>
     Task<DomainSummary> SetAutostartAsync(DomainRef domain, bool autostart, CancellationToken cancellationToken);
 
