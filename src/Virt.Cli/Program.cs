@@ -129,6 +129,7 @@ internal static class Program
         DomIfAddrCommand.Definition(),
         .. DeviceListCommands.All(),
         .. DisplayCommands.All(),
+        .. DeviceUpdateCommands.All(),
         .. MonitorCommands.All(),
         .. DomainMetadataCommands.All(),
         .. DomainJobCommands.All(),

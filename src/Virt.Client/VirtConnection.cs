@@ -304,6 +304,10 @@ public sealed partial class VirtConnection : IAsyncDisposable
     public Task ResumeDomainAsync(string domain, CancellationToken ct = default) =>
         ByDomainAsync(domain, r => Domains.ResumeDomainAsync(new ResumeDomainRequest { Domain = r }, cancellationToken: ct));
 
+    /// <summary>virsh update-device (and domif-setlink): the device element <paramref name="xml"/> applied in place.</summary>
+    public Task UpdateDeviceAsync(string domain, string xml, bool live, bool config, bool force, CancellationToken ct = default) =>
+        ByDomainAsync(domain, r => Domains.UpdateDeviceAsync(new UpdateDeviceRequest { Domain = r, Xml = xml, Live = live, Config = config, Force = force }, cancellationToken: ct));
+
     /// <summary>virsh domrename: an inactive persistent domain under another name; the domain as renamed.</summary>
     public async Task<DomainIdentity> RenameDomainAsync(string domain, string newName, CancellationToken ct = default) =>
         (await ByDomainAsync(domain, r => Domains.RenameDomainAsync(new RenameDomainRequest { Domain = r, NewName = newName }, cancellationToken: ct)).ConfigureAwait(false)).Domain;

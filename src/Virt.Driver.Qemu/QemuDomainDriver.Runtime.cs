@@ -366,9 +366,9 @@ public sealed partial class QemuDomainDriver : IDomainRuntime, IDomainScreenshot
     }
 
     /// <summary>
-    /// Applies the definition's pinning, balloon target and display passwords to a guest that just started, as
-    /// libvirt's qemuProcessSetupVcpus, qemuProcessSetupBalloon and qemuProcessGraphicsSetPassword do; a failure fails
-    /// the start (the caller destroys the guest).
+    /// Applies the definition's pinning, balloon target, display passwords and links that are down to a guest that just
+    /// started, as libvirt's qemuProcessSetupVcpus, qemuProcessSetupBalloon, qemuProcessGraphicsSetPassword and
+    /// qemuProcessSetLinkStates do; a failure fails the start (the caller destroys the guest).
     /// </summary>
     private async Task ApplyStartupTuningAsync(DomainSummary started, CancellationToken cancellationToken)
     {
@@ -377,9 +377,15 @@ public sealed partial class QemuDomainDriver : IDomainRuntime, IDomainScreenshot
         var balloonTarget = definition.Devices.HasMemBalloon && definition.CurrentMemoryKiB < definition.MemoryKiB;
         var statsPeriod = definition.Devices.HasMemBalloon ? definition.Devices.MemBalloon!.StatsPeriod ?? 0 : 0;
         var passwords = definition.Devices.Graphics.Where(g => g.Password is not null).ToList();
-        if (tune is null && definition.Vcpu.CpuSet is null && !balloonTarget && statsPeriod == 0 && passwords.Count == 0)
+        var linksDown = definition.Devices.Interfaces.Select((nic, i) => (nic, i)).Where(n => n.nic.LinkUp == false).ToList();
+        if (tune is null && definition.Vcpu.CpuSet is null && !balloonTarget && statsPeriod == 0 && passwords.Count == 0 && linksDown.Count == 0)
         {
             return;
+        }
+        foreach (var (nic, index) in linksDown)
+        {
+            // QEMU has no command-line switch for it; libvirt sets it over QMP as well.
+            await ExecuteQmpAsync(started.Uuid, "set_link", new JsonObject { ["name"] = DeviceAliases.Indexed("net", index, nic.Alias), ["up"] = false }, cancellationToken).ConfigureAwait(false);
         }
         foreach (var graphics in passwords)
         {

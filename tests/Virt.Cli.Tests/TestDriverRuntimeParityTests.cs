@@ -205,6 +205,30 @@ public sealed partial class TestDriverRuntimeParityTests
         await AssertSameAsync($"define {file}; domrename nics test; destroy test; domrename test nics; domrename nics other; list --all");
     }
 
+    // libvirt's test driver has no virDomainUpdateDeviceFlags: domif-setlink and update-device fail there after virsh's
+    // own checks, and --print-xml shows the interface element virsh would send, as libxml2 prints it.
+    [TestCase("domif-getlink test testnet0; domif-getlink test AA:BB:CC:DD:EE:FF; domif-getlink test 11:22:33:44:55:66; domif-getlink test nope; domif-getlink test testnet0 --config; "
+        + "domif-setlink test testnet0 down --print-xml; domif-setlink test aa:bb:cc:dd:ee:ff up --config --print-xml; domif-setlink test testnet0 bogus; domif-setlink test nope down; "
+        + "domif-setlink test testnet0 down; destroy test; domif-setlink test testnet0 down; domif-setlink test testnet0 down --print-xml; help domif-setlink; help domif-getlink")]
+    [TestCase("update-device test {0}; update-device test /nonexistent.xml; update-device nope {0}; update-device test {0} --live --config; update-device test {0} --current --live; "
+        + "update-device test {0} --persistent --current; help update-device")]
+    public async Task Link_state_and_update_device_are_byte_identical(string chain)
+    {
+        var file = WriteFile($"parity-link-{Guid.NewGuid():N}.xml", "<interface type='network'><mac address='aa:bb:cc:dd:ee:ff'/><source network='default'/><link state='down'/></interface>\n");
+        await AssertSameAsync(string.Format(System.Globalization.CultureInfo.InvariantCulture, chain, file));
+    }
+
+    [Test]
+    public async Task Under_quiet_domif_getlink_and_print_xml_end_without_a_newline_as_in_virsh()
+    {
+        const string Chain = "domif-getlink test testnet0; domif-setlink test testnet0 down --print-xml";
+        var virshTask = VirshAsync("-q", "-c", TestUri, Chain);
+        var vshTask = VshAsync("-q", "-c", TestUri, Chain);
+        var (virsh, vsh) = (await virshTask, await vshTask);
+        Assert.That(vsh, Is.EqualTo(virsh), $"virsh:\n{virsh}\nvsh:\n{vsh}");
+        Assert.That(vsh.Stdout, Does.StartWith("testnet0 up<interface type=\"network\">").And.EndWith("<link state=\"down\"/></interface>"));
+    }
+
     private static async Task AssertSameAsync(string chain)
     {
         var virshTask = VirshAsync("-c", TestUri, chain);

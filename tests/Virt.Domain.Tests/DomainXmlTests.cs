@@ -68,6 +68,19 @@ public sealed class DomainXmlTests
     }
 
     [Test]
+    public void A_device_element_parses_alone_with_the_rules_it_has_inside_a_domain()
+    {
+        var devices = DomainXml.ParseDevice("<interface type='bridge'><mac address='52:54:00:AA:BB:CC'/><source bridge='br0'/><link state='down'/></interface>");
+
+        Assert.That(devices.Interfaces.Single(), Is.EqualTo(new NetworkInterface { Type = InterfaceType.Bridge, Mac = "52:54:00:aa:bb:cc", Source = new InterfaceSource { Bridge = "br0" }, LinkUp = false }));
+        Assert.That(devices with { Interfaces = ValueList<NetworkInterface>.Empty }, Is.EqualTo(new DomainDevices()), "nothing else");
+        var missing = Assert.Throws<DefinitionException>(() => DomainXml.ParseDevice("<interface type='bridge'/>"))!;
+        Assert.That(missing.Location, Is.EqualTo("/domain/devices/interface"));
+        Assert.Throws<DefinitionException>(() => DomainXml.ParseDevice("<nosuchdevice/>"));
+        Assert.Throws<DefinitionException>(() => DomainXml.ParseDevice("<interface type='user'>"), "not well-formed");
+    }
+
+    [Test]
     public void Missing_uuid_comes_from_the_injected_generator()
     {
         var uuid = Guid.Parse("0d1c2b3a-4958-4a6b-8c7d-9e0f1a2b3c4d");

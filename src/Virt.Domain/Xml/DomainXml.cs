@@ -1,3 +1,4 @@
+using System.Xml.Linq;
 using Virt.Domain.Xml.Internal;
 using Virt.Domain.Xml.Internal.Domain;
 
@@ -18,6 +19,21 @@ public static class DomainXml
         options ??= DefinitionParseOptions.Default;
         var root = XmlLoader.Load(xml, "domain", options);
         return DomainDefaults.Apply(new DomainParser(options).Parse(root));
+    }
+
+    /// <summary>
+    /// Parses one untrusted device element (<c>&lt;interface&gt;</c>, <c>&lt;disk&gt;</c>, …), as virsh update-device
+    /// and attach-device send it, with the same rules as inside a domain; the result holds that one device.
+    /// </summary>
+    /// <exception cref="DefinitionException">The element is refused; its location reads as inside <c>/domain/devices</c>.</exception>
+    public static DomainDevices ParseDevice(string xml, DefinitionParseOptions? options = null)
+    {
+        options ??= DefinitionParseOptions.Default;
+        var device = XmlLoader.LoadRoot(xml, options);
+        // The domain parser reads devices only inside a domain: give it the smallest one around this element.
+        var domain = new XElement("domain", new XAttribute("type", "qemu"), new XElement("name", "device"), new XElement("memory", "1"),
+            new XElement("os", new XElement("type", "hvm")), new XElement("devices", device));
+        return new DomainParser(options).Parse(new ElementReader(domain, "/domain")).Devices;
     }
 
     /// <summary>Formats a definition as libvirt does: two-space indent, single quotes, libvirt's element order.</summary>

@@ -9,6 +9,25 @@ internal static class XmlLoader
 {
     public static ElementReader Load(string xml, string rootName, DefinitionParseOptions options)
     {
+        var root = LoadRoot(xml, options);
+        if (root.Name.NamespaceName.Length != 0 || root.Name.LocalName != rootName)
+        {
+            var info = (IXmlLineInfo)root;
+            throw new DefinitionException(
+                DefinitionErrorReason.UnknownElement,
+                "/",
+                $"The root element <{root.Name.LocalName}> is not a {rootName} definition",
+                found: root.Name.LocalName,
+                allowed: rootName,
+                line: info.LineNumber,
+                column: info.LinePosition);
+        }
+        return new ElementReader(root, "/" + rootName);
+    }
+
+    /// <summary>The document's root element, whatever its name (a device element for update-device, say).</summary>
+    public static XElement LoadRoot(string xml, DefinitionParseOptions options)
+    {
         ArgumentNullException.ThrowIfNull(xml);
         ArgumentNullException.ThrowIfNull(options);
         // Count bytes without allocating them: the limit is about what a client may make us hold.
@@ -56,20 +75,7 @@ internal static class XmlLoader
                 line: ex.LineNumber,
                 column: ex.LinePosition);
         }
-        var root = document.Root!;
-        if (root.Name.NamespaceName.Length != 0 || root.Name.LocalName != rootName)
-        {
-            var info = (IXmlLineInfo)root;
-            throw new DefinitionException(
-                DefinitionErrorReason.UnknownElement,
-                "/",
-                $"The root element <{root.Name.LocalName}> is not a {rootName} definition",
-                found: root.Name.LocalName,
-                allowed: rootName,
-                line: info.LineNumber,
-                column: info.LinePosition);
-        }
-        return new ElementReader(root, "/" + rootName);
+        return document.Root!;
     }
 
     // XmlException messages end with their own "Line x, position y." which the exception already carries.
