@@ -129,7 +129,7 @@ internal static class Program
         DomIfAddrCommand.Definition(),
         .. DeviceListCommands.All(),
         .. DisplayCommands.All(),
-        .. DeviceUpdateCommands.All(),
+        .. DeviceCommands.All(),
         .. MonitorCommands.All(),
         .. DomainMetadataCommands.All(),
         .. DomainJobCommands.All(),

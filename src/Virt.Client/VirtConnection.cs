@@ -304,6 +304,14 @@ public sealed partial class VirtConnection : IAsyncDisposable
     public Task ResumeDomainAsync(string domain, CancellationToken ct = default) =>
         ByDomainAsync(domain, r => Domains.ResumeDomainAsync(new ResumeDomainRequest { Domain = r }, cancellationToken: ct));
 
+    /// <summary>virsh attach-device: the device element <paramref name="xml"/> added.</summary>
+    public Task AttachDeviceAsync(string domain, string xml, bool live, bool config, CancellationToken ct = default) =>
+        ByDomainAsync(domain, r => Domains.AttachDeviceAsync(new AttachDeviceRequest { Domain = r, Xml = xml, Live = live, Config = config }, cancellationToken: ct));
+
+    /// <summary>virsh detach-device: the device the element <paramref name="xml"/> names removed.</summary>
+    public Task DetachDeviceAsync(string domain, string xml, bool live, bool config, CancellationToken ct = default) =>
+        ByDomainAsync(domain, r => Domains.DetachDeviceAsync(new DetachDeviceRequest { Domain = r, Xml = xml, Live = live, Config = config }, cancellationToken: ct));
+
     /// <summary>virsh update-device (and domif-setlink): the device element <paramref name="xml"/> applied in place.</summary>
     public Task UpdateDeviceAsync(string domain, string xml, bool live, bool config, bool force, CancellationToken ct = default) =>
         ByDomainAsync(domain, r => Domains.UpdateDeviceAsync(new UpdateDeviceRequest { Domain = r, Xml = xml, Live = live, Config = config, Force = force }, cancellationToken: ct));

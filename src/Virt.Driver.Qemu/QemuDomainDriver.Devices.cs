@@ -34,35 +34,42 @@ public sealed partial class QemuDomainDriver : IDomainDevices
     /// <summary>The device element as an interface with its MAC given (libvirt finds the device to update by it).</summary>
     private NetworkInterface ParseInterfaceUpdate(string domain, string xml)
     {
-        var macGiven = true;
-        DomainDevices devices;
-        try
-        {
-            devices = DomainXml.ParseDevice(xml, _options.ParseOptions with
-            {
-                NewMac = () =>
-                {
-                    macGiven = false;
-                    return "52:54:00:00:00:00";
-                },
-            });
-        }
-        catch (DefinitionException e)
-        {
-            throw VirtException.FromDefinition(e);
-        }
+        var (devices, macGiven) = ParseOneDevice(xml);
         if (devices.Interfaces.Count != 1 || devices != new DomainDevices { Interfaces = devices.Interfaces })
         {
             throw new VirtException(VirtErrorReason.OperationUnsupported,
                 $"Cannot update a device of domain '{domain}': only an <interface>'s link state (<link state='up|down'/>) can be changed in place; edit the definition for other devices and restart the guest.",
                 new Dictionary<string, string> { ["domain"] = domain });
         }
-        return macGiven
-            ? devices.Interfaces[0]
-            : throw new VirtException(VirtErrorReason.InvalidArgument,
-                $"Cannot update an interface of domain '{domain}': the interface to update is found by its MAC address; give <mac address='...'/> in the <interface> element.",
-                new Dictionary<string, string> { ["domain"] = domain, ["element"] = "/interface/mac" });
+        return macGiven ? devices.Interfaces[0] : throw MacRequired(domain, "update");
     }
+
+    /// <summary>One device element parsed alone, and whether an interface in it gave its MAC (the parser makes one up otherwise).</summary>
+    private (DomainDevices Devices, bool MacGiven) ParseOneDevice(string xml)
+    {
+        var macGiven = true;
+        try
+        {
+            var devices = DomainXml.ParseDevice(xml, _options.ParseOptions with
+            {
+                NewMac = () =>
+                {
+                    macGiven = false;
+                    return _options.ParseOptions.NewMac();
+                },
+            });
+            return (devices, macGiven);
+        }
+        catch (DefinitionException e)
+        {
+            throw VirtException.FromDefinition(e);
+        }
+    }
+
+    private static VirtException MacRequired(string domain, string operation) =>
+        new(VirtErrorReason.InvalidArgument,
+            $"Cannot {operation} an interface of domain '{domain}': the interface is found by its MAC address; give <mac address='...'/> in the <interface> element.",
+            new Dictionary<string, string> { ["domain"] = domain, ["element"] = "/interface/mac" });
 
     /// <summary>
     /// The index of <paramref name="update"/>'s interface in <paramref name="definition"/>; refused when there is none
@@ -74,7 +81,7 @@ public sealed partial class QemuDomainDriver : IDomainDevices
         var index = interfaces.ToList().FindIndex(n => string.Equals(n.Mac, update.Mac, StringComparison.OrdinalIgnoreCase));
         if (index < 0)
         {
-            throw new VirtException(VirtErrorReason.InvalidArgument, $"Cannot update an interface of domain '{domain}': it has no interface with MAC address {update.Mac}.",
+            throw new VirtException(VirtErrorReason.DeviceNotFound, $"Cannot update an interface of domain '{domain}': it has no interface with MAC address {update.Mac}.",
                 new Dictionary<string, string> { ["domain"] = domain, ["mac"] = update.Mac });
         }
         var old = interfaces[index];

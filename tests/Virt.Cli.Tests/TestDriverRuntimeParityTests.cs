@@ -210,9 +210,11 @@ public sealed partial class TestDriverRuntimeParityTests
     [TestCase("domif-getlink test testnet0; domif-getlink test AA:BB:CC:DD:EE:FF; domif-getlink test 11:22:33:44:55:66; domif-getlink test nope; domif-getlink test testnet0 --config; "
         + "domif-setlink test testnet0 down --print-xml; domif-setlink test aa:bb:cc:dd:ee:ff up --config --print-xml; domif-setlink test testnet0 bogus; domif-setlink test nope down; "
         + "domif-setlink test testnet0 down; destroy test; domif-setlink test testnet0 down; domif-setlink test testnet0 down --print-xml; help domif-setlink; help domif-getlink")]
+    [TestCase("attach-device test {0}; attach-device test {0} --config; detach-device test {0}; detach-device test {0} --persistent; attach-device test {0} --persistent --current; "
+        + "attach-device nope {0}; detach-device test /nonexistent.xml; help attach-device; help detach-device")]
     [TestCase("update-device test {0}; update-device test /nonexistent.xml; update-device nope {0}; update-device test {0} --live --config; update-device test {0} --current --live; "
         + "update-device test {0} --persistent --current; help update-device")]
-    public async Task Link_state_and_update_device_are_byte_identical(string chain)
+    public async Task Link_state_and_device_changes_are_byte_identical(string chain)
     {
         var file = WriteFile($"parity-link-{Guid.NewGuid():N}.xml", "<interface type='network'><mac address='aa:bb:cc:dd:ee:ff'/><source network='default'/><link state='down'/></interface>\n");
         await AssertSameAsync(string.Format(System.Globalization.CultureInfo.InvariantCulture, chain, file));

@@ -481,4 +481,40 @@ public sealed class QemuDomainDriverTests
         Assert.That(results, Has.One.EqualTo("Requested operation is not valid: domain with name 'same' already exists"));
         Assert.That((await driver.ListDomainsAsync(DomainListFilter.All, cancellationToken)).Select(d => d.Name).Order(), Is.EqualTo(new[] { "a", "same" }).Or.EqualTo(new[] { "b", "same" }));
     }
+
+    [Test]
+    public async Task Attach_and_detach_change_the_stored_definition_and_refuse_what_they_cannot_do_with_nothing_written()
+    {
+        var driver = await OpenAsync();
+        await driver.DefineDomainAsync(DomainXml("grow", Uuid1), CancellationToken.None);
+        const string Disk = "<disk type='file' device='disk'><source file='/var/lib/x.img'/><target dev='vdb' bus='virtio'/></disk>";
+        const string Nic = "<interface type='user'><mac address='52:54:00:00:00:07'/></interface>";
+
+        await driver.AttachDeviceAsync(DomainRef.ByName("grow"), Disk, DomainModification.Current, CancellationToken.None);
+        await driver.AttachDeviceAsync(DomainRef.ByName("grow"), Nic, DomainModification.Config, CancellationToken.None);
+        var before = TreeFingerprint(_state);
+        var refusals = new[]
+        {
+            Assert.ThrowsAsync<VirtException>(async () => await driver.AttachDeviceAsync(DomainRef.ByName("grow"), Disk, DomainModification.Current, CancellationToken.None))!,
+            Assert.ThrowsAsync<VirtException>(async () => await driver.AttachDeviceAsync(DomainRef.ByName("grow"), Nic, DomainModification.Current, CancellationToken.None))!,
+            Assert.ThrowsAsync<VirtException>(async () => await driver.AttachDeviceAsync(DomainRef.ByName("grow"), "<rng model='virtio'><backend model='random'/></rng>", DomainModification.Config, CancellationToken.None))!,
+            Assert.ThrowsAsync<VirtException>(async () => await driver.AttachDeviceAsync(DomainRef.ByName("grow"), Disk, DomainModification.Live, CancellationToken.None))!,
+            Assert.ThrowsAsync<VirtException>(async () => await driver.DetachDeviceAsync(DomainRef.ByName("grow"), "<interface type='user'/>", DomainModification.Config, CancellationToken.None))!,
+        };
+        Assert.That(refusals.Select(e => (e.Reason, e.Message)), Is.EqualTo(new[]
+        {
+            (VirtErrorReason.OperationInvalid, "Requested operation is not valid: target vdb already exists"),
+            (VirtErrorReason.OperationInvalid, "Requested operation is not valid: an interface with MAC address 52:54:00:00:00:07 already exists"),
+            (VirtErrorReason.OperationUnsupported, "persistent attach of this device is not supported: domain 'grow' takes a <disk> or an <interface> this way; edit the definition for other devices"),
+            (VirtErrorReason.OperationInvalid, "Requested operation is not valid: domain is not running"),
+            (VirtErrorReason.InvalidArgument, "Cannot detach an interface of domain 'grow': the interface is found by its MAC address; give <mac address='...'/> in the <interface> element."),
+        }));
+        Assert.That(TreeFingerprint(_state), Is.EqualTo(before));
+
+        var reloaded = await (await OpenAsync(new EventLog())).LookupDomainAsync(DomainRef.ByName("grow"), CancellationToken.None);
+        Assert.That((reloaded.Definition.Devices.Disks.Single().Target.Dev, reloaded.Definition.Devices.Interfaces.Single().Mac), Is.EqualTo(("vdb", "52:54:00:00:00:07")));
+        await driver.DetachDeviceAsync(DomainRef.ByName("grow"), Disk, DomainModification.Config, CancellationToken.None);
+        var detached = await driver.DetachDeviceAsync(DomainRef.ByName("grow"), Nic, DomainModification.Current, CancellationToken.None);
+        Assert.That((detached.Definition.Devices.Disks.Count, detached.Definition.Devices.Interfaces.Count), Is.EqualTo((0, 0)));
+    }
 }

@@ -7,24 +7,21 @@ using Proto = Virt.Protocol.V1;
 namespace Virt.Cli.Commands;
 
 /// <summary>
-/// virsh update-device, domif-setlink and domif-getlink (virsh-domain.c, virsh-domain-monitor.c). domif-getlink reads
-/// the link state from the domain's XML; domif-setlink edits the interface element it finds there and sends it through
-/// update-device, as virsh does, so the two print what virsh prints, --print-xml included.
+/// virsh attach-device, detach-device, update-device, domif-setlink and domif-getlink (virsh-domain.c,
+/// virsh-domain-monitor.c). The first three send the file's element as it is; domif-getlink reads the link state from
+/// the domain's XML, and domif-setlink edits the interface element it finds there and sends it through update-device,
+/// as virsh does, so both print what virsh prints, --print-xml included.
 /// </summary>
-internal static class DeviceUpdateCommands
+internal static class DeviceCommands
 {
     public static IEnumerable<CommandDef> All() =>
     [
+        new("attach-device", CommandGroup.Domain, "attach device from an XML file", "Attach device from an XML <file>.",
+            [.. DeviceFileOptions()], (c, ct) => DeviceFromFileAsync(c, "attach", ct)),
+        new("detach-device", CommandGroup.Domain, "detach device from an XML file", "Detach device from an XML <file>",
+            [.. DeviceFileOptions()], (c, ct) => DeviceFromFileAsync(c, "detach", ct)),
         new("update-device", CommandGroup.Domain, "update device from an XML file", "Update device from an XML <file>.",
-        [
-            Opt.Domain(),
-            Opt.File("XML file"),
-            Opt.Flag("persistent", "make live change persistent"),
-            Opt.Flag("config", "affect next boot"),
-            Opt.Flag("live", "affect running domain"),
-            Opt.Flag("current", "affect current domain"),
-            Opt.Flag("force", "force device update"),
-        ], UpdateDeviceAsync),
+            [.. DeviceFileOptions(), Opt.Flag("force", "force device update")], (c, ct) => DeviceFromFileAsync(c, "update", ct)),
         new("domif-setlink", CommandGroup.Domain, "set link state of a virtual interface",
             "Set link state of a domain's virtual interface. This command wraps usage of update-device command.",
         [
@@ -42,17 +39,36 @@ internal static class DeviceUpdateCommands
         ], GetLinkAsync),
     ];
 
-    private static async Task<bool> UpdateDeviceAsync(CommandContext c, CancellationToken ct)
+    private static IEnumerable<OptionDef> DeviceFileOptions() =>
+    [
+        Opt.Domain(),
+        Opt.File("XML file"),
+        Opt.Flag("persistent", "make live change persistent"),
+        Opt.Flag("config", "affect next boot"),
+        Opt.Flag("live", "affect running domain"),
+        Opt.Flag("current", "affect current domain"),
+    ];
+
+    /// <summary>attach-device, detach-device and update-device: virsh's flags, then the file's element sent as it is.</summary>
+    private static async Task<bool> DeviceFromFileAsync(CommandContext c, string operation, CancellationToken ct)
     {
         c.Args.Exclusive("persistent", "current");
         c.Args.Exclusive("current", "live");
         c.Args.Exclusive("current", "config");
         var domain = await Lookup.DomainAsync(c, ct);
         var file = c.Args.Required("file");
+        // --persistent: the persistent definition, and the running guest too when there is one.
         var live = c.Args.Bool("live") || (c.Args.Bool("persistent") && domain.Status.State != Proto.DomainState.Shutoff);
         var config = c.Args.Bool("config") || c.Args.Bool("persistent");
         var xml = await XmlFiles.ReadAsync(file, ct);
-        await UpdateAsync(c, domain, xml, live, config, c.Args.Bool("force"), $"Failed to update device from {file}", ct);
+        var connection = await c.ConnectionAsync(ct);
+        Task call = operation switch
+        {
+            "attach" => connection.AttachDeviceAsync(domain.Domain.Uuid, xml, live, config, ct),
+            "detach" => connection.DetachDeviceAsync(domain.Domain.Uuid, xml, live, config, ct),
+            _ => connection.UpdateDeviceAsync(domain.Domain.Uuid, xml, live, config, c.Args.Bool("force"), ct),
+        };
+        await ReportAsync(c, domain, call, $"Failed to {operation} device from {file}", operation + "ed");
         return true;
     }
 
@@ -87,7 +103,8 @@ internal static class DeviceUpdateCommands
             c.Print(element);
             return true;
         }
-        await UpdateAsync(c, domain, element, live: !config, config, force: false, "Failed to update interface link state", ct);
+        await ReportAsync(c, domain, connection.UpdateDeviceAsync(domain.Domain.Uuid, element, live: !config, config, force: false, ct),
+            "Failed to update interface link state", "updated");
         return true;
     }
 
@@ -125,12 +142,12 @@ internal static class DeviceUpdateCommands
         return true;
     }
 
-    private static async Task UpdateAsync(CommandContext c, Proto.DomainSummary domain, string xml, bool live, bool config, bool force, string failure, CancellationToken ct)
+    /// <summary>The call's outcome as virsh prints it: <c>Device attached successfully</c>, or its failure line and the error.</summary>
+    private static async Task ReportAsync(CommandContext c, Proto.DomainSummary domain, Task call, string failure, string done)
     {
-        var connection = await c.ConnectionAsync(ct);
         try
         {
-            await connection.UpdateDeviceAsync(domain.Domain.Uuid, xml, live, config, force, ct);
+            await call;
         }
         catch (VirtClientException e)
         {
@@ -141,11 +158,11 @@ internal static class DeviceUpdateCommands
             c.WriteJson(w =>
             {
                 w.WriteDomain("domain", domain.Domain);
-                w.WriteString("result", "updated");
+                w.WriteString("result", done);
             });
             return;
         }
-        c.PrintExtra("Device updated successfully\n");
+        c.PrintExtra($"Device {done} successfully\n");
     }
 
     /// <summary>virMacAddrParse: six hexadecimal pairs separated by ':'.</summary>
