@@ -13,10 +13,7 @@ public sealed partial class QemuDomainDriver
     public Task<DomainSummary> AttachDeviceAsync(DomainRef domain, string xml, DomainModification modification, CancellationToken cancellationToken) =>
         ChangeAsync(domain, "attach a device to", current =>
         {
-            var (kind, devices, macGiven) = ParseDeviceForConfig(current.Name, xml, "attach");
-            var (live, config) = modification.Targets(current, "attach a device to");
-            RefuseLive(live, "attach", kind);
-            var persistent = Persistent(current);
+            var (devices, macGiven, config, persistent) = PersistentChange(current, xml, modification, "attach", "attach a device to");
             if (devices.Disks.SingleOrDefault() is { } disk
                 && persistent.Devices.Disks.Any(d => d.Target.Dev == disk.Target.Dev))
             {
@@ -43,10 +40,7 @@ public sealed partial class QemuDomainDriver
     public Task<DomainSummary> DetachDeviceAsync(DomainRef domain, string xml, DomainModification modification, CancellationToken cancellationToken) =>
         ChangeAsync(domain, "detach a device from", current =>
         {
-            var (kind, devices, macGiven) = ParseDeviceForConfig(current.Name, xml, "detach");
-            var (live, config) = modification.Targets(current, "detach a device from");
-            RefuseLive(live, "detach", kind);
-            var persistent = Persistent(current);
+            var (devices, macGiven, config, persistent) = PersistentChange(current, xml, modification, "detach", "detach a device from");
             if (devices.Disks.SingleOrDefault() is { } disk && !persistent.Devices.Disks.Any(d => d.Target.Dev == disk.Target.Dev))
             {
                 throw new VirtException(VirtErrorReason.DeviceNotFound, $"no target device {disk.Target.Dev}",
@@ -74,30 +68,26 @@ public sealed partial class QemuDomainDriver
             });
         }, cancellationToken);
 
-    /// <summary>One disk or interface element; any other device is refused with libvirt's words for it.</summary>
-    private (string Kind, DomainDevices Devices, bool MacGiven) ParseDeviceForConfig(string domain, string xml, string operation)
+    /// <summary>
+    /// The one disk or interface element, whether it gave its MAC, whether the persistent definition is to change, and
+    /// that definition; another device kind, and a change of the running guest, are refused with libvirt's words.
+    /// </summary>
+    private (DomainDevices Devices, bool MacGiven, bool Config, DomainDefinition Persistent) PersistentChange(
+        DomainSummary current, string xml, DomainModification modification, string operation, string described)
     {
         var (devices, macGiven) = ParseOneDevice(xml);
-        if (devices.Disks.Count == 1 && devices == new DomainDevices { Disks = devices.Disks })
-        {
-            return ("disk", devices, macGiven);
-        }
-        if (devices.Interfaces.Count == 1 && devices == new DomainDevices { Interfaces = devices.Interfaces })
-        {
-            return ("interface", devices, macGiven);
-        }
-        throw new VirtException(VirtErrorReason.OperationUnsupported,
-            $"persistent {operation} of this device is not supported: domain '{domain}' takes a <disk> or an <interface> this way; edit the definition for other devices",
-            new Dictionary<string, string> { ["domain"] = domain });
-    }
-
-    private static void RefuseLive(bool live, string operation, string kind)
-    {
+        var kind = devices.Disks.Count == 1 && devices == new DomainDevices { Disks = devices.Disks } ? "disk"
+            : devices.Interfaces.Count == 1 && devices == new DomainDevices { Interfaces = devices.Interfaces } ? "interface"
+            : throw new VirtException(VirtErrorReason.OperationUnsupported,
+                $"persistent {operation} of this device is not supported: domain '{current.Name}' takes a <disk> or an <interface> this way; edit the definition for other devices",
+                new Dictionary<string, string> { ["domain"] = current.Name });
+        var (live, config) = modification.Targets(current, described);
         if (live)
         {
             throw new VirtException(VirtErrorReason.OperationUnsupported,
                 $"live {operation} of device '{kind}' is not supported: this driver does not hotplug devices; use --config to change the persistent definition for the next start",
-                new Dictionary<string, string> { ["device"] = kind, ["operation"] = operation });
+                new Dictionary<string, string> { ["domain"] = current.Name, ["device"] = kind, ["operation"] = operation });
         }
+        return (devices, macGiven, config, Persistent(current));
     }
 }
