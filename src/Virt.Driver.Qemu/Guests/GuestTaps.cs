@@ -158,7 +158,7 @@ internal sealed class GuestTaps(string interfacesDirectory = "/sys/class/net")
             new Dictionary<string, string> { ["domain"] = domain, ["device"] = device, ["element"] = element });
 
     /// <summary>libvirt's host-side MAC for a tap: the guest's with the first byte 0xfe, which a bridge never adopts as its own.</summary>
-    public static string HostSideMac(string guestMac) => "fe" + guestMac[2..];
+    private static string HostSideMac(string guestMac) => "fe" + guestMac[2..];
 
     /// <summary>A start's managed taps: the definition naming them, what the worker creates, and the names held until disposed.</summary>
     public sealed class TapPlan(GuestTaps owner, DomainDefinition definition, IReadOnlyList<TapDevice> taps, IReadOnlyList<string> names) : IDisposable
