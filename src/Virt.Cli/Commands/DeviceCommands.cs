@@ -112,11 +112,10 @@ internal static class DeviceCommands
     {
         var name = c.Args.Required("interface");
         var domain = await Lookup.DomainAsync(c, ct);
-        var connection = await c.ConnectionAsync(ct);
-        var devices = XDocument.Parse(await connection.GetDomainXmlAsync(domain.Domain.Uuid, inactive: c.Args.Bool("config"), ct: ct)).Root?.Element("devices");
+        var devices = await DeviceListCommands.DevicesAsync(c, domain, inactive: c.Args.Bool("config"), ct);
         // virsh matches a MAC address in any case against the XML's (lowercase) one, anything else as a target device.
         var mac = IsMac(name) ? name.ToLowerInvariant() : null;
-        var matches = (devices?.Elements("interface") ?? []).Where(n => mac is not null
+        var matches = devices.Elements("interface").Where(n => mac is not null
             ? n.Element("mac")?.Attribute("address")?.Value == mac
             : n.Element("target")?.Attribute("dev")?.Value == name).ToList();
         if (matches.Count == 0)
@@ -153,16 +152,7 @@ internal static class DeviceCommands
         {
             throw VshError.FromClient(e, failure);
         }
-        if (c.Json)
-        {
-            c.WriteJson(w =>
-            {
-                w.WriteDomain("domain", domain.Domain);
-                w.WriteString("result", done);
-            });
-            return;
-        }
-        c.PrintExtra($"Device {done} successfully\n");
+        DomainLifecycleCommands.Report(c, domain.Domain, done, $"Device {done} successfully\n");
     }
 
     /// <summary>virMacAddrParse: six hexadecimal pairs separated by ':'.</summary>

@@ -193,16 +193,19 @@ internal static class DeviceListCommands
         c.Print(table.Render(!c.Text.Quiet, c.Text.Locale));
     }
 
-    /// <summary>The &lt;devices&gt; of the domain's live XML (<paramref name="inactive"/>: its persistent one), as dumpxml prints it.</summary>
-    private static async Task<XElement> DevicesAsync(CommandContext c, Proto.DomainSummary domain, bool inactive, CancellationToken ct)
+    /// <summary>
+    /// The &lt;devices&gt; of the domain's live XML (<paramref name="inactive"/>: its persistent one), as dumpxml prints it
+    /// (<paramref name="securityInfo"/>: with the displays' passwords); the commands that read devices as virsh does share it.
+    /// </summary>
+    internal static async Task<XElement> DevicesAsync(CommandContext c, Proto.DomainSummary domain, bool inactive, CancellationToken ct, bool securityInfo = false)
     {
         var connection = await c.ConnectionAsync(ct);
-        var xml = await connection.GetDomainXmlAsync(domain.Domain.Uuid, inactive: inactive, ct: ct);
+        var xml = await connection.GetDomainXmlAsync(domain.Domain.Uuid, inactive: inactive, securityInfo: securityInfo, ct: ct);
         return XDocument.Parse(xml).Root?.Element("devices") ?? new XElement("devices");
     }
 
     // virXPathString: an attribute that is missing or empty reads as none.
-    private static string? Attribute(XElement? element, string name) => element?.Attribute(name)?.Value is { Length: > 0 } value ? value : null;
+    internal static string? Attribute(XElement? element, string name) => element?.Attribute(name)?.Value is { Length: > 0 } value ? value : null;
 
     private static string? FirstSource(XElement device, string[] names) =>
         device.Element("source")?.Attributes().FirstOrDefault(a => names.Contains(a.Name.LocalName) && a.Value.Length > 0)?.Value;

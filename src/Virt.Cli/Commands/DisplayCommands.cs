@@ -3,6 +3,7 @@ using System.Net;
 using System.Xml.Linq;
 using Virt.Cli.Runtime;
 using Proto = Virt.Protocol.V1;
+using static Virt.Cli.Commands.DeviceListCommands;
 
 namespace Virt.Cli.Commands;
 
@@ -151,15 +152,10 @@ internal static class DisplayCommands
         {
             throw VshError.Of("Domain is not running");
         }
-        var connection = await c.ConnectionAsync(ct);
-        var xml = await connection.GetDomainXmlAsync(domain.Domain.Uuid, securityInfo: securityInfo, ct: ct);
-        return [.. XDocument.Parse(xml).Root?.Element("devices")?.Elements("graphics") ?? []];
+        return [.. (await DeviceListCommands.DevicesAsync(c, domain, inactive: false, ct, securityInfo)).Elements("graphics")];
     }
 
     // virXPathInt: a missing or unreadable number is none (0 for domdisplay's ports).
     private static int Number(string? text) =>
         int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) ? value : 0;
-
-    // virXPathString: an attribute that is missing or empty reads as none.
-    private static string? Attribute(XElement? element, string name) => element?.Attribute(name)?.Value is { Length: > 0 } value ? value : null;
 }

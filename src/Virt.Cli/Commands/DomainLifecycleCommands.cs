@@ -333,7 +333,8 @@ internal static class DomainLifecycleCommands
         }
     }
 
-    private static void Report(CommandContext c, Proto.DomainIdentity domain, string result, string text, Action<System.Text.Json.Utf8JsonWriter>? more = null)
+    /// <summary>A domain command's success: its words (vshPrintExtra, so <c>-q</c> drops them), or under --json the domain and the result.</summary>
+    internal static void Report(CommandContext c, Proto.DomainIdentity domain, string result, string text, Action<System.Text.Json.Utf8JsonWriter>? more = null)
     {
         if (c.Json)
         {

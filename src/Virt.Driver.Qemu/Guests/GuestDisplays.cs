@@ -113,13 +113,13 @@ internal sealed class GuestDisplays(int firstPort = GuestDisplays.FirstPort, int
             {
                 socket.Bind(new IPEndPoint(address, port));
             }
-            catch (SocketException e) when (e.SocketErrorCode is SocketError.AddressAlreadyInUse or SocketError.AddressNotAvailable)
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
             {
-                // An IPv6 stack without any address configured refuses in6addr_any with EADDRNOTAVAIL: not a taken port.
-                if (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
-                {
-                    return false;
-                }
+                return false;
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressNotAvailable)
+            {
+                // An IPv6 stack without any address configured refuses in6addr_any: that says nothing about the port.
             }
         }
         return true;
