@@ -212,6 +212,10 @@ public sealed partial class VirtConnection : IAsyncDisposable
     public async Task<string> GetDomainXmlAsync(string domain, bool inactive = false, bool securityInfo = false, CancellationToken ct = default) =>
         (await ByDomainAsync(domain, r => Domains.GetDomainXmlAsync(new GetDomainXmlRequest { Domain = r, Inactive = inactive, SecurityInfo = securityInfo }, cancellationToken: ct)).ConfigureAwait(false)).Xml;
 
+    /// <summary>virsh domxml-to-native: the command a start of <paramref name="xml"/> would run (format "qemu-argv").</summary>
+    public Task<ConvertDomainXmlToNativeResponse> ConvertDomainXmlToNativeAsync(string format, string xml, CancellationToken ct = default) =>
+        CallAsync(() => Domains.ConvertDomainXmlToNativeAsync(new ConvertDomainXmlToNativeRequest { Format = format ?? "", Xml = xml ?? "" }, cancellationToken: ct));
+
     /// <summary>virsh define: creates or replaces a persistent definition.</summary>
     public Task<DefineDomainResponse> DefineDomainAsync(string xml, bool validate = false, CancellationToken ct = default) =>
         CallAsync(() => Domains.DefineDomainAsync(new DefineDomainRequest { Xml = xml ?? "", Validate = validate }, cancellationToken: ct));

@@ -88,6 +88,25 @@ public sealed partial class QemuDomainDriver
         return response;
     }
 
+    /// <summary>The capabilities of the definition's emulator (or the driver's), or a typed error naming a missing binary.</summary>
+    private async Task<QemuCapabilities> CapabilitiesForAsync(DomainDefinition definition, string operation, CancellationToken cancellationToken)
+    {
+        var emulator = definition.Devices.Emulator ?? _options.Emulator;
+        try
+        {
+            return await _capabilities.GetAsync(emulator, cancellationToken).ConfigureAwait(false);
+        }
+        catch (FileNotFoundException e)
+        {
+            throw new VirtException(VirtErrorReason.InvalidArgument, $"Cannot {operation} domain '{definition.Name}': {e.Message}",
+                new Dictionary<string, string> { ["domain"] = definition.Name, ["path"] = emulator, ["element"] = "/domain/devices/emulator" }, e);
+        }
+    }
+
+    /// <summary>QEMU's environment for a guest: libvirt's, with HOME in the guest's directory (QemuEnvironment).</summary>
+    private static IReadOnlyList<KeyValuePair<string, string>> QemuEnvironmentOf(GuestPaths paths) =>
+        QemuEnvironment.Build(paths.GuestDirectory, Environment.GetEnvironmentVariable);
+
     /// <summary>Starts QEMU through a new worker and commits the running domain (PrepareHost, Launch, FinishStartup).</summary>
     private async Task<DomainSummary> LaunchAsync(DomainDefinition definition, DomainSummary? existing, bool startPaused, CancellationToken cancellationToken, bool incoming = false,
         SaveImage? restoreFrom = null)
@@ -100,17 +119,7 @@ public sealed partial class QemuDomainDriver
         using var taps = _taps.Reserve(definition);
         using var displays = _displays.Reserve(taps.Definition);
         var run = displays.Definition;
-        var emulator = definition.Devices.Emulator ?? _options.Emulator;
-        QemuCapabilities capabilities;
-        try
-        {
-            capabilities = await _capabilities.GetAsync(emulator, cancellationToken).ConfigureAwait(false);
-        }
-        catch (FileNotFoundException e)
-        {
-            throw new VirtException(VirtErrorReason.InvalidArgument, $"Cannot start domain '{definition.Name}': {e.Message}",
-                new Dictionary<string, string> { ["domain"] = definition.Name, ["path"] = emulator, ["element"] = "/domain/devices/emulator" }, e);
-        }
+        var capabilities = await CapabilitiesForAsync(definition, "start", cancellationToken).ConfigureAwait(false);
         var paths = new GuestPaths(definition.Uuid, _options);
         Directory.CreateDirectory(_options.GuestRunDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         Directory.CreateDirectory(_options.LogDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
@@ -126,7 +135,7 @@ public sealed partial class QemuDomainDriver
         IReadOnlyList<string> argv;
         try
         {
-            argv = GuestPreparation.BuildArgv(GuestPreparation.WithWorkerConsole(run, paths), capabilities, host);
+            argv = GuestPreparation.BuildArgv(GuestPreparation.WithWorkerConsole(run, paths), capabilities, host, "start");
             if (incoming)
             {
                 // A migration's destination (MIGRATION.md): QEMU waits for migrate-incoming, which virtd sends once
@@ -176,6 +185,7 @@ public sealed partial class QemuDomainDriver
             IncomingOffset = (ulong)(restoreFrom?.StreamOffset ?? 0),
         };
         spec.Argv.AddRange(argv);
+        spec.Environment.AddRange(QemuEnvironmentOf(paths).Select(v => v.Key + "=" + v.Value));
         spec.Taps.AddRange(taps.Taps);
         LaunchResult launched;
         System.Diagnostics.Process worker;

@@ -19,18 +19,19 @@ internal static partial class QemuSpawn
     private const short PosixSpawnSetSigMask = 0x08;
 
     /// <summary>
-    /// Spawns <paramref name="argv"/> (argv[0] looked up in PATH, as execvp does) with this process's environment, its
-    /// stdio and every descriptor without close-on-exec, all signals at their default action and none blocked: what an
-    /// exec from a shell gives. Returns the child's pid.
+    /// Spawns <paramref name="argv"/> (argv[0] looked up in this process's PATH, as execvp does) with
+    /// <paramref name="environment"/> ("NAME=value" each; this process's own when empty), its stdio and every
+    /// descriptor without close-on-exec, all signals at their default action and none blocked: what an exec from a
+    /// shell gives. Returns the child's pid.
     /// </summary>
     /// <exception cref="IOException">The program could not be started (not found, not executable).</exception>
-    public static unsafe int Start(IReadOnlyList<string> argv)
+    public static unsafe int Start(IReadOnlyList<string> argv, IReadOnlyCollection<string> environment)
     {
         var strings = new List<nint>();
         try
         {
             var arguments = NullTerminated(argv, strings);
-            var environment = NullTerminated(EnvironmentLines(), strings);
+            var variables = NullTerminated(environment.Count > 0 ? environment : EnvironmentLines(), strings);
             var attributes = stackalloc byte[SpawnAttributesSize];
             var signals = stackalloc byte[SigSetSize];
             Check(SpawnAttrInit(attributes), "posix_spawnattr_init");
@@ -43,7 +44,7 @@ internal static partial class QemuSpawn
                 Check(SpawnAttrSetSigMask(attributes, signals), "posix_spawnattr_setsigmask");
                 Check(SpawnAttrSetFlags(attributes, PosixSpawnSetSigDefault | PosixSpawnSetSigMask), "posix_spawnattr_setflags");
                 int pid;
-                var error = SpawnP(&pid, (byte*)arguments[0], null, attributes, (byte**)arguments, (byte**)environment);
+                var error = SpawnP(&pid, (byte*)arguments[0], null, attributes, (byte**)arguments, (byte**)variables);
                 if (error != 0)
                 {
                     throw new IOException($"cannot start {argv[0]}: {Marshal.GetPInvokeErrorMessage(error)}");

@@ -85,7 +85,7 @@ internal sealed class Worker : IAsyncDisposable
             {
                 // A restore's stream: QEMU reads it straight from the file (libvirt passes an fd as well).
                 incoming = _spec.IncomingFile.Length > 0 ? Native.OpenInheritableAt(_spec.IncomingFile, checked((long)_spec.IncomingOffset), "QEVM"u8) : -1;
-                _qemuPid = QemuSpawn.Start(argv);
+                _qemuPid = QemuSpawn.Start(argv, _spec.Environment);
                 // Nothing else in this process reaps QEMU, so its pid stays QEMU's until the exit watcher reaps it.
                 Volatile.Write(ref _qemuPidFd, PidFd.Open(_qemuPid));
             }

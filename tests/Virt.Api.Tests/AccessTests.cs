@@ -98,6 +98,19 @@ public sealed class AccessTests
     }
 
     [Test]
+    public void Domxml_to_native_is_admin_only_and_unsupported_by_the_test_driver_as_in_libvirt()
+    {
+        var request = new ConvertDomainXmlToNativeRequest { Format = "qemu-argv", Xml = ApiHarness.DomainXml("other") };
+        var refused = Assert.ThrowsAsync<RpcException>(async () => await new ApiHarness(readOnly: true).Domains.ConvertDomainXmlToNativeAsync(request));
+        Assert.That((refused!.StatusCode, refused.Status.Detail),
+            Is.EqualTo((StatusCode.PermissionDenied, "operation forbidden: read only access prevents virConnectDomainXMLToNative")));
+
+        var unsupported = Assert.ThrowsAsync<RpcException>(async () => await new ApiHarness().Domains.ConvertDomainXmlToNativeAsync(request));
+        Assert.That((unsupported!.StatusCode, ApiHarness.ErrorInfoOf(unsupported).Reason, unsupported.Status.Detail),
+            Is.EqualTo((StatusCode.Unimplemented, "OPERATION_UNSUPPORTED", "this function is not supported by the connection driver: virConnectDomainXMLToNative")));
+    }
+
+    [Test]
     public async Task Security_info_needs_the_admin_socket()
     {
         var readOnly = new ApiHarness(readOnly: true);

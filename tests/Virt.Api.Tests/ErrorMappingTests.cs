@@ -93,7 +93,7 @@ public sealed partial class ErrorMappingTests
     public void Unimplemented_methods_answer_UNIMPLEMENTED()
     {
         var api = new ApiHarness();
-        var e = Assert.ThrowsAsync<RpcException>(async () => await api.Domains.ConvertDomainXmlToNativeAsync(new ConvertDomainXmlToNativeRequest { Xml = "<domain/>" }));
+        var e = Assert.ThrowsAsync<RpcException>(async () => await api.Networks.GetDhcpLeasesAsync(new GetDhcpLeasesRequest { Network = new NetworkRef { Name = "default" } }));
         Assert.That(e!.StatusCode, Is.EqualTo(StatusCode.Unimplemented));
     }
 

@@ -36,7 +36,7 @@ public sealed class VirtdTests
         await using var virtd = await VirtdProcess.StartAsync();
         using var channel = RpcChannel.ForUnixSocket(virtd.AdminSocket);
 
-        var ex = Assert.ThrowsAsync<RpcException>(async () => await new DomainService.DomainServiceClient(channel).ConvertDomainXmlToNativeAsync(new ConvertDomainXmlToNativeRequest { Format = "qemu-argv", Xml = "<domain/>" }));
+        var ex = Assert.ThrowsAsync<RpcException>(async () => await new NetworkService.NetworkServiceClient(channel).GetDhcpLeasesAsync(new GetDhcpLeasesRequest { Network = new NetworkRef { Name = "default" } }));
 
         Assert.That(ex!.StatusCode, Is.EqualTo(StatusCode.Unimplemented));
     }

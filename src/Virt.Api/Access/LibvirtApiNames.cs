@@ -18,6 +18,7 @@ internal static class LibvirtApiNames
         ["SetDomainAutostart"] = "virDomainSetAutostart",
         ["SetDomainMetadata"] = "virDomainSetMetadata",
         ["RenameDomain"] = "virDomainRename",
+        ["ConvertDomainXmlToNative"] = "virConnectDomainXMLToNative",
         ["AttachDevice"] = "virDomainAttachDeviceFlags",
         ["DetachDevice"] = "virDomainDetachDeviceFlags",
         ["UpdateDevice"] = "virDomainUpdateDeviceFlags",

@@ -142,6 +142,17 @@ internal sealed partial class DomainApi(IDomainDriver driver, EventLog events, I
         return new GetDomainXmlResponse { Xml = DomainXml.Format(request.SecurityInfo ? definition : definition.WithoutSecrets()) };
     }
 
+    /// <summary>virsh domxml-to-native: what a start of the XML would run, from a driver that runs a process per guest.</summary>
+    public override async Task<ConvertDomainXmlToNativeResponse> ConvertDomainXmlToNative(ConvertDomainXmlToNativeRequest request, ServerCallContext context)
+    {
+        var native = await Contract<IDomainNativeConfig>("virConnectDomainXMLToNative")
+            .ConvertXmlToNativeAsync(request.Format, request.Xml, context.CancellationToken).ConfigureAwait(false);
+        var response = new ConvertDomainXmlToNativeResponse { NativeConfig = native.Line };
+        response.Argv.AddRange(native.Argv);
+        response.Env.Add(native.Environment.ToDictionary());
+        return response;
+    }
+
     /// <summary>A stored definition's XML (a save image's) as GetDomainXml would give it: passwords only with security_info.</summary>
     private static string WithSecretsIf(bool securityInfo, string xml)
     {

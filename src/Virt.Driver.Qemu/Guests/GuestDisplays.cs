@@ -66,6 +66,18 @@ internal sealed class GuestDisplays(int firstPort = GuestDisplays.FirstPort, int
     }
 
     /// <summary>
+    /// Every automatic display's port as libvirt's domxml-to-native shows it: the first of the range, for a command line
+    /// that nothing runs, so nothing is probed or held.
+    /// </summary>
+    public IReadOnlyDictionary<int, int> Preview(DomainDefinition definition)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        return definition.Devices.Graphics.Select((graphics, index) => (graphics, index))
+            .Where(d => NeedsPort(WithListenAddress(d.graphics)))
+            .ToDictionary(d => d.index, _ => firstPort);
+    }
+
+    /// <summary>
     /// The display with the address QEMU listens on when the definition names none (libvirt's qemuProcessGraphicsSetupListen
     /// writes qemu.conf's default into the live definition), so vncdisplay and domdisplay name it.
     /// </summary>

@@ -132,8 +132,8 @@ internal static class GuestPreparation
         return definition with { Devices = definition.Devices with { Serials = serials } };
     }
 
-    /// <summary>The argv, or a typed error naming what QEMU cannot do.</summary>
-    public static IReadOnlyList<string> BuildArgv(DomainDefinition definition, QemuCapabilities capabilities, QemuHostContext host)
+    /// <summary>The argv, or a typed error naming what QEMU cannot do (the message says it was for <paramref name="operation"/>).</summary>
+    public static IReadOnlyList<string> BuildArgv(DomainDefinition definition, QemuCapabilities capabilities, QemuHostContext host, string operation)
     {
         try
         {
@@ -141,7 +141,7 @@ internal static class GuestPreparation
         }
         catch (QemuCommandLineException e)
         {
-            throw new VirtException(VirtErrorReason.XmlUnsupported, $"Cannot start domain '{definition.Name}': {e.Message}",
+            throw new VirtException(VirtErrorReason.XmlUnsupported, $"Cannot {operation} domain '{definition.Name}': {e.Message}",
                 new Dictionary<string, string> { ["domain"] = definition.Name, ["element"] = e.Location }, e);
         }
     }

@@ -77,9 +77,9 @@ internal sealed class GuestTaps(string interfacesDirectory = "/sys/class/net")
                     {
                         RequireBridge(definition.Name, nic.Source?.Bridge ?? "", element + "/source/@bridge");
                     }
-                    var name = nic.TargetDev is { } given && !_generatedPrefixes.Any(p => given.StartsWith(p, StringComparison.Ordinal))
+                    var name = KeptName(nic) is { } given
                         ? RequireFree(definition.Name, given, element + "/target/@dev")
-                        : NextGenerated();
+                        : NextGenerated(ref _next);
                     _reserved.Add(name);
                     names.Add(name);
                     interfaces[i] = nic with { TargetDev = name };
@@ -105,6 +105,31 @@ internal sealed class GuestTaps(string interfacesDirectory = "/sys/class/net")
         }
     }
 
+    /// <summary>
+    /// The definition with every managed tap named as a start would name it now, reserving and checking nothing:
+    /// domxml-to-native's command line, which nothing runs.
+    /// </summary>
+    public DomainDefinition Preview(DomainDefinition definition)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        if (!definition.Devices.Interfaces.Any(n => n.HasManagedTap))
+        {
+            return definition;
+        }
+        lock (_lock)
+        {
+            var next = _next;
+            var interfaces = definition.Devices.Interfaces
+                .Select(nic => nic.HasManagedTap ? nic with { TargetDev = KeptName(nic) ?? NextGenerated(ref next) } : nic)
+                .ToList();
+            return definition with { Devices = definition.Devices with { Interfaces = new ValueList<NetworkInterface>(interfaces) } };
+        }
+    }
+
+    /// <summary>The interface's own <c>&lt;target dev&gt;</c>, unless it has none or a generated one (which a start replaces).</summary>
+    private static string? KeptName(NetworkInterface nic) =>
+        nic.TargetDev is { } given && !_generatedPrefixes.Any(p => given.StartsWith(p, StringComparison.Ordinal)) ? given : null;
+
     private void Release(IEnumerable<string> names)
     {
         lock (_lock)
@@ -113,11 +138,11 @@ internal sealed class GuestTaps(string interfacesDirectory = "/sys/class/net")
         }
     }
 
-    private string NextGenerated()
+    private string NextGenerated(ref long next)
     {
         while (true)
         {
-            var name = GeneratedPrefix + (_next++).ToString(CultureInfo.InvariantCulture);
+            var name = GeneratedPrefix + (next++).ToString(CultureInfo.InvariantCulture);
             if (!_reserved.Contains(name) && !Exists(name))
             {
                 return name;

@@ -38,6 +38,17 @@ public static class QemuCommandLine
         return string.Join(' ', argv.Select(QuoteForShell));
     }
 
+    /// <summary>
+    /// The environment as <c>NAME=value</c> assignments, then argv, on one line: what <c>virsh domxml-to-native
+    /// qemu-argv</c> prints (libvirt's virCommandToString), and what a POSIX shell runs as that command.
+    /// </summary>
+    public static string FormatForShell(IEnumerable<KeyValuePair<string, string>> environment, IEnumerable<string> argv)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        ArgumentNullException.ThrowIfNull(argv);
+        return string.Join(' ', environment.Select(v => v.Key + "=" + QuoteForShell(v.Value)).Concat(argv.Select(QuoteForShell)));
+    }
+
     /// <summary>One argument, quoted for a POSIX shell only when needed (libvirt's virBufferEscapeShell).</summary>
     public static string QuoteForShell(string argument)
     {

@@ -14,6 +14,29 @@ public sealed class FormatForShellTests
         Assert.That(line, Is.EqualTo("/usr/bin/qemu-system-x86_64 -name guest=g,debug-threads=on -S -device '{\"driver\":\"virtio-blk-pci\",\"id\":\"virtio-disk0\"}'"));
     }
 
+    [Test]
+    public void The_environment_comes_first_as_assignments_as_virsh_prints_it()
+    {
+        var line = QemuCommandLine.FormatForShell([new("LC_ALL", "C"), new("HOME", "/run/my guest")], ["/usr/bin/qemu-system-x86_64", "-S"]);
+
+        Assert.That(line, Is.EqualTo("LC_ALL=C HOME='/run/my guest' /usr/bin/qemu-system-x86_64 -S"));
+    }
+
+    [Test]
+    public void Qemu_gets_libvirts_environment_in_libvirts_order_and_nothing_else_of_the_daemons()
+    {
+        var daemon = new Dictionary<string, string> { ["PATH"] = "/opt/bin:/usr/bin", ["USER"] = "root", ["LD_PRELOAD"] = "libx.so", ["LANG"] = "de_DE.UTF-8", ["HOME"] = "/root" };
+
+        var environment = QemuEnvironment.Build("/run/virt/qemu/g.d", daemon.GetValueOrDefault);
+
+        Assert.That(environment.Select(v => $"{v.Key}={v.Value}"), Is.EqualTo(new[]
+        {
+            "LC_ALL=C", "LD_PRELOAD=libx.so", "PATH=/opt/bin:/usr/bin", "HOME=/run/virt/qemu/g.d", "USER=root",
+            "XDG_DATA_HOME=/run/virt/qemu/g.d/.local/share", "XDG_CACHE_HOME=/run/virt/qemu/g.d/.cache", "XDG_CONFIG_HOME=/run/virt/qemu/g.d/.config",
+        }));
+        Assert.That(QemuEnvironment.Build("/g", _ => null).Single(v => v.Key == "PATH").Value, Is.EqualTo(QemuEnvironment.DefaultPath));
+    }
+
     [TestCase("console=ttyS0 quiet", "'console=ttyS0 quiet'")]
     [TestCase("it's", "'it'\\''s'")]
     [TestCase("", "''")]
