@@ -139,7 +139,7 @@ public sealed partial class VirtdGuestTests
         var (consoleCode, _, consoleErrors) = await VshRun.RunAsync(virtd, "console", "hb");
 
         Assert.That(startCode, Is.EqualTo(1));
-        Assert.That(startErrors, Does.StartWith("error: Failed to start domain 'hb'\nerror: ").And.Contain("vmlinuz.missing"));
+        Assert.That(startErrors, Does.StartWith("error: Failed to start domain 'hb'\nerror: ").And.Contain("vmlinux.missing"));
         Assert.That(suspendCode, Is.EqualTo(1));
         Assert.That(suspendErrors, Does.StartWith("error: Failed to suspend domain 'hb'\n").And.Contain("not running"));
         Assert.That(consoleCode, Is.EqualTo(1));
