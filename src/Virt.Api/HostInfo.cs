@@ -36,6 +36,10 @@ public interface IHostInfo
     Task<GetNodeMemoryStatsResponse> GetNodeMemoryStatsAsync(int? cell, CancellationToken cancellationToken) =>
         throw NotSupported("virNodeGetMemoryStats");
 
+    /// <summary>virsh freecell: the host's free memory, and with <paramref name="perCell"/> each NUMA cell's.</summary>
+    Task<GetFreeMemoryResponse> GetFreeMemoryAsync(bool perCell, CancellationToken cancellationToken) =>
+        throw NotSupported(perCell ? "virNodeGetCellsFreeMemory" : "virNodeGetFreeMemory");
+
     /// <summary>virsh nodecpustats: the sum over all CPUs, or one CPU; with <paramref name="perCpu"/>, every CPU too.</summary>
     Task<GetNodeCpuStatsResponse> GetNodeCpuStatsAsync(int? cpu, bool perCpu, CancellationToken cancellationToken) =>
         throw NotSupported("virNodeGetCPUStats");
@@ -126,6 +130,24 @@ public sealed class HostInfo : IHostInfo
     public Task<GetNodeInfoResponse> GetNodeInfoAsync(CancellationToken cancellationToken) => AnswersAsTestDriver
         ? Task.FromResult(new GetNodeInfoResponse { Model = "i686", MemoryKib = 3_145_728, Cpus = 16, Mhz = 1400, Nodes = 2, Sockets = 2, Cores = 2, Threads = 2 })
         : throw IHostInfo.NotSupported("virNodeGetInfo");
+
+    /// <inheritdoc />
+    public Task<GetFreeMemoryResponse> GetFreeMemoryAsync(bool perCell, CancellationToken cancellationToken)
+    {
+        if (!AnswersAsTestDriver)
+        {
+            throw IHostInfo.NotSupported(perCell ? "virNodeGetCellsFreeMemory" : "virNodeGetFreeMemory");
+        }
+        // testNodeGetFreeMemory and testNodeGetCellsFreeMemory: fixed answers, which do not add up (3 MiB in all, 2 and
+        // 4 MiB in the two cells), as virsh freecell shows them.
+        var response = new GetFreeMemoryResponse { FreeBytes = 3UL << 20 };
+        if (perCell)
+        {
+            response.Cells.Add(new CellFreeMemory { Cell = 0, FreeBytes = 2UL << 20 });
+            response.Cells.Add(new CellFreeMemory { Cell = 1, FreeBytes = 4UL << 20 });
+        }
+        return Task.FromResult(response);
+    }
 
     /// <inheritdoc />
     public Task<GetNodeCpuMapResponse> GetNodeCpuMapAsync(CancellationToken cancellationToken) => AnswersAsTestDriver

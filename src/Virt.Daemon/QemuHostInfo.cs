@@ -68,6 +68,17 @@ internal sealed class QemuHostInfo(QemuCapabilitiesCache capabilities, string em
         return Task.FromResult(response);
     }
 
+    public Task<GetFreeMemoryResponse> GetFreeMemoryAsync(bool perCell, CancellationToken cancellationToken)
+    {
+        var (totalKib, cells) = host.GetFreeMemory();
+        var response = new GetFreeMemoryResponse { FreeBytes = totalKib * 1024 };
+        if (perCell)
+        {
+            response.Cells.AddRange(cells.Select(c => new CellFreeMemory { Cell = (uint)c.Cell, FreeBytes = c.FreeKib * 1024 }));
+        }
+        return Task.FromResult(response);
+    }
+
     public Task<GetNodeCpuMapResponse> GetNodeCpuMapAsync(CancellationToken cancellationToken)
     {
         var (cpus, online) = host.GetCpuMap();

@@ -68,6 +68,23 @@ public sealed class LinuxHost(string root = "/")
         return new NodeMemoryStats(node["MemTotal"], node["MemFree"], null, null);
     }
 
+    /// <summary>
+    /// virNodeGetFreeMemory and virNodeGetCellsFreeMemory (libvirt's virHostMemGetFreeMemory and
+    /// virHostMemGetCellsFree): each NUMA cell's MemFree in KiB, and their sum; a host without NUMA information is one
+    /// cell 0 with /proc/meminfo's MemFree.
+    /// </summary>
+    public (ulong TotalKib, IReadOnlyList<(int Cell, ulong FreeKib)> Cells) GetFreeMemory()
+    {
+        var cells = NodeIds().Where(id => File.Exists(NodeFile(id, "meminfo")))
+            .Select(id => (id, ReadMeminfo(NodeFile(id, "meminfo"), string.Create(CultureInfo.InvariantCulture, $"Node {id} "))["MemFree"]))
+            .ToList();
+        if (cells.Count == 0)
+        {
+            cells.Add((0, ReadMeminfo(Proc("meminfo"), "")["MemFree"]));
+        }
+        return (cells.Aggregate(0UL, (sum, c) => sum + c.Item2), cells);
+    }
+
     /// <summary>virNodeGetCPUStats: the sum over all CPUs (<paramref name="cpu"/> null or -1) or one CPU.</summary>
     /// <exception cref="VirtException">InvalidArgument: no such CPU (libvirt's message).</exception>
     public NodeCpuTimes GetCpuTimes(int? cpu)

@@ -6,7 +6,7 @@ using static Virt.Cli.Tests.Processes;
 namespace Virt.Cli.Tests;
 
 /// <summary>
-/// nodeinfo, nodememstats, nodecpumap, nodecpustats, capabilities and domcapabilities through a real virtd with the QEMU driver:
+/// nodeinfo, nodememstats, freecell, nodecpumap, nodecpustats, capabilities and domcapabilities through a real virtd with the QEMU driver:
 /// the figures must be this host's (read here from /proc and sysfs, as libvirt reads them) and the XML must describe
 /// the real qemu-system-x86_64. The test driver's answers are compared with virsh byte for byte in ParityTests.
 /// </summary>
@@ -38,6 +38,26 @@ public sealed class HostTests
         Assert.That(product, Is.EqualTo(online), "the topology adds up to the CPUs");
         Assert.That(memstats["total  "], Is.EqualTo(MeminfoKib("MemTotal").ToString(CultureInfo.InvariantCulture) + " KiB"));
         Assert.That(memstats.Keys, Is.EqualTo(new[] { "total  ", "free   ", "buffers", "cached " }));
+    }
+
+    [Test]
+    public async Task Freecell_reports_the_numa_cells_free_memory_as_libvirt_reads_it()
+    {
+        var cells = Directory.GetDirectories("/sys/devices/system/node", "node*").Length;
+        var total = await RunOkAsync("freecell");
+        var all = (await RunOkAsync("freecell --all")).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var cell0 = await RunOkAsync("freecell --cellno 0");
+        var missing = await VshAsync("-c", _virtd.AdminUri, "freecell --cellno " + cells.ToString(CultureInfo.InvariantCulture));
+
+        // Free memory moves between reads: the same order of magnitude as the cells' MemFree now, and consistent.
+        var totalKib = ulong.Parse(total.Stdout.Split(' ')[1], CultureInfo.InvariantCulture);
+        Assert.That(total.Stdout, Does.Match(@"^Total: \d+ KiB\n$"));
+        Assert.That(totalKib, Is.InRange(NodeMemFreeKib() / 2, NodeMemTotalKib()));
+        Assert.That(all, Has.Length.EqualTo(cells + 2), "a line per cell, the rule and the total");
+        Assert.That(all[0], Does.Match(@"^    0: +\d+ KiB$"));
+        Assert.That(all[^2..], Has.Exactly(1).EqualTo("--------------------").And.Exactly(1).Match(@"^Total: +\d+ KiB$"));
+        Assert.That(cell0.Stdout, Does.Match(@"^0: \d+ KiB\n$"));
+        Assert.That((missing.ExitCode, missing.Stderr), Is.EqualTo((1, "error: invalid argument: Range exceeds available cells\n")));
     }
 
     [Test]
@@ -132,6 +152,11 @@ public sealed class HostTests
     private static ulong NodeMemTotalKib() =>
         Directory.GetDirectories("/sys/devices/system/node", "node*")
             .Select(d => File.ReadLines(Path.Combine(d, "meminfo")).First(l => l.Contains("MemTotal:", StringComparison.Ordinal)))
+            .Aggregate(0UL, (sum, line) => sum + ulong.Parse(line.Split(':')[1].Trim().Split(' ')[0], CultureInfo.InvariantCulture));
+
+    private static ulong NodeMemFreeKib() =>
+        Directory.GetDirectories("/sys/devices/system/node", "node*")
+            .Select(d => File.ReadLines(Path.Combine(d, "meminfo")).First(l => l.Contains("MemFree:", StringComparison.Ordinal)))
             .Aggregate(0UL, (sum, line) => sum + ulong.Parse(line.Split(':')[1].Trim().Split(' ')[0], CultureInfo.InvariantCulture));
 
     private static ulong MeminfoKib(string key) =>

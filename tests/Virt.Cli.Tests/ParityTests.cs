@@ -56,6 +56,7 @@ public sealed class ParityTests
     // domxml-to-native: the test driver has no native format (libvirt's neither), after the same option checks.
     [TestCase("domxml-to-native qemu-argv; domxml-to-native qemu-argv --domain test --xml /dev/null; domxml-to-native qemu-argv --domain nope; domxml-to-native qemu-argv --domain test; domxml-to-native qemu-argv --xml /dev/null; domxml-to-native qemu-argv /dev/null; domxml-to-native qemu-argv /nonexistent/domain.xml; help domxml-to-native")]
     [TestCase("domxml-to-native qemu-argv a b")]
+    [TestCase("freecell; freecell --all; freecell --cellno 1; freecell 0; freecell --cellno 5; freecell --cellno -1; freecell --all --cellno 0; freecell --cellno x; help freecell")]
     public async Task Errors_are_byte_identical(string command) => await AssertSameAsync(command);
 
     [TestCase("bogus")]

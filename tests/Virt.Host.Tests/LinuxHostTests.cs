@@ -63,6 +63,17 @@ public sealed class LinuxHostTests
     }
 
     [Test]
+    public void Free_memory_is_each_cells_and_their_sum_or_the_hosts_as_cell_0_without_numa()
+    {
+        var (total, cells) = new LinuxHost(_root).GetFreeMemory();
+        Assert.That((total, cells), Is.EqualTo((5_900_000UL, new[] { (0, 3_000_000UL), (1, 2_900_000UL) })));
+
+        Directory.Delete(Path.Combine(_root, "sys/devices/system/node"), recursive: true);
+        var (flatTotal, flatCells) = new LinuxHost(_root).GetFreeMemory();
+        Assert.That((flatTotal, flatCells), Is.EqualTo((6_000_000UL, new[] { (0, 6_000_000UL) })));
+    }
+
+    [Test]
     public void Cpu_times_follow_libvirts_sums_in_nanoseconds()
     {
         var host = new LinuxHost(_root);

@@ -17,6 +17,9 @@ internal sealed class HostApi(IHostInfo host, IDomainDriver driver) : HostServic
     public override Task<GetNodeInfoResponse> GetNodeInfo(GetNodeInfoRequest request, ServerCallContext context) =>
         host.GetNodeInfoAsync(context.CancellationToken);
 
+    public override Task<GetFreeMemoryResponse> GetFreeMemory(GetFreeMemoryRequest request, ServerCallContext context) =>
+        host.GetFreeMemoryAsync(request.PerCell, context.CancellationToken);
+
     public override Task<GetNodeMemoryStatsResponse> GetNodeMemoryStats(GetNodeMemoryStatsRequest request, ServerCallContext context) =>
         host.GetNodeMemoryStatsAsync(request.HasCell ? (int)request.Cell : null, context.CancellationToken);
 

@@ -30,6 +30,8 @@ internal static class NodeCommands
             [], NodeInfoAsync),
         new("nodememstats", CommandGroup.Host, "Prints memory stats of the node.", "Returns memory stats of the node, in kilobytes.",
             [new("cell", OptionKind.Number, "prints specified cell statistics only.")], NodeMemStatsAsync),
+        new("freecell", CommandGroup.Host, "NUMA free memory", "display available free memory for the NUMA cell.",
+            [new("cellno", OptionKind.Number, "NUMA cell number"), Opt.Flag("all", "show free memory for all NUMA cells")], FreecellAsync),
     ];
 
     /// <summary>One HostService call; a failure prints virsh's line for it, then the library's error.</summary>
@@ -267,6 +269,70 @@ internal static class NodeCommands
     // printf("%5.1lf"): glibc prints the NaN of 0/0 as "-nan" (its sign bit is set on x86).
     private static string Percent(double value) =>
         (double.IsNaN(value) ? "-nan" : value.ToString("0.0", CultureInfo.InvariantCulture)).PadLeft(5);
+
+    /// <summary>virsh-host.c cmdFreecell: the host's free memory, one cell's, or every cell's with their sum.</summary>
+    private static async Task<bool> FreecellAsync(CommandContext c, CancellationToken ct)
+    {
+        var a = c.Args;
+        a.Exclusive("all", "cellno");
+        var cell = a.Int("cellno");
+        var all = a.Bool("all");
+        var connection = await c.ConnectionAsync(ct);
+        if (cell < 0)
+        {
+            // libvirt's own argument check in virNodeGetCellsFreeMemory, before any call.
+            throw VshError.Of("startCell in virNodeGetCellsFreeMemory must be zero or greater");
+        }
+        var free = await connection.Host.GetFreeMemoryAsync(new Proto.GetFreeMemoryRequest { PerCell = all || cell is not null }, cancellationToken: ct);
+        var cells = free.Cells.Select(f => (Cell: (long)f.Cell, Kib: f.FreeBytes / 1024)).ToList();
+        if (cell is { } wanted && !cells.Any(f => f.Cell == wanted))
+        {
+            // virNodeGetCellsFreeMemory's refusal; the API answers every cell at once, so vsh checks the number.
+            throw VshError.Of("invalid argument: Range exceeds available cells");
+        }
+        var shown = cell is { } one ? cells.Where(f => f.Cell == one).ToList() : cells;
+        if (c.Json)
+        {
+            c.WriteJson(w =>
+            {
+                w.WriteNumber("free_kib", cell is null ? free.FreeBytes / 1024 : shown[0].Kib);
+                if (all || cell is not null)
+                {
+                    w.WriteStartArray("cells");
+                    foreach (var (number, kib) in shown)
+                    {
+                        w.WriteStartObject();
+                        w.WriteNumber("cell", number);
+                        w.WriteNumber("free_kib", kib);
+                        w.WriteEndObject();
+                    }
+                    w.WriteEndArray();
+                }
+            });
+            return true;
+        }
+        var text = new StringBuilder();
+        if (all)
+        {
+            // "%5lu: %10llu KiB\n" per cell, a rule, then their sum (not the host's own figure, as in virsh).
+            foreach (var (number, kib) in cells)
+            {
+                text.Append(number.ToString(CultureInfo.InvariantCulture).PadLeft(5)).Append(": ").Append(Number(kib).PadLeft(10)).Append(" KiB\n");
+            }
+            text.Append("--------------------\n");
+            text.Append("Total".PadLeft(5)).Append(": ").Append(Number(cells.Aggregate(0UL, (sum, f) => sum + f.Kib)).PadLeft(10)).Append(" KiB\n");
+        }
+        else if (cell is { } number)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"{number}: {Number(shown[0].Kib)} KiB\n");
+        }
+        else
+        {
+            text.Append(CultureInfo.InvariantCulture, $"Total: {Number(free.FreeBytes / 1024)} KiB\n");
+        }
+        c.Print(text.ToString());
+        return true;
+    }
 
     private static string Number(ulong value) => value.ToString(CultureInfo.InvariantCulture);
 
