@@ -19,13 +19,10 @@ public sealed partial class QemuDomainDriver
             {
                 throw VirtException.OperationInvalid(current.Name, "attach a device to", current.State, $"target {disk.Target.Dev} already exists");
             }
-            if (devices.Interfaces.SingleOrDefault() is { } nic)
+            // libvirt would take a second NIC with the same MAC; detach and update could then not tell them apart.
+            if (devices.Interfaces.SingleOrDefault() is { } nic && macGiven && persistent.Devices.Interfaces.Any(n => n.Mac == nic.Mac))
             {
-                // libvirt would take a second NIC with the same MAC; detach and update could then not tell them apart.
-                if (macGiven && persistent.Devices.Interfaces.Any(n => n.Mac == nic.Mac))
-                {
-                    throw VirtException.OperationInvalid(current.Name, "attach a device to", current.State, $"an interface with MAC address {nic.Mac} already exists");
-                }
+                throw VirtException.OperationInvalid(current.Name, "attach a device to", current.State, $"an interface with MAC address {nic.Mac} already exists");
             }
             return ApplyAsync(current, live: false, config, d => d with
             {

@@ -145,8 +145,9 @@ internal sealed partial class DomainApi(IDomainDriver driver, EventLog events, I
     /// <summary>virsh domxml-to-native: what a start of the XML would run, from a driver that runs a process per guest.</summary>
     public override async Task<ConvertDomainXmlToNativeResponse> ConvertDomainXmlToNative(ConvertDomainXmlToNativeRequest request, ServerCallContext context)
     {
-        var native = await Contract<IDomainNativeConfig>("virConnectDomainXMLToNative")
-            .ConvertXmlToNativeAsync(request.Format, request.Xml, context.CancellationToken).ConfigureAwait(false);
+        // The contract first: a driver without one refuses whatever the XML, as libvirt's test driver does.
+        var converter = Contract<IDomainNativeConfig>("virConnectDomainXMLToNative");
+        var native = await converter.ConvertXmlToNativeAsync(request.Format, Requests.Xml(request.Xml), context.CancellationToken).ConfigureAwait(false);
         var response = new ConvertDomainXmlToNativeResponse { NativeConfig = native.Line };
         response.Argv.AddRange(native.Argv);
         response.Env.Add(native.Environment.ToDictionary());
